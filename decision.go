@@ -1,0 +1,84 @@
+package liaison
+
+import "time"
+
+// A Decision is the engine's answer to a Request.
+type Decision struct {
+	Outcome       Outcome       `json:"outcome"`
+	Decisive      []RuleRef     `json:"decisive"`
+	Considered    []Considered  `json:"considered"`
+	Duties        []Duty        `json:"duties"`
+	Limits        Limits        `json:"limits"`
+	WouldChangeIf []Change      `json:"would_change_if"`
+	MissingFacts  []string      `json:"missing_facts"`
+	Explanation   string        `json:"explanation"`
+	Packs         []PackVersion `json:"packs"`
+}
+
+// RuleRef names one rule of one pack version.
+type RuleRef struct {
+	Pack         string       `json:"pack"`
+	Version      string       `json:"version"`
+	Rule         string       `json:"rule"`
+	Effect       Effect       `json:"effect"`
+	Citation     string       `json:"citation"`
+	Jurisdiction Jurisdiction `json:"jurisdiction"`
+}
+
+// Status says what became of a rule in a decision.
+type Status string
+
+// The statuses of a considered rule.
+const (
+	StatusApplied      Status = "applied"       // held and counted toward the outcome
+	StatusNotHeld      Status = "not_held"      // its condition is false
+	StatusUnknown      Status = "unknown"       // its condition depends on missing facts
+	StatusDefeated     Status = "defeated"      // an exception to it held
+	StatusVoid         Status = "void"          // preempted by a rule of a higher level
+	StatusNotEffective Status = "not_effective" // a lower permission under a higher ban or duty
+)
+
+// Considered is a rule the engine looked at, with whether it held and why.
+type Considered struct {
+	RuleRef
+	// Held is nil when the rule's condition depends on missing facts.
+	Held   *bool  `json:"held"`
+	Status Status `json:"status"`
+	Why    string `json:"why"`
+}
+
+// Duty is something taking (or refusing) the action obliges the agency to do.
+type Duty struct {
+	Text     string `json:"text"`
+	Citation string `json:"citation"`
+	// Due is the deadline, when the law fixes one that can be computed.
+	Due *time.Time `json:"due,omitempty"`
+	// DueText says the deadline in words ("before the interview").
+	DueText string  `json:"due_text,omitempty"`
+	Rule    RuleRef `json:"rule"`
+}
+
+// Limits bound the action when it is taken.
+type Limits struct {
+	// MaxHoldHours is the longest a person may be held past release.
+	MaxHoldHours *float64 `json:"max_hold_hours,omitempty"`
+	// HoldHoursExclude lists what the hours do not count: "weekends",
+	// "holidays" (8 C.F.R. 287.7(d) before 2017).
+	HoldHoursExclude []string `json:"hold_hours_exclude,omitempty"`
+}
+
+// Change says which unmet conditions of a rule would give another outcome.
+type Change struct {
+	Outcome Outcome `json:"outcome"`
+	// Rule is "pack/rule".
+	Rule     string   `json:"rule"`
+	Citation string   `json:"citation"`
+	Unmet    []string `json:"unmet"`
+}
+
+// PackVersion identifies the exact pack text a decision used.
+type PackVersion struct {
+	ID      string `json:"id"`
+	Version string `json:"version"`
+	SHA256  string `json:"sha256"`
+}
