@@ -10,12 +10,12 @@ import (
 // ruling, agency policy or agreement) encoded as rules, in one YAML file.
 // The file format is documented in docs/packs.md.
 type Pack struct {
-	ID           string              `yaml:"id"`
-	Title        string              `yaml:"title"`
+	ID           string               `yaml:"id"`
+	Title        string               `yaml:"title"`
 	Jurisdiction liaison.Jurisdiction `yaml:"jurisdiction"`
-	Kind         string              `yaml:"kind"`
-	Citation     string              `yaml:"citation"`
-	Source       string              `yaml:"source"`
+	Kind         string               `yaml:"kind"`
+	Citation     string               `yaml:"citation"`
+	Source       string               `yaml:"source"`
 	// Notice says what the encoding is (and is not): bundled packs say they
 	// are illustrative encodings with citations, not legal advice.
 	Notice   string     `yaml:"notice"`
@@ -42,9 +42,11 @@ type Version struct {
 	Lists         map[string]*List `yaml:"lists"`
 	Rules         []*Rule          `yaml:"rules"`
 
-	pack   *Pack
-	sha256 string
-	index  int
+	pack     *Pack
+	sha256   string
+	index    int
+	byAction map[liaison.Action][]*Rule
+	byID     map[string]*Rule
 }
 
 // A List is a named list the law makes, e.g. the offences of Cal. Gov.
@@ -65,11 +67,13 @@ type Rule struct {
 	When Conditions `yaml:"when"`
 	// Says is the condition in words, used in explanations.
 	Says string `yaml:"says"`
-	// Exceptions name rules of the same version that defeat this one when
-	// they hold (the more specific rule wins).
+	// Exceptions name rules that defeat this one when they hold (the more
+	// specific rule wins): a rule id of the same version, or "pack/rule"
+	// for a rule of another pack of the same jurisdiction (the version of
+	// it in force at the decision's date).
 	Exceptions []string `yaml:"exceptions"`
 	// Preempts makes the rule void contrary rules of lower levels.
-	Preempts bool `yaml:"preempts"`
+	Preempts bool        `yaml:"preempts"`
 	Duties   []*DutySpec `yaml:"duties"`
 	// DutyOutcomes, for effect "duty", lists the outcomes on which its
 	// duties attach (default: required and permitted).
@@ -80,10 +84,14 @@ type Rule struct {
 	Quote string `yaml:"quote"`
 	Notes string `yaml:"notes"`
 
-	version *Version
-	conds   []*condition
-	facts   []string // request fields the condition reads, e.g. "subject.convictions"
-	excepts []*Rule
+	version      *Version
+	conds        []*condition
+	all          *program // the conjunction of conds
+	facts        []string // request fields the condition reads, e.g. "subject.convictions"
+	excepts      []*Rule
+	crossExcepts []string // "pack/rule"
+	// unknownMask has bit i set when the condition reads Set.unknowns[i].
+	unknownMask uint64
 }
 
 // A DutySpec is a duty a rule brings.

@@ -1,0 +1,159 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"strings"
+
+	"liaison"
+	"liaison/law"
+	"liaison/packs"
+)
+
+// decideCmd is `liaison decide`.
+type decideCmd struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+}
+
+func (c *decideCmd) run(ctx context.Context, args []string) error {
+	fset := flag.NewFlagSet("decide", flag.ContinueOnError)
+	fset.SetOutput(c.stderr)
+	asJSON := fset.Bool("json", false, "write the decision as JSON")
+	jsonl := fset.Bool("jsonl", false, "read one request per line, write one decision per line")
+	dir := fset.String("packs", "", "read packs from `DIR` instead of the bundled ones")
+	if err := fset.Parse(args); err != nil {
+		return exitError(2)
+	}
+	set, err := loadPacks(*dir)
+	if err != nil {
+		return err
+	}
+	in := c.stdin
+	if name := fset.Arg(0); name != "" && name != "-" {
+		f, err := os.Open(name)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		in = f
+	}
+	if *jsonl {
+		return c.lines(ctx, set, in, *asJSON)
+	}
+	data, err := io.ReadAll(io.LimitReader(in, liaison.MaxRequestBytes+1))
+	if err != nil {
+		return fmt.Errorf("read request: %w", err)
+	}
+	req, err := liaison.DecodeRequest(data)
+	if err != nil {
+		return fmt.Errorf("request: %w", err)
+	}
+	d, err := set.Decide(req, law.Options{Explain: true})
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		enc := json.NewEncoder(c.stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(d)
+	}
+	writeText(c.stdout, req, d)
+	return nil
+}
+
+// lines answers one request per line, in order; a bad line gets an error
+// object on its line and the run goes on.
+func (c *decideCmd) lines(ctx context.Context, set *law.Set, in io.Reader, asJSON bool) error {
+	sc := bufio.NewScanner(in)
+	sc.Buffer(make([]byte, 64*1024), liaison.MaxRequestBytes+1)
+	out := bufio.NewWriter(c.stdout)
+	defer out.Flush()
+	enc := json.NewEncoder(out)
+	for n := 1; sc.Scan(); n++ {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		line := sc.Bytes()
+		if len(strings.TrimSpace(string(line))) == 0 {
+			continue
+		}
+		req, err := liaison.DecodeRequest(line)
+		var d *liaison.Decision
+		if err == nil {
+			d, err = set.Decide(req, law.Options{Explain: true})
+		}
+		if err != nil {
+			if err := enc.Encode(map[string]string{"error": fmt.Sprintf("line %d: %v", n, err)}); err != nil {
+				return err
+			}
+			continue
+		}
+		if asJSON {
+			if err := enc.Encode(d); err != nil {
+				return err
+			}
+		} else {
+			writeText(out, req, d)
+			fmt.Fprintln(out)
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return fmt.Errorf("read requests: %w", err)
+	}
+	return nil
+}
+
+// loadPacks loads the packs in dir, or the bundled ones.
+func loadPacks(dir string) (*law.Set, error) {
+	var fsys fs.FS = packs.FS()
+	if dir != "" {
+		fsys = os.DirFS(dir)
+	}
+	set, err := law.Load(fsys)
+	if err != nil {
+		return nil, fmt.Errorf("load packs:\n%w", err)
+	}
+	return set, nil
+}
+
+// writeText prints a decision for a person at a desk.
+func writeText(w io.Writer, req *liaison.Request, d *liaison.Decision) {
+	fmt.Fprintf(w, "%s — %s in %s on %s\n\n", strings.ToUpper(string(d.Outcome)), req.Action, req.Jurisdiction, req.AsOf.Format("2006-01-02"))
+	fmt.Fprintf(w, "%s\n", d.Explanation)
+	if len(d.Decisive) > 0 {
+		fmt.Fprintf(w, "\nBecause of:\n")
+		for _, r := range d.Decisive {
+			fmt.Fprintf(w, "  %-8s %s — %s/%s (%s)\n", r.Effect, r.Citation, r.Pack, r.Rule, r.Jurisdiction)
+		}
+	}
+	if len(d.Duties) > 0 {
+		fmt.Fprintf(w, "\nDuties:\n")
+		for _, du := range d.Duties {
+			due := du.DueText
+			if du.Due != nil {
+				due = strings.TrimSpace(du.Due.Format("2006-01-02 15:04 MST") + " " + due)
+			}
+			fmt.Fprintf(w, "  - %s (%s)", du.Text, du.Citation)
+			if due != "" {
+				fmt.Fprintf(w, " — due %s", due)
+			}
+			fmt.Fprintln(w)
+		}
+	}
+	if len(d.MissingFacts) > 0 {
+		fmt.Fprintf(w, "\nMissing facts: %s\n", strings.Join(d.MissingFacts, ", "))
+	}
+	if len(d.WouldChangeIf) > 0 {
+		fmt.Fprintf(w, "\nWould change:\n")
+		for _, ch := range d.WouldChangeIf {
+			fmt.Fprintf(w, "  -> %s if %s (%s)\n", ch.Outcome, strings.Join(ch.Unmet, " and "), ch.Citation)
+		}
+	}
+}

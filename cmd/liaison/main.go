@@ -1,0 +1,76 @@
+// Command liaison decides, records and proves how an agency answers
+// federal immigration requests. See README.md.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr); err != nil {
+		var ex exitError
+		if !errors.As(err, &ex) {
+			fmt.Fprintln(os.Stderr, "liaison:", err)
+		}
+		os.Exit(exitCode(err))
+	}
+}
+
+// exitError ends the program with a status and no further message (the
+// command has already said what went wrong).
+type exitError int
+
+func (e exitError) Error() string { return fmt.Sprintf("exit status %d", int(e)) }
+
+func exitCode(err error) int {
+	var ex exitError
+	if errors.As(err, &ex) {
+		return int(ex)
+	}
+	return 1
+}
+
+const usage = `liaison decides whether an agency may act on a federal immigration request.
+
+Usage:
+  liaison decide [--json] [--jsonl] [--packs DIR] [FILE|-]
+  liaison packs test [-v] [DIR]
+  liaison packs lint [DIR]
+
+Without --packs or DIR, the bundled packs are used.
+`
+
+// run is the whole program: main only wires the process to it.
+func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return exitError(2)
+	}
+	switch args[0] {
+	case "decide":
+		return (&decideCmd{stdin: stdin, stdout: stdout, stderr: stderr}).run(ctx, args[1:])
+	case "packs":
+		if len(args) < 2 {
+			fmt.Fprint(stderr, usage)
+			return exitError(2)
+		}
+		switch args[1] {
+		case "test":
+			return (&packsTestCmd{stdout: stdout, stderr: stderr}).run(args[2:])
+		case "lint":
+			return (&packsLintCmd{stdout: stdout, stderr: stderr}).run(args[2:])
+		}
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	fmt.Fprintf(stderr, "liaison: unknown command %q\n\n%s", args[0], usage)
+	return exitError(2)
+}

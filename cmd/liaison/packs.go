@@ -1,0 +1,134 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"slices"
+	"strings"
+
+	"liaison/law"
+	"liaison/packs"
+)
+
+// packsTestCmd is `liaison packs test`.
+type packsTestCmd struct {
+	stdout, stderr io.Writer
+}
+
+func (c *packsTestCmd) run(args []string) error {
+	fset := flag.NewFlagSet("packs test", flag.ContinueOnError)
+	fset.SetOutput(c.stderr)
+	verbose := fset.Bool("v", false, "list every test, and the rules no test exercises")
+	if err := fset.Parse(args); err != nil {
+		return exitError(2)
+	}
+	fsys, err := packsFS(fset.Arg(0))
+	if err != nil {
+		return err
+	}
+	set, err := law.Load(fsys)
+	if err != nil {
+		return fmt.Errorf("load packs:\n%w", err)
+	}
+	tests, err := law.LoadTests(fsys)
+	if err != nil {
+		return fmt.Errorf("load tests: %w", err)
+	}
+	var results []law.TestResult
+	passed, failed, skipped := 0, 0, 0
+	for _, t := range tests {
+		r := set.Run(t)
+		results = append(results, r)
+		switch {
+		case r.Skipped != "":
+			skipped++
+			if *verbose {
+				fmt.Fprintf(c.stdout, "SKIP %s %s: %s\n", r.File, r.ID, r.Skipped)
+			}
+		case len(r.Failed) > 0:
+			failed++
+			fmt.Fprintf(c.stdout, "FAIL %s %s\n", r.File, r.ID)
+			for _, f := range r.Failed {
+				fmt.Fprintf(c.stdout, "     %s\n", f)
+			}
+		default:
+			passed++
+			if *verbose {
+				fmt.Fprintf(c.stdout, "ok   %s %s\n", r.File, r.ID)
+			}
+		}
+	}
+	if *verbose {
+		ex := law.Exercised(results)
+		var idle []string
+		for _, r := range set.Rules() {
+			if !ex[r.Key()] {
+				idle = append(idle, fmt.Sprintf("%s (%s, version %s)", r.Key(), r.Version().Pack().File(), r.Version().Version))
+			}
+		}
+		slices.Sort(idle)
+		if len(idle) > 0 {
+			fmt.Fprintf(c.stdout, "\nrules no test exercises (%d):\n  %s\n", len(idle), strings.Join(idle, "\n  "))
+		}
+	}
+	fmt.Fprintf(c.stdout, "%d passed, %d failed, %d skipped\n", passed, failed, skipped)
+	if failed > 0 {
+		return exitError(1)
+	}
+	return nil
+}
+
+// packsLintCmd is `liaison packs lint`.
+type packsLintCmd struct {
+	stdout, stderr io.Writer
+}
+
+func (c *packsLintCmd) run(args []string) error {
+	fset := flag.NewFlagSet("packs lint", flag.ContinueOnError)
+	fset.SetOutput(c.stderr)
+	if err := fset.Parse(args); err != nil {
+		return exitError(2)
+	}
+	fsys, err := packsFS(fset.Arg(0))
+	if err != nil {
+		return err
+	}
+	set, err := law.Load(fsys)
+	if err != nil {
+		fmt.Fprintln(c.stdout, err)
+		return exitError(1)
+	}
+	tests, err := law.LoadTests(fsys)
+	if err != nil {
+		fmt.Fprintln(c.stdout, err)
+		return exitError(1)
+	}
+	findings := set.Lint(tests)
+	for _, f := range findings {
+		fmt.Fprintln(c.stdout, f)
+	}
+	errs := 0
+	for _, f := range findings {
+		if f.Severity == law.SeverityError {
+			errs++
+		}
+	}
+	fmt.Fprintf(c.stdout, "%d packs, %d rules: %d errors, %d warnings\n", len(set.Packs()), len(set.Rules()), errs, len(findings)-errs)
+	if errs > 0 {
+		return exitError(1)
+	}
+	return nil
+}
+
+func packsFS(dir string) (fs.FS, error) {
+	if dir == "" {
+		return packs.FS(), nil
+	}
+	if _, err := os.Stat(dir); err != nil {
+		return nil, err
+	}
+	return os.DirFS(dir), nil
+}

@@ -1,0 +1,128 @@
+package law
+
+import "time"
+
+// yearsBetween returns the whole calendar years from a to b (negative when
+// b is before a): 2010-03-01 to 2015-02-28 is 4, to 2015-03-01 is 5.
+func yearsBetween(a, b time.Time) int64 {
+	return monthsBetween(a, b) / 12
+}
+
+// monthsBetween returns the whole calendar months from a to b.
+func monthsBetween(a, b time.Time) int64 {
+	if b.Before(a) {
+		return -monthsBetween(b, a)
+	}
+	a, b = a.UTC(), b.UTC()
+	m := int64(b.Year()-a.Year())*12 + int64(b.Month()-a.Month())
+	// Not a whole month yet if b's day-and-time in its month comes before a's.
+	if m > 0 && a.AddDate(0, int(m), 0).After(b) {
+		m--
+	}
+	return m
+}
+
+// daysBetween returns the whole days from a to b.
+func daysBetween(a, b time.Time) int64 {
+	return int64(b.Sub(a) / (24 * time.Hour))
+}
+
+// BusinessHoursBetween returns the hours from a to b that fall on weekdays
+// other than US federal holidays, in UTC. The pre-2017 text of 8 C.F.R.
+// 287.7(d) limited a detainer hold to 48 hours "excluding Saturdays,
+// Sundays, and holidays".
+func BusinessHoursBetween(a, b time.Time) float64 {
+	if !b.After(a) {
+		return 0
+	}
+	a, b = a.UTC(), b.UTC()
+	var total time.Duration
+	for day := time.Date(a.Year(), a.Month(), a.Day(), 0, 0, 0, 0, time.UTC); day.Before(b); day = day.AddDate(0, 0, 1) {
+		if !IsBusinessDay(day) {
+			continue
+		}
+		start, end := day, day.AddDate(0, 0, 1)
+		if a.After(start) {
+			start = a
+		}
+		if b.Before(end) {
+			end = b
+		}
+		total += end.Sub(start)
+	}
+	return total.Hours()
+}
+
+// IsBusinessDay reports whether the day of t (UTC) is neither a weekend
+// nor a US federal holiday (5 U.S.C. 6103, with observed dates).
+func IsBusinessDay(t time.Time) bool {
+	switch t.Weekday() {
+	case time.Saturday, time.Sunday:
+		return false
+	}
+	return !IsFederalHoliday(t)
+}
+
+// IsFederalHoliday reports whether the day of t (UTC) is a US federal
+// holiday under 5 U.S.C. 6103(a), or the weekday on which one falling on a
+// weekend is observed. Juneteenth counts from 2021.
+func IsFederalHoliday(t time.Time) bool {
+	t = t.UTC()
+	y, m, d := t.Date()
+	for _, year := range []int{y - 1, y, y + 1} {
+		for _, h := range federalHolidays(year) {
+			obs := observed(h)
+			if obs.Year() == y && obs.Month() == m && obs.Day() == d {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func federalHolidays(y int) []time.Time {
+	date := func(m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC) }
+	hs := []time.Time{
+		date(time.January, 1),
+		nthWeekday(y, time.January, time.Monday, 3),    // Birthday of Martin Luther King, Jr.
+		nthWeekday(y, time.February, time.Monday, 3),   // Washington's Birthday
+		lastWeekday(y, time.May, time.Monday),          // Memorial Day
+		date(time.July, 4),                             // Independence Day
+		nthWeekday(y, time.September, time.Monday, 1),  // Labor Day
+		nthWeekday(y, time.October, time.Monday, 2),    // Columbus Day
+		date(time.November, 11),                        // Veterans Day
+		nthWeekday(y, time.November, time.Thursday, 4), // Thanksgiving Day
+		date(time.December, 25),                        // Christmas Day
+	}
+	if y >= 2021 {
+		hs = append(hs, date(time.June, 19)) // Juneteenth National Independence Day
+	}
+	return hs
+}
+
+// observed moves a holiday on a Saturday to Friday and on a Sunday to Monday.
+func observed(t time.Time) time.Time {
+	switch t.Weekday() {
+	case time.Saturday:
+		return t.AddDate(0, 0, -1)
+	case time.Sunday:
+		return t.AddDate(0, 0, 1)
+	}
+	return t
+}
+
+func nthWeekday(y int, m time.Month, wd time.Weekday, n int) time.Time {
+	t := time.Date(y, m, 1, 0, 0, 0, 0, time.UTC)
+	for t.Weekday() != wd {
+		t = t.AddDate(0, 0, 1)
+	}
+	return t.AddDate(0, 0, 7*(n-1))
+}
+
+func lastWeekday(y int, m time.Month, wd time.Weekday) time.Time {
+	t := time.Date(y, m+1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, -1)
+	for t.Weekday() != wd {
+		t = t.AddDate(0, 0, -1)
+	}
+	return t
+}

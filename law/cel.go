@@ -1,0 +1,192 @@
+package law
+
+import (
+	"fmt"
+	"reflect"
+	"strings"
+	"time"
+
+	"cel.dev/cel-go/cel"
+	"cel.dev/cel-go/common/types"
+	"cel.dev/cel-go/common/types/ref"
+	"cel.dev/cel-go/ext"
+
+	"liaison"
+)
+
+// costLimit bounds the work one condition may do in one evaluation. The
+// bundled packs stay far below it; a runaway expression fails instead of
+// stalling a decision.
+const costLimit = 1_000_000
+
+// variable is a top-level CEL variable: a field of liaison.Request.
+type variable struct {
+	name  string
+	index int
+	typ   *cel.Type
+}
+
+// newBaseEnv returns the CEL environment every pack is compiled in: the
+// request's fields as variables, typed from the Go vocabulary, and the
+// functions the law needs. It also returns the variables it declared.
+func newBaseEnv() (*cel.Env, []variable, error) {
+	rt := reflect.TypeFor[liaison.Request]()
+	vars := make([]variable, 0, rt.NumField())
+	opts := []cel.EnvOption{
+		ext.NativeTypes(reflect.TypeFor[liaison.Request](), ext.ParseStructTag("json")),
+		ext.Strings(),
+		cel.Function("years_between", cel.Overload("years_between_timestamp_timestamp",
+			[]*cel.Type{cel.TimestampType, cel.TimestampType}, cel.IntType,
+			cel.BinaryBinding(timeBinding(yearsBetween)))),
+		cel.Function("months_between", cel.Overload("months_between_timestamp_timestamp",
+			[]*cel.Type{cel.TimestampType, cel.TimestampType}, cel.IntType,
+			cel.BinaryBinding(timeBinding(monthsBetween)))),
+		cel.Function("days_between", cel.Overload("days_between_timestamp_timestamp",
+			[]*cel.Type{cel.TimestampType, cel.TimestampType}, cel.IntType,
+			cel.BinaryBinding(timeBinding(daysBetween)))),
+		cel.Function("business_hours_between", cel.Overload("business_hours_between_timestamp_timestamp",
+			[]*cel.Type{cel.TimestampType, cel.TimestampType}, cel.DoubleType,
+			cel.BinaryBinding(func(a, b ref.Val) ref.Val {
+				ta, ok1 := a.Value().(time.Time)
+				tb, ok2 := b.Value().(time.Time)
+				if !ok1 || !ok2 {
+					return types.NewErr("business_hours_between: want two timestamps")
+				}
+				return types.Double(BusinessHoursBetween(ta, tb))
+			}))),
+	}
+	for i := range rt.NumField() {
+		f := rt.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		t, err := celType(f.Type)
+		if err != nil {
+			return nil, nil, fmt.Errorf("declare %s: %w", name, err)
+		}
+		vars = append(vars, variable{name: name, index: i, typ: t})
+		opts = append(opts, cel.Variable(name, t))
+	}
+	env, err := cel.NewEnv(opts...)
+	if err != nil {
+		return nil, nil, fmt.Errorf("build CEL environment: %w", err)
+	}
+	return env, vars, nil
+}
+
+// celType maps a Go type of the vocabulary to its CEL type.
+func celType(t reflect.Type) (*cel.Type, error) {
+	if t == reflect.TypeFor[time.Time]() {
+		return cel.TimestampType, nil
+	}
+	switch t.Kind() {
+	case reflect.Pointer:
+		return celType(t.Elem())
+	case reflect.Struct:
+		return cel.ObjectType(t.String()), nil
+	case reflect.Slice:
+		elem, err := celType(t.Elem())
+		if err != nil {
+			return nil, err
+		}
+		return cel.ListType(elem), nil
+	case reflect.String:
+		return cel.StringType, nil
+	case reflect.Bool:
+		return cel.BoolType, nil
+	case reflect.Int, reflect.Int64:
+		return cel.IntType, nil
+	case reflect.Float64:
+		return cel.DoubleType, nil
+	}
+	return nil, fmt.Errorf("no CEL type for Go type %s", t)
+}
+
+func timeBinding(f func(a, b time.Time) int64) func(a, b ref.Val) ref.Val {
+	return func(a, b ref.Val) ref.Val {
+		ta, ok1 := a.Value().(time.Time)
+		tb, ok2 := b.Value().(time.Time)
+		if !ok1 || !ok2 {
+			return types.NewErr("want two timestamps")
+		}
+		return types.Int(f(ta, tb))
+	}
+}
+
+// listEnv extends env with the functions that read a pack version's named
+// lists: o.listed_in("list") and in_list(s, "list").
+func listEnv(env *cel.Env, lists map[string]*compiledList) (*cel.Env, error) {
+	offense := cel.ObjectType(reflect.TypeFor[liaison.Offense]().String())
+	return env.Extend(
+		cel.Function("listed_in", cel.MemberOverload("offense_listed_in_string",
+			[]*cel.Type{offense, cel.StringType}, cel.BoolType,
+			cel.BinaryBinding(func(a, b ref.Val) ref.Val {
+				l, ok := lists[string(b.(types.String))]
+				if !ok {
+					return types.NewErr("no list %q", b)
+				}
+				switch o := a.Value().(type) {
+				case liaison.Offense:
+					return types.Bool(l.matches(&o))
+				case *liaison.Offense:
+					return types.Bool(l.matches(o))
+				}
+				return types.NewErr("listed_in: want an offense, got %T", a.Value())
+			}))),
+		cel.Function("in_list", cel.Overload("in_list_string_string",
+			[]*cel.Type{cel.StringType, cel.StringType}, cel.BoolType,
+			cel.BinaryBinding(func(a, b ref.Val) ref.Val {
+				l, ok := lists[string(b.(types.String))]
+				if !ok {
+					return types.NewErr("no list %q", b)
+				}
+				s, _ := a.Value().(string)
+				return types.Bool(l.items[s])
+			}))),
+	)
+}
+
+// compiledList is a named list ready for matching.
+type compiledList struct {
+	items      map[string]bool // every item as written
+	codes      []string        // normalized offence codes
+	categories map[liaison.Category]bool
+}
+
+func compileList(l *List) *compiledList {
+	c := &compiledList{items: make(map[string]bool), categories: make(map[liaison.Category]bool)}
+	for _, it := range l.Items {
+		c.items[it] = true
+		if cat, ok := strings.CutPrefix(it, "category:"); ok {
+			c.categories[liaison.Category(cat)] = true
+			continue
+		}
+		c.codes = append(c.codes, normalizeCode(it))
+	}
+	return c
+}
+
+// matches reports whether o is named by the list, by code or by category.
+// A listed code matches itself and its subsections: "CA PC 245" matches
+// "CA PC 245(a)(1)" but not "CA PC 2450" or "CA PC 245.5".
+func (c *compiledList) matches(o *liaison.Offense) bool {
+	for _, cat := range o.Categories {
+		if c.categories[cat] {
+			return true
+		}
+	}
+	if len(c.codes) == 0 {
+		return false
+	}
+	code := normalizeCode(o.Offense)
+	for _, want := range c.codes {
+		if rest, ok := strings.CutPrefix(code, want); ok && (rest == "" || rest[0] == '(') {
+			return true
+		}
+	}
+	return false
+}
+
+// normalizeCode folds case and spacing: "ca  pc 245 (a)" -> "CA PC 245(A)".
+func normalizeCode(s string) string {
+	s = strings.ToUpper(strings.Join(strings.Fields(s), " "))
+	return strings.ReplaceAll(s, " (", "(")
+}

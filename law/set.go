@@ -1,0 +1,201 @@
+package law
+
+import (
+	"fmt"
+	"reflect"
+	"slices"
+	"strings"
+	"time"
+
+	"cel.dev/cel-go/cel"
+
+	"liaison"
+)
+
+// A Set is a compiled collection of packs, ready to decide. It is safe
+// for concurrent use.
+type Set struct {
+	env      *cel.Env
+	vars     []variable
+	packs    []*Pack
+	byJur    map[liaison.Jurisdiction][]*Pack
+	unknowns []unknownFact
+}
+
+// unknownFact is a request field that is unknown, not empty, when absent.
+type unknownFact struct {
+	path    string // "subject.convictions"
+	index   []int  // field indexes from liaison.Request
+	pattern *cel.AttributePatternType
+}
+
+type condition struct {
+	Condition
+	prg *program
+}
+
+type program struct {
+	src     string
+	fast    cel.Program // plain evaluation
+	partial cel.Program // partial evaluation, when facts it reads are unknown
+}
+
+func newSet(env *cel.Env, vars []variable) *Set {
+	s := &Set{env: env, vars: vars, byJur: make(map[liaison.Jurisdiction][]*Pack)}
+	s.unknowns = findUnknowns(reflect.TypeFor[liaison.Request](), nil, nil)
+	for i := range s.unknowns {
+		u := &s.unknowns[i]
+		parts := strings.Split(u.path, ".")
+		u.pattern = cel.AttributePattern(parts[0])
+		for _, q := range parts[1:] {
+			u.pattern = u.pattern.QualString(q)
+		}
+	}
+	return s
+}
+
+// findUnknowns lists the fields tagged liaison:"unknown", depth first.
+func findUnknowns(t reflect.Type, prefix []string, index []int) []unknownFact {
+	var out []unknownFact
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		path := append(slices.Clone(prefix), name)
+		idx := append(slices.Clone(index), i)
+		if hasOpt(f.Tag.Get("liaison"), "unknown") {
+			out = append(out, unknownFact{path: strings.Join(path, "."), index: idx})
+		}
+		ft := f.Type
+		if ft.Kind() == reflect.Pointer && ft.Elem().Kind() == reflect.Struct {
+			out = append(out, findUnknowns(ft.Elem(), path, idx)...)
+		}
+	}
+	if len(out) > 64 {
+		panic("law: more than 64 unknown-when-absent facts")
+	}
+	return out
+}
+
+func hasOpt(tag, opt string) bool { return slices.Contains(strings.Split(tag, ","), opt) }
+
+// add files a checked pack under its jurisdiction and indexes its rules.
+func (s *Set) add(pk *Pack) {
+	s.packs = append(s.packs, pk)
+	s.byJur[pk.Jurisdiction] = append(s.byJur[pk.Jurisdiction], pk)
+	slices.SortFunc(s.byJur[pk.Jurisdiction], func(a, b *Pack) int { return strings.Compare(a.ID, b.ID) })
+	for _, v := range pk.Versions {
+		v.byAction = make(map[liaison.Action][]*Rule)
+		v.byID = make(map[string]*Rule)
+		for _, r := range v.Rules {
+			v.byID[r.ID] = r
+			for _, a := range r.Actions {
+				v.byAction[a] = append(v.byAction[a], r)
+			}
+			for i, u := range s.unknowns {
+				for _, f := range r.facts {
+					if overlaps(f, u.path) {
+						r.unknownMask |= 1 << i
+					}
+				}
+			}
+		}
+	}
+}
+
+// overlaps reports whether reading field a can read field b or the reverse.
+func overlaps(a, b string) bool {
+	return a == b || strings.HasPrefix(a, b+".") || strings.HasPrefix(b, a+".")
+}
+
+func (s *Set) checkIDs() []error {
+	var errs []error
+	seen := map[string]*Pack{}
+	for _, pk := range s.packs {
+		if other := seen[pk.ID]; other != nil {
+			errs = append(errs, &PackError{File: pk.file, Line: 1, Col: 1, Msg: fmt.Sprintf("pack id %q is also used by %s", pk.ID, other.file)})
+		}
+		seen[pk.ID] = pk
+	}
+	return errs
+}
+
+// checkCrossExceptions checks that every "pack/rule" exception names a
+// rule of another pack of the same jurisdiction.
+func (s *Set) checkCrossExceptions() []error {
+	var errs []error
+	for _, pk := range s.packs {
+		for _, v := range pk.Versions {
+			for _, r := range v.Rules {
+				for _, key := range r.crossExcepts {
+					if s.lookup(pk.Jurisdiction, key, nil) == nil {
+						errs = append(errs, &PackError{File: pk.file, Line: 1, Col: 1, Rule: r.ID, Msg: fmt.Sprintf(
+							"exception %q names no rule of a pack of jurisdiction %s", key, pk.Jurisdiction)})
+					}
+				}
+			}
+		}
+	}
+	return errs
+}
+
+// lookup finds the rule "pack/rule" among the packs of jurisdiction j: in
+// the version in force at *at, or in any version when at is nil.
+func (s *Set) lookup(j liaison.Jurisdiction, key string, at *time.Time) *Rule {
+	pid, rid, _ := strings.Cut(key, "/")
+	for _, pk := range s.byJur[j] {
+		if pk.ID != pid {
+			continue
+		}
+		if at != nil {
+			if v := pk.At(*at); v != nil {
+				return v.byID[rid]
+			}
+			return nil
+		}
+		for _, v := range pk.Versions {
+			if r := v.byID[rid]; r != nil {
+				return r
+			}
+		}
+	}
+	return nil
+}
+
+// Packs returns the loaded packs, in load order.
+func (s *Set) Packs() []*Pack { return s.packs }
+
+// File returns the file the pack was read from.
+func (p *Pack) File() string { return p.file }
+
+// At returns the version in force on the day of t (in t's own offset), or nil.
+func (p *Pack) At(t time.Time) *Version {
+	day := time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
+	for _, v := range p.Versions {
+		if day.Before(v.EffectiveFrom.Time) {
+			continue
+		}
+		if v.EffectiveTo != nil && day.After(v.EffectiveTo.Time) {
+			continue
+		}
+		return v
+	}
+	return nil
+}
+
+// Pack returns the pack the version belongs to.
+func (v *Version) Pack() *Pack { return v.pack }
+
+// SHA256 returns the hex SHA-256 of the pack file the version was read from.
+func (v *Version) SHA256() string { return v.sha256 }
+
+// Facts returns the request fields the rule's condition reads.
+func (r *Rule) Facts() []string { return r.facts }
+
+// Ref returns the rule's reference as it appears in decisions.
+func (r *Rule) Ref() liaison.RuleRef {
+	v := r.version
+	return liaison.RuleRef{Pack: v.pack.ID, Version: v.Version, Rule: r.ID, Effect: r.Effect, Citation: r.Citation, Jurisdiction: v.pack.Jurisdiction}
+}
+
+// Key returns "pack/rule".
+func (r *Rule) Key() string { return r.version.pack.ID + "/" + r.ID }

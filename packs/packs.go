@@ -1,0 +1,15 @@
+// Package packs holds the bundled law packs — one YAML file per legal
+// instrument, with its tests beside it — embedded in the binary. They are
+// illustrative encodings with citations, not legal advice.
+package packs
+
+import (
+	"embed"
+	"io/fs"
+)
+
+//go:embed us
+var files embed.FS
+
+// FS returns the bundled packs and tests, rooted above "us".
+func FS() fs.FS { return files }
