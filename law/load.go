@@ -104,7 +104,7 @@ var idRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]*$`)
 // parsePack decodes, validates and compiles one pack file.
 func (s *Set) parsePack(file string, data []byte) (*Pack, []error) {
 	var pk Pack
-	if err := yaml.UnmarshalWithOptions(data, &pk, yaml.Strict()); err != nil {
+	if err := decodeYAML(data, &pk); err != nil {
 		return nil, []error{yamlError(file, err)}
 	}
 	tree, err := parser.ParseBytes(data, 0)
@@ -116,6 +116,9 @@ func (s *Set) parsePack(file string, data []byte) (*Pack, []error) {
 	c := &checker{file: file, data: data, tree: tree}
 	c.pack(&pk)
 	for i, v := range pk.Versions {
+		if v == nil {
+			continue // reported by c.pack
+		}
 		v.pack, v.index, v.sha256 = &pk, i, hex.EncodeToString(sum[:])
 		c.version(s, v, i)
 	}
@@ -205,7 +208,11 @@ func (c *checker) pack(pk *Pack) {
 		}
 		seen[v.Version] = true
 		if v.EffectiveFrom.IsZero() {
-			c.fail(p+".effective_from", "", "effective_from is missing")
+			c.fail(p+".effective_from", "", "effective_from is missing or not a date written YYYY-MM-DD: %q", v.EffectiveFrom.raw)
+		}
+		if v.EffectiveTo != nil && v.EffectiveTo.IsZero() {
+			c.fail(p+".effective_to", "", "effective_to is not a date written YYYY-MM-DD: %q", v.EffectiveTo.raw)
+			v.EffectiveTo = nil
 		}
 		if v.EffectiveTo != nil && v.EffectiveTo.Before(v.EffectiveFrom.Time) {
 			c.fail(p+".effective_to", "", "effective_to %s is before effective_from %s", v.EffectiveTo, v.EffectiveFrom)
@@ -469,6 +476,18 @@ func (c *checker) exprPos(p, src string, line, col int) (int, int) {
 	return nodeLine, nodeCol
 }
 
+// decodeYAML decodes strictly: unknown keys and duplicate keys are errors.
+// The YAML decoder panics on some malformed inputs (found by fuzzing);
+// that is reported as an error, not a crash.
+func decodeYAML(data []byte, v any) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("malformed YAML (the decoder failed: %v)", r)
+		}
+	}()
+	return yaml.UnmarshalWithOptions(data, v, yaml.Strict())
+}
+
 // yamlError turns a YAML decoding error into a *PackError with its place.
 func yamlError(file string, err error) error {
 	var ye yaml.Error
@@ -481,12 +500,12 @@ func yamlError(file string, err error) error {
 
 // UnmarshalYAML reads a date written YYYY-MM-DD.
 func (d *Date) UnmarshalYAML(b []byte) error {
-	s := strings.Trim(strings.TrimSpace(string(b)), `"'`)
-	t, err := time.Parse(time.DateOnly, s)
-	if err != nil {
-		return fmt.Errorf("%q is not a date written YYYY-MM-DD", s)
+	// A malformed date is kept and reported by the checker, with its place.
+	d.raw = strings.Trim(strings.TrimSpace(string(b)), `"'`)
+	t, err := time.Parse(time.DateOnly, d.raw)
+	if err == nil {
+		d.Time = t
 	}
-	d.Time = t
 	return nil
 }
 

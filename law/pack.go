@@ -125,4 +125,7 @@ type Condition struct {
 }
 
 // Date is a calendar day written YYYY-MM-DD.
-type Date struct{ time.Time }
+type Date struct {
+	time.Time
+	raw string
+}

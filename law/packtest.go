@@ -7,8 +7,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/goccy/go-yaml"
-
 	"liaison"
 )
 
@@ -67,7 +65,7 @@ func LoadTests(fsys fs.FS) ([]*Test, error) {
 			return err
 		}
 		var tf TestFile
-		if err := yaml.UnmarshalWithOptions(data, &tf, yaml.Strict()); err != nil {
+		if err := decodeYAML(data, &tf); err != nil {
 			return yamlError(p, err)
 		}
 		ids := map[string]bool{}

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
+	"time"
 
 	"liaison"
 )
@@ -164,5 +165,175 @@ func TestSemantics(t *testing.T) {
 				t.Errorf("explanation %q does not say %q", d.Explanation, tt.explanation)
 			}
 		})
+	}
+}
+
+func raw(name, body string) packFile {
+	return packFile{name, &fstest.MapFile{Data: []byte(body)}}
+}
+
+func decideAt(t *testing.T, s *Set, asOf string, extra string) *liaison.Decision {
+	t.Helper()
+	return decide(t, s, fmt.Sprintf(`{"as_of": %q, "jurisdiction": "us/zz", "action": "honor_detainer"%s}`, asOf, extra))
+}
+
+// Case 15: an amendment is a new version; the old one answers for earlier dates.
+func TestVersionsByDate(t *testing.T) {
+	s := mustLoad(t, fsOf(raw("us/zz/act.yaml", `
+id: act
+title: Act
+jurisdiction: us/zz
+kind: statute
+citation: ZZ Act
+versions:
+  - version: "2014"
+    effective_from: 2014-01-01
+    effective_to: 2018-12-31
+    rules:
+      - {id: ban, actions: [honor_detainer], effect: forbid, citation: ZZ Act 1}
+  - version: "2019"
+    effective_from: 2019-01-01
+    rules: []
+`)))
+	for _, tt := range []struct {
+		asOf string
+		want liaison.Outcome
+	}{{"2013-12-31", liaison.Permitted}, {"2014-01-01", liaison.Forbidden}, {"2018-06-01", liaison.Forbidden}, {"2018-12-31T23:00:00-05:00", liaison.Forbidden}, {"2019-06-01", liaison.Permitted}} {
+		if got := decideAt(t, s, tt.asOf, "").Outcome; got != tt.want {
+			t.Errorf("Decide(as_of %s) = %s, want %s", tt.asOf, got, tt.want)
+		}
+	}
+	if d := decideAt(t, s, "2019-06-01", ""); len(d.Packs) != 1 || d.Packs[0].Version != "2019" || len(d.Packs[0].SHA256) != 64 {
+		t.Errorf("Decide(2019).Packs = %+v, want version 2019 with a sha256", d.Packs)
+	}
+}
+
+// Case 16: a ruling binds from its decision date.
+func TestRulingFromDecisionDate(t *testing.T) {
+	s := mustLoad(t, fsOf(raw("us/zz/ruling.yaml", `
+id: ruling
+title: Doe v. State
+jurisdiction: us/zz
+kind: ruling
+citation: Doe v. State, 1 Z.3d 1 (2017)
+versions:
+  - version: decision
+    effective_from: 2017-07-24
+    rules:
+      - {id: no-hold, actions: [honor_detainer], effect: forbid, citation: "Doe, 1 Z.3d at 2"}
+`)))
+	if got := decideAt(t, s, "2017-07-23T23:59:00Z", "").Outcome; got != liaison.Permitted {
+		t.Errorf("Decide(2017-07-23) = %s, want permitted", got)
+	}
+	if got := decideAt(t, s, "2017-07-24", "").Outcome; got != liaison.Forbidden {
+		t.Errorf("Decide(2017-07-24) = %s, want forbidden", got)
+	}
+}
+
+const zzHeader = `
+id: zz
+title: ZZ Act
+jurisdiction: us/zz
+kind: statute
+citation: ZZ Act
+versions:
+  - version: "1"
+    effective_from: 2000-01-01
+    rules:
+`
+
+// Case 17: a duty with a 48-hour deadline, and the rule's hold limit.
+func TestDutyDeadline(t *testing.T) {
+	s := mustLoad(t, fsOf(raw("us/zz/zz.yaml", zzHeader+`
+      - id: may
+        actions: [honor_detainer]
+        effect: permit
+        citation: ZZ Act 2
+        limits: {max_hold_hours: 48}
+        duties:
+          - {text: Tell the person, citation: ZZ Act 3, due: 48h}
+`)))
+	d := decideAt(t, s, "2020-03-02T10:00:00Z", "")
+	if d.Outcome != liaison.Permitted || len(d.Duties) != 1 {
+		t.Fatalf("Decide = %s with duties %+v, want permitted with one duty", d.Outcome, d.Duties)
+	}
+	want := time.Date(2020, 3, 4, 10, 0, 0, 0, time.UTC)
+	if du := d.Duties[0]; du.Citation != "ZZ Act 3" || du.Due == nil || !du.Due.Equal(want) {
+		t.Errorf("duty = %+v, want citation ZZ Act 3 due %s", du, want)
+	}
+	if d.Limits.MaxHoldHours == nil || *d.Limits.MaxHoldHours != 48 {
+		t.Errorf("limits = %+v, want max_hold_hours 48", d.Limits)
+	}
+}
+
+// Case 19: "a conviction within 5 years", measured from as_of.
+func TestWithinYears(t *testing.T) {
+	s := mustLoad(t, fsOf(raw("us/zz/zz.yaml", zzHeader+`
+      - id: recent
+        actions: [honor_detainer]
+        effect: forbid
+        citation: ZZ Act 4
+        when: subject.convictions.exists(c, years_between(c.date, as_of) < 5)
+`)))
+	conv := `, "subject": {"convictions": [{"offense": "ZZ 1", "date": "2015-06-01"}]}`
+	if got := decideAt(t, s, "2020-05-01", conv).Outcome; got != liaison.Forbidden {
+		t.Errorf("4 years 11 months: Decide = %s, want forbidden", got)
+	}
+	if got := decideAt(t, s, "2020-07-01", conv).Outcome; got != liaison.Permitted {
+		t.Errorf("5 years 1 month: Decide = %s, want permitted", got)
+	}
+}
+
+// Case 20: would_change_if names the unmet fact in words.
+func TestWouldChangeIf(t *testing.T) {
+	s := mustLoad(t, fsOf(raw("us/zz/zz.yaml", zzHeader+`
+      - id: ban
+        actions: [honor_detainer]
+        effect: forbid
+        citation: ZZ Act 5(a)
+        exceptions: [warrant]
+      - id: warrant
+        actions: [honor_detainer]
+        effect: permit
+        citation: ZZ Act 5(b)
+        when:
+          - cel: request.warrant.kind == "judicial_criminal"
+            says: a judicial warrant for a crime is presented
+`)))
+	d := decideAt(t, s, "2020-01-01", "")
+	if d.Outcome != liaison.Forbidden {
+		t.Fatalf("Decide = %s, want forbidden", d.Outcome)
+	}
+	if len(d.WouldChangeIf) == 0 {
+		t.Fatalf("would_change_if is empty")
+	}
+	w := d.WouldChangeIf[0]
+	if w.Outcome != liaison.Permitted || w.Rule != "zz/warrant" || !slices.Equal(w.Unmet, []string{"a judicial warrant for a crime is presented"}) {
+		t.Errorf("would_change_if[0] = %+v, want permitted by zz/warrant if a judicial warrant for a crime is presented", w)
+	}
+	d = decideAt(t, s, "2020-01-01", `, "request": {"warrant": {"kind": "judicial_criminal"}}`)
+	if d.Outcome != liaison.Permitted {
+		t.Errorf("with the warrant: Decide = %s, want permitted", d.Outcome)
+	}
+}
+
+// Case 11 for lint: a permit and a forbid that both hold, unlinked.
+func TestLintUnlinkedOverlap(t *testing.T) {
+	s := mustLoad(t, fsOf(pack("zz", "us/zz", "statute", rule("a", "forbid", ""), rule("b", "permit", ""))))
+	var found bool
+	for _, f := range s.Lint(nil) {
+		if f.Severity == SeverityError && f.Rule == "b" && strings.Contains(f.Msg, "zz/a") {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("Lint = %v, want an error naming b and zz/a", s.Lint(nil))
+	}
+	linked := mustLoad(t, fsOf(pack("zz", "us/zz", "statute", rule("a", "forbid", "exceptions: [b]"),
+		rule("b", "permit", `when: request.warrant.kind == "judicial_criminal"`))))
+	for _, f := range linked.Lint(nil) {
+		if f.Severity == SeverityError {
+			t.Errorf("Lint(linked) = %v, want no errors", f)
+		}
 	}
 }
