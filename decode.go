@@ -14,8 +14,11 @@ import (
 	"time"
 )
 
-// MaxRequestBytes bounds the size of one encoded request.
-const MaxRequestBytes = 1 << 20
+// Bounds on one request: its encoded size, and the items of any list in it.
+const (
+	MaxRequestBytes = 1 << 20
+	MaxListItems    = 1000
+)
 
 // DecodeRequest parses and validates one JSON decision request. Unknown
 // fields, wrong types, unknown enum values, malformed dates and missing
@@ -139,6 +142,9 @@ func decodeValue(path string, v any, dst reflect.Value, tag string) error {
 		a, ok := v.([]any)
 		if !ok {
 			return bad("an array")
+		}
+		if len(a) > MaxListItems {
+			return Errorf(Invalid, path, "%d items, more than the %d allowed", len(a), MaxListItems)
 		}
 		s := reflect.MakeSlice(t, len(a), len(a))
 		seen := make(map[any]int)

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"cel.dev/cel-go/cel"
+	costpkg "cel.dev/cel-go/common/cost"
 	"cel.dev/cel-go/common/types"
 	"cel.dev/cel-go/common/types/ref"
 	"cel.dev/cel-go/ext"
@@ -14,16 +15,42 @@ import (
 	"liaison"
 )
 
-// costLimit bounds the work one condition may do in one evaluation. The
-// bundled packs stay far below it; a runaway expression fails instead of
-// stalling a decision.
-const costLimit = 1_000_000
+// costLimit bounds the work one condition may do in one evaluation, as
+// CEL's static cost estimate on the largest request the decoder accepts
+// (lists of liaison.MaxListItems, strings of liaison.MaxRequestBytes). An
+// expression over it is rejected at load, so evaluation needs no runtime
+// cost tracking (which would cost a fifth of a decision's time).
+const costLimit = 10_000_000
+
+// sizeEstimator tells CEL's cost estimator how large request values can be.
+type sizeEstimator struct{}
+
+func (sizeEstimator) EstimateSize(n costpkg.AstNode) *costpkg.SizeEstimate {
+	switch n.Type().Kind() {
+	case types.ListKind:
+		return &costpkg.SizeEstimate{Min: 0, Max: liaison.MaxListItems}
+	case types.StringKind:
+		return &costpkg.SizeEstimate{Min: 0, Max: liaison.MaxRequestBytes}
+	}
+	return nil
+}
+
+func (sizeEstimator) EstimateCallCost(function, overloadID string, target *costpkg.AstNode, args []costpkg.AstNode) *costpkg.CallEstimate {
+	switch function {
+	case "listed_in", "in_list":
+		return &costpkg.CallEstimate{CostEstimate: costpkg.CostEstimate{Min: 1, Max: 200}}
+	case "business_hours_between":
+		return &costpkg.CallEstimate{CostEstimate: costpkg.CostEstimate{Min: 1, Max: 2000}}
+	}
+	return nil
+}
 
 // variable is a top-level CEL variable: a field of liaison.Request.
 type variable struct {
 	name  string
 	index int
 	typ   *cel.Type
+	zero  any // for a pointer field: a pointer to its zero value, read when the field is nil
 }
 
 // newBaseEnv returns the CEL environment every pack is compiled in: the
@@ -62,7 +89,11 @@ func newBaseEnv() (*cel.Env, []variable, error) {
 		if err != nil {
 			return nil, nil, fmt.Errorf("declare %s: %w", name, err)
 		}
-		vars = append(vars, variable{name: name, index: i, typ: t})
+		v := variable{name: name, index: i, typ: t}
+		if f.Type.Kind() == reflect.Pointer {
+			v.zero = reflect.New(f.Type.Elem()).Interface()
+		}
+		vars = append(vars, v)
 		opts = append(opts, cel.Variable(name, t))
 	}
 	env, err := cel.NewEnv(opts...)

@@ -56,9 +56,8 @@ func (s *Set) Decide(req *liaison.Request, opt Options) (*liaison.Decision, erro
 	absent := s.absent(req)
 	levels := levels(req.Jurisdiction)
 
-	var evals []eval
-	index := map[*Rule]int{}
-	var used []liaison.PackVersion
+	evals := make([]eval, 0, 16)
+	used := make([]liaison.PackVersion, 0, 8)
 	for li, jur := range levels {
 		for _, pk := range s.byJur[jur] {
 			v := pk.At(req.AsOf)
@@ -67,27 +66,31 @@ func (s *Set) Decide(req *liaison.Request, opt Options) (*liaison.Decision, erro
 			}
 			used = append(used, liaison.PackVersion{ID: pk.ID, Version: v.Version, SHA256: v.sha256})
 			for _, r := range v.byAction[req.Action] {
-				if err := s.evalInto(&evals, index, r, li, false, act, absent); err != nil {
+				if err := s.evalInto(&evals, r, li, false, act, absent); err != nil {
 					return nil, err
 				}
 			}
 		}
 	}
 	// Exceptions are evaluated even when they do not govern the action.
-	var exc [][]int
+	exc := make([][]int, 0, len(evals))
 	for i := 0; i < len(evals); i++ {
 		r := evals[i].rule
+		if len(r.excepts) == 0 && len(r.crossExcepts) == 0 {
+			exc = append(exc, nil)
+			continue
+		}
 		xs := r.excepts
 		for _, key := range r.crossExcepts {
 			if x := s.lookup(r.version.pack.Jurisdiction, key, &req.AsOf); x != nil {
 				xs = append(slices.Clip(xs), x)
 			}
 		}
-		var js []int
+		js := make([]int, 0, len(xs))
 		for _, x := range xs {
-			j, ok := index[x]
-			if !ok {
-				if err := s.evalInto(&evals, index, x, evals[i].level, true, act, absent); err != nil {
+			j := slices.IndexFunc(evals, func(e eval) bool { return e.rule == x })
+			if j < 0 {
+				if err := s.evalInto(&evals, x, evals[i].level, true, act, absent); err != nil {
 					return nil, err
 				}
 				j = len(evals) - 1
@@ -125,12 +128,11 @@ func (s *Set) Decide(req *liaison.Request, opt Options) (*liaison.Decision, erro
 	return d, nil
 }
 
-func (s *Set) evalInto(evals *[]eval, index map[*Rule]int, r *Rule, level int, aux bool, act interpreter.Activation, absent uint64) error {
+func (s *Set) evalInto(evals *[]eval, r *Rule, level int, aux bool, act interpreter.Activation, absent uint64) error {
 	held, missing, err := s.holds(r.all, r.unknownMask, act, absent)
 	if err != nil {
 		return fmt.Errorf("%s: rule %s: %w", r.version.pack.file, r.ID, err)
 	}
-	index[r] = len(*evals)
 	*evals = append(*evals, eval{rule: r, level: level, aux: aux, held: held, missing: missing})
 	return nil
 }
@@ -199,47 +201,27 @@ func (s *Set) absent(req *liaison.Request) uint64 {
 	return m
 }
 
-// activation presents a request to CEL, with absent optional objects
-// read as empty ones.
+// activation presents a request to CEL. An absent top-level object reads
+// as an empty one; CEL's native types already read absent nested objects
+// as empty.
 type activation struct {
 	vars []variable
 	req  reflect.Value
 }
 
 func (s *Set) activation(req *liaison.Request) *activation {
-	n := *req
-	if n.Agency == nil {
-		n.Agency = &liaison.Agency{}
-	}
-	if n.Request == nil {
-		n.Request = &liaison.FederalRequest{Warrant: &liaison.Warrant{}}
-	} else if n.Request.Warrant == nil {
-		r := *n.Request
-		r.Warrant = &liaison.Warrant{}
-		n.Request = &r
-	}
-	if n.Subject == nil {
-		n.Subject = &liaison.Subject{Custody: &liaison.Custody{}, Consent: &liaison.Consent{}}
-	} else if n.Subject.Custody == nil || n.Subject.Consent == nil {
-		sub := *n.Subject
-		if sub.Custody == nil {
-			sub.Custody = &liaison.Custody{}
-		}
-		if sub.Consent == nil {
-			sub.Consent = &liaison.Consent{}
-		}
-		n.Subject = &sub
-	}
-	if n.Context == nil {
-		n.Context = &liaison.Context{}
-	}
-	return &activation{vars: s.vars, req: reflect.ValueOf(&n).Elem()}
+	return &activation{vars: s.vars, req: reflect.ValueOf(req).Elem()}
 }
 
 func (a *activation) ResolveName(name string) (any, bool) {
-	for _, v := range a.vars {
+	for i := range a.vars {
+		v := &a.vars[i]
 		if v.name == name {
-			return a.req.Field(v.index).Interface(), true
+			f := a.req.Field(v.index)
+			if v.zero != nil && f.IsNil() {
+				return v.zero, true
+			}
+			return f.Interface(), true
 		}
 	}
 	return nil, false

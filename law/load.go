@@ -428,12 +428,21 @@ func (c *checker) compile(env *cel.Env, lists map[string]*compiledList, r *Rule,
 	if !ok {
 		return nil
 	}
-	fast, err := env.Program(checked, cel.EvalOptions(cel.OptOptimize), cel.CostLimit(costLimit))
+	est, err := env.EstimateCost(checked, sizeEstimator{})
+	if err != nil {
+		c.fail(p, r.ID, "estimate cost: %v", err)
+		return nil
+	}
+	if est.Max > costLimit {
+		c.fail(p, r.ID, "the expression may cost up to %d units on the largest request, more than the limit of %d: simplify it", est.Max, costLimit)
+		return nil
+	}
+	fast, err := env.Program(checked, cel.EvalOptions(cel.OptOptimize))
 	if err != nil {
 		c.fail(p, r.ID, "%v", err)
 		return nil
 	}
-	partial, err := env.Program(checked, cel.EvalOptions(cel.OptOptimize, cel.OptPartialEval), cel.CostLimit(costLimit))
+	partial, err := env.Program(checked, cel.EvalOptions(cel.OptOptimize, cel.OptPartialEval))
 	if err != nil {
 		c.fail(p, r.ID, "%v", err)
 		return nil
