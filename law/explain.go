@@ -23,7 +23,7 @@ func (s *Set) explain(d *liaison.Decision, c *combiner, res result, act interpre
 		var why string
 		switch st {
 		case liaison.StatusApplied:
-			why = "holds: " + says(e.rule, nil)
+			why = "holds: " + says(e.rule)
 			if e.aux {
 				why = "holds (as an exception)"
 			}
@@ -38,7 +38,7 @@ func (s *Set) explain(d *liaison.Decision, c *combiner, res result, act interpre
 			why = "depends on facts not given: " + strings.Join(e.missing, ", ")
 		case liaison.StatusDefeated:
 			x := c.evals[res.by[i]].rule
-			why = fmt.Sprintf("defeated by its exception %s (%s): %s", x.ID, x.Citation, says(x, nil))
+			why = fmt.Sprintf("defeated by its exception %s (%s): %s", x.ID, x.Citation, says(x))
 		case liaison.StatusVoid:
 			p := c.evals[res.by[i]].rule
 			why = fmt.Sprintf("void: preempted by %s (%s, %s level)", p.Key(), p.Citation, levelName(p.version.pack.Jurisdiction))
@@ -76,7 +76,7 @@ func (s *Set) unmet(r *Rule, act interpreter.Activation, absent uint64) ([]strin
 		}
 	}
 	if len(out) == 0 {
-		out = append(out, says(r, nil))
+		out = append(out, says(r))
 	}
 	return out, nil
 }
@@ -103,7 +103,7 @@ func (c *combiner) changes(res result, unmet [][]string) []liaison.Change {
 		case liaison.StatusDefeated:
 			x := c.evals[res.by[i]].rule
 			flip[res.by[i]] = false
-			words = []string{"it is not the case that " + says(x, nil)}
+			words = []string{"it is not the case that " + says(x)}
 		default:
 			continue
 		}
@@ -122,7 +122,7 @@ func (c *combiner) changes(res result, unmet [][]string) []liaison.Change {
 
 // says returns what a rule's condition means, in words where the pack
 // gives them.
-func says(r *Rule, _ []string) string {
+func says(r *Rule) string {
 	if r.Says != "" {
 		return r.Says
 	}
@@ -182,7 +182,7 @@ func paragraph(d *liaison.Decision, c *combiner, res result, req *liaison.Reques
 		}
 		var parts []string
 		for _, i := range res.decisive {
-			parts = append(parts, fmt.Sprintf("%s %s it (%s)", name(i), verb(c.evals[i].rule.Effect), says(c.evals[i].rule, nil)))
+			parts = append(parts, fmt.Sprintf("%s %s it (%s)", name(i), verb(c.evals[i].rule.Effect), says(c.evals[i].rule)))
 		}
 		word := strings.ToUpper(string(d.Outcome[:1])) + string(d.Outcome[1:])
 		fmt.Fprintf(&b, "%s: %s.", word, strings.Join(parts, "; "))
