@@ -243,6 +243,9 @@ type combiner struct {
 	evals  []eval
 	exc    [][]int // exc[i]: the evals that are exceptions to evals[i]
 	levels int
+
+	scratch result // for outcome
+	active  []int8
 }
 
 // decide combines the rules; rules that depend on missing facts are tried
@@ -271,7 +274,7 @@ func (c *combiner) decide() (result, []string) {
 		for j, i := range unk {
 			held[i] = a&(1<<j) != 0
 		}
-		outcomes[a] = c.combine(held).outcome
+		outcomes[a] = c.outcome(held)
 	}
 	var matter []int
 	for j, i := range unk {
@@ -301,15 +304,35 @@ func (c *combiner) missing(idx []int) []string {
 	return out
 }
 
+// outcome returns only the outcome of one truth assignment, reusing the
+// combiner's scratch space.
+func (c *combiner) outcome(held []bool) liaison.Outcome {
+	if c.scratch.status == nil {
+		n := len(c.evals)
+		c.scratch = result{status: make([]liaison.Status, n), by: make([]int, n)}
+		c.active = make([]int8, n)
+	}
+	c.scratch.decisive = c.scratch.decisive[:0]
+	clear(c.active)
+	c.run(held, &c.scratch, c.active)
+	return c.scratch.outcome
+}
+
 // combine applies the semantics to one truth assignment.
 func (c *combiner) combine(held []bool) result {
 	n := len(c.evals)
 	res := result{status: make([]liaison.Status, n), by: make([]int, n)}
+	c.run(held, &res, make([]int8, n))
+	return res
+}
+
+// run fills res for one truth assignment; active is zeroed scratch space.
+func (c *combiner) run(held []bool, res *result, active []int8) {
 	for i := range res.by {
 		res.by[i] = -1
 	}
 	// Within an instrument: a rule is defeated when an exception to it is active.
-	active := make([]int8, n) // 0 unknown yet, 1 active, -1 not
+	// active[i]: 0 not yet known, 1 active, -1 not.
 	var isActive func(i int) bool
 	isActive = func(i int) bool {
 		if active[i] != 0 {
@@ -362,7 +385,7 @@ func (c *combiner) combine(held []bool) result {
 			here = "conflict"
 		case len(forb) > 0:
 			here = liaison.Forbid
-			c.markNotEffective(res, per, forb[0]) // a forbid of the same level stands
+			c.markNotEffective(*res, per, forb[0]) // a forbid of the same level stands
 		case len(req) > 0:
 			here = liaison.Require
 		case len(per) > 0:
@@ -376,7 +399,7 @@ func (c *combiner) combine(held []bool) result {
 		case liaison.Forbid:
 			switch here {
 			case liaison.Permit:
-				c.markNotEffective(res, per, c.first(res, liaison.Forbid))
+				c.markNotEffective(*res, per, c.first(*res, liaison.Forbid))
 			case liaison.Require, "conflict":
 				state = "conflict"
 			}
@@ -412,7 +435,6 @@ func (c *combiner) combine(held []bool) result {
 			res.decisive = append(res.decisive, i)
 		}
 	}
-	return res
 }
 
 func (c *combiner) markNotEffective(res result, idx []int, by int) {

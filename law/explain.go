@@ -107,7 +107,7 @@ func (c *combiner) changes(res result, unmet [][]string) []liaison.Change {
 		default:
 			continue
 		}
-		got := c.combine(flip).outcome
+		got := c.outcome(flip)
 		if got == res.outcome {
 			continue
 		}
@@ -121,29 +121,35 @@ func (c *combiner) changes(res result, unmet [][]string) []liaison.Change {
 }
 
 // says returns what a rule's condition means, in words where the pack
-// gives them.
-func says(r *Rule) string {
-	if r.Says != "" {
-		return r.Says
-	}
-	if len(r.conds) == 0 {
-		return "always"
-	}
-	parts := make([]string, len(r.conds))
-	for i, cd := range r.conds {
-		parts[i] = condSays(r, cd)
-	}
-	return strings.Join(parts, " and ")
-}
+// gives them (computed once at load).
+func says(r *Rule) string { return r.says }
 
-func condSays(r *Rule, cd *condition) string {
-	if cd.Says != "" {
-		return cd.Says
+func condSays(_ *Rule, cd *condition) string { return cd.words }
+
+// describe computes the words of a rule and its conditions.
+func describe(r *Rule) {
+	for _, cd := range r.conds {
+		switch {
+		case cd.Says != "":
+			cd.words = cd.Says
+		case len(r.conds) == 1 && r.Says != "":
+			cd.words = r.Says
+		default:
+			cd.words = strings.Join(strings.Fields(cd.CEL), " ")
+		}
 	}
-	if len(r.conds) == 1 && r.Says != "" {
-		return r.Says
+	switch {
+	case r.Says != "":
+		r.says = r.Says
+	case len(r.conds) == 0:
+		r.says = "always"
+	default:
+		parts := make([]string, len(r.conds))
+		for i, cd := range r.conds {
+			parts[i] = cd.words
+		}
+		r.says = strings.Join(parts, " and ")
 	}
-	return strings.Join(strings.Fields(cd.CEL), " ")
 }
 
 func verb(e liaison.Effect) string {

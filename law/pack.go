@@ -87,6 +87,7 @@ type Rule struct {
 	version      *Version
 	conds        []*condition
 	all          *program // the conjunction of conds
+	says         string   // the condition in words
 	facts        []string // request fields the condition reads, e.g. "subject.convictions"
 	excepts      []*Rule
 	crossExcepts []string // "pack/rule"

@@ -31,7 +31,8 @@ type unknownFact struct {
 
 type condition struct {
 	Condition
-	prg *program
+	prg   *program
+	words string // what it means, for explanations
 }
 
 type program struct {
@@ -88,6 +89,7 @@ func (s *Set) add(pk *Pack) {
 		v.byID = make(map[string]*Rule)
 		for _, r := range v.Rules {
 			v.byID[r.ID] = r
+			describe(r)
 			for _, a := range r.Actions {
 				v.byAction[a] = append(v.byAction[a], r)
 			}
