@@ -188,7 +188,12 @@ func paragraph(d *liaison.Decision, c *combiner, res result, req *liaison.Reques
 		}
 		var parts []string
 		for _, i := range res.decisive {
-			parts = append(parts, fmt.Sprintf("%s %s it (%s)", name(i), verb(c.evals[i].rule.Effect), says(c.evals[i].rule)))
+			r := c.evals[i].rule
+			if len(r.conds) == 0 {
+				parts = append(parts, fmt.Sprintf("%s %s it", name(i), verb(r.Effect)))
+				continue
+			}
+			parts = append(parts, fmt.Sprintf("%s %s it (%s)", name(i), verb(r.Effect), says(r)))
 		}
 		word := strings.ToUpper(string(d.Outcome[:1])) + string(d.Outcome[1:])
 		fmt.Fprintf(&b, "%s: %s.", word, strings.Join(parts, "; "))
