@@ -37,10 +37,10 @@ func (sizeEstimator) EstimateSize(n costpkg.AstNode) *costpkg.SizeEstimate {
 
 func (sizeEstimator) EstimateCallCost(function, overloadID string, target *costpkg.AstNode, args []costpkg.AstNode) *costpkg.CallEstimate {
 	switch function {
-	case "listed_in", "in_list":
-		return &costpkg.CallEstimate{CostEstimate: costpkg.CostEstimate{Min: 1, Max: 200}}
+	case "listed_in", "in_named_list":
+		return &costpkg.CallEstimate{CostEstimate: costpkg.Estimate{Min: 1, Max: 200}}
 	case "business_hours_between":
-		return &costpkg.CallEstimate{CostEstimate: costpkg.CostEstimate{Min: 1, Max: 2000}}
+		return &costpkg.CallEstimate{CostEstimate: costpkg.Estimate{Min: 1, Max: 2000}}
 	}
 	return nil
 }
@@ -143,7 +143,7 @@ func timeBinding(f func(a, b time.Time) int64) func(a, b ref.Val) ref.Val {
 }
 
 // listEnv extends env with the functions that read a pack version's named
-// lists: o.listed_in("list") and in_list(s, "list").
+// lists: o.listed_in("list") and in_named_list(s, "list").
 func listEnv(env *cel.Env, lists map[string]*compiledList) (*cel.Env, error) {
 	offense := cel.ObjectType(reflect.TypeFor[liaison.Offense]().String())
 	return env.Extend(
@@ -162,7 +162,7 @@ func listEnv(env *cel.Env, lists map[string]*compiledList) (*cel.Env, error) {
 				}
 				return types.NewErr("listed_in: want an offense, got %T", a.Value())
 			}))),
-		cel.Function("in_list", cel.Overload("in_list_string_string",
+		cel.Function("in_named_list", cel.Overload("in_named_list_string_string",
 			[]*cel.Type{cel.StringType, cel.StringType}, cel.BoolType,
 			cel.BinaryBinding(func(a, b ref.Val) ref.Val {
 				l, ok := lists[string(b.(types.String))]

@@ -405,7 +405,7 @@ func (c *checker) compile(env *cel.Env, lists map[string]*compiledList, r *Rule,
 		switch e.Kind() {
 		case celast.CallKind:
 			call := e.AsCall()
-			if fn := call.FunctionName(); fn == "listed_in" || fn == "in_list" {
+			if fn := call.FunctionName(); fn == "listed_in" || fn == "in_named_list" {
 				args := call.Args()
 				last := args[len(args)-1]
 				if last.Kind() != celast.LiteralKind {

@@ -337,3 +337,54 @@ func TestLintUnlinkedOverlap(t *testing.T) {
 		}
 	}
 }
+
+// The list functions must not shadow CEL's own `in` operator.
+func TestListFunctions(t *testing.T) {
+	s := mustLoad(t, fsOf(raw("us/zz/zz.yaml", `
+id: zz
+title: ZZ Act
+jurisdiction: us/zz
+kind: statute
+citation: ZZ Act
+versions:
+  - version: "1"
+    effective_from: 2000-01-01
+    lists:
+      violent: {items: ["ZZ PC 245", "category:violent_felony"]}
+      personal: {items: [address, contact]}
+    rules:
+      - id: by-code
+        actions: [notify_release]
+        effect: forbid
+        citation: ZZ Act 1
+        when: subject.convictions.exists(c, c.listed_in("violent"))
+      - id: by-in
+        actions: [honor_detainer]
+        effect: forbid
+        citation: ZZ Act 2
+        when: subject.convictions.exists(c, "robbery" in c.categories)
+      - id: personal
+        actions: [share_info]
+        effect: forbid
+        citation: ZZ Act 3
+        when: request.info_requested.exists(i, in_named_list(i, "personal"))
+`)))
+	for _, tt := range []struct {
+		req  string
+		want liaison.Outcome
+	}{
+		{`"action": "notify_release", "subject": {"convictions": [{"offense": "zz pc 245 (a)(1)"}]}`, liaison.Forbidden},
+		{`"action": "notify_release", "subject": {"convictions": [{"offense": "ZZ PC 2450"}]}`, liaison.Permitted},
+		{`"action": "notify_release", "subject": {"convictions": [{"offense": "ZZ PC 245.5"}]}`, liaison.Permitted},
+		{`"action": "notify_release", "subject": {"convictions": [{"offense": "ZZ PC 1", "categories": ["violent_felony"]}]}`, liaison.Forbidden},
+		{`"action": "honor_detainer", "subject": {"convictions": [{"offense": "ZZ PC 1", "categories": ["robbery"]}]}`, liaison.Forbidden},
+		{`"action": "honor_detainer", "subject": {"convictions": [{"offense": "ZZ PC 1", "categories": ["theft"]}]}`, liaison.Permitted},
+		{`"action": "share_info", "request": {"info_requested": ["release_date", "contact"]}`, liaison.Forbidden},
+		{`"action": "share_info", "request": {"info_requested": ["release_date"]}`, liaison.Permitted},
+	} {
+		d := decide(t, s, `{"as_of": "2020-01-01", "jurisdiction": "us/zz", `+tt.req+`}`)
+		if d.Outcome != tt.want {
+			t.Errorf("Decide(%s) = %s, want %s", tt.req, d.Outcome, tt.want)
+		}
+	}
+}
