@@ -63,7 +63,7 @@ type Limits struct {
 	// MaxHoldHours is the longest a person may be held past release.
 	MaxHoldHours *float64 `json:"max_hold_hours,omitempty"`
 	// HoldHoursExclude lists what the hours do not count: "weekends",
-	// "holidays" (8 C.F.R. 287.7(d) before 2017).
+	// "holidays" (8 C.F.R. 287.7(d)).
 	HoldHoursExclude []string `json:"hold_hours_exclude,omitempty"`
 }
 

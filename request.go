@@ -142,7 +142,7 @@ type Subject struct {
 	Role           Role       `json:"role,omitempty"`
 	Custody        *Custody   `json:"custody,omitempty"`
 	Convictions    []Offense  `json:"convictions,omitempty" liaison:"unknown,nopending"`
-	PendingCharges []Offense  `json:"pending_charges,omitempty" liaison:"unknown"`
+	PendingCharges []Offense  `json:"pending_charges,omitempty"`
 	Flags          []Flag     `json:"flags,omitempty"`
 	Consent        *Consent   `json:"consent,omitempty"`
 	PublicInfo     []InfoItem `json:"public_info,omitempty"`

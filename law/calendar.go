@@ -28,9 +28,9 @@ func daysBetween(a, b time.Time) int64 {
 }
 
 // BusinessHoursBetween returns the hours from a to b that fall on weekdays
-// other than US federal holidays, in UTC. The pre-2017 text of 8 C.F.R.
-// 287.7(d) limited a detainer hold to 48 hours "excluding Saturdays,
-// Sundays, and holidays".
+// other than US federal holidays, in UTC. 8 C.F.R. 287.7(d) limits a
+// detainer hold to 48 hours "excluding Saturdays, Sundays, and holidays"
+// (the I-247D and I-247A forms ask for 48 clock hours instead).
 func BusinessHoursBetween(a, b time.Time) float64 {
 	if !b.After(a) {
 		return 0
