@@ -25,23 +25,34 @@ const (
 // required fields are rejected with an *Error whose Field names the place,
 // e.g. "subject.convictions[0].level".
 func DecodeRequest(data []byte) (*Request, error) {
-	if len(data) > MaxRequestBytes {
-		return nil, Errorf(Invalid, "", "request is %d bytes, more than the %d allowed", len(data), MaxRequestBytes)
-	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
-		return nil, &Error{Kind: Invalid, Message: "malformed JSON", Err: jsonError(data, err)}
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, Errorf(Invalid, "", "unexpected data after the request object")
-	}
 	var req Request
-	if err := decodeValue("", v, reflect.ValueOf(&req).Elem(), ""); err != nil {
+	if err := Decode(data, &req); err != nil {
 		return nil, err
 	}
 	return &req, nil
+}
+
+// Decode parses one JSON object into the struct v points to, validating
+// it as DecodeRequest does, by v's field types and liaison tags. On error v
+// may be partly filled; callers discard it.
+func Decode(data []byte, v any) error {
+	if len(data) > MaxRequestBytes {
+		return Errorf(Invalid, "", "body is %d bytes, more than the %d allowed", len(data), MaxRequestBytes)
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	var raw any
+	if err := dec.Decode(&raw); err != nil {
+		return &Error{Kind: Invalid, Message: "malformed JSON", Err: jsonError(data, err)}
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return Errorf(Invalid, "", "unexpected data after the JSON object")
+	}
+	rv := reflect.ValueOf(v)
+	if rv.Kind() != reflect.Pointer || rv.Elem().Kind() != reflect.Struct {
+		panic("liaison.Decode: v must point to a struct")
+	}
+	return decodeValue("", raw, rv.Elem(), "")
 }
 
 // jsonError adds the line and column to a syntax error.

@@ -43,7 +43,7 @@ func TestDecodeRequestErrors(t *testing.T) {
 		{`{"as_of": "2018-06-01", "jurisdiction": "us/ca", "action": "honor_detainer", "subject": {"convictions": [{"offense": "X", "date": "2018-06-01T00:00:00Z"}]}}`, "subject.convictions[0].date", "not a date"},
 		{`{"as_of": "2018-06-01", "jurisdiction": "us/ca", "action": "share_info", "request": {"info_requested": ["address", "address"]}}`, "request.info_requested[1]", "repeats"},
 		{`{"as_of": "2018-06-01", "jurisdiction": "us/ca", "action": "honor_detainer", "request": null}`, "request", "null"},
-		{`{"as_of": "2018-06-01", "jurisdiction": "us/ca", "action": "honor_detainer"} {}`, "", "after the request"},
+		{`{"as_of": "2018-06-01", "jurisdiction": "us/ca", "action": "honor_detainer"} {}`, "", "after the JSON object"},
 		{`{"as_of": "2018-06-01",`, "", "malformed JSON"},
 		{`[]`, "", "want an object"},
 	} {

@@ -138,21 +138,23 @@ func (WarrantKind) Enum() []string {
 
 // Subject holds the facts about the person the request concerns.
 type Subject struct {
-	Age            int        `json:"age,omitempty" liaison:"unknown,min=0,max=130"`
-	Role           Role       `json:"role,omitempty"`
-	Custody        *Custody   `json:"custody,omitempty"`
-	Convictions    []Offense  `json:"convictions,omitempty" liaison:"unknown,nopending"`
-	PendingCharges []Offense  `json:"pending_charges,omitempty"`
-	Flags          []Flag     `json:"flags,omitempty"`
-	Consent        *Consent   `json:"consent,omitempty"`
-	PublicInfo     []InfoItem `json:"public_info,omitempty"`
+	Age            int         `json:"age,omitempty" liaison:"unknown,min=0,max=130"`
+	Role           SubjectRole `json:"role,omitempty"`
+	Custody        *Custody    `json:"custody,omitempty"`
+	Convictions    []Offense   `json:"convictions,omitempty" liaison:"unknown,nopending"`
+	PendingCharges []Offense   `json:"pending_charges,omitempty"`
+	Flags          []Flag      `json:"flags,omitempty"`
+	Consent        *Consent    `json:"consent,omitempty"`
+	PublicInfo     []InfoItem  `json:"public_info,omitempty"`
 }
 
-// Role is the person's role in the agency's matter.
-type Role string
+// SubjectRole is the person's role in the agency's matter.
+type SubjectRole string
 
-// Enum lists the valid roles.
-func (Role) Enum() []string { return []string{"arrestee", "inmate", "victim", "witness", "other"} }
+// Enum lists the valid subject roles.
+func (SubjectRole) Enum() []string {
+	return []string{"arrestee", "inmate", "victim", "witness", "other"}
+}
 
 // Custody describes the person's custody.
 type Custody struct {

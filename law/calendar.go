@@ -126,3 +126,22 @@ func lastWeekday(y int, m time.Month, wd time.Weekday) time.Time {
 	}
 	return t
 }
+
+// AddBusinessHours returns the instant h business hours (see
+// BusinessHoursBetween) after t.
+func AddBusinessHours(t time.Time, h float64) time.Time {
+	left := time.Duration(h * float64(time.Hour))
+	t = t.UTC()
+	for left > 0 {
+		next := time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC).AddDate(0, 0, 1)
+		if IsBusinessDay(t) {
+			if span := next.Sub(t); span >= left {
+				return t.Add(left)
+			} else {
+				left -= span
+			}
+		}
+		t = next
+	}
+	return t
+}

@@ -1,0 +1,139 @@
+// Package desk is liaison's application: intake of federal requests and
+// custody events, decisions, gated actions sent through channels, duties
+// with deadlines, and counsel's overrides. Every record it writes goes
+// through a liaison.Store, which logs it in the same transaction.
+package desk
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"time"
+
+	"liaison"
+	"liaison/law"
+	"liaison/ledger"
+)
+
+// Config holds what a Desk needs. Every field without a default is required.
+type Config struct {
+	Store liaison.Store
+	Law   *law.Set
+	// Sealer seals personal data (names, dates of birth) before it is stored.
+	Sealer *Sealer
+	// Channels by name; Channel names the one actions go out through.
+	Channels map[string]Channel
+	Channel  string
+	// Now and Rand default to the clock and crypto/rand; tests inject them.
+	Now  func() time.Time
+	Rand io.Reader
+	// EscalateAfter is how long an overdue duty waits before it is
+	// escalated (default 1h).
+	EscalateAfter time.Duration
+	Logger        *slog.Logger
+}
+
+// Desk carries out the workflow.
+type Desk struct {
+	store         liaison.Store
+	law           *law.Set
+	sealer        *Sealer
+	channels      map[string]Channel
+	channel       string
+	now           func() time.Time
+	rand          io.Reader
+	escalateAfter time.Duration
+	log           *slog.Logger
+}
+
+// New returns a Desk.
+func New(cfg Config) (*Desk, error) {
+	if cfg.Store == nil || cfg.Law == nil || cfg.Sealer == nil {
+		return nil, errors.New("desk: Store, Law and Sealer are required")
+	}
+	d := &Desk{store: cfg.Store, law: cfg.Law, sealer: cfg.Sealer, channels: cfg.Channels, channel: cfg.Channel,
+		now: cfg.Now, rand: cfg.Rand, escalateAfter: cfg.EscalateAfter, log: cfg.Logger}
+	if d.now == nil {
+		d.now = time.Now
+	}
+	if d.rand == nil {
+		d.rand = rand.Reader
+	}
+	if d.escalateAfter == 0 {
+		d.escalateAfter = time.Hour
+	}
+	if d.log == nil {
+		d.log = slog.New(slog.DiscardHandler)
+	}
+	if d.channel != "" && d.channels[d.channel] == nil {
+		return nil, fmt.Errorf("desk: no channel named %q", d.channel)
+	}
+	return d, nil
+}
+
+// newID returns a random record id with a kind prefix: "req_3f9a...".
+func (d *Desk) newID(prefix string) (string, error) {
+	var b [12]byte
+	if _, err := io.ReadFull(d.rand, b[:]); err != nil {
+		return "", fmt.Errorf("new id: %w", err)
+	}
+	return prefix + "_" + hex.EncodeToString(b[:]), nil
+}
+
+// record encodes body as a StoredRecord with a fresh salt.
+func (d *Desk) record(kind, id, agency, person, parent, key string, at time.Time, body any) (*liaison.StoredRecord, error) {
+	canon, err := ledger.MarshalCanonical(body)
+	if err != nil {
+		return nil, fmt.Errorf("encode %s %s: %w", kind, id, err)
+	}
+	salt, err := ledger.NewSalt(d.rand)
+	if err != nil {
+		return nil, err
+	}
+	return &liaison.StoredRecord{Kind: kind, ID: id, Agency: agency, Person: person, Parent: parent, Key: key,
+		Body: canon, Salt: salt, At: at.UTC()}, nil
+}
+
+// load reads the record (kind, id) into v.
+func (d *Desk) load(ctx context.Context, kind, id string, v any) (*liaison.StoredRecord, error) {
+	rec, err := d.store.Get(ctx, kind, id)
+	if err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal(rec.Body, v); err != nil {
+		return nil, fmt.Errorf("decode %s %s: %w", kind, id, err)
+	}
+	return rec, nil
+}
+
+// list reads the records f selects into values of type T.
+func list[T any](ctx context.Context, s liaison.Store, f liaison.Filter) ([]T, error) {
+	recs, err := s.List(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]T, 0, len(recs))
+	for _, r := range recs {
+		var v T
+		if err := json.Unmarshal(r.Body, &v); err != nil {
+			return nil, fmt.Errorf("decode %s %s: %w", r.Kind, r.ID, err)
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+// need checks the actor's role.
+func need(a liaison.Actor, roles ...liaison.Role) error {
+	for _, r := range roles {
+		if a.Role == r {
+			return nil
+		}
+	}
+	return liaison.Errorf(liaison.Denied, "", "role %q may not do this (needs one of %v)", a.Role, roles)
+}

@@ -1,0 +1,136 @@
+package desk
+
+import (
+	"context"
+	"time"
+
+	"liaison"
+)
+
+// Duty is a duty with its current status.
+type Duty struct {
+	liaison.DutyRecord
+	// Status and Changed are the duty's latest status and when it changed.
+	Changed time.Time `json:"changed"`
+}
+
+// Duties lists an agency's duties (all agencies when agency is empty) with
+// their current status; with status set, only those in it.
+func (d *Desk) Duties(ctx context.Context, by liaison.Actor, agency string, status liaison.DutyStatus) ([]Duty, error) {
+	if err := need(by, liaison.RoleClerk, liaison.RoleSupervisor, liaison.RoleCounsel, liaison.RoleAuditor, liaison.RoleAdmin); err != nil {
+		return nil, err
+	}
+	return d.dutyList(ctx, agency, status)
+}
+
+func (d *Desk) dutyList(ctx context.Context, agency string, status liaison.DutyStatus) ([]Duty, error) {
+	all, err := list[liaison.DutyRecord](ctx, d.store, liaison.Filter{Kind: liaison.KindDuty, Agency: agency, Limit: 100000})
+	if err != nil {
+		return nil, err
+	}
+	changes, err := list[liaison.DutyChangeRecord](ctx, d.store, liaison.Filter{Kind: liaison.KindDutyChange, Agency: agency, Limit: 100000})
+	if err != nil {
+		return nil, err
+	}
+	latest := make(map[string]liaison.DutyChangeRecord, len(changes))
+	for _, c := range changes { // in log order: the last one wins
+		latest[c.Duty] = c
+	}
+	var out []Duty
+	for _, du := range all {
+		cur := Duty{DutyRecord: du, Changed: du.At}
+		if c, ok := latest[du.ID]; ok {
+			cur.Status, cur.Changed = c.Status, c.At
+		}
+		if status == "" || cur.Status == status {
+			out = append(out, cur)
+		}
+	}
+	return out, nil
+}
+
+// CompleteDutyInput marks a duty done.
+type CompleteDutyInput struct {
+	Duty string `json:"duty" liaison:"required,nonempty"`
+	Note string `json:"note"`
+}
+
+// CompleteDuty records that a duty was done.
+func (d *Desk) CompleteDuty(ctx context.Context, by liaison.Actor, in CompleteDutyInput) (*liaison.DutyChangeRecord, error) {
+	if err := need(by, liaison.RoleClerk, liaison.RoleSupervisor); err != nil {
+		return nil, err
+	}
+	var du liaison.DutyRecord
+	if _, err := d.load(ctx, liaison.KindDuty, in.Duty, &du); err != nil {
+		return nil, notFoundAs(err, "duty")
+	}
+	return d.changeDuty(ctx, du, liaison.DutyDone, in.Note, by)
+}
+
+func (d *Desk) changeDuty(ctx context.Context, du liaison.DutyRecord, status liaison.DutyStatus, note string, by liaison.Actor) (*liaison.DutyChangeRecord, error) {
+	id, err := d.newID("dch")
+	if err != nil {
+		return nil, err
+	}
+	now := d.now().UTC()
+	c := &liaison.DutyChangeRecord{ID: id, Agency: du.Agency, Duty: du.ID, Status: status, Note: note, Actor: by, At: now}
+	rec, err := d.record(liaison.KindDutyChange, id, du.Agency, "", du.ID, "", now, c)
+	if err != nil {
+		return nil, err
+	}
+	if err := d.store.Append(ctx, rec); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// scheduler is the actor the desk's own changes are recorded under.
+var scheduler = liaison.Actor{ID: "scheduler", Role: liaison.RoleSupervisor}
+
+// Tick marks open duties past their deadline overdue, and escalates those
+// overdue for longer than EscalateAfter. Its state is the store's, so it
+// carries on across restarts. It returns the changes it made.
+func (d *Desk) Tick(ctx context.Context) ([]liaison.DutyChangeRecord, error) {
+	duties, err := d.dutyList(ctx, "", "")
+	if err != nil {
+		return nil, err
+	}
+	now := d.now()
+	var out []liaison.DutyChangeRecord
+	for _, du := range duties {
+		var next liaison.DutyStatus
+		switch {
+		case du.Due == nil:
+			continue
+		case du.Status == liaison.DutyOpen && now.After(*du.Due):
+			next = liaison.DutyOverdue
+		case du.Status == liaison.DutyOverdue && now.Sub(du.Changed) >= d.escalateAfter:
+			next = liaison.DutyEscalated
+		default:
+			continue
+		}
+		c, err := d.changeDuty(ctx, du.DutyRecord, next, "deadline "+du.Due.UTC().Format(time.RFC3339)+" passed", scheduler)
+		if err != nil {
+			return out, err
+		}
+		d.log.WarnContext(ctx, "duty "+string(next), "duty", du.ID, "request", du.Request, "due", du.Due)
+		out = append(out, *c)
+	}
+	return out, nil
+}
+
+// Run calls Tick every interval until ctx ends.
+func (d *Desk) Run(ctx context.Context, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		if _, err := d.Tick(ctx); err != nil && ctx.Err() == nil {
+			d.log.ErrorContext(ctx, "duty scheduler", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}

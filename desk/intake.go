@@ -1,0 +1,200 @@
+package desk
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"liaison"
+	"liaison/law"
+)
+
+// IntakeInput is a federal request as an agency received it.
+type IntakeInput struct {
+	Agency string `json:"agency" liaison:"required,nonempty"`
+	Person string `json:"person"`
+	// IdempotencyKey makes intake safe to retry: the same key (per agency)
+	// sent twice is one request.
+	IdempotencyKey string                 `json:"idempotency_key" liaison:"required,nonempty"`
+	Request        liaison.FederalRequest `json:"request" liaison:"required"`
+	// Actions are what the request asks the agency to do.
+	Actions    []liaison.Action    `json:"actions" liaison:"required"`
+	Subject    *liaison.Subject    `json:"subject"`
+	Agreements []liaison.Agreement `json:"agreements"`
+	Context    *liaison.Context    `json:"context"`
+}
+
+// IntakeResult is a stored request with the decision on each action it
+// asks for, and the duties those decisions bring.
+type IntakeResult struct {
+	Request   liaison.RequestRecord    `json:"request"`
+	Decisions []liaison.DecisionRecord `json:"decisions"`
+	Duties    []liaison.DutyRecord     `json:"duties"`
+	// Created is false when the idempotency key was seen before: the
+	// stored request is returned as it was.
+	Created bool `json:"created"`
+}
+
+// Intake validates and stores a federal request and decides, as of now,
+// every action it asks for, all in one write.
+func (d *Desk) Intake(ctx context.Context, by liaison.Actor, in IntakeInput) (*IntakeResult, error) {
+	if err := need(by, liaison.RoleClerk, liaison.RoleSupervisor); err != nil {
+		return nil, err
+	}
+	if len(in.Actions) == 0 {
+		return nil, liaison.Errorf(liaison.Invalid, "actions", "name at least one action the request asks for")
+	}
+	for i, a := range in.Actions {
+		if slices.Index(in.Actions, a) != i {
+			return nil, liaison.Errorf(liaison.Invalid, fmt.Sprintf("actions[%d]", i), "%s is listed twice", a)
+		}
+	}
+	agency, err := d.Agency(ctx, in.Agency)
+	if err != nil {
+		return nil, notFoundAs(err, "agency")
+	}
+	key := in.Agency + "/" + in.IdempotencyKey
+	if prev, err := d.existing(ctx, key); err == nil {
+		return prev, nil
+	} else if liaison.KindOf(err) != liaison.NotFound {
+		return nil, err
+	}
+	if in.Person != "" {
+		var p liaison.PersonRecord
+		if _, err := d.load(ctx, liaison.KindPerson, in.Person, &p); err != nil {
+			return nil, notFoundAs(err, "person")
+		}
+		if p.Agency != in.Agency {
+			return nil, liaison.Errorf(liaison.Invalid, "person", "the person is not in this agency's records")
+		}
+	}
+	now := d.now().UTC()
+	id, err := d.newID("req")
+	if err != nil {
+		return nil, err
+	}
+	rr := liaison.RequestRecord{ID: id, Agency: in.Agency, Person: in.Person, IdempotencyKey: in.IdempotencyKey,
+		Request: in.Request, Actions: in.Actions, Subject: in.Subject, Agreements: in.Agreements, Context: in.Context,
+		ReceivedBy: by, RecordedAt: now}
+	res := &IntakeResult{Request: rr, Created: true}
+	rec, err := d.record(liaison.KindRequest, id, in.Agency, in.Person, "", key, now, rr)
+	if err != nil {
+		return nil, err
+	}
+	recs := []*liaison.StoredRecord{rec}
+	for _, a := range in.Actions {
+		dr, drec, err := d.decide(agency, &rr, a, liaison.StageIntake, now)
+		if err != nil {
+			return nil, err
+		}
+		res.Decisions = append(res.Decisions, *dr)
+		recs = append(recs, drec)
+		duties, drecs, err := d.duties(&rr, dr, now)
+		if err != nil {
+			return nil, err
+		}
+		res.Duties = append(res.Duties, duties...)
+		recs = append(recs, drecs...)
+	}
+	if err := d.store.Append(ctx, recs...); err != nil {
+		var e *liaison.Error
+		if errors.As(err, &e) && e.Kind == liaison.Conflicting && e.Field == "key" {
+			return d.existing(ctx, key) // a concurrent intake of the same request won
+		}
+		return nil, err
+	}
+	d.log.InfoContext(ctx, "intake", "request", id, "agency", in.Agency, "actions", len(in.Actions))
+	return res, nil
+}
+
+// existing returns the stored request with the idempotency key, its
+// intake decisions and duties.
+func (d *Desk) existing(ctx context.Context, key string) (*IntakeResult, error) {
+	rec, err := d.store.ByKey(ctx, liaison.KindRequest, key)
+	if err != nil {
+		return nil, err
+	}
+	return d.RequestResult(ctx, rec.ID)
+}
+
+// RequestResult returns a stored request with its decisions and duties.
+func (d *Desk) RequestResult(ctx context.Context, id string) (*IntakeResult, error) {
+	res := &IntakeResult{}
+	if _, err := d.load(ctx, liaison.KindRequest, id, &res.Request); err != nil {
+		return nil, err
+	}
+	var err error
+	if res.Decisions, err = list[liaison.DecisionRecord](ctx, d.store, liaison.Filter{Kind: liaison.KindDecision, Parent: id}); err != nil {
+		return nil, err
+	}
+	if res.Duties, err = list[liaison.DutyRecord](ctx, d.store, liaison.Filter{Kind: liaison.KindDuty, Parent: id}); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// decisionRequest builds the engine's request from a stored request.
+func decisionRequest(agency *liaison.AgencyRecord, rr *liaison.RequestRecord, action liaison.Action, asOf time.Time) *liaison.Request {
+	fr := rr.Request
+	return &liaison.Request{AsOf: asOf, Jurisdiction: agency.Jurisdiction,
+		Agency: &liaison.Agency{Type: agency.Type, Name: agency.Name}, Action: action,
+		Request: &fr, Subject: rr.Subject, Agreements: rr.Agreements, Context: rr.Context}
+}
+
+// decide decides one action of a request and encodes the decision record.
+func (d *Desk) decide(agency *liaison.AgencyRecord, rr *liaison.RequestRecord, action liaison.Action, stage liaison.Stage, now time.Time) (*liaison.DecisionRecord, *liaison.StoredRecord, error) {
+	dec, err := d.law.Decide(decisionRequest(agency, rr, action, now), law.Options{Explain: true})
+	if err != nil {
+		return nil, nil, fmt.Errorf("decide %s for request %s: %w", action, rr.ID, err)
+	}
+	id, err := d.newID("dec")
+	if err != nil {
+		return nil, nil, err
+	}
+	dr := &liaison.DecisionRecord{ID: id, Agency: rr.Agency, Request: rr.ID, Action: action, Stage: stage, AsOf: now, Decision: *dec}
+	rec, err := d.record(liaison.KindDecision, id, rr.Agency, rr.Person, rr.ID, "", now, dr)
+	if err != nil {
+		return nil, nil, err
+	}
+	return dr, rec, nil
+}
+
+// duties turns a decision's duties, and a required action, into tasks.
+func (d *Desk) duties(rr *liaison.RequestRecord, dr *liaison.DecisionRecord, now time.Time) ([]liaison.DutyRecord, []*liaison.StoredRecord, error) {
+	var out []liaison.DutyRecord
+	var recs []*liaison.StoredRecord
+	add := func(text, citation string, due *time.Time, dueText string) error {
+		id, err := d.newID("duty")
+		if err != nil {
+			return err
+		}
+		du := liaison.DutyRecord{ID: id, Agency: rr.Agency, Request: rr.ID, Decision: dr.ID, Text: text, Citation: citation,
+			Due: due, DueText: dueText, Status: liaison.DutyOpen, At: now}
+		rec, err := d.record(liaison.KindDuty, id, rr.Agency, rr.Person, rr.ID, "", now, du)
+		if err != nil {
+			return err
+		}
+		out = append(out, du)
+		recs = append(recs, rec)
+		return nil
+	}
+	for _, du := range dr.Decision.Duties {
+		if err := add(du.Text, du.Citation, du.Due, du.DueText); err != nil {
+			return nil, nil, err
+		}
+	}
+	if dr.Decision.Outcome == liaison.Required {
+		var cites []string
+		for _, r := range dr.Decision.Decisive {
+			cites = append(cites, r.Citation)
+		}
+		text := fmt.Sprintf("Carry out %s: the law requires it", strings.ReplaceAll(string(dr.Action), "_", " "))
+		if err := add(text, strings.Join(cites, "; "), nil, "as the request asks"); err != nil {
+			return nil, nil, err
+		}
+	}
+	return out, recs, nil
+}

@@ -1,0 +1,184 @@
+package desk
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"time"
+
+	"liaison"
+)
+
+// AgencyInput creates an agency.
+type AgencyInput struct {
+	Name         string               `json:"name" liaison:"required,nonempty"`
+	Jurisdiction liaison.Jurisdiction `json:"jurisdiction" liaison:"required"`
+	Type         liaison.AgencyType   `json:"type" liaison:"required"`
+}
+
+// CreateAgency records a new agency. Admins only.
+func (d *Desk) CreateAgency(ctx context.Context, by liaison.Actor, in AgencyInput) (*liaison.AgencyRecord, error) {
+	if err := need(by, liaison.RoleAdmin); err != nil {
+		return nil, err
+	}
+	id, err := d.newID("agy")
+	if err != nil {
+		return nil, err
+	}
+	a := &liaison.AgencyRecord{ID: id, Name: in.Name, Jurisdiction: in.Jurisdiction, Type: in.Type, CreatedAt: d.now().UTC()}
+	rec, err := d.record(liaison.KindAgency, id, id, "", "", "", a.CreatedAt, a)
+	if err != nil {
+		return nil, err
+	}
+	if err := d.store.Append(ctx, rec); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// Agency returns an agency.
+func (d *Desk) Agency(ctx context.Context, id string) (*liaison.AgencyRecord, error) {
+	var a liaison.AgencyRecord
+	if _, err := d.load(ctx, liaison.KindAgency, id, &a); err != nil {
+		return nil, err
+	}
+	return &a, nil
+}
+
+// Agencies lists the agencies.
+func (d *Desk) Agencies(ctx context.Context) ([]liaison.AgencyRecord, error) {
+	return list[liaison.AgencyRecord](ctx, d.store, liaison.Filter{Kind: liaison.KindAgency})
+}
+
+// PersonInput books a person into an agency's records.
+type PersonInput struct {
+	Agency         string   `json:"agency" liaison:"required,nonempty"`
+	BookingNumbers []string `json:"booking_numbers"`
+	Name           string   `json:"name" liaison:"required,nonempty"`
+	BirthDate      string   `json:"birth_date"`
+}
+
+// Person is a person's record as shown to staff, with personal data opened.
+type Person struct {
+	ID             string    `json:"id"`
+	Agency         string    `json:"agency"`
+	BookingNumbers []string  `json:"booking_numbers"`
+	Name           string    `json:"name,omitempty"`
+	BirthDate      string    `json:"birth_date,omitempty"`
+	CreatedAt      time.Time `json:"created_at"`
+	// Sealed is true when the reader's role does not open personal data.
+	Sealed bool `json:"sealed"`
+}
+
+// CreatePerson records a person. Name and date of birth are sealed.
+func (d *Desk) CreatePerson(ctx context.Context, by liaison.Actor, in PersonInput) (*Person, error) {
+	if err := need(by, liaison.RoleClerk, liaison.RoleSupervisor, liaison.RoleAdmin); err != nil {
+		return nil, err
+	}
+	if _, err := d.Agency(ctx, in.Agency); err != nil {
+		return nil, notFoundAs(err, "agency")
+	}
+	id, err := d.newID("per")
+	if err != nil {
+		return nil, err
+	}
+	p := &liaison.PersonRecord{ID: id, Agency: in.Agency, BookingNumbers: slices.Clone(in.BookingNumbers), CreatedAt: d.now().UTC()}
+	if p.BookingNumbers == nil {
+		p.BookingNumbers = []string{}
+	}
+	if p.NameSealed, err = d.sealer.Seal(in.Name, id+"/name"); err != nil {
+		return nil, err
+	}
+	if p.BirthSealed, err = d.sealer.Seal(in.BirthDate, id+"/birth_date"); err != nil {
+		return nil, err
+	}
+	rec, err := d.record(liaison.KindPerson, id, in.Agency, id, "", "", p.CreatedAt, p)
+	if err != nil {
+		return nil, err
+	}
+	if err := d.store.Append(ctx, rec); err != nil {
+		return nil, err
+	}
+	return &Person{ID: id, Agency: p.Agency, BookingNumbers: p.BookingNumbers, Name: in.Name, BirthDate: in.BirthDate, CreatedAt: p.CreatedAt}, nil
+}
+
+// Person returns a person's record and logs the read (who, when) in the
+// same transaction as the read record. Auditors see it sealed.
+func (d *Desk) Person(ctx context.Context, by liaison.Actor, id string) (*Person, error) {
+	if err := need(by, liaison.RoleClerk, liaison.RoleSupervisor, liaison.RoleCounsel, liaison.RoleAdmin, liaison.RoleAuditor); err != nil {
+		return nil, err
+	}
+	var p liaison.PersonRecord
+	if _, err := d.load(ctx, liaison.KindPerson, id, &p); err != nil {
+		return nil, err
+	}
+	rid, err := d.newID("read")
+	if err != nil {
+		return nil, err
+	}
+	now := d.now().UTC()
+	rec, err := d.record(liaison.KindRead, rid, p.Agency, p.ID, p.ID, "", now, liaison.ReadRecord{ID: rid, Agency: p.Agency, Person: p.ID, Actor: by, At: now})
+	if err != nil {
+		return nil, err
+	}
+	if err := d.store.Append(ctx, rec); err != nil {
+		return nil, err
+	}
+	out := &Person{ID: p.ID, Agency: p.Agency, BookingNumbers: p.BookingNumbers, CreatedAt: p.CreatedAt, Sealed: by.Role == liaison.RoleAuditor}
+	if !out.Sealed {
+		if out.Name, err = d.sealer.Open(p.NameSealed, p.ID+"/name"); err != nil {
+			return nil, err
+		}
+		if out.BirthDate, err = d.sealer.Open(p.BirthSealed, p.ID+"/birth_date"); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// CustodyInput records a custody event.
+type CustodyInput struct {
+	Person           string                   `json:"person" liaison:"required,nonempty"`
+	Kind             liaison.CustodyEventKind `json:"kind" liaison:"required"`
+	At               time.Time                `json:"at" liaison:"required"`
+	ScheduledRelease time.Time                `json:"scheduled_release"`
+	Note             string                   `json:"note"`
+}
+
+// RecordCustody records a custody event for a person.
+func (d *Desk) RecordCustody(ctx context.Context, by liaison.Actor, in CustodyInput) (*liaison.CustodyEventRecord, error) {
+	if err := need(by, liaison.RoleClerk, liaison.RoleSupervisor); err != nil {
+		return nil, err
+	}
+	var p liaison.PersonRecord
+	if _, err := d.load(ctx, liaison.KindPerson, in.Person, &p); err != nil {
+		return nil, notFoundAs(err, "person")
+	}
+	if in.Kind == "release_scheduled" && in.ScheduledRelease.IsZero() {
+		return nil, liaison.Errorf(liaison.Invalid, "scheduled_release", "a release_scheduled event needs scheduled_release")
+	}
+	id, err := d.newID("cus")
+	if err != nil {
+		return nil, err
+	}
+	e := &liaison.CustodyEventRecord{ID: id, Agency: p.Agency, Person: p.ID, Kind: in.Kind, At: in.At.UTC(),
+		ScheduledRelease: in.ScheduledRelease, Note: in.Note, RecordedBy: by}
+	rec, err := d.record(liaison.KindCustodyEvent, id, p.Agency, p.ID, p.ID, "", d.now(), e)
+	if err != nil {
+		return nil, err
+	}
+	if err := d.store.Append(ctx, rec); err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+// notFoundAs turns a NotFound error into an invalid-input error naming the
+// field that referred to the missing record.
+func notFoundAs(err error, field string) error {
+	var e *liaison.Error
+	if errors.As(err, &e) && e.Kind == liaison.NotFound {
+		return liaison.Errorf(liaison.Invalid, field, "no such %s", field)
+	}
+	return err
+}

@@ -1,0 +1,214 @@
+package liaison
+
+import "time"
+
+// The records of the desk. Each is stored as one StoredRecord whose Body is
+// its canonical JSON. Records are immutable: what changes (a duty's status)
+// is recorded as a new record.
+
+// Actor is who does something: a person or a system, with the role their
+// token carries.
+type Actor struct {
+	ID   string `json:"id"`
+	Role Role   `json:"role"`
+}
+
+// Role is what a token may do.
+type Role string
+
+// The roles. Each API route names the roles it admits.
+const (
+	RoleClerk      Role = "clerk"      // booking and jail staff: intake, custody events, actions
+	RoleSupervisor Role = "supervisor" // a clerk's rights, and duties
+	RoleCounsel    Role = "counsel"    // overrides with a written reason; packs
+	RoleAuditor    Role = "auditor"    // read everything, proofs; no personal data in clear
+	RoleAdmin      Role = "admin"      // agencies and tokens
+	RolePublic     Role = "public"     // reports and the log only
+)
+
+// Enum lists the valid roles.
+func (Role) Enum() []string {
+	return []string{"clerk", "supervisor", "counsel", "auditor", "admin", "public"}
+}
+
+// AgencyRecord is an agency that uses liaison.
+type AgencyRecord struct {
+	ID           string       `json:"id"`
+	Name         string       `json:"name" liaison:"required,nonempty"`
+	Jurisdiction Jurisdiction `json:"jurisdiction" liaison:"required"`
+	Type         AgencyType   `json:"type" liaison:"required"`
+	CreatedAt    time.Time    `json:"created_at"`
+}
+
+// PersonRecord is a person in an agency's custody. Name and date of birth
+// are sealed (AES-GCM) before they are stored and never logged.
+type PersonRecord struct {
+	ID             string    `json:"id"`
+	Agency         string    `json:"agency"`
+	BookingNumbers []string  `json:"booking_numbers"`
+	NameSealed     string    `json:"name_sealed"`
+	BirthSealed    string    `json:"birth_date_sealed"`
+	CreatedAt      time.Time `json:"created_at"`
+}
+
+// CustodyEventKind is a change in a person's custody.
+type CustodyEventKind string
+
+// Enum lists the custody event kinds.
+func (CustodyEventKind) Enum() []string {
+	return []string{"booked", "release_scheduled", "released", "transferred"}
+}
+
+// CustodyEventRecord is one custody event.
+type CustodyEventRecord struct {
+	ID               string           `json:"id"`
+	Agency           string           `json:"agency"`
+	Person           string           `json:"person"`
+	Kind             CustodyEventKind `json:"kind"`
+	At               time.Time        `json:"at"`
+	ScheduledRelease time.Time        `json:"scheduled_release,omitzero"`
+	Note             string           `json:"note,omitempty"`
+	RecordedBy       Actor            `json:"recorded_by"`
+}
+
+// RequestRecord is a federal request as received, with the facts about the
+// person the decisions used.
+type RequestRecord struct {
+	ID             string         `json:"id"`
+	Agency         string         `json:"agency"`
+	Person         string         `json:"person,omitempty"`
+	IdempotencyKey string         `json:"idempotency_key"`
+	Request        FederalRequest `json:"request"`
+	Actions        []Action       `json:"actions"`
+	Subject        *Subject       `json:"subject,omitempty"`
+	Agreements     []Agreement    `json:"agreements,omitempty"`
+	Context        *Context       `json:"context,omitempty"`
+	ReceivedBy     Actor          `json:"received_by"`
+	RecordedAt     time.Time      `json:"recorded_at"`
+}
+
+// Stage says when a decision was made.
+type Stage string
+
+// The stages of a decision.
+const (
+	StageIntake Stage = "intake" // when the request arrived
+	StageAct    Stage = "act"    // again, when the action was to be carried out
+)
+
+// DecisionRecord is a decision as the desk made and stored it.
+type DecisionRecord struct {
+	ID       string    `json:"id"`
+	Agency   string    `json:"agency"`
+	Request  string    `json:"request"`
+	Action   Action    `json:"action"`
+	Stage    Stage     `json:"stage"`
+	AsOf     time.Time `json:"as_of"`
+	Decision Decision  `json:"decision"`
+}
+
+// ActionStatus is what became of an attempt to carry out an action.
+type ActionStatus string
+
+// The statuses of an action.
+const (
+	ActionCarriedOut ActionStatus = "carried_out" // decided permitted or required, and sent
+	ActionRefused    ActionStatus = "refused"     // decided forbidden or conflict
+	ActionNeedsFacts ActionStatus = "needs_facts" // decided undetermined
+	ActionFailed     ActionStatus = "failed"      // permitted, but the channel failed
+)
+
+// ActionRecord is one attempt to carry out an action.
+type ActionRecord struct {
+	ID       string       `json:"id"`
+	Agency   string       `json:"agency"`
+	Request  string       `json:"request"`
+	Decision string       `json:"decision"`
+	Action   Action       `json:"action"`
+	Status   ActionStatus `json:"status"`
+	Outcome  Outcome      `json:"outcome"`
+	Channel  string       `json:"channel,omitempty"`
+	Reason   string       `json:"reason"`
+	Override string       `json:"override,omitempty"`
+	Actor    Actor        `json:"actor"`
+	At       time.Time    `json:"at"`
+}
+
+// DutyStatus is where a duty stands.
+type DutyStatus string
+
+// The statuses of a duty.
+const (
+	DutyOpen      DutyStatus = "open"
+	DutyDone      DutyStatus = "done"
+	DutyOverdue   DutyStatus = "overdue"
+	DutyEscalated DutyStatus = "escalated"
+)
+
+// DutyRecord is a task the law gives the agency, from a decision.
+type DutyRecord struct {
+	ID       string     `json:"id"`
+	Agency   string     `json:"agency"`
+	Request  string     `json:"request"`
+	Decision string     `json:"decision"`
+	Text     string     `json:"text"`
+	Citation string     `json:"citation"`
+	Due      *time.Time `json:"due,omitempty"`
+	DueText  string     `json:"due_text,omitempty"`
+	Status   DutyStatus `json:"status"`
+	At       time.Time  `json:"at"`
+}
+
+// DutyChangeRecord records a new status of a duty.
+type DutyChangeRecord struct {
+	ID     string     `json:"id"`
+	Agency string     `json:"agency"`
+	Duty   string     `json:"duty"`
+	Status DutyStatus `json:"status"`
+	Note   string     `json:"note,omitempty"`
+	Actor  Actor      `json:"actor"`
+	At     time.Time  `json:"at"`
+}
+
+// OverrideRecord is counsel's written decision to carry out an action the
+// law engine refused. Overrides are flagged wherever they appear.
+type OverrideRecord struct {
+	ID      string    `json:"id"`
+	Agency  string    `json:"agency"`
+	Request string    `json:"request"`
+	Action  Action    `json:"action"`
+	Reason  string    `json:"reason"`
+	Actor   Actor     `json:"actor"`
+	At      time.Time `json:"at"`
+}
+
+// DeliveryRecord is one attempt to send an action through a channel.
+type DeliveryRecord struct {
+	ID      string    `json:"id"`
+	Agency  string    `json:"agency"`
+	Action  string    `json:"action"`
+	Channel string    `json:"channel"`
+	Attempt int       `json:"attempt"`
+	OK      bool      `json:"ok"`
+	Error   string    `json:"error,omitempty"`
+	At      time.Time `json:"at"`
+}
+
+// ReadRecord logs a read of a person's record.
+type ReadRecord struct {
+	ID     string    `json:"id"`
+	Agency string    `json:"agency"`
+	Person string    `json:"person"`
+	Actor  Actor     `json:"actor"`
+	At     time.Time `json:"at"`
+}
+
+// TokenRecord is an API token, stored as the SHA-256 of its secret.
+type TokenRecord struct {
+	ID        string    `json:"id"`
+	Name      string    `json:"name"`
+	Role      Role      `json:"role"`
+	Agency    string    `json:"agency,omitempty"`
+	Hash      string    `json:"hash"`
+	CreatedAt time.Time `json:"created_at"`
+}

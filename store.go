@@ -1,0 +1,82 @@
+package liaison
+
+import (
+	"context"
+	"time"
+)
+
+// Record kinds: every thing liaison writes is one record of one kind. Records
+// are never changed or deleted: a duty's new status is a new record of kind
+// "duty_change", a read of a person's record is a record of kind "read".
+const (
+	KindAgency       = "agency"
+	KindPerson       = "person"
+	KindCustodyEvent = "custody_event"
+	KindRequest      = "request"
+	KindDecision     = "decision"
+	KindAction       = "action"
+	KindDuty         = "duty"
+	KindDutyChange   = "duty_change"
+	KindOverride     = "override"
+	KindDelivery     = "delivery"
+	KindRead         = "read"
+	KindToken        = "token"
+	KindTokenRevoked = "token_revoked"
+)
+
+// A StoredRecord is one record as a store keeps it. Body is the record's
+// canonical JSON (RFC 8785); the log commits to (Kind, ID, Body, Salt), so a
+// record changed, deleted or inserted behind the store's back is found by
+// `liaison log verify`.
+type StoredRecord struct {
+	Kind string
+	ID   string
+	// Agency, Person and Parent index the record: the agency it belongs
+	// to, the person it concerns, the record it follows from (a decision's
+	// request, a duty change's duty). Empty when not applicable.
+	Agency string
+	Person string
+	Parent string
+	// Key, when not empty, is unique within Kind: an idempotency key (a
+	// request sent twice is one record) or a token's hash.
+	Key  string
+	Body []byte
+	Salt [32]byte
+	// At is when the record was written (set by the caller).
+	At time.Time
+	// Index is the record's leaf in the log, set by the store on append.
+	Index int64
+}
+
+// Filter selects records for Store.List. Empty fields match anything.
+type Filter struct {
+	Kind   string
+	Agency string
+	Person string
+	Parent string
+	// From lists only records whose leaf index is at least From (paging).
+	From int64
+	// Limit bounds the result (0: the store's default, 1000).
+	Limit int
+}
+
+// Store keeps liaison's records and the Merkle log that commits to them.
+// Implementations: package sqlite (the embedded default) and package
+// postgres; both pass the contract suite in package storetest.
+type Store interface {
+	// Append writes recs in one transaction, and for each a leaf of the
+	// log in that same transaction, in order: either every record and its
+	// leaf is durable when Append returns nil, or none is. A record whose
+	// (Kind, ID) or non-empty (Kind, Key) is already stored fails the whole
+	// call with an *Error of kind Conflicting whose Field is "id" or
+	// "key". Append sets each record's Index.
+	Append(ctx context.Context, recs ...*StoredRecord) error
+	// Get returns the record (kind, id), or an error of kind NotFound.
+	Get(ctx context.Context, kind, id string) (*StoredRecord, error)
+	// ByKey returns the record of kind with the given Key, or NotFound.
+	ByKey(ctx context.Context, kind, key string) (*StoredRecord, error)
+	// List returns the records f selects, in log order.
+	List(ctx context.Context, f Filter) ([]*StoredRecord, error)
+	// Close releases the store.
+	Close() error
+}
