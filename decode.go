@@ -59,7 +59,7 @@ func Decode(data []byte, v any) error {
 func jsonError(data []byte, err error) error {
 	var se *json.SyntaxError
 	if errors.As(err, &se) {
-		line, col := lineCol(data, int(se.Offset))
+		line, col := lineCol(data, int(se.Offset)-1) // Offset counts the bad byte too
 		return fmt.Errorf("line %d, column %d: %w", line, col, err)
 	}
 	return err

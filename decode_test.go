@@ -1,6 +1,7 @@
 package liaison
 
 import (
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -100,4 +101,29 @@ func FuzzDecodeRequest(f *testing.F) {
 			t.Fatalf("DecodeRequest accepted a request without its required fields: %s", data)
 		}
 	})
+}
+
+func TestOffenseRoundTrip(t *testing.T) {
+	in := `{"as_of":"2018-06-01T00:00:00Z","jurisdiction":"us/ca","action":"notify_release","subject":{"convictions":[{"offense":"CA PC 211","date":"2010-03-04","categories":["robbery"]}]}}`
+	req, err := DecodeRequest([]byte(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := json.Marshal(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(out), `"date":"2010-03-04"`) {
+		t.Errorf("Marshal = %s, want the conviction date as 2010-03-04", out)
+	}
+	if _, err := DecodeRequest(out); err != nil {
+		t.Errorf("DecodeRequest(Marshal(req)) = %v: a decision request must survive a round trip", err)
+	}
+}
+
+func TestSyntaxErrorPosition(t *testing.T) {
+	_, err := DecodeRequest([]byte("{\n  \"as_of\": x\n}"))
+	if err == nil || !strings.Contains(err.Error(), "line 2, column 12") {
+		t.Errorf("DecodeRequest(bad JSON) = %v, want line 2, column 12", err)
+	}
 }

@@ -1,6 +1,10 @@
 package liaison
 
-import "time"
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+)
 
 // A Request is a decision request: one proposed action by one agency, at
 // one instant, with the facts the law may turn on. Its JSON form is the
@@ -192,6 +196,42 @@ type Offense struct {
 	// Only for pending charges.
 	ProbableCauseFinding bool `json:"probable_cause_finding,omitempty" liaison:"pending"`
 	HeldToAnswer         bool `json:"held_to_answer,omitempty" liaison:"pending"`
+}
+
+// MarshalJSON writes Date as YYYY-MM-DD, as the contract reads it.
+func (o Offense) MarshalJSON() ([]byte, error) {
+	type plain Offense
+	var date string
+	if !o.Date.IsZero() {
+		date = o.Date.Format(time.DateOnly)
+	}
+	return json.Marshal(struct {
+		plain
+		Date string `json:"date,omitempty"`
+	}{plain(o), date})
+}
+
+// UnmarshalJSON reads what MarshalJSON writes (and RFC 3339 dates). It is
+// for records the system stored; requests from outside go through Decode,
+// which checks every field.
+func (o *Offense) UnmarshalJSON(data []byte) error {
+	type plain Offense
+	var v struct {
+		plain
+		Date string `json:"date,omitempty"`
+	}
+	if err := json.Unmarshal(data, &v); err != nil {
+		return err
+	}
+	*o = Offense(v.plain)
+	if v.Date != "" {
+		t, err := ParseInstant(v.Date)
+		if err != nil {
+			return fmt.Errorf("offense date: %w", err)
+		}
+		o.Date = t
+	}
+	return nil
 }
 
 // Level is an offence's grade.

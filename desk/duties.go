@@ -36,7 +36,7 @@ func (d *Desk) dutyList(ctx context.Context, agency string, status liaison.DutyS
 	for _, c := range changes { // in log order: the last one wins
 		latest[c.Duty] = c
 	}
-	var out []Duty
+	out := []Duty{}
 	for _, du := range all {
 		cur := Duty{DutyRecord: du, Changed: du.At}
 		if c, ok := latest[du.ID]; ok {

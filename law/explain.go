@@ -57,7 +57,7 @@ func (s *Set) explain(d *liaison.Decision, c *combiner, res result, act interpre
 		d.Considered = append(d.Considered, con)
 	}
 	if d.Outcome != liaison.Undetermined {
-		d.WouldChangeIf = c.changes(res, unmet)
+		d.WouldChangeIf = append(d.WouldChangeIf, c.changes(res, unmet)...)
 	}
 	d.Explanation = paragraph(d, c, res, req)
 	return nil
