@@ -55,12 +55,19 @@ func (s *Set) Decide(req *liaison.Request, opt Options) (*liaison.Decision, erro
 	act := s.activation(req)
 	absent := s.absent(req)
 	levels := levels(req.Jurisdiction)
+	day := ymdOf(req.AsOf)
 
-	evals := make([]eval, 0, 16)
-	used := make([]liaison.PackVersion, 0, 8)
+	sc, _ := s.scratch.Get().(*scratch)
+	if sc == nil {
+		sc = new(scratch)
+	}
+	defer s.scratch.Put(sc)
+	evals := sc.evals[:0]
+	defer func() { sc.evals = evals[:0] }()
+	used := make([]liaison.PackVersion, 0, 4)
 	for li, jur := range levels {
 		for _, pk := range s.byJur[jur] {
-			v := pk.At(req.AsOf)
+			v := pk.atDay(day)
 			if v == nil {
 				continue
 			}
@@ -73,7 +80,9 @@ func (s *Set) Decide(req *liaison.Request, opt Options) (*liaison.Decision, erro
 		}
 	}
 	// Exceptions are evaluated even when they do not govern the action.
-	exc := make([][]int, 0, len(evals))
+	exc := sc.exc[:0]
+	idx := sc.idx[:0]
+	defer func() { sc.exc, sc.idx = exc[:0], idx[:0] }()
 	for i := 0; i < len(evals); i++ {
 		r := evals[i].rule
 		if len(r.excepts) == 0 && len(r.crossExcepts) == 0 {
@@ -86,7 +95,7 @@ func (s *Set) Decide(req *liaison.Request, opt Options) (*liaison.Decision, erro
 				xs = append(slices.Clip(xs), x)
 			}
 		}
-		js := make([]int, 0, len(xs))
+		start := len(idx)
 		for _, x := range xs {
 			j := slices.IndexFunc(evals, func(e eval) bool { return e.rule == x })
 			if j < 0 {
@@ -95,12 +104,12 @@ func (s *Set) Decide(req *liaison.Request, opt Options) (*liaison.Decision, erro
 				}
 				j = len(evals) - 1
 			}
-			js = append(js, j)
+			idx = append(idx, j)
 		}
-		exc = append(exc, js)
+		exc = append(exc, idx[start:len(idx):len(idx)])
 	}
 
-	c := combiner{evals: evals, exc: exc, levels: len(levels)}
+	c := combiner{evals: evals, exc: exc, levels: len(levels), sc: sc}
 	d := &liaison.Decision{
 		Decisive:      []liaison.RuleRef{},
 		Considered:    []liaison.Considered{},
@@ -246,12 +255,39 @@ type combiner struct {
 
 	scratch result // for outcome
 	active  []int8
+	sc      *scratch
+}
+
+// scratch is per-decision working space, pooled in the Set.
+type scratch struct {
+	evals  []eval
+	exc    [][]int
+	idx    []int
+	held   []bool
+	status []liaison.Status
+	by     []int
+	active []int8
+	dec    []int
+	s2     []liaison.Status
+	b2     []int
+	a2     []int8
+	d2     []int
+}
+
+func grow[T any](s []T, n int) []T {
+	if cap(s) < n {
+		return make([]T, n, n+8)
+	}
+	s = s[:n]
+	clear(s)
+	return s
 }
 
 // decide combines the rules; rules that depend on missing facts are tried
 // both ways, and the outcome is undetermined only if that changes it.
 func (c *combiner) decide() (result, []string) {
-	held := make([]bool, len(c.evals))
+	c.sc.held = grow(c.sc.held, len(c.evals))
+	held := c.sc.held
 	var unk []int
 	for i, e := range c.evals {
 		held[i] = e.held == yes
@@ -309,8 +345,9 @@ func (c *combiner) missing(idx []int) []string {
 func (c *combiner) outcome(held []bool) liaison.Outcome {
 	if c.scratch.status == nil {
 		n := len(c.evals)
-		c.scratch = result{status: make([]liaison.Status, n), by: make([]int, n)}
-		c.active = make([]int8, n)
+		c.sc.s2, c.sc.b2, c.sc.a2 = grow(c.sc.s2, n), grow(c.sc.b2, n), grow(c.sc.a2, n)
+		c.scratch = result{status: c.sc.s2, by: c.sc.b2, decisive: c.sc.d2[:0]}
+		c.active = c.sc.a2
 	}
 	c.scratch.decisive = c.scratch.decisive[:0]
 	clear(c.active)
@@ -321,8 +358,9 @@ func (c *combiner) outcome(held []bool) liaison.Outcome {
 // combine applies the semantics to one truth assignment.
 func (c *combiner) combine(held []bool) result {
 	n := len(c.evals)
-	res := result{status: make([]liaison.Status, n), by: make([]int, n)}
-	c.run(held, &res, make([]int8, n))
+	c.sc.status, c.sc.by, c.sc.active = grow(c.sc.status, n), grow(c.sc.by, n), grow(c.sc.active, n)
+	res := result{status: c.sc.status, by: c.sc.by, decisive: c.sc.dec[:0]}
+	c.run(held, &res, c.sc.active)
 	return res
 }
 

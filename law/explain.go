@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"cel.dev/cel-go/interpreter"
@@ -18,12 +19,14 @@ const maxChanges = 5
 // the explanation paragraph.
 func (s *Set) explain(d *liaison.Decision, c *combiner, res result, act interpreter.Activation, absent uint64, req *liaison.Request) error {
 	unmet := make([][]string, len(c.evals))
+	helds := make([]bool, len(c.evals))
+	d.Considered = slices.Grow(d.Considered, len(c.evals))
 	for i, e := range c.evals {
 		st := res.status[i]
 		var why string
 		switch st {
 		case liaison.StatusApplied:
-			why = "holds: " + says(e.rule)
+			why = e.rule.whyHolds
 			if e.aux {
 				why = "holds (as an exception)"
 			}
@@ -33,7 +36,11 @@ func (s *Set) explain(d *liaison.Decision, c *combiner, res result, act interpre
 				return err
 			}
 			unmet[i] = u
-			why = "does not hold: not " + strings.Join(u, "; not ")
+			if len(e.rule.conds) == 1 {
+				why = e.rule.whyNot1
+			} else {
+				why = "does not hold: not " + strings.Join(u, "; not ")
+			}
 		case liaison.StatusUnknown:
 			why = "depends on facts not given: " + strings.Join(e.missing, ", ")
 		case liaison.StatusDefeated:
@@ -49,8 +56,8 @@ func (s *Set) explain(d *liaison.Decision, c *combiner, res result, act interpre
 				why = fmt.Sprintf("not effective: %s (%s) %s the action, and a permission cannot override it", p.Key(), p.Citation, verb(p.Effect))
 			}
 		}
-		held := e.held == yes
-		con := liaison.Considered{RuleRef: e.rule.Ref(), Held: &held, Status: st, Why: why}
+		helds[i] = e.held == yes
+		con := liaison.Considered{RuleRef: e.rule.Ref(), Held: &helds[i], Status: st, Why: why}
 		if e.held == unknown {
 			con.Held = nil
 		}
@@ -65,6 +72,10 @@ func (s *Set) explain(d *liaison.Decision, c *combiner, res result, act interpre
 
 // unmet returns, in words, the conditions of r that do not hold.
 func (s *Set) unmet(r *Rule, act interpreter.Activation, absent uint64) ([]string, error) {
+	if len(r.conds) <= 1 {
+		// A rule that does not hold with one condition fails on it.
+		return r.unmet1, nil
+	}
 	var out []string
 	for _, cd := range r.conds {
 		t, _, err := s.holds(cd.prg, r.unknownMask, act, absent)
@@ -95,23 +106,24 @@ func (c *combiner) changes(res result, unmet [][]string) []liaison.Change {
 			continue
 		}
 		var words []string
-		flip := slices.Clone(held)
+		var j int
 		switch res.status[i] {
 		case liaison.StatusNotHeld:
-			flip[i] = true
+			j = i
 			words = unmet[i]
 		case liaison.StatusDefeated:
-			x := c.evals[res.by[i]].rule
-			flip[res.by[i]] = false
-			words = []string{"it is not the case that " + says(x)}
+			j = res.by[i]
+			words = c.evals[j].rule.notCase
 		default:
 			continue
 		}
-		got := c.outcome(flip)
+		held[j] = !held[j]
+		got := c.outcome(held)
+		held[j] = !held[j]
 		if got == res.outcome {
 			continue
 		}
-		out = append(out, liaison.Change{Outcome: got, Rule: e.rule.Key(), Citation: e.rule.Citation, Unmet: words})
+		out = append(out, liaison.Change{Outcome: got, Rule: e.rule.key, Citation: e.rule.Citation, Unmet: words})
 	}
 	slices.SortStableFunc(out, func(a, b liaison.Change) int { return cmp.Compare(len(a.Unmet), len(b.Unmet)) })
 	if len(out) > maxChanges {
@@ -150,6 +162,14 @@ func describe(r *Rule) {
 		}
 		r.says = strings.Join(parts, " and ")
 	}
+	r.whyHolds = "holds: " + r.says
+	r.notCase = []string{"it is not the case that " + r.says}
+	if len(r.conds) == 1 {
+		r.unmet1 = []string{r.conds[0].words}
+		r.whyNot1 = "does not hold: not " + r.conds[0].words
+	} else if len(r.conds) == 0 {
+		r.unmet1 = []string{r.says}
+	}
 }
 
 func verb(e liaison.Effect) string {
@@ -167,62 +187,100 @@ func verb(e liaison.Effect) string {
 // paragraph writes the plain-language explanation.
 func paragraph(d *liaison.Decision, c *combiner, res result, req *liaison.Request) string {
 	var b strings.Builder
+	b.Grow(512)
 	action := strings.ReplaceAll(string(req.Action), "_", " ")
-	name := func(i int) string {
-		r := c.evals[i].rule
-		return fmt.Sprintf("%s (%s)", r.Citation, r.version.pack.Title)
-	}
+	name := func(i int) string { return c.evals[i].rule.name }
 	switch d.Outcome {
 	case liaison.Undetermined:
-		fmt.Fprintf(&b, "Undetermined: the answer to %q depends on facts not given: %s. Supply them and decide again.", action, strings.Join(d.MissingFacts, ", "))
+		b.WriteString("Undetermined: the answer to ")
+		b.WriteString(strconv.Quote(action))
+		b.WriteString(" depends on facts not given: ")
+		b.WriteString(strings.Join(d.MissingFacts, ", "))
+		b.WriteString(". Supply them and decide again.")
 	case liaison.Conflict:
-		var sides []string
-		for _, i := range res.decisive {
-			sides = append(sides, fmt.Sprintf("%s %s it", name(i), verb(c.evals[i].rule.Effect)))
+		b.WriteString("Conflict: ")
+		for k, i := range res.decisive {
+			if k > 0 {
+				b.WriteString("; ")
+			}
+			b.WriteString(name(i))
+			b.WriteString(" ")
+			b.WriteString(verb(c.evals[i].rule.Effect))
+			b.WriteString(" it")
 		}
-		fmt.Fprintf(&b, "Conflict: %s, and no rule resolves the disagreement; counsel must decide.", strings.Join(sides, "; "))
+		b.WriteString(", and no rule resolves the disagreement; counsel must decide.")
 	default:
 		if len(res.decisive) == 0 {
 			fmt.Fprintf(&b, "Permitted: no rule in force in %s on %s governs %q, so the agency's own policy decides.", req.Jurisdiction, req.AsOf.Format("2006-01-02"), action)
 			break
 		}
-		var parts []string
-		for _, i := range res.decisive {
+		b.WriteString(strings.ToUpper(string(d.Outcome[:1])))
+		b.WriteString(string(d.Outcome[1:]))
+		b.WriteString(": ")
+		for k, i := range res.decisive {
 			r := c.evals[i].rule
-			if len(r.conds) == 0 {
-				parts = append(parts, fmt.Sprintf("%s %s it", name(i), verb(r.Effect)))
-				continue
+			if k > 0 {
+				b.WriteString("; ")
 			}
-			parts = append(parts, fmt.Sprintf("%s %s it (%s)", name(i), verb(r.Effect), says(r)))
+			b.WriteString(name(i))
+			b.WriteString(" ")
+			b.WriteString(verb(r.Effect))
+			b.WriteString(" it")
+			if len(r.conds) > 0 {
+				b.WriteString(" (")
+				b.WriteString(says(r))
+				b.WriteString(")")
+			}
 		}
-		word := strings.ToUpper(string(d.Outcome[:1])) + string(d.Outcome[1:])
-		fmt.Fprintf(&b, "%s: %s.", word, strings.Join(parts, "; "))
+		b.WriteString(".")
 	}
 	for i, st := range res.status {
 		switch st {
 		case liaison.StatusVoid:
-			fmt.Fprintf(&b, " %s does not count: it is preempted by %s.", name(i), c.evals[res.by[i]].rule.Citation)
+			b.WriteString(" ")
+			b.WriteString(name(i))
+			b.WriteString(" does not count: it is preempted by ")
+			b.WriteString(c.evals[res.by[i]].rule.Citation)
+			b.WriteString(".")
 		case liaison.StatusNotEffective:
-			fmt.Fprintf(&b, " %s would permit it but is not effective against a rule that %s it.", name(i), verb(c.evals[max(res.by[i], 0)].rule.Effect))
+			b.WriteString(" ")
+			b.WriteString(name(i))
+			b.WriteString(" would permit it but is not effective against a rule that ")
+			b.WriteString(verb(c.evals[max(res.by[i], 0)].rule.Effect))
+			b.WriteString(" it.")
 		}
 	}
 	if l := d.Limits.MaxHoldHours; l != nil {
-		fmt.Fprintf(&b, " A hold may last at most %g hours", *l)
+		b.WriteString(" A hold may last at most ")
+		b.WriteString(strconv.FormatFloat(*l, 'g', -1, 64))
+		b.WriteString(" hours")
 		if len(d.Limits.HoldHoursExclude) > 0 {
-			fmt.Fprintf(&b, ", not counting %s", strings.Join(d.Limits.HoldHoursExclude, " or "))
+			b.WriteString(", not counting ")
+			b.WriteString(strings.Join(d.Limits.HoldHoursExclude, " or "))
 		}
 		b.WriteString(".")
 	}
 	for _, du := range d.Duties {
-		fmt.Fprintf(&b, " Duty: %s (%s)", strings.TrimSuffix(du.Text, "."), du.Citation)
+		b.WriteString(" Duty: ")
+		b.WriteString(strings.TrimSuffix(du.Text, "."))
+		b.WriteString(" (")
+		b.WriteString(du.Citation)
+		b.WriteString(")")
 		if du.DueText != "" {
-			fmt.Fprintf(&b, ", %s", du.DueText)
+			b.WriteString(", ")
+			b.WriteString(du.DueText)
 		}
 		b.WriteString(".")
 	}
 	if len(d.WouldChangeIf) > 0 {
 		w := d.WouldChangeIf[0]
-		fmt.Fprintf(&b, " It would be %s if %s (%s).", w.Outcome, strings.Join(w.Unmet, " and "), w.Citation)
+		b.WriteString(" It would be ")
+		b.WriteString(string(w.Outcome))
+		b.WriteString(" if ")
+		b.WriteString(strings.Join(w.Unmet, " and "))
+		b.WriteString(" (")
+		b.WriteString(w.Citation)
+		b.WriteString(").")
 	}
 	return b.String()
 }

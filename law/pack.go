@@ -42,11 +42,12 @@ type Version struct {
 	Lists         map[string]*List `yaml:"lists"`
 	Rules         []*Rule          `yaml:"rules"`
 
-	pack     *Pack
-	sha256   string
-	index    int
-	byAction map[liaison.Action][]*Rule
-	byID     map[string]*Rule
+	pack           *Pack
+	sha256         string
+	index          int
+	byAction       map[liaison.Action][]*Rule
+	fromDay, toDay int64
+	byID           map[string]*Rule
 }
 
 // A List is a named list the law makes, e.g. the offences of Cal. Gov.
@@ -84,13 +85,16 @@ type Rule struct {
 	Quote string `yaml:"quote"`
 	Notes string `yaml:"notes"`
 
-	version      *Version
-	conds        []*condition
-	all          *program // the conjunction of conds
-	says         string   // the condition in words
-	facts        []string // request fields the condition reads, e.g. "subject.convictions"
-	excepts      []*Rule
-	crossExcepts []string // "pack/rule"
+	version           *Version
+	conds             []*condition
+	all               *program // the conjunction of conds
+	says              string   // the condition in words
+	whyHolds, whyNot1 string
+	unmet1, notCase   []string
+	key, name         string
+	facts             []string // request fields the condition reads, e.g. "subject.convictions"
+	excepts           []*Rule
+	crossExcepts      []string // "pack/rule"
 	// unknownMask has bit i set when the condition reads Set.unknowns[i].
 	unknownMask uint64
 }

@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"cel.dev/cel-go/cel"
@@ -15,6 +16,7 @@ import (
 // A Set is a compiled collection of packs, ready to decide. It is safe
 // for concurrent use.
 type Set struct {
+	scratch  sync.Pool
 	env      *cel.Env
 	vars     []variable
 	packs    []*Pack
@@ -85,11 +87,17 @@ func (s *Set) add(pk *Pack) {
 	s.byJur[pk.Jurisdiction] = append(s.byJur[pk.Jurisdiction], pk)
 	slices.SortFunc(s.byJur[pk.Jurisdiction], func(a, b *Pack) int { return strings.Compare(a.ID, b.ID) })
 	for _, v := range pk.Versions {
+		v.fromDay = ymdOf(v.EffectiveFrom.Time)
+		if v.EffectiveTo != nil {
+			v.toDay = ymdOf(v.EffectiveTo.Time)
+		}
 		v.byAction = make(map[liaison.Action][]*Rule)
 		v.byID = make(map[string]*Rule)
 		for _, r := range v.Rules {
 			v.byID[r.ID] = r
 			describe(r)
+			r.key = pk.ID + "/" + r.ID
+			r.name = r.Citation + " (" + pk.Title + ")"
 			for _, a := range r.Actions {
 				v.byAction[a] = append(v.byAction[a], r)
 			}
@@ -171,12 +179,17 @@ func (p *Pack) File() string { return p.file }
 
 // At returns the version in force on the day of t (in t's own offset), or nil.
 func (p *Pack) At(t time.Time) *Version {
-	day := time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
+	return p.atDay(ymdOf(t))
+}
+
+func ymdOf(t time.Time) int64 {
+	y, m, d := t.Date()
+	return int64(y)*10000 + int64(m)*100 + int64(d)
+}
+
+func (p *Pack) atDay(day int64) *Version {
 	for _, v := range p.Versions {
-		if day.Before(v.EffectiveFrom.Time) {
-			continue
-		}
-		if v.EffectiveTo != nil && day.After(v.EffectiveTo.Time) {
+		if day < v.fromDay || (v.toDay != 0 && day > v.toDay) {
 			continue
 		}
 		return v
