@@ -1,0 +1,165 @@
+package postgres
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"net/url"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+
+	"liaison"
+	"liaison/ledger/ledgertest"
+	"liaison/storetest"
+)
+
+// baseDSN returns the test server's DSN from LIAISON_TEST_POSTGRES_DSN, or
+// skips the test (fails it when LIAISON_REQUIRE_ALL=1).
+func baseDSN(tb testing.TB) string {
+	tb.Helper()
+	dsn := os.Getenv("LIAISON_TEST_POSTGRES_DSN")
+	if dsn == "" {
+		if os.Getenv("LIAISON_REQUIRE_ALL") == "1" {
+			tb.Fatal("LIAISON_REQUIRE_ALL=1 but LIAISON_TEST_POSTGRES_DSN is not set: start a server with .ci/start-postgres and export its DSN")
+		}
+		tb.Skip("set LIAISON_TEST_POSTGRES_DSN to run the PostgreSQL store tests")
+	}
+	return dsn
+}
+
+// freshSchema creates a schema of its own for one test, dropped when the
+// test ends, and returns a DSN whose search_path puts the store's tables
+// there: tests never see each other's tables.
+func freshSchema(tb testing.TB) string {
+	tb.Helper()
+	dsn := baseDSN(tb)
+	var b [8]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		tb.Fatal(err)
+	}
+	schema := "liaison_test_" + hex.EncodeToString(b[:])
+	if err := exec(tb.Context(), dsn, "CREATE SCHEMA "+schema); err != nil {
+		tb.Fatalf("create schema %s: %v", schema, err)
+	}
+	tb.Cleanup(func() {
+		// The test's context is done by now.
+		if err := exec(context.Background(), dsn, "DROP SCHEMA "+schema+" CASCADE"); err != nil {
+			tb.Errorf("drop schema %s: %v", schema, err)
+		}
+	})
+	return withSearchPath(dsn, schema)
+}
+
+// withSearchPath adds search_path=schema to dsn, a URL or key=value pairs.
+func withSearchPath(dsn, schema string) string {
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		u, err := url.Parse(dsn)
+		if err == nil {
+			q := u.Query()
+			q.Set("search_path", schema)
+			u.RawQuery = q.Encode()
+			return u.String()
+		}
+	}
+	return dsn + " search_path=" + schema
+}
+
+// exec runs one statement on its own connection, behind any store's back.
+func exec(ctx context.Context, dsn, query string, args ...any) error {
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(context.Background())
+	_, err = conn.Exec(ctx, query, args...)
+	return err
+}
+
+// tamperable is a store that the suite's tampering test can change behind
+// its back.
+type tamperable struct {
+	*Store
+	dsn string
+}
+
+func (s tamperable) Tamper(ctx context.Context, query string, args ...any) error {
+	return exec(ctx, s.dsn, query, args...)
+}
+
+// openTamperable opens a store in a new schema.
+func openTamperable(t *testing.T) storetest.Store {
+	dsn := freshSchema(t)
+	s, err := Open(t.Context(), dsn)
+	if err != nil {
+		t.Fatalf("Open = %v", err)
+	}
+	return tamperable{Store: s, dsn: dsn}
+}
+
+func TestStore(t *testing.T) {
+	baseDSN(t)
+	storetest.Run(t, openTamperable)
+}
+
+// TestLedgerContract runs the log's own storage suite.
+func TestLedgerContract(t *testing.T) {
+	baseDSN(t)
+	ledgertest.Run(t, storetest.LedgerHarness(openTamperable,
+		[]string{
+			`CREATE FUNCTION abort_append() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'aborted by the test'; END $$`,
+			`CREATE TRIGGER abort_append BEFORE UPDATE ON log_head FOR EACH ROW EXECUTE FUNCTION abort_append()`,
+		},
+		[]string{`DROP TRIGGER abort_append ON log_head`, `DROP FUNCTION abort_append()`}))
+}
+
+func TestReopen(t *testing.T) {
+	baseDSN(t)
+	storetest.RunReopen(t, func(t *testing.T) storetest.Place {
+		dsn := freshSchema(t)
+		return storetest.Place{
+			Open: func(ctx context.Context) (storetest.Store, error) { return Open(ctx, dsn) },
+			Tamper: func(ctx context.Context, query string, args ...any) error {
+				return exec(ctx, dsn, query, args...)
+			},
+		}
+	})
+}
+
+func TestOpenErrors(t *testing.T) {
+	for _, tc := range []struct {
+		name, dsn string
+		kind      liaison.ErrorKind
+	}{
+		{"not a DSN", "postgres://%zz", liaison.Invalid},
+		// Port 1 on loopback: nothing listens there.
+		{"no server", "postgres://liaison:secret-password@127.0.0.1:1/liaison?connect_timeout=2", liaison.Unavailable},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s, err := Open(t.Context(), tc.dsn)
+			if err == nil {
+				s.Close()
+				t.Fatalf("Open(%q) succeeded", tc.dsn)
+			}
+			if k := liaison.KindOf(err); k != tc.kind {
+				t.Errorf("Open(%q) = %v, kind %s, want %s", tc.dsn, err, k, tc.kind)
+			}
+			if strings.Contains(err.Error(), "secret-password") {
+				t.Errorf("Open(%q) = %v: the message shows the password", tc.dsn, err)
+			}
+		})
+	}
+}
+
+func BenchmarkAppend(b *testing.B) {
+	baseDSN(b)
+	storetest.Bench(b, func(b *testing.B) storetest.Store {
+		s, err := Open(b.Context(), freshSchema(b))
+		if err != nil {
+			b.Fatal(err)
+		}
+		return s
+	})
+}

@@ -1,0 +1,38 @@
+package server
+
+import (
+	"net/http"
+
+	"liaison"
+	"liaison/law"
+)
+
+// decide is `liaison decide` over HTTP: it answers a decision request with
+// the law in force at its as_of, and stores nothing.
+func (s *Server) decide(w http.ResponseWriter, r *http.Request, c caller) {
+	var req liaison.Request
+	if err := decode(w, r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	d, err := s.law.Decide(&req, law.Options{Explain: true})
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.countDecisions("decide", d.Outcome)
+	tidy(d)
+	s.writeJSON(w, r, http.StatusOK, d)
+}
+
+// tidy makes the lists of a decision encode as [] when empty, as the
+// OpenAPI document promises (the engine leaves would_change_if nil when
+// nothing would change the outcome).
+func tidy(d *liaison.Decision) {
+	d.Decisive = nonNil(d.Decisive)
+	d.Considered = nonNil(d.Considered)
+	d.Duties = nonNil(d.Duties)
+	d.WouldChangeIf = nonNil(d.WouldChangeIf)
+	d.MissingFacts = nonNil(d.MissingFacts)
+	d.Packs = nonNil(d.Packs)
+}

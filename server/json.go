@@ -1,0 +1,127 @@
+package server
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"maps"
+	"mime"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+
+	"liaison"
+)
+
+// statusOf maps each error kind to its HTTP status.
+var statusOf = map[liaison.ErrorKind]int{
+	liaison.Invalid:      http.StatusBadRequest,
+	liaison.NotFound:     http.StatusNotFound,
+	liaison.Conflicting:  http.StatusConflict,
+	liaison.Unauthorized: http.StatusUnauthorized,
+	liaison.Denied:       http.StatusForbidden,
+	liaison.Unavailable:  http.StatusServiceUnavailable,
+	liaison.Internal:     http.StatusInternalServerError,
+}
+
+// statusError is an invalid-input error whose HTTP status is more precise
+// than 400: 413 for a body over the limit, 415 for a body that is not JSON.
+type statusError struct {
+	status int
+	err    *liaison.Error
+}
+
+func (e *statusError) Error() string { return e.err.Error() }
+func (e *statusError) Unwrap() error { return e.err }
+
+// errorBody is the JSON form of every error: {"error": {...}}.
+type errorBody struct {
+	Error *liaison.Error `json:"error"`
+}
+
+// internalMessage is all a caller learns of an internal error.
+const internalMessage = "internal error: the server's log has the details"
+
+// writeError answers with err as JSON. Internal errors (and errors without
+// a kind) are logged, and the caller sees only internalMessage.
+func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	out := &liaison.Error{Kind: liaison.Internal, Message: internalMessage}
+	status := http.StatusInternalServerError
+	var e *liaison.Error
+	if errors.As(err, &e) && e.Kind != liaison.Internal {
+		out = &liaison.Error{Kind: e.Kind, Message: e.Message, Field: e.Field}
+		if e.Kind == liaison.Invalid && e.Err != nil {
+			out.Message += ": " + e.Err.Error() // the position of a JSON syntax error
+		}
+		status = statusOf[e.Kind]
+	}
+	var se *statusError
+	if errors.As(err, &se) {
+		status = se.status
+	}
+	if status == http.StatusInternalServerError {
+		s.logger.ErrorContext(r.Context(), "internal error", "route", r.Pattern, "err", err)
+	}
+	if status == http.StatusUnauthorized {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="liaison"`)
+	}
+	s.writeJSON(w, r, status, errorBody{out})
+}
+
+// writeJSON answers with v as JSON. Responses may carry personal data, so
+// nothing caches them.
+func (s *Server) writeJSON(w http.ResponseWriter, r *http.Request, status int, v any) {
+	data, err := json.Marshal(v)
+	if err != nil {
+		s.logger.ErrorContext(r.Context(), "encode response", "route", r.Pattern, "err", err)
+		status = http.StatusInternalServerError
+		data, _ = json.Marshal(errorBody{&liaison.Error{Kind: liaison.Internal, Message: internalMessage}})
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	_, _ = w.Write(append(data, '\n'))
+}
+
+// decode reads the request's JSON body into the struct v points to, with
+// liaison.Decode: unknown fields, wrong types, unknown enum values and
+// missing required fields are errors that name the field. The body must
+// be application/json and at most liaison.MaxRequestBytes.
+func decode(w http.ResponseWriter, r *http.Request, v any) error {
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || mt != "application/json" {
+		return &statusError{http.StatusUnsupportedMediaType,
+			liaison.Errorf(liaison.Invalid, "Content-Type", "send the body as application/json")}
+	}
+	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, liaison.MaxRequestBytes))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return &statusError{http.StatusRequestEntityTooLarge,
+				liaison.Errorf(liaison.Invalid, "", "the body is more than the %d bytes allowed", tooBig.Limit)}
+		}
+		return &liaison.Error{Kind: liaison.Invalid, Message: "cannot read the body", Err: err}
+	}
+	return liaison.Decode(data, v)
+}
+
+// query returns the request's query parameters, rejecting any not named in
+// known and any given twice.
+func query(r *http.Request, known ...string) (url.Values, error) {
+	q, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		return nil, liaison.Errorf(liaison.Invalid, "", "malformed query string")
+	}
+	for _, k := range slices.Sorted(maps.Keys(q)) {
+		if !slices.Contains(known, k) {
+			return nil, liaison.Errorf(liaison.Invalid, k, "unknown query parameter %q (known: %s)", k, strings.Join(known, ", "))
+		}
+		if len(q[k]) > 1 {
+			return nil, liaison.Errorf(liaison.Invalid, k, "given %d times; give it once", len(q[k]))
+		}
+	}
+	return q, nil
+}

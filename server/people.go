@@ -1,0 +1,60 @@
+package server
+
+import (
+	"net/http"
+
+	"liaison"
+	"liaison/desk"
+)
+
+func (s *Server) createPerson(w http.ResponseWriter, r *http.Request, c caller) {
+	var in desk.PersonInput
+	if err := decode(w, r, &in); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if err := c.inAgency(in.Agency, "agency"); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	p, err := s.desk.CreatePerson(r.Context(), c.Actor, in)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.Header().Set("Location", "/v1/people/"+p.ID)
+	s.writeJSON(w, r, http.StatusCreated, p)
+}
+
+// getPerson answers with a person's record; the desk logs the read.
+func (s *Server) getPerson(w http.ResponseWriter, r *http.Request, c caller) {
+	id := r.PathValue("id")
+	if _, err := s.pathRecord(r.Context(), c, liaison.KindPerson, id); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	p, err := s.desk.Person(r.Context(), c.Actor, id)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.writeJSON(w, r, http.StatusOK, p)
+}
+
+func (s *Server) recordCustody(w http.ResponseWriter, r *http.Request, c caller) {
+	var in desk.CustodyInput
+	if err := decode(w, r, &in); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if err := s.bodyRef(r.Context(), c, liaison.KindPerson, in.Person, "person"); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	e, err := s.desk.RecordCustody(r.Context(), c.Actor, in)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.writeJSON(w, r, http.StatusCreated, e)
+}

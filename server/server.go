@@ -1,0 +1,230 @@
+// Package server is liaison's HTTP API: JSON over the stdlib ServeMux for
+// agencies, people, custody events, federal requests, decisions, actions,
+// duties, overrides, tokens and log proofs; the public log (C2SP
+// tlog-tiles) under /log/; the OpenAPI 3.1 document at /openapi.json;
+// /healthz and /metrics.
+//
+// Every route is in routes.go, with the roles that may call it. A caller
+// proves its role with an API token (see CreateToken) sent as
+// "Authorization: Bearer lsn_…"; the desk checks the role again. Errors
+// are JSON, {"error": {"kind", "message", "field"}}, with the HTTP status
+// fixed by the kind (see statusOf).
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"liaison"
+	"liaison/desk"
+	"liaison/law"
+	"liaison/ledger"
+)
+
+// Config holds what a Server needs. Desk, Law, Store and Log are required.
+type Config struct {
+	// Desk carries out the workflow.
+	Desk *desk.Desk
+	// Law answers POST /v1/decisions, which stores nothing.
+	Law *law.Set
+	// Store holds the API tokens, and the records that proofs are asked
+	// about. It is the store the Desk writes to.
+	Store liaison.Store
+	// Log is the store's log: its tree, leaves and checkpoints, for the
+	// public /log/ and the proofs.
+	Log ledger.PublishStore
+	// Signer signs checkpoints on POST /v1/log/checkpoint; its key is the
+	// one /log/key serves and proofs are checked against. Without it the
+	// log routes answer 503.
+	Signer *ledger.Signer
+	// Registry receives the server's metrics and is what /metrics serves.
+	// Nil: a registry of the server's own (never the global default).
+	Registry *prometheus.Registry
+	// Logger receives one line per request (method, route, status,
+	// duration, actor: never a token, a body or a path) and the details of
+	// internal errors. Nil discards them.
+	Logger *slog.Logger
+	// Now and Rand default to the clock and crypto/rand; tests inject them.
+	Now  func() time.Time
+	Rand io.Reader
+}
+
+// Server serves the API. Make one with New.
+type Server struct {
+	desk     *desk.Desk
+	law      *law.Set
+	store    liaison.Store
+	log      ledger.PublishStore
+	signer   *ledger.Signer
+	pub      *ledger.Publisher
+	logTiles http.Handler
+	registry *prometheus.Registry
+	metrics  *metrics
+	logger   *slog.Logger
+	now      func() time.Time
+	rand     io.Reader
+	handler  http.Handler
+	table    []route
+}
+
+// New returns a Server. It panics when a required field of cfg is missing,
+// or when cfg.Registry already holds the server's metrics: both are wiring
+// bugs, found the first time the program starts.
+func New(cfg Config) *Server {
+	if cfg.Desk == nil || cfg.Law == nil || cfg.Store == nil || cfg.Log == nil {
+		panic("server.New: Desk, Law, Store and Log are required")
+	}
+	s := &Server{desk: cfg.Desk, law: cfg.Law, store: cfg.Store, log: cfg.Log, signer: cfg.Signer,
+		registry: cfg.Registry, logger: cfg.Logger, now: cfg.Now, rand: cfg.Rand}
+	if s.registry == nil {
+		s.registry = prometheus.NewRegistry()
+	}
+	if s.logger == nil {
+		s.logger = slog.New(slog.DiscardHandler)
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.rand == nil {
+		s.rand = rand.Reader
+	}
+	if s.signer != nil {
+		s.pub = &ledger.Publisher{Store: s.log, Signer: s.signer, Logger: s.logger}
+		s.logTiles = http.StripPrefix("/log", ledger.NewHandler(s.log, s.log, s.signer.Verifier(), s.logger))
+	}
+	s.metrics = newMetrics(s.registry)
+
+	mux := http.NewServeMux()
+	s.table = s.routes()
+	for _, rt := range s.table {
+		mux.Handle(rt.pattern, s.guard(rt))
+	}
+	// Anything else is a JSON 404, not the mux's text one.
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		s.writeError(w, r, liaison.Errorf(liaison.NotFound, "", "no route %s %s; see /openapi.json", r.Method, r.URL.Path))
+	})
+	s.handler = s.observe(mux)
+	return s
+}
+
+// Handler returns the server's HTTP handler.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// Route describes one route of the API.
+type Route struct {
+	// Pattern is the ServeMux pattern: "POST /v1/requests".
+	Pattern string
+	// Roles may call the route. Nil: anyone, without a token.
+	Roles []liaison.Role
+}
+
+// Routes lists the API's routes, as routes.go declares them.
+func (s *Server) Routes() []Route {
+	out := make([]Route, len(s.table))
+	for i, rt := range s.table {
+		out[i] = Route{Pattern: rt.pattern, Roles: rt.roles}
+	}
+	return out
+}
+
+// requestInfo carries what the access log needs from inside a handler.
+type requestInfo struct{ actor string }
+
+type infoKey struct{}
+
+// observe logs each request and counts it in the metrics, by the route
+// pattern the mux matched (never the path, which holds ids).
+func (s *Server) observe(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := s.now()
+		info := &requestInfo{}
+		r = r.WithContext(context.WithValue(r.Context(), infoKey{}, info))
+		sw := &statusWriter{ResponseWriter: w}
+		next.ServeHTTP(sw, r)
+		if sw.status == 0 {
+			sw.status = http.StatusOK
+		}
+		d := s.now().Sub(start)
+		route := r.Pattern // set by the mux on r
+		if route == "" || route == "/" {
+			route = "unmatched"
+		}
+		code := strconv.Itoa(sw.status)
+		s.metrics.requests.WithLabelValues(route, code).Inc()
+		s.metrics.duration.WithLabelValues(route, code).Observe(d.Seconds())
+		s.logger.LogAttrs(r.Context(), slog.LevelInfo, "http",
+			slog.String("method", r.Method), slog.String("route", route), slog.Int("status", sw.status),
+			slog.Duration("duration", d), slog.String("actor", info.actor))
+	})
+}
+
+// statusWriter remembers the status a handler wrote.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer.
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// metrics are the server's Prometheus collectors.
+type metrics struct {
+	requests  *prometheus.CounterVec
+	duration  *prometheus.HistogramVec
+	decisions *prometheus.CounterVec
+}
+
+func newMetrics(reg prometheus.Registerer) *metrics {
+	m := &metrics{
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "liaison_http_requests_total",
+			Help: "HTTP requests served, by route pattern and status code.",
+		}, []string{"route", "code"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "liaison_http_request_duration_seconds",
+			Help:    "Time to serve an HTTP request, by route pattern and status code.",
+			Buckets: prometheus.DefBuckets,
+		}, []string{"route", "code"}),
+		decisions: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "liaison_decisions_total",
+			Help: "Decisions made through the API, by stage (decide: POST /v1/decisions, stored nowhere; intake; act) and outcome.",
+		}, []string{"stage", "outcome"}),
+	}
+	reg.MustRegister(m.requests, m.duration, m.decisions)
+	return m
+}
+
+// countDecisions counts the decisions of one stage.
+func (s *Server) countDecisions(stage string, outcomes ...liaison.Outcome) {
+	for _, o := range outcomes {
+		s.metrics.decisions.WithLabelValues(stage, string(o)).Inc()
+	}
+}
+
+// metricsHandler serves the registry in the Prometheus text format.
+func (s *Server) metricsHandler() handlerFunc {
+	h := promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{})
+	return func(w http.ResponseWriter, r *http.Request, _ caller) { h.ServeHTTP(w, r) }
+}

@@ -1,0 +1,190 @@
+package server_test
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"strings"
+	"testing"
+
+	"liaison"
+	"liaison/desk"
+	"liaison/server"
+)
+
+// TestCreateToken checks a token's form and that only its hash is stored.
+func TestCreateToken(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	tok, rec, err := server.CreateToken(ctx, e.store, rand.Reader, testNow, "booking desk 1", liaison.RoleClerk, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !regexp.MustCompile(`^lsn_[A-Za-z0-9_-]{43}$`).MatchString(tok) {
+		t.Errorf("CreateToken = %q, want lsn_ and 43 base64url characters", tok)
+	}
+	stored, err := e.store.ByKey(ctx, liaison.KindToken, server.HashToken(tok))
+	if err != nil {
+		t.Fatalf("ByKey(token, hash) = %v", err)
+	}
+	if stored.ID != rec.ID || strings.Contains(string(stored.Body), tok) || rec.Hash != server.HashToken(tok) {
+		t.Errorf("stored token %s %s, want record %s with the hash and not the token", stored.ID, stored.Body, rec.ID)
+	}
+	for _, tt := range []struct {
+		name, role, agency, field string
+	}{
+		{"", "clerk", "", "name"},
+		{"x", "root", "", "role"},
+		{"x", "clerk", "agy_nope", "agency"},
+	} {
+		_, _, err := server.CreateToken(ctx, e.store, rand.Reader, testNow, tt.name, liaison.Role(tt.role), tt.agency)
+		var le *liaison.Error
+		if !errors.As(err, &le) || le.Kind != liaison.Invalid || le.Field != tt.field {
+			t.Errorf("CreateToken(%q, %q, %q) = %v, want invalid %s", tt.name, tt.role, tt.agency, err, tt.field)
+		}
+	}
+}
+
+// TestTokensOverAPI makes a token limited to an agency, uses it, and
+// revokes it.
+func TestTokensOverAPI(t *testing.T) {
+	e := newEnv(t)
+	la := e.createAgency(losAngeles).ID
+	tx := e.createAgency(harris).ID
+	e.intake(http.StatusCreated, detainer(la, "", "scope-la"))
+	e.intake(http.StatusCreated, detainer(tx, "", "scope-tx"))
+
+	var made struct {
+		Token  string
+		Record liaison.TokenRecord
+	}
+	e.must(http.StatusCreated, liaison.RoleAdmin, call{method: "POST", path: "/v1/tokens", body: map[string]any{"name": "Texas desk", "role": "clerk", "agency": tx}}, &made)
+	texan := call{method: "GET", path: "/v1/duties", token: made.Token}
+	var duties struct{ Duties []desk.Duty }
+	resp := e.do(texan)
+	if err := json.Unmarshal(resp.body, &duties); err != nil || resp.status != 200 || len(duties.Duties) == 0 {
+		t.Fatalf("GET /v1/duties with a Texas token = %d %s", resp.status, resp.body)
+	}
+	for _, d := range duties.Duties {
+		if d.Agency != tx {
+			t.Errorf("a Texas token sees duty %s of agency %s", d.ID, d.Agency)
+		}
+	}
+	var rv server.TokenRevocation
+	e.must(http.StatusOK, liaison.RoleAdmin, call{method: "POST", path: "/v1/tokens/" + made.Record.ID + "/revoke"}, &rv)
+	if rv.Token != made.Record.ID || rv.Actor.ID != e.tokenIDs[liaison.RoleAdmin] {
+		t.Errorf("revocation = %+v, want of %s by the admin", rv, made.Record.ID)
+	}
+	if resp := e.do(texan); resp.status != http.StatusUnauthorized {
+		t.Errorf("GET /v1/duties with a revoked token = %d, want 401", resp.status)
+	}
+	again := e.as(liaison.RoleAdmin, call{method: "POST", path: "/v1/tokens/" + made.Record.ID + "/revoke"})
+	if got := again.apiError(t); again.status != http.StatusConflict || got.Error.Kind != "conflict" {
+		t.Errorf("revoke again = %d %s, want 409 conflict", again.status, again.body)
+	}
+	if resp := e.as(liaison.RoleAdmin, call{method: "POST", path: "/v1/tokens/tok_nope/revoke"}); resp.status != http.StatusNotFound {
+		t.Errorf("revoke an unknown token = %d, want 404", resp.status)
+	}
+}
+
+// failingStore is the real store with one misbehaving method.
+type failingStore struct {
+	liaison.Store
+	err error
+}
+
+func (f failingStore) ByKey(ctx context.Context, kind, key string) (*liaison.StoredRecord, error) {
+	return nil, f.err
+}
+
+// TestStoreFailures checks that an unexpected failure answers a generic 500
+// and logs the details, and that an unavailable store answers 503.
+func TestStoreFailures(t *testing.T) {
+	e := newEnv(t)
+	set, err := lawSet()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		err    error
+		status int
+		kind   string
+	}{
+		{errors.New("disk on fire at /var/lib/liaison/secret-path"), 500, "internal"},
+		{liaison.Errorf(liaison.Unavailable, "", "the database is busy; retry"), 503, "unavailable"},
+	} {
+		logs := &lockedBuffer{}
+		dk, err := desk.New(desk.Config{Store: e.store, Law: set, Sealer: mustSealer(t)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv := server.New(server.Config{Desk: dk, Law: set, Store: failingStore{e.store, tt.err}, Log: e.store,
+			Logger: slog.New(slog.NewTextHandler(logs, nil))})
+		rec := httptest.NewRecorder()
+		req := httptest.NewRequest("GET", "/v1/agencies", nil)
+		req.Header.Set("Authorization", "Bearer "+e.tokens[liaison.RoleAdmin])
+		srv.Handler().ServeHTTP(rec, req)
+		var got apiError
+		if err := json.Unmarshal(rec.Body.Bytes(), &got); err != nil || rec.Code != tt.status || got.Error.Kind != tt.kind {
+			t.Errorf("with the store failing %v: %d %s, want %d %s", tt.err, rec.Code, rec.Body, tt.status, tt.kind)
+		}
+		if tt.kind == "internal" {
+			if strings.Contains(rec.Body.String(), "secret-path") {
+				t.Errorf("a 500 shows the internal error: %s", rec.Body)
+			}
+			if !strings.Contains(logs.String(), "secret-path") {
+				t.Errorf("the internal error is not logged: %s", logs)
+			}
+		}
+	}
+}
+
+// TestNoSigner checks that a server without the log's key serves the rest
+// of the API, and answers the log's routes 503.
+func TestNoSigner(t *testing.T) {
+	e := newEnv(t)
+	set, err := lawSet()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dk, err := desk.New(desk.Config{Store: e.store, Law: set, Sealer: mustSealer(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := server.New(server.Config{Desk: dk, Law: set, Store: e.store, Log: e.store})
+	for _, path := range []string{"/log/checkpoint", "/v1/log/checkpoint", "/v1/proofs/consistency?old=1", "/healthz"} {
+		method := "GET"
+		if path == "/v1/log/checkpoint" {
+			method = "POST"
+		}
+		rec := httptest.NewRecorder()
+		req := httptest.NewRequest(method, path, nil)
+		req.Header.Set("Authorization", "Bearer "+e.tokens[liaison.RoleAdmin])
+		srv.Handler().ServeHTTP(rec, req)
+		want := http.StatusServiceUnavailable
+		if path == "/healthz" {
+			want = http.StatusOK
+		}
+		if rec.Code != want {
+			t.Errorf("%s %s without a signer = %d %s, want %d", method, path, rec.Code, rec.Body, want)
+		}
+	}
+}
+
+func mustSealer(t *testing.T) *desk.Sealer {
+	t.Helper()
+	key := make([]byte, 32)
+	if _, err := rand.Read(key); err != nil {
+		t.Fatal(err)
+	}
+	s, err := desk.NewSealer(key, rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}

@@ -1,0 +1,399 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"iter"
+	"slices"
+	"strings"
+	"time"
+
+	"golang.org/x/mod/sumdb/tlog"
+
+	"liaison"
+	"liaison/ledger"
+)
+
+// DefaultLimit is the number of records List returns when Filter.Limit is 0.
+const DefaultLimit = 1000
+
+// recordColumns are the columns scanRecord reads, in its order.
+const recordColumns = `leaf_index, kind, id, agency, person, parent, key, body, salt, at`
+
+// scanner is a row: *sql.Row or *sql.Rows.
+type scanner interface{ Scan(dest ...any) error }
+
+// querier is what reads run on: the reader pool or a transaction.
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// scanRecord reads one row of recordColumns.
+func scanRecord(row scanner) (*liaison.StoredRecord, error) {
+	var (
+		r    liaison.StoredRecord
+		key  sql.NullString
+		salt []byte
+		at   any
+	)
+	if err := row.Scan(&r.Index, &r.Kind, &r.ID, &r.Agency, &r.Person, &r.Parent, &key, &r.Body, &salt, &at); err != nil {
+		return nil, err
+	}
+	r.Key = key.String
+	if r.Body == nil {
+		r.Body = []byte{}
+	}
+	if len(salt) != len(r.Salt) {
+		return nil, fmt.Errorf("record %s/%s: the stored salt has %d bytes, not %d", r.Kind, r.ID, len(salt), len(r.Salt))
+	}
+	copy(r.Salt[:], salt)
+	t, err := scanTime(at)
+	if err != nil {
+		return nil, fmt.Errorf("record %s/%s: %w", r.Kind, r.ID, err)
+	}
+	r.At = t
+	return &r, nil
+}
+
+// scanTime decodes a stored time: a time (PostgreSQL's timestamptz) or
+// microseconds since the Unix epoch (SQLite's integer).
+func scanTime(v any) (time.Time, error) {
+	switch v := v.(type) {
+	case time.Time:
+		return v.UTC(), nil
+	case int64:
+		return time.UnixMicro(v).UTC(), nil
+	}
+	return time.Time{}, fmt.Errorf("the stored time is a %T, not a time", v)
+}
+
+// Get returns the record (kind, id), or an error of kind NotFound.
+func (s *Store) Get(ctx context.Context, kind, id string) (*liaison.StoredRecord, error) {
+	row := s.reader.QueryRowContext(ctx, s.bind(`SELECT `+recordColumns+` FROM records WHERE kind = ? AND id = ?`), kind, id)
+	r, err := scanRecord(row)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return nil, liaison.Errorf(liaison.NotFound, "", "no %s record %q", kind, id)
+	case err != nil:
+		return nil, s.fail(ctx, fmt.Sprintf("get %s/%s", kind, id), err)
+	}
+	return r, nil
+}
+
+// ByKey returns the record of kind with the given key, or an error of kind
+// NotFound. An empty key finds nothing: it means "no key".
+func (s *Store) ByKey(ctx context.Context, kind, key string) (*liaison.StoredRecord, error) {
+	if key == "" {
+		return nil, liaison.Errorf(liaison.NotFound, "key", "no %s record has an empty key", kind)
+	}
+	row := s.reader.QueryRowContext(ctx, s.bind(`SELECT `+recordColumns+` FROM records WHERE kind = ? AND key = ?`), kind, key)
+	r, err := scanRecord(row)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		// The key may be a secret's hash: it stays out of the message.
+		return nil, liaison.Errorf(liaison.NotFound, "key", "no %s record has this key", kind)
+	case err != nil:
+		return nil, s.fail(ctx, "get "+kind+" by key", err)
+	}
+	return r, nil
+}
+
+// List returns the records f selects, in log order.
+func (s *Store) List(ctx context.Context, f liaison.Filter) ([]*liaison.StoredRecord, error) {
+	switch {
+	case f.Limit < 0:
+		return nil, liaison.Errorf(liaison.Invalid, "limit", "limit %d is negative", f.Limit)
+	case f.From < 0:
+		return nil, liaison.Errorf(liaison.Invalid, "from", "from %d is negative", f.From)
+	}
+	limit := f.Limit
+	if limit == 0 {
+		limit = DefaultLimit
+	}
+	var q strings.Builder
+	args := []any{f.From}
+	q.WriteString(`SELECT ` + recordColumns + ` FROM records WHERE leaf_index >= ?`)
+	for _, c := range []struct{ col, v string }{{"kind", f.Kind}, {"agency", f.Agency}, {"person", f.Person}, {"parent", f.Parent}} {
+		if c.v != "" {
+			q.WriteString(` AND ` + c.col + ` = ?`)
+			args = append(args, c.v)
+		}
+	}
+	q.WriteString(` ORDER BY leaf_index LIMIT ?`)
+	args = append(args, limit)
+	out, err := collect(ctx, s, s.reader, "list records", scanRecord, q.String(), args...)
+	if out == nil && err == nil {
+		out = []*liaison.StoredRecord{}
+	}
+	return out, err
+}
+
+// collect runs a query and returns what scan makes of each row.
+func collect[T any](ctx context.Context, s *Store, q querier, op string, scan func(row scanner) (T, error), query string, args ...any) ([]T, error) {
+	rows, err := q.QueryContext(ctx, s.bind(query), args...)
+	if err != nil {
+		return nil, s.fail(ctx, op, err)
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, s.fail(ctx, op, err)
+		}
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, s.fail(ctx, op, err)
+	}
+	return out, nil
+}
+
+// TreeSize returns the number of leaves committed.
+func (s *Store) TreeSize(ctx context.Context) (int64, error) {
+	var n int64
+	if err := s.reader.QueryRowContext(ctx, `SELECT size FROM log_head WHERE id = 1`).Scan(&n); err != nil {
+		return 0, s.fail(ctx, "tree size", err)
+	}
+	return n, nil
+}
+
+// hashChunk bounds the indexes one query asks for, well below both
+// engines' limits on the number of parameters.
+const hashChunk = 500
+
+// storedHash is one row of hashes.
+type storedHash struct {
+	idx  int64
+	hash tlog.Hash
+}
+
+func scanHash(row scanner) (storedHash, error) {
+	var (
+		h storedHash
+		b []byte
+	)
+	err := row.Scan(&h.idx, &b)
+	// A hash of the wrong length is damage that `log verify` reports as a
+	// mismatch; it is not a failure to read.
+	copy(h.hash[:], b)
+	return h, err
+}
+
+// readHashes returns the stored hashes at indexes that exist.
+func (s *Store) readHashes(ctx context.Context, q querier, indexes []int64) (map[int64]tlog.Hash, error) {
+	found := make(map[int64]tlog.Hash, len(indexes))
+	uniq := slices.Compact(slices.Sorted(slices.Values(indexes)))
+	for chunk := range slices.Chunk(uniq, hashChunk) {
+		args := make([]any, len(chunk))
+		for i, x := range chunk {
+			args[i] = x
+		}
+		rows, err := collect(ctx, s, q, "read tree hashes", scanHash, `SELECT idx, hash FROM hashes WHERE idx IN (`+placeholders(len(chunk))+`)`, args...)
+		if err != nil {
+			return nil, err
+		}
+		for _, h := range rows {
+			found[h.idx] = h.hash
+		}
+	}
+	return found, nil
+}
+
+// placeholders returns "?, ?, …, ?", n of them.
+func placeholders(n int) string {
+	return strings.Repeat("?, ", n-1) + "?"
+}
+
+// ReadHashes returns the stored hashes at indexes, in the order asked. An
+// index that is not stored is an error of kind NotFound.
+func (s *Store) ReadHashes(ctx context.Context, indexes []int64) ([]tlog.Hash, error) {
+	found, err := s.readHashes(ctx, s.reader, indexes)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]tlog.Hash, len(indexes))
+	for i, x := range indexes {
+		h, ok := found[x]
+		if !ok {
+			return nil, liaison.Errorf(liaison.NotFound, "", "no stored hash %d", x)
+		}
+		out[i] = h
+	}
+	return out, nil
+}
+
+func scanLeaf(row scanner) (ledger.Leaf, error) {
+	var (
+		l ledger.Leaf
+		c []byte
+	)
+	err := row.Scan(&l.Index, &l.Kind, &l.ID, &c)
+	copy(l.Commitment[:], c)
+	return l, err
+}
+
+// ReadLeaves returns the n leaves from index start on. A leaf at or beyond
+// the tree size is an error of kind NotFound.
+func (s *Store) ReadLeaves(ctx context.Context, start int64, n int) ([]ledger.Leaf, error) {
+	size, err := s.TreeSize(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if start < 0 || n < 0 || start+int64(n) > size {
+		return nil, liaison.Errorf(liaison.NotFound, "", "no leaves %d to %d in a tree of %d", start, start+int64(n)-1, size)
+	}
+	leaves, err := collect(ctx, s, s.reader, "read leaves", scanLeaf,
+		`SELECT idx, kind, id, commitment FROM leaves WHERE idx >= ? AND idx < ? ORDER BY idx`, start, start+int64(n))
+	if err != nil {
+		return nil, err
+	}
+	for i := range n {
+		if want := start + int64(i); i >= len(leaves) || leaves[i].Index != want {
+			return nil, fmt.Errorf("%s: read leaves: leaf %d is missing from the tree of %d leaves: run `liaison log verify`", s.d.Name, want, size)
+		}
+	}
+	return leaves, nil
+}
+
+// LatestCheckpoint returns the stored checkpoint with the largest tree size,
+// or an error of kind NotFound.
+func (s *Store) LatestCheckpoint(ctx context.Context) ([]byte, error) {
+	var note []byte
+	err := s.reader.QueryRowContext(ctx, `SELECT note FROM checkpoints ORDER BY size DESC LIMIT 1`).Scan(&note)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return nil, liaison.Errorf(liaison.NotFound, "", "no checkpoint is stored")
+	case err != nil:
+		return nil, s.fail(ctx, "latest checkpoint", err)
+	}
+	return note, nil
+}
+
+// WriteCheckpoint stores a signed checkpoint. When one of the same size is
+// stored, it is kept and this one is dropped.
+func (s *Store) WriteCheckpoint(ctx context.Context, cp ledger.Checkpoint, signed []byte) error {
+	_, err := s.writer.ExecContext(ctx, s.bind(`INSERT INTO checkpoints (size, note) VALUES (?, ?) ON CONFLICT (size) DO NOTHING`), cp.Size, signed)
+	if err != nil {
+		return s.fail(ctx, fmt.Sprintf("write checkpoint of size %d", cp.Size), err)
+	}
+	return nil
+}
+
+// Checkpoints yields every stored checkpoint, in size order. Checkpoints are
+// few and small: it reads them all at once, so that the consumer holds no
+// connection while it works.
+func (s *Store) Checkpoints(ctx context.Context) iter.Seq2[[]byte, error] {
+	return func(yield func([]byte, error) bool) {
+		notes, err := collect(ctx, s, s.reader, "read checkpoints", func(row scanner) ([]byte, error) {
+			var note []byte
+			return note, row.Scan(&note)
+		}, `SELECT note FROM checkpoints ORDER BY size`)
+		if err != nil {
+			yield(nil, err)
+			return
+		}
+		for _, n := range notes {
+			if !yield(n, nil) {
+				return
+			}
+		}
+	}
+}
+
+// entriesPage bounds the rows Entries reads per query: records may be
+// large, and the consumer reads the store between pages.
+const entriesPage = 256
+
+// Entries yields every leaf in index order joined by (kind, id) with its
+// record, then every record that no leaf names. It reads a page at a time
+// and holds no connection while the consumer works.
+func (s *Store) Entries(ctx context.Context) iter.Seq2[ledger.Entry, error] {
+	return func(yield func(ledger.Entry, error) bool) {
+		if yieldPages(yield, func(last *ledger.Entry) ([]ledger.Entry, error) {
+			from := int64(0)
+			if last != nil {
+				from = last.Leaf.Index + 1
+			}
+			return collect(ctx, s, s.reader, "read the log's leaves and records", scanJoined,
+				`SELECT l.idx, l.kind, l.id, l.commitment, r.kind, r.id, r.body, r.salt
+				FROM leaves l LEFT JOIN records r ON r.kind = l.kind AND r.id = l.id
+				WHERE l.idx >= ? ORDER BY l.idx LIMIT ?`, from, entriesPage)
+		}) {
+			yieldPages(yield, func(last *ledger.Entry) ([]ledger.Entry, error) {
+				var kind, id string
+				if last != nil {
+					kind, id = last.Record.Kind, last.Record.ID
+				}
+				return collect(ctx, s, s.reader, "read the records without leaves", scanOrphan,
+					`SELECT r.kind, r.id, r.body, r.salt FROM records r
+					WHERE (? OR r.kind > ? OR (r.kind = ? AND r.id > ?))
+					AND NOT EXISTS (SELECT 1 FROM leaves l WHERE l.kind = r.kind AND l.id = r.id)
+					ORDER BY r.kind, r.id LIMIT ?`, last == nil, kind, kind, id, entriesPage)
+			})
+		}
+	}
+}
+
+// yieldPages yields the entries of the pages fetch returns, given the last
+// entry of the page before (nil for the first), up to a short page. It
+// reports whether the consumer wants more.
+func yieldPages(yield func(ledger.Entry, error) bool, fetch func(last *ledger.Entry) ([]ledger.Entry, error)) bool {
+	var last *ledger.Entry
+	for {
+		page, err := fetch(last)
+		if err != nil {
+			yield(ledger.Entry{}, err)
+			return false
+		}
+		for _, e := range page {
+			if !yield(e, nil) {
+				return false
+			}
+		}
+		if len(page) < entriesPage {
+			return true
+		}
+		last = &page[len(page)-1]
+	}
+}
+
+// scanJoined reads a leaf and, when it is there, its record.
+func scanJoined(row scanner) (ledger.Entry, error) {
+	var (
+		l          ledger.Leaf
+		c          []byte
+		kind, id   sql.NullString
+		body, salt []byte
+	)
+	if err := row.Scan(&l.Index, &l.Kind, &l.ID, &c, &kind, &id, &body, &salt); err != nil {
+		return ledger.Entry{}, err
+	}
+	copy(l.Commitment[:], c)
+	e := ledger.Entry{Leaf: &l}
+	if kind.Valid {
+		e.Record = auditRecord(kind.String, id.String, body, salt)
+	}
+	return e, nil
+}
+
+// scanOrphan reads a record that no leaf names.
+func scanOrphan(row scanner) (ledger.Entry, error) {
+	var (
+		kind, id   string
+		body, salt []byte
+	)
+	err := row.Scan(&kind, &id, &body, &salt)
+	return ledger.Entry{Record: auditRecord(kind, id, body, salt)}, err
+}
+
+// auditRecord builds the record an audit checks. A damaged salt is copied
+// as it is: the record then no longer matches its leaf, which the audit
+// reports.
+func auditRecord(kind, id string, body, salt []byte) *ledger.Record {
+	r := &ledger.Record{Kind: kind, ID: id, Body: body}
+	copy(r.Salt[:], salt)
+	return r
+}

@@ -1,0 +1,160 @@
+// Package sqlstore is the Go code that liaison's two SQL stores, package
+// sqlite and package postgres, have in common: appending records with their
+// log leaves in one transaction, reading records back, the log's read side
+// (tree size, stored hashes, leaves, checkpoints, the audit join) and the
+// migration runner.
+//
+// Why one package and not two: the stores share one table layout and the
+// same queries, and what differs is small, a Dialect: placeholders, how an
+// append locks the log, how a unique violation and a transient failure are
+// recognised (SQLite result codes, PostgreSQL SQLSTATEs, never error text),
+// and how a time is stored. Each store keeps its own schema, as numbered
+// migrations it embeds, opens its own connection pools, and fills in a
+// Dialect; the logic is written once here, over database/sql (with pgx's
+// stdlib adapter for PostgreSQL). Two full packages would repeat some seven
+// hundred lines for a few dozen lines of difference.
+//
+// How an append works: one transaction takes the log lock (SQLite's write
+// lock; a row lock on log_head in PostgreSQL), reads the tree size, looks
+// for stored records with the batch's ids and keys (one query: under the
+// lock nothing else can add one), computes the leaves and tree hashes with
+// ledger.Append, writes records, leaves and hashes with a few multi-row
+// inserts, advances log_head and commits. Its round trips do not grow with
+// the batch.
+//
+// Callers use package sqlite or package postgres; this package is their
+// shared engine and is not meant to be used on its own.
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io/fs"
+	"strconv"
+	"time"
+
+	"liaison"
+	"liaison/ledger"
+)
+
+// Dialect is what one database engine does differently. Every query in this
+// package is written once, with ? placeholders, each used once.
+type Dialect struct {
+	// Name names the engine in error messages: "sqlite", "postgres".
+	Name string
+	// Numbered says that placeholders are written $1, $2, … (PostgreSQL)
+	// rather than ? (SQLite, which binds ? faster than its named $N
+	// parameters: a 640-parameter insert spent a third of its time looking
+	// up "$N" names).
+	Numbered bool
+	// LockHead is the query an append transaction runs first. It returns
+	// the committed tree size (one row, one column, from log_head) and
+	// keeps every other append out until the transaction ends: SQLite's
+	// write lock (BEGIN IMMEDIATE) already does; PostgreSQL adds FOR
+	// UPDATE.
+	LockHead string
+	// MigrateLock, when not empty, runs first in the migration
+	// transaction, so that stores opened at once migrate one at a time.
+	MigrateLock string
+	// MigrationsTable creates the schema_migrations table if it is missing:
+	// (version integer primary key, name text, applied_at).
+	MigrationsTable string
+	// Unique reports whether err is a unique or primary key violation and,
+	// when the driver tells (PostgreSQL does, SQLite does not), the name of
+	// the violated constraint. Appends find conflicts with a query before
+	// they write, so this is the second line: see Store.Append.
+	Unique func(err error) (constraint string, ok bool)
+	// Transient reports whether err means "the database is busy or out of
+	// reach, retry later" (an error of kind liaison.Unavailable).
+	Transient func(err error) bool
+	// Time converts a record's time to a query argument. Read back, the
+	// column must scan as time.Time or as int64 microseconds since the
+	// Unix epoch.
+	Time func(t time.Time) any
+}
+
+// Config says how to build a Store.
+type Config struct {
+	// Dialect is the engine's.
+	Dialect Dialect
+	// Reader runs reads: single statements, outside transactions.
+	Reader *sql.DB
+	// Writer runs the transactions that write (appends, checkpoints,
+	// migrations). It may be Reader. For SQLite it is a pool of one
+	// connection whose transactions begin IMMEDIATE, so that appends queue
+	// in the process instead of spinning on SQLITE_BUSY.
+	Writer *sql.DB
+	// Migrations holds the schema as numbered files at its root:
+	// 0001_init.sql, 0002_….sql, applied in order at New.
+	Migrations fs.FS
+}
+
+// Store is a liaison.Store and a ledger.Store over a SQL database. The
+// sqlite and postgres packages embed it.
+type Store struct {
+	d      Dialect
+	reader *sql.DB
+	writer *sql.DB
+}
+
+var (
+	_ liaison.Store = (*Store)(nil)
+	_ ledger.Store  = (*Store)(nil)
+)
+
+// New applies the pending migrations and returns the store. It takes over
+// the pools: Close closes them, and so does New when it fails.
+func New(ctx context.Context, c Config) (*Store, error) {
+	s := &Store{d: c.Dialect, reader: c.Reader, writer: c.Writer}
+	if err := s.migrate(ctx, c.Migrations); err != nil {
+		return nil, errors.Join(err, s.Close())
+	}
+	return s, nil
+}
+
+// Close closes the store's connection pools.
+func (s *Store) Close() error {
+	err := s.reader.Close()
+	if s.writer != s.reader {
+		err = errors.Join(err, s.writer.Close())
+	}
+	if err != nil {
+		return fmt.Errorf("%s: close: %w", s.d.Name, err)
+	}
+	return nil
+}
+
+// bind returns query, written with ? placeholders, in the dialect's.
+func (s *Store) bind(query string) string {
+	if !s.d.Numbered {
+		return query
+	}
+	b := make([]byte, 0, len(query)+len(query)/8)
+	n := 0
+	for i := 0; i < len(query); i++ {
+		if query[i] != '?' {
+			b = append(b, query[i])
+			continue
+		}
+		n++
+		b = append(b, '$')
+		b = strconv.AppendInt(b, int64(n), 10)
+	}
+	return string(b)
+}
+
+// fail wraps a database error with the operation that met it. A transient
+// failure becomes an error of kind liaison.Unavailable; when ctx is done,
+// its error is wrapped too, so that errors.Is(err, context.Canceled) holds
+// whatever the driver made of the cancellation.
+func (s *Store) fail(ctx context.Context, op string, err error) error {
+	if ctxErr := ctx.Err(); ctxErr != nil && !errors.Is(err, ctxErr) {
+		err = fmt.Errorf("%w: %w", ctxErr, err)
+	}
+	if s.d.Transient != nil && s.d.Transient(err) {
+		return &liaison.Error{Kind: liaison.Unavailable, Message: fmt.Sprintf("%s: %s: the database is busy or unreachable; retry later", s.d.Name, op), Err: err}
+	}
+	return fmt.Errorf("%s: %s: %w", s.d.Name, op, err)
+}
