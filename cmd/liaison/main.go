@@ -40,9 +40,17 @@ func exitCode(err error) int {
 const usage = `liaison decides whether an agency may act on a federal immigration request.
 
 Usage:
+  liaison demo [--addr HOST:PORT]                  run with demo data (SQLite file liaison-demo.db)
+  liaison serve [--db DSN] [--addr HOST:PORT] [--keys DIR]
   liaison decide [--json] [--jsonl] [--packs DIR] [FILE|-]
   liaison packs test [-v] [DIR]
   liaison packs lint [DIR]
+  liaison token create --db DSN --role ROLE [--name NAME] [--agency ID]
+  liaison token revoke --db DSN ID
+  liaison log checkpoint|verify --db DSN [--keys DIR]
+  liaison log prove --db DSN (--kind K --id ID | --old N --new M)
+
+DSN: sqlite:PATH (default sqlite:liaison.db) or postgres://...
 
 Without --packs or DIR, the bundled packs are used.
 `
@@ -67,6 +75,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		case "lint":
 			return (&packsLintCmd{stdout: stdout, stderr: stderr}).run(args[2:])
 		}
+	case "serve":
+		return (&serveCmd{getenv: getenv, stdout: stdout, stderr: stderr}).run(ctx, args[1:])
+	case "demo":
+		return (&demoCmd{getenv: getenv, stdout: stdout, stderr: stderr}).run(ctx, args[1:])
+	case "token":
+		return (&tokenCmd{stdout: stdout, stderr: stderr}).run(ctx, args[1:])
+	case "log":
+		return (&logCmd{getenv: getenv, stdout: stdout, stderr: stderr}).run(ctx, args[1:])
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -1,0 +1,175 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"liaison"
+	"liaison/ledger"
+	"liaison/server"
+)
+
+// tokenCmd is `liaison token create|revoke`.
+type tokenCmd struct {
+	stdout, stderr io.Writer
+}
+
+func (c *tokenCmd) run(ctx context.Context, args []string) error {
+	if len(args) == 0 || (args[0] != "create" && args[0] != "revoke") {
+		fmt.Fprintln(c.stderr, "usage: liaison token create --db DSN --role ROLE [--name NAME] [--agency ID] | liaison token revoke --db DSN ID")
+		return exitError(2)
+	}
+	fs := flag.NewFlagSet("token "+args[0], flag.ContinueOnError)
+	fs.SetOutput(c.stderr)
+	db := fs.String("db", "sqlite:liaison.db", "database: sqlite:`PATH` or postgres://...")
+	role := fs.String("role", "", "the token's role: "+strings.Join(liaison.Role("").Enum(), ", "))
+	name := fs.String("name", "", "who or what holds the token")
+	agency := fs.String("agency", "", "limit the token to one agency's records")
+	if err := fs.Parse(args[1:]); err != nil {
+		return exitError(2)
+	}
+	store, err := openStore(ctx, *db)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	if args[0] == "revoke" {
+		if fs.NArg() != 1 {
+			return fmt.Errorf("token revoke: name the token id (tok_...)")
+		}
+		rv, err := server.RevokeToken(ctx, store, rand.Reader, time.Now(), fs.Arg(0), liaison.Actor{ID: "cli", Role: liaison.RoleAdmin})
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(c.stdout, "revoked %s\n", rv.Token)
+		return nil
+	}
+	if !slices.Contains(liaison.Role("").Enum(), *role) {
+		return fmt.Errorf("token create: --role must be one of %s", strings.Join(liaison.Role("").Enum(), ", "))
+	}
+	if *name == "" {
+		*name = *role
+	}
+	tok, rec, err := server.CreateToken(ctx, store, rand.Reader, time.Now(), *name, liaison.Role(*role), *agency)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(c.stderr, "token %s for %q, role %s (shown once; stored only as a hash)\n", rec.ID, rec.Name, rec.Role)
+	fmt.Fprintln(c.stdout, tok)
+	return nil
+}
+
+// logCmd is `liaison log checkpoint|prove|verify`.
+type logCmd struct {
+	getenv         func(string) string
+	stdout, stderr io.Writer
+}
+
+func (c *logCmd) run(ctx context.Context, args []string) error {
+	if len(args) == 0 {
+		fmt.Fprintln(c.stderr, "usage: liaison log checkpoint|prove|verify --db DSN [--keys DIR]")
+		return exitError(2)
+	}
+	sub := args[0]
+	fs := flag.NewFlagSet("log "+sub, flag.ContinueOnError)
+	fs.SetOutput(c.stderr)
+	db := fs.String("db", "sqlite:liaison.db", "database: sqlite:`PATH` or postgres://...")
+	keyDir := fs.String("keys", "liaison-keys", "`DIR` of log.key (or set LIAISON_LOG_KEY)")
+	kind := fs.String("kind", "", "prove: the record's kind")
+	id := fs.String("id", "", "prove: the record's id")
+	oldSize := fs.Int64("old", 0, "prove: with --new, a consistency proof from this tree size")
+	newSize := fs.Int64("new", 0, "prove: ... to this one")
+	asJSON := fs.Bool("json", false, "verify: write the report as JSON")
+	if err := fs.Parse(args[1:]); err != nil {
+		return exitError(2)
+	}
+	ks, err := loadKeys(c.getenv, *keyDir, "", false, func(string) {})
+	if err != nil {
+		return err
+	}
+	store, err := openStore(ctx, *db)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	switch sub {
+	case "checkpoint":
+		pub := &ledger.Publisher{Store: store, Signer: ks.signer}
+		cp, err := pub.Publish(ctx)
+		if err != nil {
+			return err
+		}
+		signed, err := store.LatestCheckpoint(ctx)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(c.stderr, "checkpoint of %d leaves\n", cp.Size)
+		_, err = c.stdout.Write(signed)
+		return err
+	case "verify":
+		rep, err := ledger.Verify(ctx, store, ks.signer.Verifier())
+		if err != nil {
+			return err
+		}
+		if *asJSON {
+			enc := json.NewEncoder(c.stdout)
+			enc.SetIndent("", "  ")
+			if err := enc.Encode(rep); err != nil {
+				return err
+			}
+		} else {
+			for _, p := range rep.Problems {
+				fmt.Fprintf(c.stdout, "%s: %s\n", p.Kind, p.Message)
+			}
+			if rep.Omitted > 0 {
+				fmt.Fprintf(c.stdout, "... and %d more problems\n", rep.Omitted)
+			}
+			fmt.Fprintf(c.stdout, "%d leaves, %d records, %d checkpoints: %d problems\n", rep.Leaves, rep.Records, rep.Checkpoints, len(rep.Problems)+rep.Omitted)
+		}
+		if !rep.OK() {
+			return exitError(1)
+		}
+		return nil
+	case "prove":
+		return c.prove(ctx, store, ks, *kind, *id, *oldSize, *newSize)
+	}
+	fmt.Fprintf(c.stderr, "liaison log: unknown command %q\n", sub)
+	return exitError(2)
+}
+
+func (c *logCmd) prove(ctx context.Context, store dataStore, ks *keys, kind, id string, oldSize, newSize int64) error {
+	enc := json.NewEncoder(c.stdout)
+	enc.SetIndent("", "  ")
+	if newSize > 0 {
+		p, err := ledger.ProveConsistency(ctx, store, oldSize, newSize)
+		if err != nil {
+			return err
+		}
+		return enc.Encode(map[string]any{"old": oldSize, "new": newSize, "proof": p})
+	}
+	if kind == "" || id == "" {
+		return fmt.Errorf("log prove: give --kind and --id (inclusion), or --old and --new (consistency)")
+	}
+	rec, err := store.Get(ctx, kind, id)
+	if err != nil {
+		return err
+	}
+	signed, err := store.LatestCheckpoint(ctx)
+	if err != nil {
+		return fmt.Errorf("no checkpoint yet: run `liaison log checkpoint` first: %w", err)
+	}
+	receipt, err := ledger.NewReceipt(ctx, store, ks.signer.Verifier(), signed, rec.Index)
+	if err != nil {
+		return err
+	}
+	commit := ledger.Record{Kind: rec.Kind, ID: rec.ID, Body: rec.Body, Salt: rec.Salt}.Commitment()
+	return enc.Encode(map[string]any{"record": kind + "/" + id, "leaf": strconv.FormatInt(rec.Index, 10), "commitment": commit, "receipt": receipt})
+}

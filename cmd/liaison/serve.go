@@ -1,0 +1,156 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"liaison/desk"
+	"liaison/ledger"
+	"liaison/server"
+)
+
+// serveCmd is `liaison serve`.
+type serveCmd struct {
+	getenv         func(string) string
+	stdout, stderr io.Writer
+	// ready, when set, receives the address once the server listens (tests).
+	ready func(addr string)
+}
+
+// serveFlags are the flags serve and demo share.
+type serveFlags struct {
+	db, addr, keyDir, origin, packs string
+	checkpointEvery, tick           time.Duration
+}
+
+func (f *serveFlags) register(fs *flag.FlagSet, db string) {
+	fs.StringVar(&f.db, "db", db, "database: sqlite:`PATH` or postgres://...")
+	fs.StringVar(&f.addr, "addr", "127.0.0.1:8080", "listen on `HOST:PORT`")
+	fs.StringVar(&f.keyDir, "keys", "liaison-keys", "`DIR` of log.key and seal.key (or set LIAISON_LOG_KEY, LIAISON_SEAL_KEY)")
+	fs.StringVar(&f.origin, "origin", "liaison.local/log", "the log's origin line, for a new log key")
+	fs.StringVar(&f.packs, "packs", "", "read packs from `DIR` instead of the bundled ones")
+	fs.DurationVar(&f.checkpointEvery, "checkpoint-every", time.Minute, "sign a checkpoint this often")
+	fs.DurationVar(&f.tick, "duty-tick", 30*time.Second, "check duty deadlines this often")
+}
+
+func (c *serveCmd) run(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(c.stderr)
+	var f serveFlags
+	f.register(fs, "sqlite:liaison.db")
+	if err := fs.Parse(args); err != nil {
+		return exitError(2)
+	}
+	return c.serve(ctx, f, nil)
+}
+
+// serve runs the server until ctx ends. seed, if set, runs once the
+// server's parts exist, before it listens (the demo's data).
+func (c *serveCmd) serve(ctx context.Context, f serveFlags, seed func(context.Context, *node) error) error {
+	logger := slog.New(slog.NewJSONHandler(c.stderr, nil))
+	n, err := newNode(ctx, c.getenv, f, logger, func(s string) { fmt.Fprintln(c.stderr, s) })
+	if err != nil {
+		return err
+	}
+	defer n.store.Close()
+	if seed != nil {
+		if err := seed(ctx, n); err != nil {
+			return fmt.Errorf("demo data: %w", err)
+		}
+	}
+	ln, err := net.Listen("tcp", f.addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	srv := &http.Server{Handler: n.server.Handler(), ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	pub := &ledger.Publisher{Store: n.store, Signer: n.keys.signer, Logger: logger}
+	go pub.Run(ctx, f.checkpointEvery)
+	go n.desk.Run(ctx, f.tick)
+	go func() {
+		<-ctx.Done()
+		shutdown, done := context.WithTimeout(context.Background(), 10*time.Second)
+		defer done()
+		srv.Shutdown(shutdown)
+	}()
+	fmt.Fprintf(c.stdout, "liaison listening on http://%s (log origin %q)\n", ln.Addr(), n.keys.signer.Origin())
+	if c.ready != nil {
+		c.ready(ln.Addr().String())
+	}
+	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// node is one liaison server's parts, wired.
+type node struct {
+	store  dataStore
+	keys   *keys
+	desk   *desk.Desk
+	server *server.Server
+}
+
+func newNode(ctx context.Context, getenv func(string) string, f serveFlags, logger *slog.Logger, say func(string)) (*node, error) {
+	set, err := loadPacks(f.packs)
+	if err != nil {
+		return nil, err
+	}
+	ks, err := loadKeys(getenv, f.keyDir, f.origin, true, say)
+	if err != nil {
+		return nil, err
+	}
+	store, err := openStore(ctx, f.db)
+	if err != nil {
+		return nil, err
+	}
+	channels, channel, err := channelsFromEnv(getenv)
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
+	d, err := desk.New(desk.Config{Store: store, Law: set, Sealer: ks.sealer, Channels: channels, Channel: channel, Logger: logger})
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	srv := server.New(server.Config{Desk: d, Law: set, Store: store, Log: store, Signer: ks.signer, Registry: reg, Logger: logger, Rand: rand.Reader})
+	return &node{store: store, keys: ks, desk: d, server: srv}, nil
+}
+
+// channelsFromEnv configures the outbound channel: a signed webhook
+// (LIAISON_WEBHOOK_URL, LIAISON_WEBHOOK_SECRET) or email
+// (LIAISON_SMTP_ADDR, LIAISON_SMTP_FROM, LIAISON_SMTP_TO, comma-separated).
+func channelsFromEnv(getenv func(string) string) (map[string]desk.Channel, string, error) {
+	switch {
+	case getenv("LIAISON_WEBHOOK_URL") != "":
+		secret := getenv("LIAISON_WEBHOOK_SECRET")
+		if len(secret) < 16 {
+			return nil, "", errors.New("LIAISON_WEBHOOK_SECRET must be at least 16 characters")
+		}
+		return map[string]desk.Channel{"webhook": &desk.Webhook{URL: getenv("LIAISON_WEBHOOK_URL"), Secret: []byte(secret)}}, "webhook", nil
+	case getenv("LIAISON_SMTP_ADDR") != "":
+		to := strings.Split(getenv("LIAISON_SMTP_TO"), ",")
+		if getenv("LIAISON_SMTP_FROM") == "" || to[0] == "" {
+			return nil, "", errors.New("LIAISON_SMTP_ADDR needs LIAISON_SMTP_FROM and LIAISON_SMTP_TO")
+		}
+		return map[string]desk.Channel{"email": &desk.Email{Addr: getenv("LIAISON_SMTP_ADDR"), From: getenv("LIAISON_SMTP_FROM"), To: to}}, "email", nil
+	}
+	return nil, "", nil
+}

@@ -1,0 +1,113 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"liaison"
+	"liaison/desk"
+	"liaison/ledger"
+	"liaison/postgres"
+	"liaison/sqlite"
+)
+
+// dataStore is what a database gives liaison: its records and their log.
+type dataStore interface {
+	liaison.Store
+	ledger.Store
+	ledger.Reader
+}
+
+// openStore opens the database a DSN names: "sqlite:PATH" (or a bare
+// path) for the embedded default, "postgres://..." for PostgreSQL.
+func openStore(ctx context.Context, dsn string) (dataStore, error) {
+	switch {
+	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
+		return postgres.Open(ctx, dsn)
+	case strings.HasPrefix(dsn, "sqlite:"):
+		return sqlite.Open(ctx, strings.TrimPrefix(dsn, "sqlite:"))
+	case strings.Contains(dsn, "://"):
+		return nil, fmt.Errorf("--db %q: want sqlite:PATH or postgres://...", dsn)
+	}
+	return sqlite.Open(ctx, dsn)
+}
+
+// keys are the secrets a node needs: the log's note signing key and the key
+// that seals personal data. They never go in the database.
+type keys struct {
+	signer *ledger.Signer
+	sealer *desk.Sealer
+}
+
+// loadKeys reads the keys from LIAISON_LOG_KEY and LIAISON_SEAL_KEY, or
+// else from files in dir (log.key, seal.key). With create, missing files
+// are made (mode 0600) and a line says so on stderr.
+func loadKeys(getenv func(string) string, dir, origin string, create bool, say func(string)) (*keys, error) {
+	logKey := getenv("LIAISON_LOG_KEY")
+	sealKey := getenv("LIAISON_SEAL_KEY")
+	if logKey == "" {
+		b, err := readOrCreate(filepath.Join(dir, "log.key"), create, say, func() (string, error) {
+			skey, _, err := ledger.GenerateKey(rand.Reader, origin)
+			return skey, err
+		})
+		if err != nil {
+			return nil, err
+		}
+		logKey = b
+	}
+	if sealKey == "" {
+		b, err := readOrCreate(filepath.Join(dir, "seal.key"), create, say, func() (string, error) {
+			k := make([]byte, 32)
+			if _, err := rand.Read(k); err != nil {
+				return "", err
+			}
+			return base64.StdEncoding.EncodeToString(k), nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		sealKey = b
+	}
+	signer, err := ledger.NewSigner(strings.TrimSpace(logKey))
+	if err != nil {
+		return nil, fmt.Errorf("log key: %w", err)
+	}
+	raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(sealKey))
+	if err != nil {
+		return nil, fmt.Errorf("seal key: not base64: %w", err)
+	}
+	sealer, err := desk.NewSealer(raw, rand.Reader)
+	if err != nil {
+		return nil, err
+	}
+	return &keys{signer: signer, sealer: sealer}, nil
+}
+
+func readOrCreate(path string, create bool, say func(string), make func() (string, error)) (string, error) {
+	b, err := os.ReadFile(path)
+	if err == nil {
+		return string(b), nil
+	}
+	if !errors.Is(err, fs.ErrNotExist) || !create {
+		return "", fmt.Errorf("read key: %w (set it with LIAISON_LOG_KEY / LIAISON_SEAL_KEY, or run `liaison serve` once to create key files)", err)
+	}
+	v, err := make()
+	if err != nil {
+		return "", err
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return "", err
+	}
+	if err := os.WriteFile(path, []byte(v+"\n"), 0o600); err != nil {
+		return "", err
+	}
+	say(fmt.Sprintf("created %s (keep it safe: it cannot be recovered)", path))
+	return v, nil
+}
