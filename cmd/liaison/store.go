@@ -34,7 +34,7 @@ func openStore(ctx context.Context, dsn string) (dataStore, error) {
 	case strings.HasPrefix(dsn, "sqlite:"):
 		return sqlite.Open(ctx, strings.TrimPrefix(dsn, "sqlite:"))
 	case strings.Contains(dsn, "://"):
-		return nil, fmt.Errorf("--db %q: want sqlite:PATH or postgres://...", dsn)
+		return nil, fmt.Errorf("--db %q: want sqlite:PATH or a postgres:// URL", dsn)
 	}
 	return sqlite.Open(ctx, dsn)
 }
