@@ -65,6 +65,8 @@ type Limits struct {
 	// HoldHoursExclude lists what the hours do not count: "weekends",
 	// "holidays" (8 C.F.R. 287.7(d)).
 	HoldHoursExclude []string `json:"hold_hours_exclude,omitempty"`
+	// Citation is the rule that sets MaxHoldHours.
+	Citation string `json:"citation,omitempty"`
 }
 
 // Change says which unmet conditions of a rule would give another outcome.

@@ -162,12 +162,8 @@ func (d *Desk) actDuties(ctx context.Context, rr *liaison.RequestRecord, dr *lia
 			due = law.AddBusinessHours(now, *l.MaxHoldHours)
 			text += " (not counting " + strings.Join(l.HoldHoursExclude, " or ") + ")"
 		}
-		var cites []string
-		for _, r := range dr.Decision.Decisive {
-			cites = append(cites, r.Citation)
-		}
 		more, mrecs, err := d.duties(rr, &liaison.DecisionRecord{ID: dr.ID, Decision: liaison.Decision{
-			Duties: []liaison.Duty{{Text: text + ": release the person or have federal officers take custody.", Citation: strings.Join(cites, "; "), Due: &due}}}}, now)
+			Duties: []liaison.Duty{{Text: text + ": release the person or have federal officers take custody.", Citation: l.Citation, Due: &due}}}}, now)
 		if err != nil {
 			return nil, nil, err
 		}

@@ -548,6 +548,7 @@ func (s *Set) duties(d *liaison.Decision, c *combiner, res result, act interpret
 				h := *l.MaxHoldHours
 				d.Limits.MaxHoldHours = &h
 				d.Limits.HoldHoursExclude = slices.Clone(l.HoldHoursExclude)
+				d.Limits.Citation = r.Citation
 			}
 		}
 	}

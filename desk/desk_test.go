@@ -1,0 +1,323 @@
+package desk_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"liaison"
+	"liaison/desk"
+	"liaison/law"
+	"liaison/packs"
+	"liaison/sqlite"
+)
+
+var (
+	admin   = liaison.Actor{ID: "tok_admin", Role: liaison.RoleAdmin}
+	clerk   = liaison.Actor{ID: "tok_clerk", Role: liaison.RoleClerk}
+	counsel = liaison.Actor{ID: "tok_counsel", Role: liaison.RoleCounsel}
+	auditor = liaison.Actor{ID: "tok_auditor", Role: liaison.RoleAuditor}
+)
+
+// clock is a settable test clock.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) Add(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+type env struct {
+	store   *sqlite.Store
+	set     *law.Set
+	clock   *clock
+	hook    *httptest.Server
+	mu      sync.Mutex
+	posts   []string
+	failing bool
+}
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	ctx := context.Background()
+	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "desk.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	set, err := law.Load(packs.FS())
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &env{store: store, set: set, clock: &clock{t: time.Date(2019, 3, 4, 17, 0, 0, 0, time.UTC)}}
+	e.hook = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		e.mu.Lock()
+		defer e.mu.Unlock()
+		if e.failing {
+			http.Error(w, "down", http.StatusBadGateway)
+			return
+		}
+		e.posts = append(e.posts, string(b))
+	}))
+	t.Cleanup(e.hook.Close)
+	return e
+}
+
+// desk returns a Desk over the env's store: a new one is a restart.
+func (e *env) desk(t *testing.T) *desk.Desk {
+	t.Helper()
+	sealer, err := desk.NewSealer(bytes.Repeat([]byte{1}, 32), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hook := &desk.Webhook{URL: e.hook.URL, Secret: []byte("0123456789abcdef"), MaxAttempts: 2,
+		Sleep: func(context.Context, time.Duration) error { return nil }, Now: e.clock.Now}
+	d, err := desk.New(desk.Config{Store: e.store, Law: e.set, Sealer: sealer, Now: e.clock.Now,
+		Channels: map[string]desk.Channel{"webhook": hook}, Channel: "webhook", EscalateAfter: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+func agency(t *testing.T, d *desk.Desk, jur liaison.Jurisdiction, typ liaison.AgencyType) *liaison.AgencyRecord {
+	t.Helper()
+	a, err := d.CreateAgency(context.Background(), admin, desk.AgencyInput{Name: "Test " + string(jur), Jurisdiction: jur, Type: typ})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+func detainer(agency, key string, actions ...liaison.Action) desk.IntakeInput {
+	return desk.IntakeInput{Agency: agency, IdempotencyKey: key,
+		Request: liaison.FederalRequest{Kind: "detainer", Form: "I-247A", Issuer: "ICE",
+			ProbableCauseBasis: []liaison.PCBasis{"biometric_match"}, InfoRequested: []liaison.InfoItem{"release_date"},
+			Warrant: &liaison.Warrant{Kind: "administrative", Form: "I-200"}},
+		Actions: actions,
+		Subject: &liaison.Subject{Custody: &liaison.Custody{Status: "eligible_for_release"}, Convictions: []liaison.Offense{}}}
+}
+
+func TestIntakeIsIdempotent(t *testing.T) {
+	e := newEnv(t)
+	d := e.desk(t)
+	ctx := context.Background()
+	a := agency(t, d, "us/ca/test-county", "jail")
+	first, err := d.Intake(ctx, clerk, detainer(a.ID, "ice-1", "honor_detainer", "notify_release"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !first.Created || len(first.Decisions) != 2 || first.Decisions[0].Decision.Outcome != liaison.Forbidden {
+		t.Fatalf("Intake = created %v, %d decisions, first %s; want created, 2, forbidden (Cal. Gov. Code 7284.6)",
+			first.Created, len(first.Decisions), first.Decisions[0].Decision.Outcome)
+	}
+	size, _ := e.store.TreeSize(ctx)
+	again, err := d.Intake(ctx, clerk, detainer(a.ID, "ice-1", "honor_detainer", "notify_release"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.Created || again.Request.ID != first.Request.ID || len(again.Decisions) != 2 {
+		t.Errorf("second Intake = created %v, id %s; want the first request %s", again.Created, again.Request.ID, first.Request.ID)
+	}
+	if after, _ := e.store.TreeSize(ctx); after != size {
+		t.Errorf("second Intake wrote %d records, want none", after-size)
+	}
+	if _, err := d.Intake(ctx, auditor, detainer(a.ID, "ice-2", "honor_detainer")); liaison.KindOf(err) != liaison.Denied {
+		t.Errorf("Intake by an auditor = %v, want denied", err)
+	}
+	if _, err := d.Intake(ctx, clerk, detainer("agy_nope", "ice-3", "honor_detainer")); liaison.KindOf(err) != liaison.Invalid {
+		t.Errorf("Intake for an unknown agency = %v, want invalid", err)
+	}
+}
+
+func TestActRefusesThenOverride(t *testing.T) {
+	e := newEnv(t)
+	d := e.desk(t)
+	ctx := context.Background()
+	a := agency(t, d, "us/ca/test-county", "jail")
+	in, err := d.Intake(ctx, clerk, detainer(a.ID, "ice-1", "honor_detainer"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := d.Act(ctx, clerk, desk.ActInput{Request: in.Request.ID, Action: "honor_detainer"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Action.Status != liaison.ActionRefused || !strings.Contains(res.Action.Reason, "7284.6") || len(e.posts) != 0 {
+		t.Fatalf("Act = %s (%q), %d posts; want refused citing 7284.6 and nothing sent", res.Action.Status, res.Action.Reason, len(e.posts))
+	}
+	if _, err := d.Override(ctx, clerk, desk.OverrideInput{Request: in.Request.ID, Action: "honor_detainer", Reason: "a clerk cannot override a refusal"}); liaison.KindOf(err) != liaison.Denied {
+		t.Errorf("Override by a clerk = %v, want denied", err)
+	}
+	if _, err := d.Override(ctx, counsel, desk.OverrideInput{Request: in.Request.ID, Action: "honor_detainer", Reason: "short"}); liaison.KindOf(err) != liaison.Invalid {
+		t.Errorf("Override without a real reason = %v, want invalid", err)
+	}
+	ov, err := d.Override(ctx, counsel, desk.OverrideInput{Request: in.Request.ID, Action: "honor_detainer",
+		Reason: "Court order of 2019-03-04 in case 19-123 directs the hold"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err = d.Act(ctx, clerk, desk.ActInput{Request: in.Request.ID, Action: "honor_detainer"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Action.Status != liaison.ActionCarriedOut || res.Action.Override != ov.ID || !strings.HasPrefix(res.Action.Reason, "OVERRIDDEN") {
+		t.Errorf("Act after override = %+v, want carried out and flagged with %s", res.Action, ov.ID)
+	}
+	if len(e.posts) != 1 || !strings.Contains(e.posts[0], `"override":true`) {
+		t.Errorf("webhook posts = %v, want one flagged as an override", e.posts)
+	}
+}
+
+func TestActRequiredSendsAndTracksTheHold(t *testing.T) {
+	e := newEnv(t)
+	d := e.desk(t)
+	ctx := context.Background()
+	a := agency(t, d, "us/tx/travis-county", "sheriff")
+	in, err := d.Intake(ctx, clerk, detainer(a.ID, "ice-1", "honor_detainer"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if in.Decisions[0].Decision.Outcome != liaison.Required {
+		t.Fatalf("intake decision = %s, want required (Tex. Code Crim. Proc. art. 2.251)", in.Decisions[0].Decision.Outcome)
+	}
+	res, err := d.Act(ctx, clerk, desk.ActInput{Request: in.Request.ID, Action: "honor_detainer"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Action.Status != liaison.ActionCarriedOut || len(res.Deliveries) != 1 || !res.Deliveries[0].OK || len(e.posts) != 1 {
+		t.Fatalf("Act = %+v with deliveries %+v, want carried out and delivered once", res.Action, res.Deliveries)
+	}
+	var hold *liaison.DutyRecord
+	for i, du := range res.Duties {
+		if strings.HasPrefix(du.Text, "End the hold within 48 hours") {
+			hold = &res.Duties[i]
+		}
+	}
+	if hold == nil || hold.Due == nil || !hold.Due.Equal(e.clock.Now().Add(48*time.Hour)) {
+		t.Fatalf("duties = %+v, want the 48-hour hold limit due %s", res.Duties, e.clock.Now().Add(48*time.Hour))
+	}
+
+	// Past the deadline, the scheduler marks the duty overdue; a restarted
+	// desk escalates it an hour later.
+	e.clock.Add(49 * time.Hour)
+	changes, err := d.Tick(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !hasChange(changes, hold.ID, liaison.DutyOverdue) {
+		t.Fatalf("Tick = %+v, want %s overdue", changes, hold.ID)
+	}
+	restarted := e.desk(t)
+	if changes, _ := restarted.Tick(ctx); hasChange(changes, hold.ID, liaison.DutyEscalated) {
+		t.Errorf("escalated before EscalateAfter: %+v", changes)
+	}
+	e.clock.Add(61 * time.Minute)
+	changes, err = restarted.Tick(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !hasChange(changes, hold.ID, liaison.DutyEscalated) {
+		t.Errorf("Tick after restart = %+v, want %s escalated", changes, hold.ID)
+	}
+	escalated, err := restarted.Duties(ctx, clerk, a.ID, liaison.DutyEscalated)
+	if err != nil || !slices.ContainsFunc(escalated, func(du desk.Duty) bool { return du.ID == hold.ID }) {
+		t.Errorf("Duties(escalated) = %+v, %v; want the hold duty among them", escalated, err)
+	}
+	if !strings.Contains(hold.Citation, "287.7") && !strings.Contains(hold.Citation, "I-247A") {
+		t.Errorf("hold duty cites %q, want the rule that sets the 48-hour limit", hold.Citation)
+	}
+}
+
+func hasChange(cs []liaison.DutyChangeRecord, duty string, s liaison.DutyStatus) bool {
+	for _, c := range cs {
+		if c.Duty == duty && c.Status == s {
+			return true
+		}
+	}
+	return false
+}
+
+func TestActFailedDelivery(t *testing.T) {
+	e := newEnv(t)
+	e.failing = true
+	d := e.desk(t)
+	ctx := context.Background()
+	a := agency(t, d, "us/tx/travis-county", "sheriff")
+	in, _ := d.Intake(ctx, clerk, detainer(a.ID, "ice-1", "honor_detainer"))
+	res, err := d.Act(ctx, clerk, desk.ActInput{Request: in.Request.ID, Action: "honor_detainer"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Action.Status != liaison.ActionFailed || len(res.Deliveries) != 2 || res.Deliveries[1].OK {
+		t.Errorf("Act with the webhook down = %s with %d deliveries, want failed after 2 attempts", res.Action.Status, len(res.Deliveries))
+	}
+}
+
+func TestActNeedsFacts(t *testing.T) {
+	e := newEnv(t)
+	d := e.desk(t)
+	ctx := context.Background()
+	a := agency(t, d, "us/ca/test-county", "jail")
+	in := detainer(a.ID, "ice-1", "notify_release")
+	in.Request.Kind, in.Subject = "notification_request", nil
+	r, err := d.Intake(ctx, clerk, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := d.Act(ctx, clerk, desk.ActInput{Request: r.Request.ID, Action: "notify_release"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Action.Status != liaison.ActionNeedsFacts || !strings.Contains(res.Action.Reason, "subject.convictions") || len(e.posts) != 0 {
+		t.Errorf("Act without criminal history = %s (%q), want needs_facts naming subject.convictions", res.Action.Status, res.Action.Reason)
+	}
+	if _, err := d.Act(ctx, clerk, desk.ActInput{Request: r.Request.ID, Action: "honor_detainer"}); liaison.KindOf(err) != liaison.Invalid {
+		t.Errorf("Act on an action the request did not ask for = %v, want invalid", err)
+	}
+}
+
+func TestPersonReadsAreLoggedAndSealed(t *testing.T) {
+	e := newEnv(t)
+	d := e.desk(t)
+	ctx := context.Background()
+	a := agency(t, d, "us/ca/test-county", "jail")
+	p, err := d.CreatePerson(ctx, clerk, desk.PersonInput{Agency: a.ID, Name: "Jane Roe", BirthDate: "1990-02-03", BookingNumbers: []string{"B-1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored, err := e.store.Get(ctx, liaison.KindPerson, p.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(stored.Body, []byte("Jane")) || bytes.Contains(stored.Body, []byte("1990-02-03")) {
+		t.Fatalf("stored person record shows personal data: %s", stored.Body)
+	}
+	got, err := d.Person(ctx, clerk, p.ID)
+	if err != nil || got.Name != "Jane Roe" || got.BirthDate != "1990-02-03" {
+		t.Errorf("Person(clerk) = %+v, %v", got, err)
+	}
+	sealed, err := d.Person(ctx, auditor, p.ID)
+	if err != nil || sealed.Name != "" || !sealed.Sealed {
+		t.Errorf("Person(auditor) = %+v, %v; want sealed", sealed, err)
+	}
+	reads, err := e.store.List(ctx, liaison.Filter{Kind: liaison.KindRead, Person: p.ID})
+	if err != nil || len(reads) != 2 {
+		t.Errorf("read records = %d, %v; want 2 (one per read)", len(reads), err)
+	}
+}
