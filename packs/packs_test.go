@@ -10,14 +10,7 @@ import (
 // TestBundled runs every bundled pack test (each a scenario from
 // shared/law/scenarios or a test of an amendment), as `liaison packs test` does.
 func TestBundled(t *testing.T) {
-	set, err := law.Load(packs.FS())
-	if err != nil {
-		t.Fatalf("Load(bundled packs):\n%v", err)
-	}
-	tests, err := law.LoadTests(packs.FS())
-	if err != nil {
-		t.Fatalf("LoadTests: %v", err)
-	}
+	set, tests := load(t)
 	if len(tests) == 0 {
 		t.Fatal("no bundled pack tests")
 	}
@@ -36,6 +29,14 @@ func TestBundled(t *testing.T) {
 
 // TestBundledLint requires the bundled packs to be lint-clean.
 func TestBundledLint(t *testing.T) {
+	set, tests := load(t)
+	for _, f := range set.Lint(tests) {
+		t.Errorf("lint: %s", f)
+	}
+}
+
+func load(t *testing.T) (*law.Set, []*law.Test) {
+	t.Helper()
 	set, err := law.Load(packs.FS())
 	if err != nil {
 		t.Fatalf("Load(bundled packs):\n%v", err)
@@ -44,7 +45,5 @@ func TestBundledLint(t *testing.T) {
 	if err != nil {
 		t.Fatalf("LoadTests: %v", err)
 	}
-	for _, f := range set.Lint(tests) {
-		t.Errorf("lint: %s", f)
-	}
+	return set, tests
 }

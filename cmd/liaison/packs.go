@@ -25,17 +25,9 @@ func (c *packsTestCmd) run(args []string) error {
 	if err := fset.Parse(args); err != nil {
 		return exitError(2)
 	}
-	fsys, err := packsFS(fset.Arg(0))
+	set, tests, err := packsAndTests(fset.Arg(0))
 	if err != nil {
 		return err
-	}
-	set, err := law.Load(fsys)
-	if err != nil {
-		return fmt.Errorf("load packs:\n%w", err)
-	}
-	tests, err := law.LoadTests(fsys)
-	if err != nil {
-		return fmt.Errorf("load tests: %w", err)
 	}
 	var results []law.TestResult
 	passed, failed, skipped := 0, 0, 0
@@ -92,16 +84,7 @@ func (c *packsLintCmd) run(args []string) error {
 	if err := fset.Parse(args); err != nil {
 		return exitError(2)
 	}
-	fsys, err := packsFS(fset.Arg(0))
-	if err != nil {
-		return err
-	}
-	set, err := law.Load(fsys)
-	if err != nil {
-		fmt.Fprintln(c.stdout, err)
-		return exitError(1)
-	}
-	tests, err := law.LoadTests(fsys)
+	set, tests, err := packsAndTests(fset.Arg(0))
 	if err != nil {
 		fmt.Fprintln(c.stdout, err)
 		return exitError(1)
@@ -121,6 +104,24 @@ func (c *packsLintCmd) run(args []string) error {
 		return exitError(1)
 	}
 	return nil
+}
+
+// packsAndTests loads the packs and the pack tests in dir (the bundled
+// ones when dir is empty).
+func packsAndTests(dir string) (*law.Set, []*law.Test, error) {
+	fsys, err := packsFS(dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	set, err := law.Load(fsys)
+	if err != nil {
+		return nil, nil, fmt.Errorf("load packs:\n%w", err)
+	}
+	tests, err := law.LoadTests(fsys)
+	if err != nil {
+		return nil, nil, fmt.Errorf("load tests: %w", err)
+	}
+	return set, tests, nil
 }
 
 func packsFS(dir string) (fs.FS, error) {
