@@ -194,13 +194,15 @@ type DeliveryRecord struct {
 	At      time.Time `json:"at"`
 }
 
-// ReadRecord logs a read of a person's record.
+// ReadRecord logs a read of a person's record, or of a request that
+// carries facts about a person.
 type ReadRecord struct {
-	ID     string    `json:"id"`
-	Agency string    `json:"agency"`
-	Person string    `json:"person"`
-	Actor  Actor     `json:"actor"`
-	At     time.Time `json:"at"`
+	ID      string    `json:"id"`
+	Agency  string    `json:"agency"`
+	Person  string    `json:"person"`
+	Request string    `json:"request,omitempty"`
+	Actor   Actor     `json:"actor"`
+	At      time.Time `json:"at"`
 }
 
 // TokenRecord is an API token, stored as the SHA-256 of its secret.

@@ -321,3 +321,24 @@ func TestPersonReadsAreLoggedAndSealed(t *testing.T) {
 		t.Errorf("read records = %d, %v; want 2 (one per read)", len(reads), err)
 	}
 }
+
+func TestRequestReadsAreLogged(t *testing.T) {
+	e := newEnv(t)
+	d := e.desk(t)
+	ctx := context.Background()
+	a := agency(t, d, "us/ca/test-county", "jail")
+	in, err := d.Intake(ctx, clerk, detainer(a.ID, "ice-1", "honor_detainer"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.Request(ctx, auditor, in.Request.ID); err != nil {
+		t.Fatal(err)
+	}
+	reads, err := e.store.List(ctx, liaison.Filter{Kind: liaison.KindRead, Parent: in.Request.ID})
+	if err != nil || len(reads) != 1 || !bytes.Contains(reads[0].Body, []byte(auditor.ID)) {
+		t.Errorf("reads of the request = %d, %v; want one naming the auditor", len(reads), err)
+	}
+	if _, err := d.Request(ctx, liaison.Actor{ID: "tok_pub", Role: liaison.RolePublic}, in.Request.ID); liaison.KindOf(err) != liaison.Denied {
+		t.Errorf("Request by the public = %v, want denied", err)
+	}
+}

@@ -120,7 +120,39 @@ func (d *Desk) existing(ctx context.Context, key string) (*IntakeResult, error) 
 	return d.RequestResult(ctx, rec.ID)
 }
 
+// Request returns a stored request with its decisions and duties, for a
+// reader. A request about a person (a person's id or facts about them) is
+// a read of that person's record, and is logged as one in the same write.
+func (d *Desk) Request(ctx context.Context, by liaison.Actor, id string) (*IntakeResult, error) {
+	if err := need(by, liaison.RoleClerk, liaison.RoleSupervisor, liaison.RoleCounsel, liaison.RoleAuditor, liaison.RoleAdmin); err != nil {
+		return nil, err
+	}
+	res, err := d.RequestResult(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	rr := res.Request
+	if rr.Person == "" && rr.Subject == nil {
+		return res, nil
+	}
+	rid, err := d.newID("read")
+	if err != nil {
+		return nil, err
+	}
+	now := d.now().UTC()
+	rec, err := d.record(liaison.KindRead, rid, rr.Agency, rr.Person, rr.ID, "", now,
+		liaison.ReadRecord{ID: rid, Agency: rr.Agency, Person: rr.Person, Request: rr.ID, Actor: by, At: now})
+	if err != nil {
+		return nil, err
+	}
+	if err := d.store.Append(ctx, rec); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
 // RequestResult returns a stored request with its decisions and duties.
+// It logs nothing: callers that show it to a person use Request.
 func (d *Desk) RequestResult(ctx context.Context, id string) (*IntakeResult, error) {
 	res := &IntakeResult{}
 	if _, err := d.load(ctx, liaison.KindRequest, id, &res.Request); err != nil {

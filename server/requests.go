@@ -43,7 +43,7 @@ func (s *Server) getRequest(w http.ResponseWriter, r *http.Request, c caller) {
 		s.writeError(w, r, err)
 		return
 	}
-	res, err := s.desk.RequestResult(r.Context(), id)
+	res, err := s.desk.Request(r.Context(), c.Actor, id)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
