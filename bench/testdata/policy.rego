@@ -250,7 +250,7 @@ forbid contains "us-ca-bench-values-act/no-interview-without-consent" if {
 	not interview_consent_2018
 }
 
-# ---- us-ca-bayview-sanctuary, version 2016 ----
+# ---- us-ca-bayview-ordinance, version 2016 ----
 
 notify_violent_felony_2016 if {
 	bayview_2016
@@ -259,19 +259,19 @@ notify_violent_felony_2016 if {
 	input.as_of - c.date < 100000
 }
 
-permit contains "us-ca-bayview-sanctuary/notify-violent-felony" if {
+permit contains "us-ca-bayview-ordinance/notify-violent-felony" if {
 	input.action == "notify_release"
 	notify_violent_felony_2016
 }
 
-forbid contains "us-ca-bayview-sanctuary/no-enforcement-notify" if {
+forbid contains "us-ca-bayview-ordinance/no-enforcement-notify" if {
 	input.action == "notify_release"
 	bayview_2016
 	input.context.purpose == "immigration_enforcement"
 	not notify_violent_felony_2016
 }
 
-forbid contains "us-ca-bayview-sanctuary/no-courthouse-transfer" if {
+forbid contains "us-ca-bayview-ordinance/no-courthouse-transfer" if {
 	input.action == "transfer_custody"
 	bayview_2016
 	input.context.location == "courthouse"
@@ -282,18 +282,18 @@ access_judicial_warrant_2016 if {
 	input.request.warrant.kind in {"judicial_criminal", "judicial_civil"}
 }
 
-permit contains "us-ca-bayview-sanctuary/access-judicial-warrant" if {
+permit contains "us-ca-bayview-ordinance/access-judicial-warrant" if {
 	input.action == "grant_access"
 	access_judicial_warrant_2016
 }
 
-forbid contains "us-ca-bayview-sanctuary/no-access" if {
+forbid contains "us-ca-bayview-ordinance/no-access" if {
 	input.action == "grant_access"
 	bayview_2016
 	not access_judicial_warrant_2016
 }
 
-permit contains "us-ca-bayview-sanctuary/hold-watchlist" if {
+permit contains "us-ca-bayview-ordinance/hold-watchlist" if {
 	input.action == "honor_detainer"
 	bayview_2016
 	"terrorist_watchlist" in input.subject.flags
