@@ -5,6 +5,8 @@ import (
 	"reflect"
 	"strings"
 	"time"
+	"unicode/utf8"
+	"unsafe"
 
 	"cel.dev/cel-go/cel"
 	costpkg "cel.dev/cel-go/common/cost"
@@ -47,10 +49,10 @@ func (sizeEstimator) EstimateCallCost(function, overloadID string, target *costp
 
 // variable is a top-level CEL variable: a field of liaison.Request.
 type variable struct {
-	name  string
-	index int
-	typ   *cel.Type
-	zero  any // for a pointer field: a pointer to its zero value, read when the field is nil
+	name   string
+	typ    *cel.Type
+	offset uintptr
+	read   func(unsafe.Pointer) any // the field at its address, as CEL reads it
 }
 
 // newBaseEnv returns the CEL environment every pack is compiled in: the
@@ -58,9 +60,21 @@ type variable struct {
 // functions the law needs. It also returns the variables it declared.
 func newBaseEnv() (*cel.Env, []variable, error) {
 	rt := reflect.TypeFor[liaison.Request]()
+	reg, err := types.NewRegistry()
+	if err != nil {
+		return nil, nil, fmt.Errorf("build CEL environment: %w", err)
+	}
+	vocab, err := newVocabulary(rt, reg, reg)
+	if err != nil {
+		return nil, nil, fmt.Errorf("build CEL environment: %w", err)
+	}
+	if rt.NumField() > 64 {
+		return nil, nil, fmt.Errorf("build CEL environment: %s has %d fields; the activation reads at most 64", rt, rt.NumField())
+	}
 	vars := make([]variable, 0, rt.NumField())
 	opts := []cel.EnvOption{
-		ext.NativeTypes(reflect.TypeFor[liaison.Request](), ext.ParseStructTag("json")),
+		cel.CustomTypeAdapter(vocab),
+		cel.CustomTypeProvider(vocab),
 		ext.Strings(),
 		cel.Function("years_between", cel.Overload("years_between_timestamp_timestamp",
 			[]*cel.Type{cel.TimestampType, cel.TimestampType}, cel.IntType,
@@ -74,8 +88,8 @@ func newBaseEnv() (*cel.Env, []variable, error) {
 		cel.Function("business_hours_between", cel.Overload("business_hours_between_timestamp_timestamp",
 			[]*cel.Type{cel.TimestampType, cel.TimestampType}, cel.DoubleType,
 			cel.BinaryBinding(func(a, b ref.Val) ref.Val {
-				ta, ok1 := a.Value().(time.Time)
-				tb, ok2 := b.Value().(time.Time)
+				ta, ok1 := timeOf(a)
+				tb, ok2 := timeOf(b)
 				if !ok1 || !ok2 {
 					return types.NewErr("business_hours_between: want two timestamps")
 				}
@@ -84,16 +98,16 @@ func newBaseEnv() (*cel.Env, []variable, error) {
 	}
 	for i := range rt.NumField() {
 		f := rt.Field(i)
-		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-		t, err := celType(f.Type)
+		name := fieldName(f)
+		t, err := vocab.celType(f.Type)
 		if err != nil {
 			return nil, nil, fmt.Errorf("declare %s: %w", name, err)
 		}
-		v := variable{name: name, index: i, typ: t}
-		if f.Type.Kind() == reflect.Pointer {
-			v.zero = reflect.New(f.Type.Elem()).Interface()
+		rd, err := vocab.reader(f.Type, true)
+		if err != nil {
+			return nil, nil, fmt.Errorf("declare %s: %w", name, err)
 		}
-		vars = append(vars, v)
+		vars = append(vars, variable{name: name, typ: t, offset: f.Offset, read: rd.read})
 		opts = append(opts, cel.Variable(name, t))
 	}
 	env, err := cel.NewEnv(opts...)
@@ -103,38 +117,20 @@ func newBaseEnv() (*cel.Env, []variable, error) {
 	return env, vars, nil
 }
 
-// celType maps a Go type of the vocabulary to its CEL type.
-func celType(t reflect.Type) (*cel.Type, error) {
-	if t == reflect.TypeFor[time.Time]() {
-		return cel.TimestampType, nil
+// timeOf returns the time of a timestamp, without boxing it as
+// Timestamp.Value would.
+func timeOf(v ref.Val) (time.Time, bool) {
+	if ts, ok := v.(types.Timestamp); ok {
+		return ts.Time, true
 	}
-	switch t.Kind() {
-	case reflect.Pointer:
-		return celType(t.Elem())
-	case reflect.Struct:
-		return cel.ObjectType(t.String()), nil
-	case reflect.Slice:
-		elem, err := celType(t.Elem())
-		if err != nil {
-			return nil, err
-		}
-		return cel.ListType(elem), nil
-	case reflect.String:
-		return cel.StringType, nil
-	case reflect.Bool:
-		return cel.BoolType, nil
-	case reflect.Int, reflect.Int64:
-		return cel.IntType, nil
-	case reflect.Float64:
-		return cel.DoubleType, nil
-	}
-	return nil, fmt.Errorf("no CEL type for Go type %s", t)
+	t, ok := v.Value().(time.Time)
+	return t, ok
 }
 
 func timeBinding(f func(a, b time.Time) int64) func(a, b ref.Val) ref.Val {
 	return func(a, b ref.Val) ref.Val {
-		ta, ok1 := a.Value().(time.Time)
-		tb, ok2 := b.Value().(time.Time)
+		ta, ok1 := timeOf(a)
+		tb, ok2 := timeOf(b)
 		if !ok1 || !ok2 {
 			return types.NewErr("want two timestamps")
 		}
@@ -145,7 +141,7 @@ func timeBinding(f func(a, b time.Time) int64) func(a, b ref.Val) ref.Val {
 // listEnv extends env with the functions that read a pack version's named
 // lists: o.listed_in("list") and in_named_list(s, "list").
 func listEnv(env *cel.Env, lists map[string]*compiledList) (*cel.Env, error) {
-	offense := cel.ObjectType(reflect.TypeFor[liaison.Offense]().String())
+	offense := cel.ObjectType(typeName(reflect.TypeFor[liaison.Offense]()))
 	return env.Extend(
 		cel.Function("listed_in", cel.MemberOverload("offense_listed_in_string",
 			[]*cel.Type{offense, cel.StringType}, cel.BoolType,
@@ -207,13 +203,43 @@ func (c *compiledList) matches(o *liaison.Offense) bool {
 	if len(c.codes) == 0 {
 		return false
 	}
-	code := normalizeCode(o.Offense)
+	var buf [64]byte
+	code, ok := appendCode(buf[:0], o.Offense)
+	if !ok {
+		code = []byte(normalizeCode(o.Offense))
+	}
 	for _, want := range c.codes {
-		if rest, ok := strings.CutPrefix(code, want); ok && (rest == "" || rest[0] == '(') {
-			return true
+		if len(code) >= len(want) && string(code[:len(want)]) == want {
+			if rest := code[len(want):]; len(rest) == 0 || rest[0] == '(' {
+				return true
+			}
 		}
 	}
 	return false
+}
+
+// appendCode appends normalizeCode(s) to dst without allocating (when dst
+// has room), for ASCII s; for other s it reports false.
+func appendCode(dst []byte, s string) ([]byte, bool) {
+	space := false // a space is due before the next character of a word
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= utf8.RuneSelf:
+			return dst, false
+		case c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r':
+			space = len(dst) > 0
+		default:
+			if space && c != '(' {
+				dst = append(dst, ' ')
+			}
+			space = false
+			if 'a' <= c && c <= 'z' {
+				c -= 'a' - 'A'
+			}
+			dst = append(dst, c)
+		}
+	}
+	return dst, true
 }
 
 // normalizeCode folds case and spacing: "ca  pc 245 (a)" -> "CA PC 245(A)".

@@ -3,10 +3,10 @@ package law
 import (
 	"fmt"
 	"math/bits"
-	"reflect"
 	"slices"
 	"strings"
 	"time"
+	"unsafe"
 
 	"cel.dev/cel-go/cel"
 	"cel.dev/cel-go/common/types"
@@ -52,37 +52,51 @@ type eval struct {
 // evaluate (a pack bug), never for an answer it cannot give: that is the
 // outcome undetermined.
 func (s *Set) Decide(req *liaison.Request, opt Options) (*liaison.Decision, error) {
-	act := s.activation(req)
-	absent := s.absent(req)
-	levels := levels(req.Jurisdiction)
-	day := ymdOf(req.AsOf)
-
 	sc, _ := s.scratch.Get().(*scratch)
 	if sc == nil {
 		sc = new(scratch)
 	}
-	defer s.scratch.Put(sc)
+	sc.act.reset(s.vars, req)
+	d, err := s.decide(sc, req, opt)
+	sc.act.reset(nil, nil)
+	s.scratch.Put(sc)
+	return d, err
+}
+
+// decide is Decide with its working space.
+func (s *Set) decide(sc *scratch, req *liaison.Request, opt Options) (*liaison.Decision, error) {
+	act := &sc.act
+	absent := s.absent(req)
+	levels := levels(req.Jurisdiction)
+	day := ymdOf(req.AsOf)
 	evals := sc.evals[:0]
-	defer func() { sc.evals = evals[:0] }()
-	used := make([]liaison.PackVersion, 0, 4)
+	ai, anyRules := s.actions[req.Action]
+	d := &newDecision().Decision
+	used := d.Packs
+	bounds := sc.bounds[:0]
 	for li, jur := range levels {
+		bounds = append(bounds, len(evals))
 		for _, pk := range s.byJur[jur] {
 			v := pk.atDay(day)
 			if v == nil {
 				continue
 			}
 			used = append(used, liaison.PackVersion{ID: pk.ID, Version: v.Version, SHA256: v.sha256})
-			for _, r := range v.byAction[req.Action] {
+			if !anyRules || ai >= len(v.byAction) {
+				continue
+			}
+			for _, r := range v.byAction[ai] {
 				if err := s.evalInto(&evals, r, li, false, act, absent); err != nil {
 					return nil, err
 				}
 			}
 		}
 	}
+	bounds = append(bounds, len(evals))
+	sc.bounds = bounds
 	// Exceptions are evaluated even when they do not govern the action.
 	exc := sc.exc[:0]
 	idx := sc.idx[:0]
-	defer func() { sc.exc, sc.idx = exc[:0], idx[:0] }()
 	for i := 0; i < len(evals); i++ {
 		r := evals[i].rule
 		if len(r.excepts) == 0 && len(r.crossExcepts) == 0 {
@@ -108,16 +122,10 @@ func (s *Set) Decide(req *liaison.Request, opt Options) (*liaison.Decision, erro
 		}
 		exc = append(exc, idx[start:len(idx):len(idx)])
 	}
+	sc.evals, sc.exc, sc.idx = evals[:0], exc[:0], idx[:0] // grown, for the next decision
 
-	c := combiner{evals: evals, exc: exc, levels: len(levels), sc: sc}
-	d := &liaison.Decision{
-		Decisive:      []liaison.RuleRef{},
-		Considered:    []liaison.Considered{},
-		Duties:        []liaison.Duty{},
-		WouldChangeIf: []liaison.Change{},
-		MissingFacts:  []string{},
-		Packs:         used,
-	}
+	c := combiner{evals: evals, exc: exc, levels: len(levels), bounds: bounds, sc: sc}
+	d.Packs = used
 	res, missing := c.decide()
 	d.Outcome = res.outcome
 	d.MissingFacts = append(d.MissingFacts, missing...)
@@ -200,37 +208,48 @@ func levels(j liaison.Jurisdiction) []liaison.Jurisdiction {
 // absent returns the bits of the unknown-when-absent facts req lacks.
 func (s *Set) absent(req *liaison.Request) uint64 {
 	var m uint64
-	rv := reflect.ValueOf(req).Elem()
+	p := unsafe.Pointer(req)
 	for i, u := range s.unknowns {
-		f, err := rv.FieldByIndexErr(u.index)
-		if err != nil || f.IsZero() {
+		if u.absent(p) {
 			m |= 1 << i
 		}
 	}
 	return m
 }
 
-// activation presents a request to CEL. An absent top-level object reads
-// as an empty one; CEL's native types already read absent nested objects
-// as empty.
+// activation presents a request to CEL. Each variable is read once per
+// decision, when a condition first needs it.
 type activation struct {
 	vars []variable
-	req  reflect.Value
+	req  *liaison.Request
+	vals []any  // by variable
+	read uint64 // bit i: vals[i] is variable i of req (newBaseEnv declares at most 64)
 }
 
+// activation returns a new activation of req.
 func (s *Set) activation(req *liaison.Request) *activation {
-	return &activation{vars: s.vars, req: reflect.ValueOf(req).Elem()}
+	a := new(activation)
+	a.reset(s.vars, req)
+	return a
+}
+
+// reset makes a present req.
+func (a *activation) reset(vars []variable, req *liaison.Request) {
+	a.vars, a.req, a.read = vars, req, 0
+	if len(a.vals) < len(vars) {
+		a.vals = make([]any, len(vars))
+	}
 }
 
 func (a *activation) ResolveName(name string) (any, bool) {
 	for i := range a.vars {
 		v := &a.vars[i]
 		if v.name == name {
-			f := a.req.Field(v.index)
-			if v.zero != nil && f.IsNil() {
-				return v.zero, true
+			if a.read&(1<<i) == 0 {
+				a.vals[i] = v.read(unsafe.Add(unsafe.Pointer(a.req), v.offset))
+				a.read |= 1 << i
 			}
-			return f.Interface(), true
+			return a.vals[i], true
 		}
 	}
 	return nil, false
@@ -238,10 +257,42 @@ func (a *activation) ResolveName(name string) (any, bool) {
 
 func (a *activation) Parent() interpreter.Activation { return nil }
 
+// ruleStatus is a liaison.Status as a small number, cheap to compare and to
+// store in the combiner's loops.
+type ruleStatus uint8
+
+const (
+	statusNone ruleStatus = iota
+	statusApplied
+	statusNotHeld
+	statusUnknown
+	statusDefeated
+	statusVoid
+	statusNotEffective
+)
+
+func (st ruleStatus) status() liaison.Status {
+	switch st {
+	case statusApplied:
+		return liaison.StatusApplied
+	case statusNotHeld:
+		return liaison.StatusNotHeld
+	case statusUnknown:
+		return liaison.StatusUnknown
+	case statusDefeated:
+		return liaison.StatusDefeated
+	case statusVoid:
+		return liaison.StatusVoid
+	case statusNotEffective:
+		return liaison.StatusNotEffective
+	}
+	return ""
+}
+
 // result is the outcome of one assignment of truth to the rules.
 type result struct {
 	outcome  liaison.Outcome
-	status   []liaison.Status
+	status   []ruleStatus
 	by       []int // for defeated, void and not effective rules: the rule that did it
 	decisive []int
 }
@@ -252,26 +303,58 @@ type combiner struct {
 	evals  []eval
 	exc    [][]int // exc[i]: the evals that are exceptions to evals[i]
 	levels int
+	// The evals that govern the action come first, by level: those of
+	// level l are evals[bounds[l]:bounds[l+1]]. (Exceptions evaluated only
+	// as such follow them.)
+	bounds []int
 
 	scratch result // for outcome
 	active  []int8
 	sc      *scratch
 }
 
+// decision is a Decision allocated together with room for the pack
+// versions it usually names, one allocation instead of two.
+type decision struct {
+	liaison.Decision
+	packs [4]liaison.PackVersion
+}
+
+// newDecision returns an empty decision (every list empty, not nil).
+func newDecision() *decision {
+	d := &decision{Decision: liaison.Decision{
+		Decisive:      []liaison.RuleRef{},
+		Considered:    []liaison.Considered{},
+		Duties:        []liaison.Duty{},
+		WouldChangeIf: []liaison.Change{},
+		MissingFacts:  []string{},
+	}}
+	d.Packs = d.packs[:0]
+	return d
+}
+
 // scratch is per-decision working space, pooled in the Set.
 type scratch struct {
-	evals  []eval
-	exc    [][]int
-	idx    []int
-	held   []bool
-	status []liaison.Status
-	by     []int
-	active []int8
-	dec    []int
-	s2     []liaison.Status
-	b2     []int
-	a2     []int8
-	d2     []int
+	act     activation
+	bounds  []int
+	evals   []eval
+	exc     [][]int
+	idx     []int
+	held    []bool
+	status  []ruleStatus
+	by      []int
+	active  []int8
+	dec     []int
+	s2      []ruleStatus
+	b2      []int
+	a2      []int8
+	d2      []int
+	unmet   [][]string
+	changes []liaison.Change
+	para    []byte
+	req     []int // for run: the rules of one level by effect
+	per     []int
+	forb    []int
 }
 
 func grow[T any](s []T, n int) []T {
@@ -300,7 +383,7 @@ func (c *combiner) decide() (result, []string) {
 		return base, nil
 	}
 	for _, i := range unk {
-		base.status[i] = liaison.StatusUnknown
+		base.status[i] = statusUnknown
 	}
 	if len(unk) > maxUnknownRules {
 		return result{outcome: liaison.Undetermined, status: base.status, by: base.by}, c.missing(unk)
@@ -352,6 +435,7 @@ func (c *combiner) outcome(held []bool) liaison.Outcome {
 	c.scratch.decisive = c.scratch.decisive[:0]
 	clear(c.active)
 	c.run(held, &c.scratch, c.active)
+	c.sc.d2 = c.scratch.decisive[:0]
 	return c.scratch.outcome
 }
 
@@ -361,6 +445,7 @@ func (c *combiner) combine(held []bool) result {
 	c.sc.status, c.sc.by, c.sc.active = grow(c.sc.status, n), grow(c.sc.by, n), grow(c.sc.active, n)
 	res := result{status: c.sc.status, by: c.sc.by, decisive: c.sc.dec[:0]}
 	c.run(held, &res, c.sc.active)
+	c.sc.dec = res.decisive[:0]
 	return res
 }
 
@@ -378,18 +463,18 @@ func (c *combiner) run(held []bool, res *result, active []int8) {
 		}
 		active[i] = -1
 		if !held[i] {
-			res.status[i] = liaison.StatusNotHeld
+			res.status[i] = statusNotHeld
 			return false
 		}
 		for _, j := range c.exc[i] {
 			if isActive(j) {
-				res.status[i] = liaison.StatusDefeated
+				res.status[i] = statusDefeated
 				res.by[i] = j
 				return false
 			}
 		}
 		active[i] = 1
-		res.status[i] = liaison.StatusApplied
+		res.status[i] = statusApplied
 		return true
 	}
 	for i := range c.evals {
@@ -398,14 +483,17 @@ func (c *combiner) run(held []bool, res *result, active []int8) {
 
 	state := liaison.Effect("") // "" is silence
 	var preemptors []int
+	req, per, forb := c.sc.req[:0], c.sc.per[:0], c.sc.forb[:0]
 	for level := 0; level < c.levels; level++ {
-		var req, per, forb []int
-		for i, e := range c.evals {
-			if e.level != level || e.aux || active[i] < 0 || e.rule.Effect == liaison.Oblige {
+		req, per, forb = req[:0], per[:0], forb[:0]
+		lo, hi := c.bounds[level], c.bounds[level+1]
+		for i := lo; i < hi; i++ {
+			e := &c.evals[i]
+			if active[i] < 0 || e.rule.Effect == liaison.Oblige {
 				continue
 			}
 			if p := voidedBy(c.evals, preemptors, e.rule.Effect); p >= 0 {
-				res.status[i], res.by[i] = liaison.StatusVoid, p
+				res.status[i], res.by[i] = statusVoid, p
 				continue
 			}
 			switch e.rule.Effect {
@@ -449,12 +537,13 @@ func (c *combiner) run(held []bool, res *result, active []int8) {
 				state = "conflict"
 			}
 		}
-		for i, e := range c.evals {
-			if e.level == level && !e.aux && res.status[i] == liaison.StatusApplied && e.rule.Preempts {
+		for i := lo; i < hi; i++ {
+			if res.status[i] == statusApplied && c.evals[i].rule.Preempts {
 				preemptors = append(preemptors, i)
 			}
 		}
 	}
+	c.sc.req, c.sc.per, c.sc.forb = req[:0], per[:0], forb[:0]
 	switch state {
 	case "":
 		res.outcome = liaison.Permitted
@@ -464,7 +553,7 @@ func (c *combiner) run(held []bool, res *result, active []int8) {
 		res.outcome = state.Outcome()
 	}
 	for i, e := range c.evals {
-		if e.aux || res.status[i] != liaison.StatusApplied || e.rule.Effect == liaison.Oblige {
+		if e.aux || res.status[i] != statusApplied || e.rule.Effect == liaison.Oblige {
 			continue
 		}
 		switch {
@@ -477,14 +566,14 @@ func (c *combiner) run(held []bool, res *result, active []int8) {
 
 func (c *combiner) markNotEffective(res result, idx []int, by int) {
 	for _, i := range idx {
-		res.status[i], res.by[i] = liaison.StatusNotEffective, by
+		res.status[i], res.by[i] = statusNotEffective, by
 	}
 }
 
 // first returns an applied rule of the given effect, or -1.
 func (c *combiner) first(res result, eff liaison.Effect) int {
 	for i, e := range c.evals {
-		if res.status[i] == liaison.StatusApplied && e.rule.Effect == eff {
+		if res.status[i] == statusApplied && e.rule.Effect == eff {
 			return i
 		}
 	}
@@ -507,7 +596,7 @@ func voidedBy(evals []eval, preemptors []int, effect liaison.Effect) int {
 func (s *Set) duties(d *liaison.Decision, c *combiner, res result, act interpreter.Activation, absent uint64, asOf time.Time) error {
 	for i, e := range c.evals {
 		r := e.rule
-		if e.aux || res.status[i] != liaison.StatusApplied {
+		if e.aux || res.status[i] != statusApplied {
 			continue
 		}
 		if r.Effect == liaison.Oblige {

@@ -1,6 +1,7 @@
 package law
 
 import (
+	"bytes"
 	"cmp"
 	"fmt"
 	"slices"
@@ -18,19 +19,21 @@ const maxChanges = 5
 // explain fills in the considered rules with why, would_change_if, and
 // the explanation paragraph.
 func (s *Set) explain(d *liaison.Decision, c *combiner, res result, act interpreter.Activation, absent uint64, req *liaison.Request) error {
-	unmet := make([][]string, len(c.evals))
+	c.sc.unmet = grow(c.sc.unmet, len(c.evals))
+	unmet := c.sc.unmet
+	defer clear(unmet) // the pool must not keep the words alive
 	helds := make([]bool, len(c.evals))
 	d.Considered = slices.Grow(d.Considered, len(c.evals))
 	for i, e := range c.evals {
 		st := res.status[i]
 		var why string
 		switch st {
-		case liaison.StatusApplied:
+		case statusApplied:
 			why = e.rule.whyHolds
 			if e.aux {
 				why = "holds (as an exception)"
 			}
-		case liaison.StatusNotHeld:
+		case statusNotHeld:
 			u, err := s.unmet(e.rule, act, absent)
 			if err != nil {
 				return err
@@ -41,30 +44,29 @@ func (s *Set) explain(d *liaison.Decision, c *combiner, res result, act interpre
 			} else {
 				why = "does not hold: not " + strings.Join(u, "; not ")
 			}
-		case liaison.StatusUnknown:
+		case statusUnknown:
 			why = "depends on facts not given: " + strings.Join(e.missing, ", ")
-		case liaison.StatusDefeated:
-			x := c.evals[res.by[i]].rule
-			why = fmt.Sprintf("defeated by its exception %s (%s): %s", x.ID, x.Citation, says(x))
-		case liaison.StatusVoid:
-			p := c.evals[res.by[i]].rule
-			why = fmt.Sprintf("void: preempted by %s (%s, %s level)", p.Key(), p.Citation, levelName(p.version.pack.Jurisdiction))
-		case liaison.StatusNotEffective:
+		case statusDefeated:
+			why = c.evals[res.by[i]].rule.defeatsWhy
+		case statusVoid:
+			why = c.evals[res.by[i]].rule.voidsWhy
+		case statusNotEffective:
 			why = "not effective: a permission cannot override a rule that forbids or requires the action"
 			if b := res.by[i]; b >= 0 {
-				p := c.evals[b].rule
-				why = fmt.Sprintf("not effective: %s (%s) %s the action, and a permission cannot override it", p.Key(), p.Citation, verb(p.Effect))
+				why = c.evals[b].rule.overridesWhy
 			}
 		}
 		helds[i] = e.held == yes
-		con := liaison.Considered{RuleRef: e.rule.Ref(), Held: &helds[i], Status: st, Why: why}
+		con := liaison.Considered{RuleRef: e.rule.Ref(), Held: &helds[i], Status: st.status(), Why: why}
 		if e.held == unknown {
 			con.Held = nil
 		}
 		d.Considered = append(d.Considered, con)
 	}
 	if d.Outcome != liaison.Undetermined {
-		d.WouldChangeIf = append(d.WouldChangeIf, c.changes(res, unmet)...)
+		if ch := c.changes(res, unmet); len(ch) > 0 {
+			d.WouldChangeIf = ch
+		}
 	}
 	d.Explanation = paragraph(d, c, res, req)
 	return nil
@@ -96,8 +98,10 @@ func (s *Set) unmet(r *Rule, act interpreter.Activation, absent uint64) ([]strin
 // conditions were met (or, for a defeated rule, its exceptions did not
 // hold), nearest first.
 func (c *combiner) changes(res result, unmet [][]string) []liaison.Change {
-	var out []liaison.Change
-	held := make([]bool, len(c.evals))
+	out := c.sc.changes[:0]
+	defer func() { c.sc.changes = out[:0] }()
+	c.sc.held = grow(c.sc.held, len(c.evals))
+	held := c.sc.held
 	for i, e := range c.evals {
 		held[i] = e.held == yes
 	}
@@ -108,10 +112,10 @@ func (c *combiner) changes(res result, unmet [][]string) []liaison.Change {
 		var words []string
 		var j int
 		switch res.status[i] {
-		case liaison.StatusNotHeld:
+		case statusNotHeld:
 			j = i
 			words = unmet[i]
-		case liaison.StatusDefeated:
+		case statusDefeated:
 			j = res.by[i]
 			words = c.evals[j].rule.notCase
 		default:
@@ -125,11 +129,13 @@ func (c *combiner) changes(res result, unmet [][]string) []liaison.Change {
 		}
 		out = append(out, liaison.Change{Outcome: got, Rule: e.rule.key, Citation: e.rule.Citation, Unmet: words})
 	}
-	slices.SortStableFunc(out, func(a, b liaison.Change) int { return cmp.Compare(len(a.Unmet), len(b.Unmet)) })
-	if len(out) > maxChanges {
-		out = out[:maxChanges]
+	if len(out) == 0 {
+		return nil
 	}
-	return out
+	slices.SortStableFunc(out, func(a, b liaison.Change) int { return cmp.Compare(len(a.Unmet), len(b.Unmet)) })
+	kept := slices.Clone(out[:min(len(out), maxChanges)])
+	clear(out) // the pool must not keep the words alive
+	return kept
 }
 
 // says returns what a rule's condition means, in words where the pack
@@ -186,14 +192,16 @@ func verb(e liaison.Effect) string {
 
 // paragraph writes the plain-language explanation.
 func paragraph(d *liaison.Decision, c *combiner, res result, req *liaison.Request) string {
-	var b strings.Builder
-	b.Grow(512)
-	action := strings.ReplaceAll(string(req.Action), "_", " ")
+	// Written in pooled space and copied out, so that the string is only as
+	// long as the paragraph (often under 100 bytes, sometimes 900).
+	b := bytes.NewBuffer(c.sc.para[:0])
+	defer func() { c.sc.para = b.Bytes()[:0] }()
+	var buf [64]byte
 	name := func(i int) string { return c.evals[i].rule.name }
 	switch d.Outcome {
 	case liaison.Undetermined:
 		b.WriteString("Undetermined: the answer to ")
-		b.WriteString(strconv.Quote(action))
+		writeAction(b, req.Action)
 		b.WriteString(" depends on facts not given: ")
 		b.WriteString(strings.Join(d.MissingFacts, ", "))
 		b.WriteString(". Supply them and decide again.")
@@ -211,10 +219,20 @@ func paragraph(d *liaison.Decision, c *combiner, res result, req *liaison.Reques
 		b.WriteString(", and no rule resolves the disagreement; counsel must decide.")
 	default:
 		if len(res.decisive) == 0 {
-			fmt.Fprintf(&b, "Permitted: no rule in force in %s on %s governs %q, so the agency's own policy decides.", req.Jurisdiction, req.AsOf.Format("2006-01-02"), action)
+			b.WriteString("Permitted: no rule in force in ")
+			b.WriteString(string(req.Jurisdiction))
+			b.WriteString(" on ")
+			b.Write(req.AsOf.AppendFormat(buf[:0], "2006-01-02"))
+			b.WriteString(" governs ")
+			writeAction(b, req.Action)
+			b.WriteString(", so the agency's own policy decides.")
 			break
 		}
-		b.WriteString(strings.ToUpper(string(d.Outcome[:1])))
+		if o := d.Outcome; o[0] >= 'a' && o[0] <= 'z' {
+			b.WriteByte(o[0] - 'a' + 'A')
+		} else {
+			b.WriteString(strings.ToUpper(string(o[:1])))
+		}
 		b.WriteString(string(d.Outcome[1:]))
 		b.WriteString(": ")
 		for k, i := range res.decisive {
@@ -236,13 +254,13 @@ func paragraph(d *liaison.Decision, c *combiner, res result, req *liaison.Reques
 	}
 	for i, st := range res.status {
 		switch st {
-		case liaison.StatusVoid:
+		case statusVoid:
 			b.WriteString(" ")
 			b.WriteString(name(i))
 			b.WriteString(" does not count: it is preempted by ")
 			b.WriteString(c.evals[res.by[i]].rule.Citation)
 			b.WriteString(".")
-		case liaison.StatusNotEffective:
+		case statusNotEffective:
 			b.WriteString(" ")
 			b.WriteString(name(i))
 			b.WriteString(" would permit it but is not effective against a rule that ")
@@ -277,10 +295,41 @@ func paragraph(d *liaison.Decision, c *combiner, res result, req *liaison.Reques
 		b.WriteString(" It would be ")
 		b.WriteString(string(w.Outcome))
 		b.WriteString(" if ")
-		b.WriteString(strings.Join(w.Unmet, " and "))
+		for k, u := range w.Unmet {
+			if k > 0 {
+				b.WriteString(" and ")
+			}
+			b.WriteString(u)
+		}
 		b.WriteString(" (")
 		b.WriteString(w.Citation)
 		b.WriteString(").")
 	}
 	return b.String()
+}
+
+// writeAction writes an action quoted (as strconv.Quote), in words: with
+// spaces for underscores. (Quoting never writes an underscore of its own,
+// so quoting and then replacing is replacing and then quoting.)
+func writeAction(b *bytes.Buffer, action liaison.Action) {
+	var buf [64]byte
+	q := buf[:0]
+	plain := true // printable ASCII that needs no escape
+	for i := 0; i < len(action); i++ {
+		if c := action[i]; c < ' ' || c > '~' || c == '"' || c == '\\' {
+			plain = false
+			break
+		}
+	}
+	if plain {
+		q = append(append(append(q, '"'), action...), '"')
+	} else {
+		q = strconv.AppendQuote(q, string(action))
+	}
+	for i, c := range q {
+		if c == '_' {
+			q[i] = ' '
+		}
+	}
+	b.Write(q)
 }

@@ -45,7 +45,7 @@ type Version struct {
 	pack           *Pack
 	sha256         string
 	index          int
-	byAction       map[liaison.Action][]*Rule
+	byAction       [][]*Rule // by Set.actions
 	fromDay, toDay int64
 	byID           map[string]*Rule
 }
@@ -92,9 +92,12 @@ type Rule struct {
 	whyHolds, whyNot1 string
 	unmet1, notCase   []string
 	key, name         string
-	facts             []string // request fields the condition reads, e.g. "subject.convictions"
-	excepts           []*Rule
-	crossExcepts      []string // "pack/rule"
+	// The reasons of the rules this one defeats, voids or makes not
+	// effective, in words (computed once at load).
+	defeatsWhy, voidsWhy, overridesWhy string
+	facts                              []string // request fields the condition reads, e.g. "subject.convictions"
+	excepts                            []*Rule
+	crossExcepts                       []string // "pack/rule"
 	// unknownMask has bit i set when the condition reads Set.unknowns[i].
 	unknownMask uint64
 }

@@ -2,11 +2,13 @@ package law
 
 import (
 	"fmt"
+	"math"
 	"reflect"
 	"slices"
 	"strings"
 	"sync"
 	"time"
+	"unsafe"
 
 	"cel.dev/cel-go/cel"
 
@@ -21,6 +23,7 @@ type Set struct {
 	vars     []variable
 	packs    []*Pack
 	byJur    map[liaison.Jurisdiction][]*Pack
+	actions  map[liaison.Action]int // every action of a rule, numbered for Version.byAction
 	unknowns []unknownFact
 }
 
@@ -29,6 +32,7 @@ type unknownFact struct {
 	path    string // "subject.convictions"
 	index   []int  // field indexes from liaison.Request
 	pattern *cel.AttributePatternType
+	absent  func(req unsafe.Pointer) bool
 }
 
 type condition struct {
@@ -44,10 +48,12 @@ type program struct {
 }
 
 func newSet(env *cel.Env, vars []variable) *Set {
-	s := &Set{env: env, vars: vars, byJur: make(map[liaison.Jurisdiction][]*Pack)}
-	s.unknowns = findUnknowns(reflect.TypeFor[liaison.Request](), nil, nil)
+	s := &Set{env: env, vars: vars, byJur: make(map[liaison.Jurisdiction][]*Pack), actions: make(map[liaison.Action]int)}
+	rt := reflect.TypeFor[liaison.Request]()
+	s.unknowns = findUnknowns(rt, nil, nil)
 	for i := range s.unknowns {
 		u := &s.unknowns[i]
+		u.absent = absentTest(rt, u.index)
 		parts := strings.Split(u.path, ".")
 		u.pattern = cel.AttributePattern(parts[0])
 		for _, q := range parts[1:] {
@@ -79,6 +85,62 @@ func findUnknowns(t reflect.Type, prefix []string, index []int) []unknownFact {
 	return out
 }
 
+// absentTest returns the test of whether the field at index (from type t)
+// is absent: a pointer on the way is nil, or the field is its zero value,
+// as reflect.Value.IsZero says. The offsets are found here, once.
+func absentTest(t reflect.Type, index []int) func(unsafe.Pointer) bool {
+	type step struct {
+		offset uintptr
+		deref  bool // the field is a pointer to follow to the next step
+	}
+	var steps []step
+	for _, i := range index[:len(index)-1] {
+		f := t.Field(i)
+		t = f.Type
+		st := step{offset: f.Offset}
+		if t.Kind() == reflect.Pointer {
+			st.deref, t = true, t.Elem()
+		}
+		steps = append(steps, st)
+	}
+	f := t.Field(index[len(index)-1])
+	isZero := zeroTest(f.Type)
+	return func(p unsafe.Pointer) bool {
+		for _, st := range steps {
+			p = unsafe.Add(p, st.offset)
+			if st.deref {
+				if p = *(*unsafe.Pointer)(p); p == nil {
+					return true
+				}
+			}
+		}
+		return isZero(unsafe.Add(p, f.Offset))
+	}
+}
+
+// zeroTest returns a test of whether a value of type t, at a pointer, is
+// its zero value, as reflect.Value.IsZero says.
+func zeroTest(t reflect.Type) func(unsafe.Pointer) bool {
+	switch t.Kind() {
+	case reflect.Int:
+		return func(p unsafe.Pointer) bool { return *(*int)(p) == 0 }
+	case reflect.Int64:
+		return func(p unsafe.Pointer) bool { return *(*int64)(p) == 0 }
+	case reflect.Float64:
+		// -0 is not zero.
+		return func(p unsafe.Pointer) bool { return math.Float64bits(*(*float64)(p)) == 0 }
+	case reflect.String:
+		return func(p unsafe.Pointer) bool { return *(*string)(p) == "" }
+	case reflect.Bool:
+		return func(p unsafe.Pointer) bool { return !*(*bool)(p) }
+	case reflect.Pointer, reflect.Map, reflect.Chan, reflect.Func, reflect.UnsafePointer:
+		return func(p unsafe.Pointer) bool { return *(*unsafe.Pointer)(p) == nil }
+	case reflect.Slice:
+		return func(p unsafe.Pointer) bool { return unsafe.SliceData(*(*[]byte)(p)) == nil }
+	}
+	return func(p unsafe.Pointer) bool { return reflect.NewAt(t, p).Elem().IsZero() }
+}
+
 func hasOpt(tag, opt string) bool { return slices.Contains(strings.Split(tag, ","), opt) }
 
 // add files a checked pack under its jurisdiction and indexes its rules.
@@ -91,15 +153,25 @@ func (s *Set) add(pk *Pack) {
 		if v.EffectiveTo != nil {
 			v.toDay = ymdOf(v.EffectiveTo.Time)
 		}
-		v.byAction = make(map[liaison.Action][]*Rule)
 		v.byID = make(map[string]*Rule)
 		for _, r := range v.Rules {
 			v.byID[r.ID] = r
 			describe(r)
 			r.key = pk.ID + "/" + r.ID
 			r.name = r.Citation + " (" + pk.Title + ")"
+			r.defeatsWhy = "defeated by its exception " + r.ID + " (" + r.Citation + "): " + r.says
+			r.voidsWhy = "void: preempted by " + r.key + " (" + r.Citation + ", " + levelName(pk.Jurisdiction) + " level)"
+			r.overridesWhy = "not effective: " + r.key + " (" + r.Citation + ") " + verb(r.Effect) + " the action, and a permission cannot override it"
 			for _, a := range r.Actions {
-				v.byAction[a] = append(v.byAction[a], r)
+				i, ok := s.actions[a]
+				if !ok {
+					i = len(s.actions)
+					s.actions[a] = i
+				}
+				if len(v.byAction) <= i {
+					v.byAction = slices.Grow(v.byAction, i+1-len(v.byAction))[:i+1]
+				}
+				v.byAction[i] = append(v.byAction[i], r)
 			}
 			for i, u := range s.unknowns {
 				for _, f := range r.facts {
