@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"net/url"
 	"os"
 	"strings"
@@ -87,6 +88,27 @@ type tamperable struct {
 
 func (s tamperable) Tamper(ctx context.Context, query string, args ...any) error {
 	return exec(ctx, s.dsn, query, args...)
+}
+
+// Block locks the log's head row from another connection, as another node
+// appending would.
+func (s tamperable) Block(ctx context.Context) (func() error, error) {
+	conn, err := pgx.Connect(ctx, s.dsn)
+	if err != nil {
+		return nil, err
+	}
+	tx, err := conn.Begin(ctx)
+	if err == nil {
+		_, err = tx.Exec(ctx, `SELECT size FROM log_head WHERE id = 1 FOR UPDATE`)
+	}
+	if err != nil {
+		conn.Close(context.Background())
+		return nil, err
+	}
+	return func() error {
+		// The test's context may be done by now.
+		return errors.Join(tx.Rollback(context.Background()), conn.Close(context.Background()))
+	}, nil
 }
 
 // openTamperable opens a store in a new schema.

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -27,6 +28,27 @@ type tamperable struct {
 
 func (s tamperable) Tamper(ctx context.Context, query string, args ...any) error {
 	return tamper(ctx, s.path, query, args...)
+}
+
+// Block holds the database's write lock from another connection, as
+// another process would.
+func (s tamperable) Block(ctx context.Context) (func() error, error) {
+	return block(ctx, s.path)
+}
+
+// block takes the write lock of the database at path on a connection of
+// its own, and returns the function that releases it.
+func block(ctx context.Context, path string) (func() error, error) {
+	db, err := sql.Open("sqlite", path+"?_txlock=immediate&_pragma=busy_timeout(10000)")
+	if err != nil {
+		return nil, err
+	}
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	return func() error { return errors.Join(tx.Rollback(), db.Close()) }, nil
 }
 
 // tamper runs one statement on the database at path, behind any store's

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"slices"
 	"strings"
 
 	"golang.org/x/mod/sumdb/tlog"
@@ -22,38 +21,17 @@ const (
 	constraintKey = "records_kind_key_key" // UNIQUE (kind, key)
 )
 
-// appendAttempts bounds the retries of an append whose leaf index was taken
-// by a writer that did not take the log lock (see ledger.AppendTx).
+// appendAttempts bounds the attempts of an append that meets a unique
+// violation: a conflict, found again by the second attempt's check, or a
+// leaf index taken by a writer that did not take the log lock (see
+// ledger.AppendTx).
 const appendAttempts = 3
 
-// errLeafTaken marks a unique violation on the log's own rows: a leaf, a
-// stored hash or a record's leaf index already written by another
-// transaction. The append is retried.
+// errLeafTaken marks a unique violation met while writing: a record that
+// conflicts with a stored one, or a leaf, a stored hash or a record's leaf
+// index already written by another transaction. The append is retried,
+// looking for conflicts first.
 var errLeafTaken = errors.New("the next leaf was written by another transaction")
-
-// Append writes recs and their leaves in one transaction; see
-// liaison.Store. It sets each record's Index only when it succeeds.
-func (s *Store) Append(ctx context.Context, recs ...*liaison.StoredRecord) error {
-	if len(recs) == 0 {
-		return nil
-	}
-	if err := validate(recs); err != nil {
-		return err
-	}
-	for attempt := 1; ; attempt++ {
-		idx, err := s.appendOnce(ctx, recs)
-		if errors.Is(err, errLeafTaken) && attempt < appendAttempts && ctx.Err() == nil {
-			continue
-		}
-		if err != nil {
-			return err
-		}
-		for i, r := range recs {
-			r.Index = idx[i]
-		}
-		return nil
-	}
-}
 
 // validate checks a batch before any of it touches the database: every
 // record can be logged, and no two share a (kind, id) or a (kind, key).
@@ -87,143 +65,114 @@ func logged(r *liaison.StoredRecord) ledger.Record {
 	return ledger.Record{Kind: r.Kind, ID: r.ID, Body: r.Body, Salt: ledger.Salt(r.Salt)}
 }
 
-// appendOnce runs one append transaction and returns the records' leaf
-// indexes. Under the log lock, no other append can write a record, so the
-// records are checked for conflicts first, with one query, and then all rows
-// are written with a few multi-row inserts: the round trips to the database
-// do not grow with the batch.
-func (s *Store) appendOnce(ctx context.Context, recs []*liaison.StoredRecord) ([]int64, error) {
-	tx, err := s.writer.BeginTx(ctx, nil)
-	if err != nil {
-		return nil, s.fail(ctx, "append: begin", err)
-	}
-	// After Commit, Rollback does nothing.
-	defer func() { _ = tx.Rollback() }()
-
-	at := &appendTx{s: s, tx: tx, known: make(map[int64]tlog.Hash)}
-	if err := tx.QueryRowContext(ctx, s.d.LockHead).Scan(&at.size); err != nil {
-		return nil, s.fail(ctx, "append: lock the log", err)
-	}
-	if err := s.checkConflicts(ctx, tx, recs); err != nil {
-		return nil, err
-	}
-	start := at.size
-	idx := make([]int64, len(recs))
-	rows := make([][]any, len(recs))
-	for i, r := range recs {
-		leaf, err := ledger.Append(ctx, at, logged(r))
-		if err != nil {
-			return nil, err
-		}
-		idx[i] = leaf.Index
-		body := r.Body
-		if body == nil {
-			body = []byte{} // a body is never NULL
-		}
-		rows[i] = []any{leaf.Index, r.Kind, r.ID, r.Agency, r.Person, r.Parent,
-			sql.NullString{String: r.Key, Valid: r.Key != ""}, body, r.Salt[:], s.d.Time(r.At)}
-	}
-	if err := s.insert(ctx, tx, "records", []string{"leaf_index", "kind", "id", "agency", "person", "parent", "key", "body", "salt", "at"}, rows); err != nil {
-		return nil, err
-	}
-	if err := s.insert(ctx, tx, "leaves", []string{"idx", "kind", "id", "commitment"}, at.leaves); err != nil {
-		return nil, err
-	}
-	if err := s.insert(ctx, tx, "hashes", []string{"idx", "hash"}, at.hashes); err != nil {
-		return nil, err
-	}
-	res, err := tx.ExecContext(ctx, s.bind(`UPDATE log_head SET size = ? WHERE id = 1 AND size = ?`), at.size, start)
-	if err != nil {
-		return nil, s.fail(ctx, "append: update the log head", err)
-	}
-	if n, err := res.RowsAffected(); err != nil || n != 1 {
-		return nil, fmt.Errorf("%s: append: the log head moved from size %d during the append: %w", s.d.Name, start, errLeafTaken)
-	}
-	if err := tx.Commit(); err != nil {
-		return nil, s.fail(ctx, "append: commit", err)
-	}
-	return idx, nil
-}
-
-// conflictChunk bounds the records one conflict query asks about.
-const conflictChunk = 100
-
-// checkConflicts fails with an error of kind Conflicting, naming the first
-// record of recs whose (kind, id) or (kind, key) is already stored.
-func (s *Store) checkConflicts(ctx context.Context, tx *sql.Tx, recs []*liaison.StoredRecord) error {
-	type name struct{ kind, v string }
-	ids, keys := make(map[name]bool), make(map[name]bool)
-	for chunk := range slices.Chunk(recs, conflictChunk) {
-		var (
-			q    strings.Builder
-			args []any
-		)
-		q.WriteString(`SELECT kind, id, key FROM records WHERE `)
-		for i, r := range chunk {
-			if i > 0 {
-				q.WriteString(" OR ")
-			}
-			q.WriteString("(kind = ? AND id = ?)")
-			args = append(args, r.Kind, r.ID)
-			if r.Key != "" {
-				q.WriteString(" OR (kind = ? AND key = ?)")
-				args = append(args, r.Kind, r.Key)
-			}
-		}
-		found, err := collect(ctx, s, tx, "append: look for conflicts", func(row scanner) ([3]sql.NullString, error) {
-			var v [3]sql.NullString
-			return v, row.Scan(&v[0], &v[1], &v[2])
-		}, q.String(), args...)
-		if err != nil {
-			return err
-		}
-		for _, f := range found {
-			ids[name{f[0].String, f[1].String}] = true
-			if f[2].Valid {
-				keys[name{f[0].String, f[2].String}] = true
-			}
-		}
-	}
-	for _, r := range recs {
-		if ids[name{r.Kind, r.ID}] {
-			return liaison.Errorf(liaison.Conflicting, "id", "record %s/%s is already stored", r.Kind, r.ID)
-		}
-		if r.Key != "" && keys[name{r.Kind, r.Key}] {
-			return liaison.Errorf(liaison.Conflicting, "key", "a %s record with the same key is already stored", r.Kind)
-		}
-	}
-	return nil
-}
-
 // maxParams bounds the parameters of one insert, well below both engines'
 // limits (32766 for SQLite, 65535 for PostgreSQL).
 const maxParams = 2000
 
-// insert writes rows into table, as few multi-row INSERTs.
-func (s *Store) insert(ctx context.Context, tx *sql.Tx, table string, cols []string, rows [][]any) error {
-	head := "INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES "
-	for chunk := range slices.Chunk(rows, maxParams/len(cols)) {
-		var q strings.Builder
-		q.WriteString(head)
-		args := make([]any, 0, len(chunk)*len(cols))
-		for i, row := range chunk {
-			if i > 0 {
-				q.WriteString(", ")
-			}
-			q.WriteString("(" + placeholders(len(row)) + ")")
-			args = append(args, row...)
+// The tables an append writes, and their columns.
+var (
+	recordsTable = table{"records", []string{"leaf_index", "kind", "id", "agency", "person", "parent", "key", "body", "salt", "at"}}
+	leavesTable  = table{"leaves", []string{"idx", "kind", "id", "commitment"}}
+	hashesTable  = table{"hashes", []string{"idx", "hash"}}
+)
+
+type table struct {
+	name string
+	cols []string
+}
+
+// rowsPerInsert is the most rows one INSERT into t writes.
+func (t table) rowsPerInsert() int { return maxParams / len(t.cols) }
+
+// insertSQL is the INSERT of n rows into t, with ? placeholders.
+func (t table) insertSQL(n int) string {
+	var q strings.Builder
+	q.WriteString("INSERT INTO " + t.name + " (" + strings.Join(t.cols, ", ") + ") VALUES ")
+	row := "(" + placeholders(len(t.cols)) + ")"
+	for i := range n {
+		if i > 0 {
+			q.WriteString(", ")
 		}
-		if _, err := tx.ExecContext(ctx, s.bind(q.String()), args...); err != nil {
-			return s.insertFailed(ctx, table, err)
+		q.WriteString(row)
+	}
+	return q.String()
+}
+
+// stmtKey names a prepared INSERT: its table and number of rows.
+type stmtKey struct {
+	table string
+	rows  int
+}
+
+// prepare prepares the statements that appends and proofs run when
+// Dialect.Prepare is set: for each table an append writes, its INSERT of
+// rowsPerInsert rows, half as many, a quarter… down to one; and the reads
+// of 64, 32, 16… stored hashes, on each pool.
+func (s *Store) prepare(ctx context.Context) error {
+	s.stmts = make(map[stmtKey]*sql.Stmt)
+	for _, t := range []table{recordsTable, leavesTable, hashesTable} {
+		for n := t.rowsPerInsert(); n > 0; n /= 2 {
+			stmt, err := s.writer.PrepareContext(ctx, s.bind(t.insertSQL(n)))
+			if err != nil {
+				return s.fail(ctx, "prepare the inserts into "+t.name, err)
+			}
+			s.stmts[stmtKey{t.name, n}] = stmt
+		}
+	}
+	// The reads of stored hashes, for proofs and tiles on the reader pool
+	// and for appends on the writer.
+	s.readHash, s.writeHash = make(map[int]*sql.Stmt), make(map[int]*sql.Stmt)
+	for n := hashProbe; n > 0; n /= 2 {
+		for _, p := range []struct {
+			db    *sql.DB
+			stmts map[int]*sql.Stmt
+		}{{s.reader, s.readHash}, {s.writer, s.writeHash}} {
+			stmt, err := p.db.PrepareContext(ctx, s.bind(readHashesSQL(n)))
+			if err != nil {
+				return s.fail(ctx, "prepare the read of tree hashes", err)
+			}
+			p.stmts[n] = stmt
 		}
 	}
 	return nil
 }
 
-// insertFailed maps a failed insert. checkConflicts has run under the log
-// lock, so a unique violation means a writer that did not take the lock
-// (see ledger.AppendTx): the append is retried, and the retry's check finds
-// any real conflict. Should the retries run out, a violation on a record
+// insert writes rows into t, as few multi-row INSERTs. With prepared
+// statements it writes rowsPerInsert rows at a time while it can, then the
+// rest with the prepared sizes that fit, largest first (at most one of
+// each size but the smallest).
+func (s *Store) insert(ctx context.Context, tx *sql.Tx, t table, rows [][]any) error {
+	for len(rows) > 0 {
+		n := min(len(rows), t.rowsPerInsert())
+		if s.stmts != nil {
+			n = t.rowsPerInsert()
+			for n > len(rows) {
+				n /= 2
+			}
+		}
+		args := make([]any, 0, n*len(t.cols))
+		for _, row := range rows[:n] {
+			args = append(args, row...)
+		}
+		var err error
+		if stmt := s.stmts[stmtKey{t.name, n}]; stmt != nil {
+			_, err = tx.StmtContext(ctx, stmt).ExecContext(ctx, args...)
+		} else {
+			_, err = tx.ExecContext(ctx, s.bind(t.insertSQL(n)), args...)
+		}
+		if err != nil {
+			return s.insertFailed(ctx, t.name, err)
+		}
+		rows = rows[n:]
+	}
+	return nil
+}
+
+// insertFailed maps a failed insert. A unique violation means a record that
+// conflicts (the first attempt of an append does not look for conflicts
+// before it writes), or a writer that did not take the log lock (see
+// ledger.AppendTx): the append is retried, and the retry looks for
+// conflicts first. Should the retries run out, a violation on a record
 // constraint that the driver names is still reported as a conflict.
 func (s *Store) insertFailed(ctx context.Context, table string, err error) error {
 	constraint, ok := s.d.Unique(err)

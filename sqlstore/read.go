@@ -8,6 +8,7 @@ import (
 	"iter"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/mod/sumdb/tlog"
@@ -182,16 +183,61 @@ func scanHash(row scanner) (storedHash, error) {
 	return h, err
 }
 
-// readHashes returns the stored hashes at indexes that exist.
-func (s *Store) readHashes(ctx context.Context, q querier, indexes []int64) (map[int64]tlog.Hash, error) {
+// hashProbe is the most indexes one prepared read of stored hashes asks
+// for (see Dialect.Prepare): enough for a proof in a tree of 2³² leaves.
+// The reads of 32, 16, 8… are prepared too; a read of, say, 11 indexes
+// runs that of 16, the other places filled with -1, which is never stored.
+const hashProbe = 64
+
+// readHashesSQL reads the stored hashes at n indexes.
+func readHashesSQL(n int) string {
+	return `SELECT idx, hash FROM hashes WHERE idx IN (` + placeholders(n) + `)`
+}
+
+// stmtQuerier runs a prepared statement as a querier (the query text is
+// the statement's own and is not used).
+type stmtQuerier struct{ stmt *sql.Stmt }
+
+func (q stmtQuerier) QueryContext(ctx context.Context, _ string, args ...any) (*sql.Rows, error) {
+	return q.stmt.QueryContext(ctx, args...)
+}
+
+// readHashes returns the stored hashes at indexes that exist, reading in
+// tx, or from the reader pool when tx is nil.
+func (s *Store) readHashes(ctx context.Context, tx *sql.Tx, indexes []int64) (map[int64]tlog.Hash, error) {
 	found := make(map[int64]tlog.Hash, len(indexes))
 	uniq := slices.Compact(slices.Sorted(slices.Values(indexes)))
-	for chunk := range slices.Chunk(uniq, hashChunk) {
-		args := make([]any, len(chunk))
+	size := hashChunk
+	if s.readHash != nil {
+		size = hashProbe
+	}
+	for chunk := range slices.Chunk(uniq, size) {
+		var (
+			q     querier = s.reader
+			query         = readHashesSQL(len(chunk))
+			args          = make([]any, len(chunk), size)
+		)
 		for i, x := range chunk {
 			args[i] = x
 		}
-		rows, err := collect(ctx, s, q, "read tree hashes", scanHash, `SELECT idx, hash FROM hashes WHERE idx IN (`+placeholders(len(chunk))+`)`, args...)
+		switch {
+		case s.readHash != nil:
+			n := hashProbe
+			for n/2 >= len(chunk) {
+				n /= 2
+			}
+			for len(args) < n {
+				args = append(args, int64(-1))
+			}
+			stmt := s.readHash[n]
+			if tx != nil {
+				stmt = tx.StmtContext(ctx, s.writeHash[n])
+			}
+			q = stmtQuerier{stmt}
+		case tx != nil:
+			q = tx
+		}
+		rows, err := collect(ctx, s, q, "read tree hashes", scanHash, query, args...)
 		if err != nil {
 			return nil, err
 		}
@@ -207,20 +253,77 @@ func placeholders(n int) string {
 	return strings.Repeat("?, ", n-1) + "?"
 }
 
+// Stored hashes are written once and never changed, so the store keeps
+// those of the upper levels of the tree in memory once read: a proof in a
+// tree of n leaves reads about log₂(n) stored hashes, and all but the
+// lowest upperLevel of them are then found in memory (in a tree of ten
+// million leaves, 15 of 24 levels), while the upper levels hold one hash in
+// 2^upperLevel, so that the cache stays small (2.5 MB for ten million
+// leaves). It stops growing at maxUpper hashes.
+const (
+	upperLevel = 8
+	maxUpper   = 1 << 20
+)
+
+// hashCache holds stored hashes of the levels from upperLevel up.
+type hashCache struct {
+	mu     sync.RWMutex
+	hashes map[int64]tlog.Hash
+}
+
+// upper reports whether the stored hash at index is one the cache keeps.
+func upper(index int64) bool {
+	level, _ := tlog.SplitStoredHashIndex(index)
+	return level >= upperLevel
+}
+
 // ReadHashes returns the stored hashes at indexes, in the order asked. An
 // index that is not stored is an error of kind NotFound.
 func (s *Store) ReadHashes(ctx context.Context, indexes []int64) ([]tlog.Hash, error) {
-	found, err := s.readHashes(ctx, s.reader, indexes)
+	out := make([]tlog.Hash, len(indexes))
+	cached := make([]bool, len(indexes))
+	var missing []int64
+	s.upper.mu.RLock()
+	for i, x := range indexes {
+		out[i], cached[i] = s.upper.hashes[x]
+		if !cached[i] {
+			missing = append(missing, x)
+		}
+	}
+	full := len(s.upper.hashes) >= maxUpper
+	s.upper.mu.RUnlock()
+	if len(missing) == 0 {
+		return out, nil
+	}
+	found, err := s.readHashes(ctx, nil, missing)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]tlog.Hash, len(indexes))
+	var keep []int64
 	for i, x := range indexes {
+		if cached[i] {
+			continue
+		}
 		h, ok := found[x]
 		if !ok {
 			return nil, liaison.Errorf(liaison.NotFound, "", "no stored hash %d", x)
 		}
 		out[i] = h
+		if upper(x) && !full {
+			keep = append(keep, x)
+		}
+	}
+	if len(keep) > 0 {
+		s.upper.mu.Lock()
+		if s.upper.hashes == nil {
+			s.upper.hashes = make(map[int64]tlog.Hash)
+		}
+		for _, x := range keep {
+			if len(s.upper.hashes) < maxUpper {
+				s.upper.hashes[x] = found[x]
+			}
+		}
+		s.upper.mu.Unlock()
 	}
 	return out, nil
 }

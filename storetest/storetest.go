@@ -1,7 +1,8 @@
 // Package storetest is the contract suite every liaison store must pass:
 // package sqlite always runs it, package postgres when a PostgreSQL server
 // is at hand. It checks the liaison.Store contract (appends, reads, filters,
-// paging, atomicity, idempotency keys, concurrency, errors, cancellation)
+// paging, atomicity, idempotency keys, concurrency, group commit, errors,
+// cancellation)
 // and the log's storage contract (ledger.Store: the tree, leaves, stored
 // hashes, checkpoints and the audit join), with real values: a store passes
 // only if the log it builds has the root that the records' commitments give.
@@ -13,9 +14,11 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -58,6 +61,7 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"LargeBody", testLargeBody},
 		{"Canceled", testCanceled},
 		{"Concurrent", testConcurrent},
+		{"Group", testGroup},
 		{"Log", testLog},
 		{"Checkpoints", testCheckpoints},
 		{"Verify", testVerify},
@@ -911,6 +915,10 @@ func testVerify(t *testing.T, s Store) {
 			t.Fatalf("Publish() = %v", err)
 		}
 	}
+	// Twice: a store may keep the hashes it has read in memory (those of
+	// the upper levels, from 256 leaves on), and must give the same again.
+	checkLog(t, s, n)
+	checkLog(t, s, n)
 	rep, err := ledger.Verify(ctx, s, verifier)
 	if err != nil {
 		t.Fatalf("Verify() = %v", err)
@@ -971,19 +979,17 @@ func testTamper(t *testing.T, s Store) {
 	}
 }
 
-// Bench measures Append: one record per call, and batches of 64, reporting
-// records per second. open returns a new, empty store.
+// Bench measures Append: one record per call, and batches of 64, from
+// one goroutine; then one record per call from 32 goroutines at once,
+// which group commit writes together. It reports records per second.
+// open returns a new, empty store.
 func Bench(b *testing.B, open func(b *testing.B) Store) {
+	body := bytes.Repeat([]byte("x"), 512)
 	for _, batch := range []int{1, 64} {
 		b.Run(fmt.Sprintf("batch=%d", batch), func(b *testing.B) {
 			s := open(b)
-			defer func() {
-				if err := s.Close(); err != nil {
-					b.Errorf("Close() = %v", err)
-				}
-			}()
+			defer closeBench(b, s)
 			recs := make([]*liaison.StoredRecord, batch)
-			body := bytes.Repeat([]byte("x"), 512)
 			n := 0
 			for b.Loop() {
 				for i := range recs {
@@ -997,5 +1003,29 @@ func Bench(b *testing.B, open func(b *testing.B) Store) {
 			}
 			b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "records/s")
 		})
+	}
+	b.Run("batch=1/callers=32", func(b *testing.B) {
+		s := open(b)
+		defer closeBench(b, s)
+		var n atomic.Int64
+		// 32 goroutines in all, whatever GOMAXPROCS is.
+		b.SetParallelism((32 + runtime.GOMAXPROCS(0) - 1) / runtime.GOMAXPROCS(0))
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				r := NewRecord(b, liaison.KindRead, fmt.Sprintf("read-%d", n.Add(1)))
+				r.Body = body
+				if err := s.Append(b.Context(), r); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+		b.ReportMetric(float64(n.Load())/b.Elapsed().Seconds(), "records/s")
+	})
+}
+
+func closeBench(b *testing.B, s Store) {
+	if err := s.Close(); err != nil {
+		b.Errorf("Close() = %v", err)
 	}
 }

@@ -1,0 +1,388 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync/atomic"
+
+	"golang.org/x/mod/sumdb/tlog"
+
+	"liaison"
+	"liaison/ledger"
+)
+
+// Group commit. Appends do not run their own transactions: each Append
+// queues its records for the store's one writer goroutine (see writeLoop)
+// and waits. The writer takes whatever has queued while its last
+// transaction ran and writes it in one transaction, so that concurrent
+// appends share one commit, and on SQLite one fsync, instead of queueing
+// for one each. Under no concurrency a group is a single append and
+// nothing changes.
+//
+// A group is all-or-nothing per caller, not as a whole:
+//
+//   - a caller whose records are already stored, or claimed by a caller
+//     ahead of it in the same group, gets its Conflicting error and the
+//     rest of the group commits without it (a unique constraint fails the
+//     group's first attempt; the second looks for conflicts with a query
+//     under the log lock before it writes, see appendGroup);
+//   - when the group's transaction fails for any other reason that is not
+//     the database's as a whole (Unavailable, or every caller gone), each
+//     caller's append is run again on its own, so that one caller's bad
+//     records fail only that caller.
+//
+// Durability is unchanged: a caller returns only once the transaction
+// holding its records has committed, or has failed.
+//
+// Cancellation: a caller whose context ends while it waits for the writer
+// leaves the queue and returns the context's error; none of its records is
+// written. Once the writer has taken it into a group, it waits for the
+// group's outcome, as a single append waits for its commit (returning
+// early could report a failure for records that then commit). The group's
+// transaction is cancelled only when every caller in it has gone.
+
+// Bounds on one group: the writer stops taking callers into a group once
+// it holds this many records or bytes of bodies (one caller may go past
+// them on its own).
+const (
+	maxGroupRecords = 1024
+	maxGroupBytes   = 4 << 20
+)
+
+// errClosed is the error of an Append on a closed store.
+var errClosed = errors.New("the store is closed")
+
+// pending is one caller's append, queued for the writer.
+type pending struct {
+	ctx   context.Context
+	recs  []*liaison.StoredRecord
+	bytes int
+	// Set by the writer before it closes done.
+	idx  []int64
+	err  error
+	done chan struct{}
+}
+
+// finish delivers the outcome to the caller. An error met after the
+// caller's context ended wraps the context's error too, so that
+// errors.Is(err, context.Canceled) holds for a caller that gave up.
+func (p *pending) finish(idx []int64, err error) {
+	if ctxErr := p.ctx.Err(); err != nil && ctxErr != nil && !errors.Is(err, ctxErr) {
+		err = fmt.Errorf("%w: %w", ctxErr, err)
+	}
+	p.idx, p.err = idx, err
+	close(p.done)
+}
+
+// Append writes recs and their leaves in one transaction, shared with
+// other callers' appends made at the same time; see liaison.Store and the
+// comment on group commit above. It sets each record's Index only when it
+// succeeds.
+func (s *Store) Append(ctx context.Context, recs ...*liaison.StoredRecord) error {
+	if len(recs) == 0 {
+		return nil
+	}
+	if err := validate(recs); err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return s.fail(ctx, "append", err)
+	}
+	p := &pending{ctx: ctx, recs: recs, done: make(chan struct{})}
+	for _, r := range recs {
+		p.bytes += len(r.Body)
+	}
+	select {
+	case s.appends <- p:
+	case <-ctx.Done():
+		return s.fail(ctx, "append: wait for the writer", ctx.Err())
+	case <-s.closing:
+		return fmt.Errorf("%s: append: %w", s.d.Name, errClosed)
+	}
+	<-p.done
+	if p.err != nil {
+		return p.err
+	}
+	for i, r := range recs {
+		r.Index = p.idx[i]
+	}
+	return nil
+}
+
+// writeLoop is the store's writer: it takes one queued append, then every
+// other one already waiting (up to the group bounds), and commits them as
+// a group, until the store closes.
+func (s *Store) writeLoop() {
+	defer close(s.writerDone)
+	for {
+		var group []*pending
+		select {
+		case p := <-s.appends:
+			group = append(group, p)
+		case <-s.closing:
+			return
+		}
+		n, size := len(group[0].recs), group[0].bytes
+	more:
+		for n < maxGroupRecords && size < maxGroupBytes {
+			select {
+			case p := <-s.appends:
+				group = append(group, p)
+				n, size = n+len(p.recs), size+p.bytes
+			default:
+				break more
+			}
+		}
+		s.commitGroup(group)
+	}
+}
+
+// commitGroup writes a group's appends and tells each caller its outcome.
+func (s *Store) commitGroup(group []*pending) {
+	live := group[:0]
+	for _, p := range group {
+		if err := p.ctx.Err(); err != nil {
+			p.finish(nil, s.fail(p.ctx, "append", err))
+			continue
+		}
+		live = append(live, p)
+	}
+	if len(live) == 0 {
+		return
+	}
+	ctx, stop := groupContext(live)
+	defer stop()
+	out, err := s.appendGroup(ctx, live)
+	switch {
+	case err == nil:
+		for i, p := range live {
+			p.finish(out[i].idx, out[i].err)
+		}
+	case len(live) > 1 && !wholeStore(ctx, err):
+		// Find the caller whose records the database refused: each
+		// alone, in its own context as before group commit.
+		for _, p := range live {
+			out, err := s.appendGroup(p.ctx, []*pending{p})
+			if err == nil {
+				p.finish(out[0].idx, out[0].err)
+			} else {
+				p.finish(nil, err)
+			}
+		}
+	default:
+		for _, p := range live {
+			p.finish(nil, err)
+		}
+	}
+}
+
+// wholeStore reports whether a group's failure is the database's, not any
+// one caller's: it is unavailable, or every caller has gone.
+func wholeStore(ctx context.Context, err error) bool {
+	return liaison.KindOf(err) == liaison.Unavailable || ctx.Err() != nil
+}
+
+// groupContext returns the context a group's transaction runs in: it ends
+// when the context of every caller in the group has ended, and not before.
+func groupContext(group []*pending) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancel(context.WithoutCancel(group[0].ctx))
+	left := atomic.Int64{}
+	left.Store(int64(len(group)))
+	stops := make([]func() bool, len(group))
+	for i, p := range group {
+		stops[i] = context.AfterFunc(p.ctx, func() {
+			if left.Add(-1) == 0 {
+				cancel()
+			}
+		})
+	}
+	return ctx, func() {
+		for _, stop := range stops {
+			stop()
+		}
+		cancel()
+	}
+}
+
+// outcome is one caller's result within a group: the leaf indexes of its
+// records, or the error (a conflict) that kept them out.
+type outcome struct {
+	idx []int64
+	err error
+}
+
+// appendGroup runs a group's transaction. The first attempt writes without
+// looking for conflicts, and lets the unique constraints find them: a group
+// rarely holds one, and the query costs as much as a third of an append.
+// When a constraint fails, the attempt is rolled back and the group is
+// tried again, looking for conflicts first, so that only the callers with
+// a conflict are left out (a failure then means another writer took the
+// next leaf, see ledger.AppendTx, and the group is tried once more).
+func (s *Store) appendGroup(ctx context.Context, group []*pending) ([]outcome, error) {
+	check := false
+	for attempt := 1; ; attempt++ {
+		out, err := s.appendOnce(ctx, group, check)
+		if errors.Is(err, errLeafTaken) && attempt < appendAttempts && ctx.Err() == nil {
+			check = true
+			continue
+		}
+		return out, err
+	}
+}
+
+// appendOnce runs one append transaction for a group. Under the log lock
+// no other append can write a record. When check is set, the records are
+// looked for first, with one query per hundred records, and a caller with
+// a conflict is left out; without it, any conflict fails the transaction
+// with errLeafTaken. Then all the callers' rows are written with a few
+// multi-row inserts: the round trips to the database do not grow with the
+// number of records.
+func (s *Store) appendOnce(ctx context.Context, group []*pending, check bool) ([]outcome, error) {
+	tx, err := s.writer.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, s.fail(ctx, "append: begin", err)
+	}
+	// After Commit, Rollback does nothing.
+	defer func() { _ = tx.Rollback() }()
+
+	at := &appendTx{s: s, tx: tx, known: make(map[int64]tlog.Hash)}
+	if err := tx.QueryRowContext(ctx, s.d.LockHead).Scan(&at.size); err != nil {
+		return nil, s.fail(ctx, "append: lock the log", err)
+	}
+	taken := names{ids: make(map[name]bool), keys: make(map[name]bool)}
+	if check {
+		var all []*liaison.StoredRecord
+		for _, p := range group {
+			all = append(all, p.recs...)
+		}
+		var err error
+		if taken, err = s.stored(ctx, tx, all); err != nil {
+			return nil, err
+		}
+	}
+	start := at.size
+	out := make([]outcome, len(group))
+	var rows [][]any
+	for i, p := range group {
+		if check {
+			if err := taken.conflict(p.recs); err != nil {
+				out[i].err = err
+				continue
+			}
+			taken.claim(p.recs)
+		}
+		out[i].idx = make([]int64, len(p.recs))
+		for j, r := range p.recs {
+			leaf, err := ledger.Append(ctx, at, logged(r))
+			if err != nil {
+				return nil, err
+			}
+			out[i].idx[j] = leaf.Index
+			body := r.Body
+			if body == nil {
+				body = []byte{} // a body is never NULL
+			}
+			rows = append(rows, []any{leaf.Index, r.Kind, r.ID, r.Agency, r.Person, r.Parent,
+				sql.NullString{String: r.Key, Valid: r.Key != ""}, body, r.Salt[:], s.d.Time(r.At)})
+		}
+	}
+	if len(rows) == 0 {
+		return out, nil // every caller conflicts: nothing to write
+	}
+	if err := s.insert(ctx, tx, recordsTable, rows); err != nil {
+		return nil, err
+	}
+	if err := s.insert(ctx, tx, leavesTable, at.leaves); err != nil {
+		return nil, err
+	}
+	if err := s.insert(ctx, tx, hashesTable, at.hashes); err != nil {
+		return nil, err
+	}
+	res, err := tx.ExecContext(ctx, s.bind(`UPDATE log_head SET size = ? WHERE id = 1 AND size = ?`), at.size, start)
+	if err != nil {
+		return nil, s.fail(ctx, "append: update the log head", err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n != 1 {
+		return nil, fmt.Errorf("%s: append: the log head moved from size %d during the append: %w", s.d.Name, start, errLeafTaken)
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, s.fail(ctx, "append: commit", err)
+	}
+	s.groups.Add(1)
+	return out, nil
+}
+
+// name is a record's (kind, id) or (kind, key).
+type name struct{ kind, v string }
+
+// names are the ids and keys that are stored, or claimed by a caller ahead
+// in the group.
+type names struct{ ids, keys map[name]bool }
+
+// conflict returns an error of kind Conflicting naming the first of recs
+// whose (kind, id) or (kind, key) is taken.
+func (n names) conflict(recs []*liaison.StoredRecord) error {
+	for _, r := range recs {
+		if n.ids[name{r.Kind, r.ID}] {
+			return liaison.Errorf(liaison.Conflicting, "id", "record %s/%s is already stored", r.Kind, r.ID)
+		}
+		if r.Key != "" && n.keys[name{r.Kind, r.Key}] {
+			return liaison.Errorf(liaison.Conflicting, "key", "a %s record with the same key is already stored", r.Kind)
+		}
+	}
+	return nil
+}
+
+// claim marks the ids and keys of recs as taken.
+func (n names) claim(recs []*liaison.StoredRecord) {
+	for _, r := range recs {
+		n.ids[name{r.Kind, r.ID}] = true
+		if r.Key != "" {
+			n.keys[name{r.Kind, r.Key}] = true
+		}
+	}
+}
+
+// conflictChunk bounds the records one conflict query asks about.
+const conflictChunk = 100
+
+// stored returns which of the ids and keys of recs are already stored.
+func (s *Store) stored(ctx context.Context, tx *sql.Tx, recs []*liaison.StoredRecord) (names, error) {
+	n := names{ids: make(map[name]bool), keys: make(map[name]bool)}
+	for chunk := range slices.Chunk(recs, conflictChunk) {
+		var (
+			q    strings.Builder
+			args []any
+		)
+		q.WriteString(`SELECT kind, id, key FROM records WHERE `)
+		for i, r := range chunk {
+			if i > 0 {
+				q.WriteString(" OR ")
+			}
+			q.WriteString("(kind = ? AND id = ?)")
+			args = append(args, r.Kind, r.ID)
+			if r.Key != "" {
+				q.WriteString(" OR (kind = ? AND key = ?)")
+				args = append(args, r.Kind, r.Key)
+			}
+		}
+		found, err := collect(ctx, s, tx, "append: look for conflicts", func(row scanner) ([3]sql.NullString, error) {
+			var v [3]sql.NullString
+			return v, row.Scan(&v[0], &v[1], &v[2])
+		}, q.String(), args...)
+		if err != nil {
+			return names{}, err
+		}
+		for _, f := range found {
+			n.ids[name{f[0].String, f[1].String}] = true
+			if f[2].Valid {
+				n.keys[name{f[0].String, f[2].String}] = true
+			}
+		}
+	}
+	return n, nil
+}
