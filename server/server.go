@@ -73,6 +73,7 @@ type Server struct {
 	rand     io.Reader
 	handler  http.Handler
 	table    []route
+	tokens   tokenCache
 }
 
 // New returns a Server. It panics when a required field of cfg is missing,

@@ -119,7 +119,19 @@ func (s *Server) authenticate(ctx context.Context, header string) (caller, error
 	if len(token) != tokenLen || !strings.HasPrefix(token, TokenPrefix) {
 		return caller{}, liaison.Errorf(liaison.Unauthorized, "Authorization", "not a liaison API token")
 	}
-	rec, err := s.store.ByKey(ctx, liaison.KindToken, HashToken(token))
+	sum := sha256.Sum256([]byte(token))
+	c, ok, gen := s.tokens.get(sum, s.now())
+	if ok {
+		return c, nil
+	}
+	return s.lookUpToken(ctx, sum, gen)
+}
+
+// lookUpToken reads the caller of the token with SHA-256 sum from the
+// store, and caches it (see TokenCacheTTL) unless a token was revoked
+// through this server since generation gen of the cache.
+func (s *Server) lookUpToken(ctx context.Context, sum [sha256.Size]byte, gen uint64) (caller, error) {
+	rec, err := s.store.ByKey(ctx, liaison.KindToken, hex.EncodeToString(sum[:]))
 	if liaison.KindOf(err) == liaison.NotFound {
 		return caller{}, liaison.Errorf(liaison.Unauthorized, "Authorization", "unknown API token")
 	} else if err != nil {
@@ -134,7 +146,9 @@ func (s *Server) authenticate(ctx context.Context, header string) (caller, error
 	} else if liaison.KindOf(err) != liaison.NotFound {
 		return caller{}, fmt.Errorf("look up token revocation: %w", err)
 	}
-	return caller{Actor: liaison.Actor{ID: tr.ID, Role: tr.Role}, Agency: tr.Agency}, nil
+	c := caller{Actor: liaison.Actor{ID: tr.ID, Role: tr.Role}, Agency: tr.Agency}
+	s.tokens.put(sum, c, gen, s.now())
+	return c, nil
 }
 
 // tokenInput creates a token through the API.
@@ -183,6 +197,7 @@ func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request, c caller) {
 		s.writeError(w, r, err)
 		return
 	}
+	s.tokens.revoked(id)
 	s.writeJSON(w, r, http.StatusOK, rv)
 }
 
