@@ -111,21 +111,31 @@ func (d *Desk) load(ctx context.Context, kind, id string, v any) (*liaison.Store
 	return rec, nil
 }
 
-// list reads the records f selects into values of type T.
+// pageSize is how many records list asks the store for at a time.
+const pageSize = 1000
+
+// list reads every record f selects into values of type T, page by page
+// in log order (f.Limit and f.From are its own).
 func list[T any](ctx context.Context, s liaison.Store, f liaison.Filter) ([]T, error) {
-	recs, err := s.List(ctx, f)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]T, 0, len(recs))
-	for _, r := range recs {
-		var v T
-		if err := json.Unmarshal(r.Body, &v); err != nil {
-			return nil, fmt.Errorf("decode %s %s: %w", r.Kind, r.ID, err)
+	var out []T
+	f.Limit, f.From = pageSize, 0
+	for {
+		recs, err := s.List(ctx, f)
+		if err != nil {
+			return nil, err
 		}
-		out = append(out, v)
+		for _, r := range recs {
+			var v T
+			if err := json.Unmarshal(r.Body, &v); err != nil {
+				return nil, fmt.Errorf("decode %s %s: %w", r.Kind, r.ID, err)
+			}
+			out = append(out, v)
+		}
+		if len(recs) < pageSize {
+			return out, nil
+		}
+		f.From = recs[len(recs)-1].Index + 1
 	}
-	return out, nil
 }
 
 // need checks the actor's role.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -340,5 +341,26 @@ func TestRequestReadsAreLogged(t *testing.T) {
 	}
 	if _, err := d.Request(ctx, liaison.Actor{ID: "tok_pub", Role: liaison.RolePublic}, in.Request.ID); liaison.KindOf(err) != liaison.Denied {
 		t.Errorf("Request by the public = %v, want denied", err)
+	}
+}
+
+// Lists page through the store: more duties than one page are all seen.
+func TestDutiesPastOnePage(t *testing.T) {
+	e := newEnv(t)
+	d := e.desk(t)
+	ctx := context.Background()
+	a := agency(t, d, "us/tx/travis-county", "sheriff")
+	var recs []*liaison.StoredRecord
+	for i := range 1203 {
+		body := fmt.Appendf(nil, `{"agency":%q,"at":"2019-03-04T17:00:00Z","citation":"c","decision":"dec_x","id":"duty_%d","request":"req_x","status":"open","text":"t"}`, a.ID, i)
+		recs = append(recs, &liaison.StoredRecord{Kind: liaison.KindDuty, ID: fmt.Sprintf("duty_%d", i), Agency: a.ID, Parent: "req_x",
+			Body: body, Salt: [32]byte{1, byte(i), byte(i >> 8)}, At: e.clock.Now()})
+	}
+	if err := e.store.Append(ctx, recs...); err != nil {
+		t.Fatal(err)
+	}
+	all, err := d.Duties(ctx, clerk, a.ID, "")
+	if err != nil || len(all) != 1203 {
+		t.Errorf("Duties = %d, %v; want all 1203", len(all), err)
 	}
 }

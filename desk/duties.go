@@ -24,11 +24,11 @@ func (d *Desk) Duties(ctx context.Context, by liaison.Actor, agency string, stat
 }
 
 func (d *Desk) dutyList(ctx context.Context, agency string, status liaison.DutyStatus) ([]Duty, error) {
-	all, err := list[liaison.DutyRecord](ctx, d.store, liaison.Filter{Kind: liaison.KindDuty, Agency: agency, Limit: 100000})
+	all, err := list[liaison.DutyRecord](ctx, d.store, liaison.Filter{Kind: liaison.KindDuty, Agency: agency})
 	if err != nil {
 		return nil, err
 	}
-	changes, err := list[liaison.DutyChangeRecord](ctx, d.store, liaison.Filter{Kind: liaison.KindDutyChange, Agency: agency, Limit: 100000})
+	changes, err := list[liaison.DutyChangeRecord](ctx, d.store, liaison.Filter{Kind: liaison.KindDutyChange, Agency: agency})
 	if err != nil {
 		return nil, err
 	}
