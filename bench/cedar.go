@@ -128,26 +128,7 @@ var slots = [MaxConvictions]types.String{"c0", "c1", "c2"}
 // policy reads, every one present, dates as Longs yyyymmdd, and the
 // convictions as the optional records subject.c0..c2.
 func CedarContext(req *liaison.Request) (types.Record, error) {
-	var fr liaison.FederalRequest
-	if req.Request != nil {
-		fr = *req.Request
-	}
-	var warrant liaison.Warrant
-	if fr.Warrant != nil {
-		warrant = *fr.Warrant
-	}
-	var sub liaison.Subject
-	if req.Subject != nil {
-		sub = *req.Subject
-	}
-	var consent liaison.Consent
-	if sub.Consent != nil {
-		consent = *sub.Consent
-	}
-	var cx liaison.Context
-	if req.Context != nil {
-		cx = *req.Context
-	}
+	fr, warrant, sub, consent, cx := parts(req)
 	if len(sub.Convictions) > len(slots) {
 		return types.Record{}, fmt.Errorf("Cedar policy has %d conviction slots, request has %d convictions", len(slots), len(sub.Convictions))
 	}

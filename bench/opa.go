@@ -59,26 +59,7 @@ func (o *OPA) Decide(ctx context.Context, req *liaison.Request) (Result, error) 
 // integers yyyymmdd. It builds the ast.Value directly, which is cheaper
 // than handing OPA a map to convert.
 func OPAInput(req *liaison.Request) ast.Value {
-	var fr liaison.FederalRequest
-	if req.Request != nil {
-		fr = *req.Request
-	}
-	var warrant liaison.Warrant
-	if fr.Warrant != nil {
-		warrant = *fr.Warrant
-	}
-	var sub liaison.Subject
-	if req.Subject != nil {
-		sub = *req.Subject
-	}
-	var consent liaison.Consent
-	if sub.Consent != nil {
-		consent = *sub.Consent
-	}
-	var cx liaison.Context
-	if req.Context != nil {
-		cx = *req.Context
-	}
+	fr, warrant, sub, consent, cx := parts(req)
 	convictions := make([]*ast.Term, len(sub.Convictions))
 	for i, c := range sub.Convictions {
 		convictions[i] = ast.ObjectTerm(

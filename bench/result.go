@@ -42,3 +42,24 @@ func ymd(t time.Time) int64 {
 	y, m, d := t.UTC().Date()
 	return int64(y)*10000 + int64(m)*100 + int64(d)
 }
+
+// parts returns the optional objects of req that both peers' inputs read,
+// each as an empty value when absent (as liaison's CEL reads them).
+func parts(req *liaison.Request) (fr liaison.FederalRequest, warrant liaison.Warrant, sub liaison.Subject, consent liaison.Consent, cx liaison.Context) {
+	if req.Request != nil {
+		fr = *req.Request
+	}
+	if fr.Warrant != nil {
+		warrant = *fr.Warrant
+	}
+	if req.Subject != nil {
+		sub = *req.Subject
+	}
+	if sub.Consent != nil {
+		consent = *sub.Consent
+	}
+	if req.Context != nil {
+		cx = *req.Context
+	}
+	return fr, warrant, sub, consent, cx
+}
