@@ -7,7 +7,6 @@ package desk
 import (
 	"context"
 	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -76,13 +75,9 @@ func New(cfg Config) (*Desk, error) {
 	return d, nil
 }
 
-// newID returns a random record id with a kind prefix: "req_3f9a...".
+// newID returns a new record id with a kind prefix (see liaison.NewID).
 func (d *Desk) newID(prefix string) (string, error) {
-	var b [12]byte
-	if _, err := io.ReadFull(d.rand, b[:]); err != nil {
-		return "", fmt.Errorf("new id: %w", err)
-	}
-	return prefix + "_" + hex.EncodeToString(b[:]), nil
+	return liaison.NewID(d.rand, d.now(), prefix)
 }
 
 // record encodes body as a StoredRecord with a fresh salt.

@@ -56,7 +56,7 @@ func CreateToken(ctx context.Context, store liaison.Store, rand io.Reader, now t
 		return "", nil, fmt.Errorf("create token: %w", err)
 	}
 	token := TokenPrefix + base64.RawURLEncoding.EncodeToString(secret[:])
-	id, err := newID(rand, "tok")
+	id, err := liaison.NewID(rand, now, "tok")
 	if err != nil {
 		return "", nil, err
 	}
@@ -86,7 +86,7 @@ func RevokeToken(ctx context.Context, store liaison.Store, rand io.Reader, now t
 	if err != nil {
 		return nil, fmt.Errorf("revoke token %s: %w", id, err)
 	}
-	rid, err := newID(rand, "rvk")
+	rid, err := liaison.NewID(rand, now, "rvk")
 	if err != nil {
 		return nil, err
 	}
@@ -201,14 +201,6 @@ func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request, c caller) {
 	s.writeJSON(w, r, http.StatusOK, rv)
 }
 
-// newID returns a random record id with a kind prefix: "tok_3f9a…".
-func newID(rand io.Reader, prefix string) (string, error) {
-	var b [12]byte
-	if _, err := io.ReadFull(rand, b[:]); err != nil {
-		return "", fmt.Errorf("new id: %w", err)
-	}
-	return prefix + "_" + hex.EncodeToString(b[:]), nil
-}
 
 // storedRecord encodes body as a record with a fresh salt.
 func storedRecord(rand io.Reader, kind, id, agency, parent, key string, at time.Time, body any) (*liaison.StoredRecord, error) {

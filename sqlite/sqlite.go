@@ -54,6 +54,7 @@ var migrations embed.FS
 // ledger.Store (its methods are sqlstore.Store's).
 type Store struct {
 	*sqlstore.Store
+	ckpt *checkpointer
 }
 
 // An Option changes how Open opens the database.
@@ -122,7 +123,12 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	// parameters.
 	uri := (&url.URL{Scheme: "file", OmitHost: true, Path: abs}).String()
 	busy := fmt.Sprintf("busy_timeout(%d)", c.busyTimeout.Milliseconds())
-	w := url.Values{"_pragma": {busy, "journal_mode(WAL)", "synchronous(" + c.synchronous + ")"}, "_txlock": {"immediate"}}
+	// The writer keeps statement journals in memory (a multi-row insert
+	// that meets a unique violation is undone from there) and leaves WAL
+	// checkpoints to the checkpointer's connection, so that copying pages
+	// into the database file never holds up a commit.
+	w := url.Values{"_pragma": {busy, "journal_mode(WAL)", "synchronous(" + c.synchronous + ")",
+		"temp_store(MEMORY)", "wal_autocheckpoint(0)", "cache_size(-65536)"}, "_txlock": {"immediate"}}
 	r := url.Values{"_pragma": {busy}, "_query_only": {"1"}}
 
 	writer, err := sql.Open("sqlite", uri+"?"+w.Encode())
@@ -148,7 +154,18 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open %s: %w", abs, err)
 	}
-	return &Store{Store: s}, nil
+	ck, err := startCheckpointer(uri, busy, c.synchronous)
+	if err != nil {
+		return nil, errors.Join(fmt.Errorf("sqlite: open %s: %w", abs, err), s.Close())
+	}
+	return &Store{Store: s, ckpt: ck}, nil
+}
+
+// Close closes the store, then stops the checkpointer, which copies the
+// whole WAL into the database file one last time.
+func (s *Store) Close() error {
+	err := s.Store.Close()
+	return errors.Join(err, s.ckpt.stop())
 }
 
 // dialect is what SQLite does its own way.
