@@ -201,7 +201,6 @@ func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request, c caller) {
 	s.writeJSON(w, r, http.StatusOK, rv)
 }
 
-
 // storedRecord encodes body as a record with a fresh salt.
 func storedRecord(rand io.Reader, kind, id, agency, parent, key string, at time.Time, body any) (*liaison.StoredRecord, error) {
 	canon, err := ledger.MarshalCanonical(body)
