@@ -15,9 +15,24 @@ import (
 	"liaison"
 )
 
-// MarshalCanonical encodes v with encoding/json and returns its canonical
-// form (see CanonicalJSON). It is the usual way to make a Record's Body.
+// MarshalCanonical returns the canonical form (see CanonicalJSON) of v as
+// encoding/json encodes it. It is the usual way to make a Record's Body.
+//
+// It writes the canonical form directly, in one pass over v, rather than
+// re-reading json.Marshal's text (see encode.go); for any value the bytes
+// are the same, and a value that cannot be encoded gives the same error.
 func MarshalCanonical(v any) ([]byte, error) {
+	out, err := appendCanonicalValue(nil, v)
+	if err != nil {
+		return marshalCanonicalTwoPass(v)
+	}
+	return out, nil
+}
+
+// marshalCanonicalTwoPass is MarshalCanonical the slow way: v encoded with
+// encoding/json, then canonicalized. It is the reference for the direct
+// encoder, and where that encoder leaves a value.
+func marshalCanonicalTwoPass(v any) ([]byte, error) {
 	buf := encodeBuffers.Get().(*bytes.Buffer)
 	defer func() {
 		if buf.Cap() <= 1<<20 {
@@ -58,13 +73,19 @@ var encodeBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 // integers of up to 15 digits are copied as they are, and an object's
 // members are moved only when they are not already in order.
 func CanonicalJSON(data []byte) ([]byte, error) {
+	return appendCanonical(make([]byte, 0, len(data)+len(data)/16+16), data)
+}
+
+// appendCanonical appends the canonical form of the JSON text in data to
+// dst, as CanonicalJSON returns it.
+func appendCanonical(dst, data []byte) ([]byte, error) {
 	if !utf8.Valid(data) {
 		return nil, liaison.Errorf(liaison.Invalid, "", "canonical json: text is not valid UTF-8")
 	}
 	p := canonStates.Get().(*canonState)
 	defer p.release()
 	p.data = data
-	p.out = make([]byte, 0, len(data)+len(data)/16+16)
+	p.out = dst
 	p.skipSpace()
 	if err := p.value(); err != nil {
 		return nil, err
@@ -337,7 +358,7 @@ func (p *canonState) hasMember(base int, name []byte, seen *map[string]struct{})
 // compareUTF16 compares two UTF-8 strings by their UTF-16 code units. That
 // is the order of their bytes except where a character beyond U+FFFF (a
 // surrogate pair, 0xd800…) meets one from U+E000 to U+FFFF.
-func compareUTF16(a, b []byte) int {
+func compareUTF16[Bytes []byte | string](a, b Bytes) int {
 	n := min(len(a), len(b))
 	i := 0
 	for i < n && a[i] == b[i] {
@@ -352,8 +373,8 @@ func compareUTF16(a, b []byte) int {
 	for i > 0 && !utf8.RuneStart(a[i]) {
 		i--
 	}
-	ra, _ := utf8.DecodeRune(a[i:])
-	rb, _ := utf8.DecodeRune(b[i:])
+	ra, _ := utf8.DecodeRuneInString(string(a[i:min(len(a), i+utf8.UTFMax)]))
+	rb, _ := utf8.DecodeRuneInString(string(b[i:min(len(b), i+utf8.UTFMax)]))
 	if (ra > 0xffff) != (rb > 0xffff) {
 		if ra > 0xffff {
 			ra, _ = utf16.EncodeRune(ra)

@@ -2,3 +2,9 @@ package sqlstore
 
 // Groups returns the number of append transactions the store has committed.
 func (s *Store) Groups() int64 { return s.groups.Load() }
+
+// The queries of List and ByKey, for the query-plan tests.
+var (
+	ListQuery  = listQuery
+	ByKeyQuery = byKeyQuery
+)

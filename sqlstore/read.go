@@ -83,13 +83,17 @@ func (s *Store) Get(ctx context.Context, kind, id string) (*liaison.StoredRecord
 	return r, nil
 }
 
+// byKeyQuery is the query of ByKey. The index on (kind, key) holds only
+// the records that have a key; key = ? implies that they do.
+const byKeyQuery = `SELECT ` + recordColumns + ` FROM records WHERE kind = ? AND key = ?`
+
 // ByKey returns the record of kind with the given key, or an error of kind
 // NotFound. An empty key finds nothing: it means "no key".
 func (s *Store) ByKey(ctx context.Context, kind, key string) (*liaison.StoredRecord, error) {
 	if key == "" {
 		return nil, liaison.Errorf(liaison.NotFound, "key", "no %s record has an empty key", kind)
 	}
-	row := s.reader.QueryRowContext(ctx, s.bind(`SELECT `+recordColumns+` FROM records WHERE kind = ? AND key = ?`), kind, key)
+	row := s.reader.QueryRowContext(ctx, s.bind(byKeyQuery), kind, key)
 	r, err := scanRecord(row)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
@@ -113,22 +117,36 @@ func (s *Store) List(ctx context.Context, f liaison.Filter) ([]*liaison.StoredRe
 	if limit == 0 {
 		limit = DefaultLimit
 	}
+	query, args := listQuery(f, limit)
+	out, err := collect(ctx, s, s.reader, "list records", scanRecord, query, args...)
+	if out == nil && err == nil {
+		out = []*liaison.StoredRecord{}
+	}
+	return out, err
+}
+
+// listQuery is the query of List: the records f selects, in log order, up
+// to limit.
+func listQuery(f liaison.Filter, limit int) (string, []any) {
 	var q strings.Builder
 	args := []any{f.From}
 	q.WriteString(`SELECT ` + recordColumns + ` FROM records WHERE leaf_index >= ?`)
-	for _, c := range []struct{ col, v string }{{"kind", f.Kind}, {"agency", f.Agency}, {"person", f.Person}, {"parent", f.Parent}} {
+	if f.Kind != "" {
+		q.WriteString(` AND kind = ?`)
+		args = append(args, f.Kind)
+	}
+	// The indexes on agency, person and parent hold only the records that
+	// have one (migration 0002); the query names their condition so that
+	// the database may use them.
+	for _, c := range []struct{ col, v string }{{"agency", f.Agency}, {"person", f.Person}, {"parent", f.Parent}} {
 		if c.v != "" {
-			q.WriteString(` AND ` + c.col + ` = ?`)
+			q.WriteString(` AND ` + c.col + ` = ? AND ` + c.col + ` <> ''`)
 			args = append(args, c.v)
 		}
 	}
 	q.WriteString(` ORDER BY leaf_index LIMIT ?`)
 	args = append(args, limit)
-	out, err := collect(ctx, s, s.reader, "list records", scanRecord, q.String(), args...)
-	if out == nil && err == nil {
-		out = []*liaison.StoredRecord{}
-	}
-	return out, err
+	return q.String(), args
 }
 
 // collect runs a query and returns what scan makes of each row.
@@ -410,9 +428,10 @@ func (s *Store) Checkpoints(ctx context.Context) iter.Seq2[[]byte, error] {
 // large, and the consumer reads the store between pages.
 const entriesPage = 256
 
-// Entries yields every leaf in index order joined by (kind, id) with its
-// record, then every record that no leaf names. It reads a page at a time
-// and holds no connection while the consumer works.
+// Entries yields every leaf in index order with its record (the record at
+// the leaf's index, of the kind and id the leaf names), then every record
+// that no leaf names so. It reads a page at a time and holds no connection
+// while the consumer works.
 func (s *Store) Entries(ctx context.Context) iter.Seq2[ledger.Entry, error] {
 	return func(yield func(ledger.Entry, error) bool) {
 		if yieldPages(yield, func(last *ledger.Entry) ([]ledger.Entry, error) {
@@ -422,7 +441,7 @@ func (s *Store) Entries(ctx context.Context) iter.Seq2[ledger.Entry, error] {
 			}
 			return collect(ctx, s, s.reader, "read the log's leaves and records", scanJoined,
 				`SELECT l.idx, l.kind, l.id, l.commitment, r.kind, r.id, r.body, r.salt
-				FROM leaves l LEFT JOIN records r ON r.kind = l.kind AND r.id = l.id
+				FROM leaves l LEFT JOIN records r ON r.leaf_index = l.idx AND r.kind = l.kind AND r.id = l.id
 				WHERE l.idx >= ? ORDER BY l.idx LIMIT ?`, from, entriesPage)
 		}) {
 			yieldPages(yield, func(last *ledger.Entry) ([]ledger.Entry, error) {
@@ -433,7 +452,7 @@ func (s *Store) Entries(ctx context.Context) iter.Seq2[ledger.Entry, error] {
 				return collect(ctx, s, s.reader, "read the records without leaves", scanOrphan,
 					`SELECT r.kind, r.id, r.body, r.salt FROM records r
 					WHERE (? OR r.kind > ? OR (r.kind = ? AND r.id > ?))
-					AND NOT EXISTS (SELECT 1 FROM leaves l WHERE l.kind = r.kind AND l.id = r.id)
+					AND NOT EXISTS (SELECT 1 FROM leaves l WHERE l.idx = r.leaf_index AND l.kind = r.kind AND l.id = r.id)
 					ORDER BY r.kind, r.id LIMIT ?`, last == nil, kind, kind, id, entriesPage)
 			})
 		}

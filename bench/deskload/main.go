@@ -32,6 +32,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"runtime/pprof"
 	"slices"
 	"strconv"
@@ -95,6 +96,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return fmt.Errorf("-c %s: want positive numbers", *levels)
 		}
 		c.levels = append(c.levels, n)
+	}
+	if getenv("GOGC") == "" {
+		// As `liaison serve` runs (cmd/liaison/serve.go, serveGCPercent).
+		debug.SetGCPercent(400)
 	}
 	c.pgDSN = getenv("LIAISON_BENCH_POSTGRES_DSN")
 	if c.pgDSN == "" {
