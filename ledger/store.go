@@ -126,17 +126,25 @@ func Append(ctx context.Context, tx AppendTx, rec Record) (Leaf, error) {
 	if err := rec.Validate(); err != nil {
 		return Leaf{}, fmt.Errorf("append %s: %w", rec, err)
 	}
+	return AppendLeaf(ctx, tx, rec.Kind, rec.ID, rec.Commitment())
+}
+
+// AppendLeaf is Append for a record whose commitment the caller has
+// computed, and whose validity it has checked, already (with
+// Record.Validate and Record.Commitment). A store that serializes its
+// appends can so do that work before it takes the log lock.
+func AppendLeaf(ctx context.Context, tx AppendTx, kind, id string, c Commitment) (Leaf, error) {
 	n, err := tx.TreeSize(ctx)
 	if err != nil {
-		return Leaf{}, fmt.Errorf("append %s: tree size: %w", rec, err)
+		return Leaf{}, fmt.Errorf("append %s/%s: tree size: %w", kind, id, err)
 	}
-	leaf := Leaf{Index: n, Kind: rec.Kind, ID: rec.ID, Commitment: rec.Commitment()}
-	hashes, err := tlog.StoredHashesForRecordHash(n, leaf.Commitment.LeafHash(), bind(ctx, tx))
+	leaf := Leaf{Index: n, Kind: kind, ID: id, Commitment: c}
+	hashes, err := tlog.StoredHashesForRecordHash(n, c.LeafHash(), bind(ctx, tx))
 	if err != nil {
-		return Leaf{}, fmt.Errorf("append %s: tree hashes for leaf %d: %w", rec, n, err)
+		return Leaf{}, fmt.Errorf("append %s: tree hashes for leaf %d: %w", leaf, n, err)
 	}
 	if err := tx.WriteLeaf(ctx, leaf, hashes); err != nil {
-		return Leaf{}, fmt.Errorf("append %s: write leaf %d: %w", rec, n, err)
+		return Leaf{}, fmt.Errorf("append %s: write leaf %d: %w", leaf, n, err)
 	}
 	return leaf, nil
 }

@@ -58,9 +58,10 @@ var errClosed = errors.New("the store is closed")
 
 // pending is one caller's append, queued for the writer.
 type pending struct {
-	ctx   context.Context
-	recs  []*liaison.StoredRecord
-	bytes int
+	ctx         context.Context
+	recs        []*liaison.StoredRecord
+	commitments []ledger.Commitment // of recs, computed by the caller
+	bytes       int
 	// Set by the writer before it closes done.
 	idx  []int64
 	err  error
@@ -92,8 +93,11 @@ func (s *Store) Append(ctx context.Context, recs ...*liaison.StoredRecord) error
 	if err := ctx.Err(); err != nil {
 		return s.fail(ctx, "append", err)
 	}
-	p := &pending{ctx: ctx, recs: recs, done: make(chan struct{})}
-	for _, r := range recs {
+	// Hashing the records here, in the caller's goroutine, leaves the
+	// writer, which every append waits for, only the tree to hash.
+	p := &pending{ctx: ctx, recs: recs, commitments: make([]ledger.Commitment, len(recs)), done: make(chan struct{})}
+	for i, r := range recs {
+		p.commitments[i] = logged(r).Commitment()
 		p.bytes += len(r.Body)
 	}
 	select {
@@ -277,7 +281,7 @@ func (s *Store) appendOnce(ctx context.Context, group []*pending, check bool) ([
 		}
 		out[i].idx = make([]int64, len(p.recs))
 		for j, r := range p.recs {
-			leaf, err := ledger.Append(ctx, at, logged(r))
+			leaf, err := ledger.AppendLeaf(ctx, at, r.Kind, r.ID, p.commitments[j])
 			if err != nil {
 				return nil, err
 			}
