@@ -72,8 +72,7 @@ const maxParams = 2000
 // The tables an append writes, and their columns.
 var (
 	recordsTable = table{"records", []string{"leaf_index", "kind", "id", "agency", "person", "parent", "key", "body", "salt", "at"}}
-	leavesTable  = table{"leaves", []string{"idx", "kind", "id", "commitment"}}
-	hashesTable  = table{"hashes", []string{"idx", "hash"}}
+	leavesTable  = table{"leaves", []string{"idx", "kind", "id", "commitment", "hashes"}}
 )
 
 type table struct {
@@ -110,7 +109,7 @@ type stmtKey struct {
 // of 64, 32, 16… stored hashes, on each pool.
 func (s *Store) prepare(ctx context.Context) error {
 	s.stmts = make(map[stmtKey]*sql.Stmt)
-	for _, t := range []table{recordsTable, leavesTable, hashesTable} {
+	for _, t := range []table{recordsTable, leavesTable} {
 		for n := t.rowsPerInsert(); n > 0; n /= 2 {
 			stmt, err := s.writer.PrepareContext(ctx, s.bind(t.insertSQL(n)))
 			if err != nil {
@@ -193,14 +192,14 @@ func (s *Store) insertFailed(ctx context.Context, table string, err error) error
 
 // appendTx is the ledger.AppendTx of one append transaction. The log lock
 // is held, so the tree size is known and only this transaction changes it.
-// The leaves and hashes are kept here and written by appendOnce at the end.
+// The leaves, with their stored hashes, are kept here and written by
+// appendOnce at the end.
 type appendTx struct {
 	s      *Store
 	tx     *sql.Tx
 	size   int64               // leaves, including this transaction's
 	known  map[int64]tlog.Hash // stored hashes read or written so far
 	leaves [][]any             // rows of leaves to write
-	hashes [][]any             // rows of hashes to write
 }
 
 var _ ledger.AppendTx = (*appendTx)(nil)
@@ -235,17 +234,24 @@ func (at *appendTx) ReadHashes(ctx context.Context, indexes []int64) ([]tlog.Has
 	return out, nil
 }
 
-// WriteLeaf queues leaf and the stored hashes its append creates.
+// WriteLeaf queues leaf and the stored hashes its append creates, which go
+// in the leaf's row (see leafHashes).
 func (at *appendTx) WriteLeaf(ctx context.Context, leaf ledger.Leaf, hashes []tlog.Hash) error {
 	if leaf.Index != at.size {
 		return liaison.Errorf(liaison.Conflicting, "", "leaf %d: the next leaf is %d", leaf.Index, at.size)
 	}
-	at.leaves = append(at.leaves, []any{leaf.Index, leaf.Kind, leaf.ID, leaf.Commitment[:]})
+	if len(hashes) == 0 || hashes[0] != leaf.Commitment.LeafHash() {
+		return fmt.Errorf("leaf %d: the first stored hash is not the leaf's hash", leaf.Index)
+	}
 	first := tlog.StoredHashIndex(0, leaf.Index)
+	upper := make([]byte, 0, (len(hashes)-1)*tlog.HashSize)
 	for i, h := range hashes {
 		at.known[first+int64(i)] = h
-		at.hashes = append(at.hashes, []any{first + int64(i), h[:]})
+		if i > 0 {
+			upper = append(upper, h[:]...)
+		}
 	}
+	at.leaves = append(at.leaves, []any{leaf.Index, leaf.Kind, leaf.ID, leaf.Commitment[:], upper})
 	at.size++
 	return nil
 }

@@ -303,9 +303,6 @@ func (s *Store) appendOnce(ctx context.Context, group []*pending, check bool) ([
 	if err := s.insert(ctx, tx, leavesTable, at.leaves); err != nil {
 		return nil, err
 	}
-	if err := s.insert(ctx, tx, hashesTable, at.hashes); err != nil {
-		return nil, err
-	}
 	res, err := tx.ExecContext(ctx, s.bind(`UPDATE log_head SET size = ? WHERE id = 1 AND size = ?`), at.size, start)
 	if err != nil {
 		return nil, s.fail(ctx, "append: update the log head", err)

@@ -183,22 +183,53 @@ func (s *Store) TreeSize(ctx context.Context) (int64, error) {
 // engines' limits on the number of parameters.
 const hashChunk = 500
 
-// storedHash is one row of hashes.
-type storedHash struct {
-	idx  int64
-	hash tlog.Hash
+// Where the stored hashes are kept. Appending leaf n creates the stored
+// hashes from tlog.StoredHashIndex(0, n) on: the leaf's own hash (level 0)
+// and one more for each level at which leaf n completes a subtree (as many
+// as n has trailing 1 bits). Leaf n's row keeps them: the level-0 hash is
+// its commitment's LeafHash, the others are in the column hashes, level 1
+// first. The stored hash at level L and index k is so in the row of leaf
+// ((k+1) << L) - 1.
+
+// hashLeaf returns the leaf whose row holds the stored hash at index, and
+// the hash's level.
+func hashLeaf(index int64) (leaf int64, level int) {
+	level, k := tlog.SplitStoredHashIndex(index)
+	return (k+1)<<level - 1, level
 }
 
-func scanHash(row scanner) (storedHash, error) {
+// leafHashes is the part of a leaf's row that holds stored hashes.
+type leafHashes struct {
+	idx        int64
+	commitment ledger.Commitment
+	upper      []byte // levels 1 and up
+}
+
+func scanLeafHashes(row scanner) (leafHashes, error) {
 	var (
-		h storedHash
-		b []byte
+		h leafHashes
+		c []byte
 	)
-	err := row.Scan(&h.idx, &b)
-	// A hash of the wrong length is damage that `log verify` reports as a
-	// mismatch; it is not a failure to read.
-	copy(h.hash[:], b)
+	err := row.Scan(&h.idx, &c, &h.upper)
+	// A commitment of the wrong length is damage that `log verify` reports
+	// as a mismatch; it is not a failure to read.
+	copy(h.commitment[:], c)
 	return h, err
+}
+
+// hash returns the stored hash of the given level that h holds; false when
+// the row is too short to hold it, which only damage makes it.
+func (h leafHashes) hash(level int) (tlog.Hash, bool) {
+	if level == 0 {
+		return h.commitment.LeafHash(), true
+	}
+	var out tlog.Hash
+	at := (level - 1) * tlog.HashSize
+	if at+tlog.HashSize > len(h.upper) {
+		return out, false
+	}
+	copy(out[:], h.upper[at:])
+	return out, true
 }
 
 // hashProbe is the most indexes one prepared read of stored hashes asks
@@ -207,9 +238,9 @@ func scanHash(row scanner) (storedHash, error) {
 // runs that of 16, the other places filled with -1, which is never stored.
 const hashProbe = 64
 
-// readHashesSQL reads the stored hashes at n indexes.
+// readHashesSQL reads the stored hashes of n leaves.
 func readHashesSQL(n int) string {
-	return `SELECT idx, hash FROM hashes WHERE idx IN (` + placeholders(n) + `)`
+	return `SELECT idx, commitment, hashes FROM leaves WHERE idx IN (` + placeholders(n) + `)`
 }
 
 // stmtQuerier runs a prepared statement as a querier (the query text is
@@ -223,13 +254,16 @@ func (q stmtQuerier) QueryContext(ctx context.Context, _ string, args ...any) (*
 // readHashes returns the stored hashes at indexes that exist, reading in
 // tx, or from the reader pool when tx is nil.
 func (s *Store) readHashes(ctx context.Context, tx *sql.Tx, indexes []int64) (map[int64]tlog.Hash, error) {
-	found := make(map[int64]tlog.Hash, len(indexes))
-	uniq := slices.Compact(slices.Sorted(slices.Values(indexes)))
+	leaves := make([]int64, len(indexes))
+	for i, x := range indexes {
+		leaves[i], _ = hashLeaf(x)
+	}
+	rows := make(map[int64]leafHashes, len(indexes))
 	size := hashChunk
 	if s.readHash != nil {
 		size = hashProbe
 	}
-	for chunk := range slices.Chunk(uniq, size) {
+	for chunk := range slices.Chunk(slices.Compact(slices.Sorted(slices.Values(leaves))), size) {
 		var (
 			q     querier = s.reader
 			query         = readHashesSQL(len(chunk))
@@ -255,12 +289,23 @@ func (s *Store) readHashes(ctx context.Context, tx *sql.Tx, indexes []int64) (ma
 		case tx != nil:
 			q = tx
 		}
-		rows, err := collect(ctx, s, q, "read tree hashes", scanHash, query, args...)
+		got, err := collect(ctx, s, q, "read tree hashes", scanLeafHashes, query, args...)
 		if err != nil {
 			return nil, err
 		}
-		for _, h := range rows {
-			found[h.idx] = h.hash
+		for _, r := range got {
+			rows[r.idx] = r
+		}
+	}
+	found := make(map[int64]tlog.Hash, len(indexes))
+	for i, x := range indexes {
+		r, ok := rows[leaves[i]]
+		if !ok {
+			continue
+		}
+		_, level := hashLeaf(x)
+		if h, ok := r.hash(level); ok {
+			found[x] = h
 		}
 	}
 	return found, nil

@@ -1,0 +1,67 @@
+package storetest
+
+import (
+	"fmt"
+	"testing"
+
+	"golang.org/x/mod/sumdb/tlog"
+
+	"liaison"
+	"liaison/ledger"
+)
+
+// LegacyLog is a log of records as stores kept it before migration 0003,
+// which moved the tree's stored hashes out of a table of their own (hashes:
+// idx, hash) into the rows of the leaves whose appends made them. A store's
+// test writes it into a database migrated up to 0002, with that schema's
+// SQL, opens the store (which migrates on) and calls CheckMigrated.
+type LegacyLog struct {
+	Records []*liaison.StoredRecord // Index set: the record's leaf
+	Leaves  []ledger.Leaf
+	Hashes  []tlog.Hash // the stored hash at index i, for the table hashes
+}
+
+// NewLegacyLog returns a log of n records of several kinds.
+func NewLegacyLog(t testing.TB, n int) LegacyLog {
+	t.Helper()
+	var l LegacyLog
+	mem := tlog.HashReaderFunc(func(idx []int64) ([]tlog.Hash, error) {
+		out := make([]tlog.Hash, len(idx))
+		for i, x := range idx {
+			out[i] = l.Hashes[x]
+		}
+		return out, nil
+	})
+	kinds := []string{liaison.KindRequest, liaison.KindDecision, liaison.KindDuty, liaison.KindRead}
+	for i := range n {
+		r := NewRecord(t, kinds[i%len(kinds)], fmt.Sprintf("legacy-%05d", i))
+		r.Index = int64(i)
+		c := ledger.Record{Kind: r.Kind, ID: r.ID, Body: r.Body, Salt: r.Salt}.Commitment()
+		hs, err := tlog.StoredHashes(int64(i), c[:], mem)
+		if err != nil {
+			t.Fatal(err)
+		}
+		l.Records = append(l.Records, r)
+		l.Leaves = append(l.Leaves, ledger.Leaf{Index: int64(i), Kind: r.Kind, ID: r.ID, Commitment: c})
+		l.Hashes = append(l.Hashes, hs...)
+	}
+	return l
+}
+
+// CheckMigrated checks a store opened on a database that held l before its
+// migrations ran: every record is there, every stored hash reads as it was
+// stored, the tree has the root of l's commitments, and the log grows on
+// from there.
+func CheckMigrated(t *testing.T, s Store, l LegacyLog) {
+	t.Helper()
+	checkLog(t, s, int64(len(l.Records)))
+	for _, r := range l.Records {
+		get(t, s, r)
+	}
+	more := []*liaison.StoredRecord{NewRecord(t, liaison.KindRequest, "after-1"), NewRecord(t, liaison.KindDuty, "after-2")}
+	mustAppend(t, s, more...)
+	if want := int64(len(l.Records)); more[0].Index != want {
+		t.Errorf("the first record appended after the migration has leaf %d, want %d", more[0].Index, want)
+	}
+	checkLog(t, s, int64(len(l.Records)+len(more)))
+}
