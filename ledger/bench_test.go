@@ -3,14 +3,18 @@ package ledger_test
 import (
 	"context"
 	"encoding/binary"
+	"encoding/json"
 	"fmt"
 	"net/http/httptest"
+	"os"
 	"runtime"
 	"strconv"
 	"testing"
+	"time"
 
 	"golang.org/x/mod/sumdb/tlog"
 
+	"liaison"
 	"liaison/ledger"
 )
 
@@ -92,6 +96,68 @@ func BenchmarkCanonicalJSON(b *testing.B) {
 	for b.Loop() {
 		if _, err := ledger.CanonicalJSON(benchBody); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkMarshalCanonical encodes records as the desk logs them, with
+// MarshalCanonical and with the two-pass path it replaced (encoding/json,
+// then CanonicalJSON): a decision of about 10 KB (testdata/decision.json is
+// the output of `liaison decide --json examples/request.json`), the request
+// record it was made for, and a small map.
+func BenchmarkMarshalCanonical(b *testing.B) {
+	data, err := os.ReadFile("testdata/decision.json")
+	if err != nil {
+		b.Fatal(err)
+	}
+	var d liaison.Decision
+	if err := json.Unmarshal(data, &d); err != nil {
+		b.Fatal(err)
+	}
+	data, err = os.ReadFile("../examples/request.json")
+	if err != nil {
+		b.Fatal(err)
+	}
+	req, err := liaison.DecodeRequest(data)
+	if err != nil {
+		b.Fatal(err)
+	}
+	at := time.Date(2019, 3, 4, 17, 30, 0, 123456789, time.UTC)
+	clerk := liaison.Actor{ID: "u-clerk", Role: liaison.RoleClerk}
+	values := []struct {
+		name string
+		v    any
+	}{
+		{"decision", liaison.DecisionRecord{ID: "dec-01J8ZQ4", Agency: "us/ca/los-angeles-county/jail", Request: "req-01J8ZQ3",
+			Action: req.Action, Stage: liaison.StageIntake, AsOf: req.AsOf, Decision: d}},
+		{"request", liaison.RequestRecord{ID: "req-01J8ZQ3", Agency: "us/ca/los-angeles-county/jail", Person: "p-000042",
+			IdempotencyKey: "k-7f3a", Request: *req.Request, Actions: []liaison.Action{req.Action}, Subject: req.Subject,
+			Agreements: req.Agreements, Context: req.Context, ReceivedBy: clerk, RecordedAt: at}},
+		{"map", map[string]any{"action": "notify_release", "agency": "us/ca/alameda/sheriff", "as_of": at,
+			"decision": "forbidden", "deciding_rules": []string{"us/ca/values-act#7284.6(a)(1)(C)"},
+			"packs": map[string]string{"us/ca/values-act": "sha256:9f0a1c"}, "request": "r-000123", "subject": "p-004567"}},
+	}
+	for _, tt := range values {
+		want, err := ledger.MarshalCanonicalTwoPass(tt.v)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, m := range []struct {
+			name    string
+			marshal func(any) ([]byte, error)
+		}{{"direct", ledger.MarshalCanonical}, {"two-pass", ledger.MarshalCanonicalTwoPass}} {
+			b.Run(tt.name+"/"+m.name, func(b *testing.B) {
+				if got, err := m.marshal(tt.v); err != nil || string(got) != string(want) {
+					b.Fatalf("%s(%s) = %q, %v; want %q", m.name, tt.name, got, err, want)
+				}
+				b.SetBytes(int64(len(want)))
+				b.ReportAllocs()
+				for b.Loop() {
+					if _, err := m.marshal(tt.v); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
 		}
 	}
 }

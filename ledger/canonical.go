@@ -22,8 +22,10 @@ import (
 // re-reading json.Marshal's text (see encode.go); for any value the bytes
 // are the same, and a value that cannot be encoded gives the same error.
 func MarshalCanonical(v any) ([]byte, error) {
-	out, err := appendCanonicalValue(nil, v)
+	out, err := marshalDirect(v)
 	if err != nil {
+		// Encode it again, the old way, for the error it has always
+		// given. A MarshalJSON method may run twice.
 		return marshalCanonicalTwoPass(v)
 	}
 	return out, nil

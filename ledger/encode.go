@@ -1,6 +1,7 @@
 package ledger
 
 import (
+	"bytes"
 	"cmp"
 	"encoding"
 	"encoding/base64"
@@ -69,16 +70,14 @@ func (e *encodeState) release() {
 	encodeStates.Put(e)
 }
 
-// appendCanonicalValue appends the canonical JSON of v to dst, or returns
-// errTwoPass.
-func appendCanonicalValue(dst []byte, v any) ([]byte, error) {
+// marshalDirect returns the canonical JSON of v, or errTwoPass.
+func marshalDirect(v any) ([]byte, error) {
 	e := encodeStates.Get().(*encodeState)
 	defer e.release()
-	e.buf = e.buf[:0]
 	if err := e.value(reflect.ValueOf(v)); err != nil {
-		return dst, err
+		return nil, err
 	}
-	return append(dst, e.buf...), nil
+	return bytes.Clone(e.buf), nil
 }
 
 func (e *encodeState) value(v reflect.Value) error {
@@ -265,13 +264,13 @@ func boolEncoder(e *encodeState, v reflect.Value) error {
 	return nil
 }
 
-// maxExactDigits: CanonicalJSON copies integers of up to 15 digits as they
-// are written, and reads longer ones as doubles (see its number method).
-const maxExactDigits = 1e15
+// exactBelow bounds the integers of up to 15 digits, which CanonicalJSON
+// copies as they are written; it reads longer ones as doubles.
+const exactBelow = 1e15
 
 func intEncoder(e *encodeState, v reflect.Value) error {
 	i := v.Int()
-	if -maxExactDigits < i && i < maxExactDigits {
+	if -exactBelow < i && i < exactBelow {
 		e.buf = strconv.AppendInt(e.buf, i, 10)
 	} else {
 		// Go's conversion rounds to the nearest double, ties to even, as
@@ -283,7 +282,7 @@ func intEncoder(e *encodeState, v reflect.Value) error {
 
 func uintEncoder(e *encodeState, v reflect.Value) error {
 	u := v.Uint()
-	if u < maxExactDigits {
+	if u < exactBelow {
 		e.buf = strconv.AppendUint(e.buf, u, 10)
 	} else {
 		e.buf = appendES6(e.buf, float64(u))
@@ -578,8 +577,14 @@ func newMapEncoder(t reflect.Type) encoderFunc {
 			return err
 		}
 		base := len(e.entries)
+		// One key Value for all the keys saves copying each; whether a
+		// key is addressable does not change its name. The values are
+		// copied, as encoding/json copies them: not addressable, so
+		// methods with pointer receivers are not called on them.
+		key := reflect.New(t.Key()).Elem()
 		for iter := v.MapRange(); iter.Next(); {
-			k, err := resolveKeyName(iter.Key())
+			key.SetIterKey(iter)
+			k, err := resolveKeyName(key)
 			if err != nil {
 				return errTwoPass
 			}
