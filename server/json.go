@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"liaison"
+	"liaison/ledger"
 )
 
 // statusOf maps each error kind to its HTTP status.
@@ -72,7 +73,10 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 // writeJSON answers with v as JSON. Responses may carry personal data, so
 // nothing caches them.
 func (s *Server) writeJSON(w http.ResponseWriter, r *http.Request, status int, v any) {
-	data, err := json.Marshal(v)
+	// Canonical JSON (sorted members, no HTML escapes) is still JSON, and
+	// ledger's encoder writes it in one pass, several times faster than
+	// encoding/json: an intake's answer holds its decisions, ~12 KB each.
+	data, err := ledger.MarshalCanonical(v)
 	if err != nil {
 		s.logger.ErrorContext(r.Context(), "encode response", "route", r.Pattern, "err", err)
 		status = http.StatusInternalServerError
