@@ -78,7 +78,11 @@ type Store interface {
 	Get(ctx context.Context, kind, id string) (*StoredRecord, error)
 	// ByKey returns the record of kind with the given Key, or NotFound.
 	ByKey(ctx context.Context, kind, key string) (*StoredRecord, error)
-	// List returns the records f selects, in log order.
+	// List returns the records f selects, in log order. Appends commit
+	// in leaf order, so a read sees a prefix of the log: once a record is
+	// visible, so is every record before it, and a reader that has listed
+	// a kind up to index i can carry on From i+1 without missing one (the
+	// desk's duty scheduler does).
 	List(ctx context.Context, f Filter) ([]*StoredRecord, error)
 	// Close releases the store.
 	Close() error

@@ -48,6 +48,7 @@ type Desk struct {
 	rand          io.Reader
 	escalateAfter time.Duration
 	log           *slog.Logger
+	watch         watch // what Tick knows of the duties
 }
 
 // New returns a Desk.
@@ -113,23 +114,35 @@ const pageSize = 1000
 // in log order (f.Limit and f.From are its own).
 func list[T any](ctx context.Context, s liaison.Store, f liaison.Filter) ([]T, error) {
 	var out []T
-	f.Limit, f.From = pageSize, 0
+	if _, err := listFrom(ctx, s, f, 0, func(v T, _ int64) { out = append(out, v) }); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// listFrom hands fn each record f selects from index from on, decoded as a
+// T, with its index, page by page in log order (f.Limit and f.From are its
+// own). It returns where to go on from: every record f selects below it
+// has been handed to fn, also when it returns an error.
+func listFrom[T any](ctx context.Context, s liaison.Store, f liaison.Filter, from int64, fn func(v T, index int64)) (int64, error) {
+	f.Limit = pageSize
 	for {
+		f.From = from
 		recs, err := s.List(ctx, f)
 		if err != nil {
-			return nil, err
+			return from, err
 		}
 		for _, r := range recs {
 			var v T
 			if err := json.Unmarshal(r.Body, &v); err != nil {
-				return nil, fmt.Errorf("decode %s %s: %w", r.Kind, r.ID, err)
+				return from, fmt.Errorf("decode %s %s: %w", r.Kind, r.ID, err)
 			}
-			out = append(out, v)
+			fn(v, r.Index)
+			from = r.Index + 1
 		}
 		if len(recs) < pageSize {
-			return out, nil
+			return from, nil
 		}
-		f.From = recs[len(recs)-1].Index + 1
 	}
 }
 

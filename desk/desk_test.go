@@ -52,7 +52,7 @@ type env struct {
 	failing bool
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t testing.TB) *env {
 	t.Helper()
 	ctx := context.Background()
 	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "desk.db"))
@@ -80,7 +80,13 @@ func newEnv(t *testing.T) *env {
 }
 
 // desk returns a Desk over the env's store: a new one is a restart.
-func (e *env) desk(t *testing.T) *desk.Desk {
+func (e *env) desk(t testing.TB) *desk.Desk {
+	t.Helper()
+	return e.deskOn(t, e.store)
+}
+
+// deskOn returns a Desk like desk, over store (which wraps the env's).
+func (e *env) deskOn(t testing.TB, store liaison.Store) *desk.Desk {
 	t.Helper()
 	sealer, err := desk.NewSealer(bytes.Repeat([]byte{1}, 32), rand.Reader)
 	if err != nil {
@@ -88,7 +94,7 @@ func (e *env) desk(t *testing.T) *desk.Desk {
 	}
 	hook := &desk.Webhook{URL: e.hook.URL, Secret: []byte("0123456789abcdef"), MaxAttempts: 2,
 		Sleep: func(context.Context, time.Duration) error { return nil }, Now: e.clock.Now}
-	d, err := desk.New(desk.Config{Store: e.store, Law: e.set, Sealer: sealer, Now: e.clock.Now,
+	d, err := desk.New(desk.Config{Store: store, Law: e.set, Sealer: sealer, Now: e.clock.Now,
 		Channels: map[string]desk.Channel{"webhook": hook}, Channel: "webhook", EscalateAfter: time.Hour})
 	if err != nil {
 		t.Fatal(err)

@@ -33,7 +33,12 @@ func (d *Desk) dutyList(ctx context.Context, agency string, status liaison.DutyS
 		return nil, err
 	}
 	latest := make(map[string]liaison.DutyChangeRecord, len(changes))
-	for _, c := range changes { // in log order: the last one wins
+	for _, c := range changes { // in log order: the last one wins…
+		if prev, ok := latest[c.Duty]; ok && prev.Status == liaison.DutyDone {
+			// …but done is final: the scheduler may mark a duty overdue
+			// just as a clerk completes it, and its change land after.
+			continue
+		}
 		latest[c.Duty] = c
 	}
 	out := []Duty{}
@@ -89,19 +94,25 @@ var scheduler = liaison.Actor{ID: "scheduler", Role: liaison.RoleSupervisor}
 
 // Tick marks open duties past their deadline overdue, and escalates those
 // overdue for longer than EscalateAfter. Its state is the store's, so it
-// carries on across restarts. It returns the changes it made.
+// carries on across restarts and sees duties other desks on the same store
+// write; it reads only the duties and changes written since the last Tick
+// (all of them in a new Desk's first). It returns the changes it made.
 func (d *Desk) Tick(ctx context.Context) ([]liaison.DutyChangeRecord, error) {
-	duties, err := d.dutyList(ctx, "", "")
-	if err != nil {
+	w := &d.watch
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if err := w.read(ctx, d.store, d.escalateAfter); err != nil {
 		return nil, err
 	}
 	now := d.now()
+	// The duties go back in the queue as they are: Tick's changes reach
+	// the watch as anyone's do, by the next read, in log order.
+	due := w.due(now)
+	defer w.requeue(due)
 	var out []liaison.DutyChangeRecord
-	for _, du := range duties {
+	for _, du := range due {
 		var next liaison.DutyStatus
 		switch {
-		case du.Due == nil:
-			continue
 		case du.Status == liaison.DutyOpen && now.After(*du.Due):
 			next = liaison.DutyOverdue
 		case du.Status == liaison.DutyOverdue && now.Sub(du.Changed) >= d.escalateAfter:
