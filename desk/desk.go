@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"sync"
 	"time"
 
 	"liaison"
@@ -48,7 +49,8 @@ type Desk struct {
 	rand          io.Reader
 	escalateAfter time.Duration
 	log           *slog.Logger
-	watch         watch // what Tick knows of the duties
+	watch         watch    // what Tick knows of the duties
+	agencies      sync.Map // id → *liaison.AgencyRecord: records never change
 }
 
 // New returns a Desk.

@@ -56,12 +56,11 @@ func (d *Desk) Intake(ctx context.Context, by liaison.Actor, in IntakeInput) (*I
 	if err != nil {
 		return nil, notFoundAs(err, "agency")
 	}
+	// The idempotency key is unique among stored requests: a request sent
+	// again fails to append with a conflict on it, and gets the stored
+	// one's result (below). Looking it up first would cost every intake a
+	// read to save a repeat its decisions.
 	key := in.Agency + "/" + in.IdempotencyKey
-	if prev, err := d.existing(ctx, key); err == nil {
-		return prev, nil
-	} else if liaison.KindOf(err) != liaison.NotFound {
-		return nil, err
-	}
 	if in.Person != "" {
 		var p liaison.PersonRecord
 		if _, err := d.load(ctx, liaison.KindPerson, in.Person, &p); err != nil {

@@ -38,10 +38,18 @@ func (d *Desk) CreateAgency(ctx context.Context, by liaison.Actor, in AgencyInpu
 
 // Agency returns an agency.
 func (d *Desk) Agency(ctx context.Context, id string) (*liaison.AgencyRecord, error) {
+	// Every intake reads its agency; a stored record never changes, so the
+	// desk keeps those it has read.
+	if a, ok := d.agencies.Load(id); ok {
+		c := *a.(*liaison.AgencyRecord)
+		return &c, nil
+	}
 	var a liaison.AgencyRecord
 	if _, err := d.load(ctx, liaison.KindAgency, id, &a); err != nil {
 		return nil, err
 	}
+	c := a
+	d.agencies.Store(id, &c)
 	return &a, nil
 }
 
