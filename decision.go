@@ -15,6 +15,24 @@ type Decision struct {
 	Packs         []PackVersion `json:"packs"`
 }
 
+// Normalize makes every list of d that is nil an empty one, so that its
+// JSON shows an empty list as [] rather than null, as the contract does.
+func (d *Decision) Normalize() {
+	d.Decisive = emptyIfNil(d.Decisive)
+	d.Considered = emptyIfNil(d.Considered)
+	d.Duties = emptyIfNil(d.Duties)
+	d.WouldChangeIf = emptyIfNil(d.WouldChangeIf)
+	d.MissingFacts = emptyIfNil(d.MissingFacts)
+	d.Packs = emptyIfNil(d.Packs)
+}
+
+func emptyIfNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
 // RuleRef names one rule of one pack version.
 type RuleRef struct {
 	Pack         string       `json:"pack"`

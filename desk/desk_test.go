@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -18,6 +19,7 @@ import (
 	"liaison"
 	"liaison/desk"
 	"liaison/law"
+	"liaison/ledger"
 	"liaison/packs"
 	"liaison/sqlite"
 )
@@ -368,5 +370,38 @@ func TestDutiesPastOnePage(t *testing.T) {
 	all, err := d.Duties(ctx, clerk, a.ID, "")
 	if err != nil || len(all) != 1203 {
 		t.Errorf("Duties = %d, %v; want all 1203", len(all), err)
+	}
+}
+
+// TestIntakeJSONIsItsRecords: the answer to an intake is the bodies of the
+// records it stored, and the same JSON as encoding the result would give.
+func TestIntakeJSONIsItsRecords(t *testing.T) {
+	e := newEnv(t)
+	d := e.desk(t)
+	ctx := context.Background()
+	a := agency(t, d, "us/ca/test-county", "jail")
+	for _, actions := range [][]liaison.Action{{"honor_detainer"}, {"honor_detainer", "notify_release", "share_info"}} {
+		res, err := d.Intake(ctx, clerk, detainer(a.ID, fmt.Sprint(len(actions)), actions...))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := ledger.MarshalCanonical(res)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := res.JSON(); !bytes.Equal(got, want) {
+			t.Errorf("JSON() =\n%s\nwant the result encoded:\n%s", got, want)
+		}
+		rec, err := e.store.Get(ctx, liaison.KindDecision, res.Decisions[len(res.Decisions)-1].ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Contains(res.JSON(), rec.Body) {
+			t.Errorf("JSON() does not hold the stored decision %s as stored", rec.ID)
+		}
+		var back desk.IntakeResult
+		if err := json.Unmarshal(res.JSON(), &back); err != nil || len(back.Decisions) != len(actions) || !back.Created {
+			t.Errorf("JSON() reads back as %d decisions, created %v (%v), want %d, true", len(back.Decisions), back.Created, err, len(actions))
+		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -36,6 +37,42 @@ type IntakeResult struct {
 	// Created is false when the idempotency key was seen before: the
 	// stored request is returned as it was.
 	Created bool `json:"created"`
+
+	encoded []byte // see JSON
+}
+
+// JSON returns the result's JSON, made of the stored records' bodies as
+// they are, or nil when the result was not made by this intake. Bodies
+// are canonical JSON (RFC 8785) and the members here are in order, so it
+// is the result's canonical JSON too, with no encoding left to do: an
+// intake's answer holds its decisions, about 12 KB each.
+func (r *IntakeResult) JSON() []byte { return r.encoded }
+
+// encode sets r's JSON from the bodies of its records.
+func (r *IntakeResult) encode(request *liaison.StoredRecord, decisions, duties []*liaison.StoredRecord) {
+	n := len(request.Body) + 64
+	for _, l := range [][]*liaison.StoredRecord{decisions, duties} {
+		for _, rec := range l {
+			n += len(rec.Body) + 1
+		}
+	}
+	b := make([]byte, 0, n)
+	b = strconv.AppendBool(append(b, `{"created":`...), r.Created)
+	for _, part := range []struct {
+		name string
+		recs []*liaison.StoredRecord
+	}{{"decisions", decisions}, {"duties", duties}} {
+		b = append(b, `,"`+part.name+`":[`...)
+		for i, rec := range part.recs {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, rec.Body...)
+		}
+		b = append(b, ']')
+	}
+	b = append(append(append(b, `,"request":`...), request.Body...), '}')
+	r.encoded = b
 }
 
 // Intake validates and stores a federal request and decides, as of now,
@@ -84,20 +121,23 @@ func (d *Desk) Intake(ctx context.Context, by liaison.Actor, in IntakeInput) (*I
 		return nil, err
 	}
 	recs := []*liaison.StoredRecord{rec}
+	var decRecs, dutyRecs []*liaison.StoredRecord
+	res.Decisions, res.Duties = []liaison.DecisionRecord{}, []liaison.DutyRecord{}
 	for _, a := range in.Actions {
 		dr, drec, err := d.decide(agency, &rr, a, liaison.StageIntake, now)
 		if err != nil {
 			return nil, err
 		}
 		res.Decisions = append(res.Decisions, *dr)
-		recs = append(recs, drec)
+		decRecs = append(decRecs, drec)
 		duties, drecs, err := d.duties(&rr, dr, now)
 		if err != nil {
 			return nil, err
 		}
 		res.Duties = append(res.Duties, duties...)
-		recs = append(recs, drecs...)
+		dutyRecs = append(dutyRecs, drecs...)
 	}
+	recs = append(append(recs, decRecs...), dutyRecs...)
 	if err := d.store.Append(ctx, recs...); err != nil {
 		var e *liaison.Error
 		if errors.As(err, &e) && e.Kind == liaison.Conflicting && e.Field == "key" {
@@ -106,6 +146,7 @@ func (d *Desk) Intake(ctx context.Context, by liaison.Actor, in IntakeInput) (*I
 		return nil, err
 	}
 	d.log.InfoContext(ctx, "intake", "request", id, "agency", in.Agency, "actions", len(in.Actions))
+	res.encode(rec, decRecs, dutyRecs)
 	return res, nil
 }
 
@@ -185,6 +226,7 @@ func (d *Desk) decide(agency *liaison.AgencyRecord, rr *liaison.RequestRecord, a
 	if err != nil {
 		return nil, nil, err
 	}
+	dec.Normalize() // stored as it is answered
 	dr := &liaison.DecisionRecord{ID: id, Agency: rr.Agency, Request: rr.ID, Action: action, Stage: stage, AsOf: now, Decision: *dec}
 	rec, err := d.record(liaison.KindDecision, id, rr.Agency, rr.Person, rr.ID, "", now, dr)
 	if err != nil {

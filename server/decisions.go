@@ -28,11 +28,4 @@ func (s *Server) decide(w http.ResponseWriter, r *http.Request, c caller) {
 // tidy makes the lists of a decision encode as [] when empty, as the
 // OpenAPI document promises (the engine leaves would_change_if nil when
 // nothing would change the outcome).
-func tidy(d *liaison.Decision) {
-	d.Decisive = nonNil(d.Decisive)
-	d.Considered = nonNil(d.Considered)
-	d.Duties = nonNil(d.Duties)
-	d.WouldChangeIf = nonNil(d.WouldChangeIf)
-	d.MissingFacts = nonNil(d.MissingFacts)
-	d.Packs = nonNil(d.Packs)
-}
+func tidy(d *liaison.Decision) { d.Normalize() }

@@ -82,12 +82,18 @@ func (s *Server) writeJSON(w http.ResponseWriter, r *http.Request, status int, v
 		status = http.StatusInternalServerError
 		data, _ = json.Marshal(errorBody{&liaison.Error{Kind: liaison.Internal, Message: internalMessage}})
 	}
+	s.writeEncoded(w, status, data)
+}
+
+// writeEncoded answers with data, which is JSON already.
+func (s *Server) writeEncoded(w http.ResponseWriter, status int, data []byte) {
 	h := w.Header()
 	h.Set("Content-Type", "application/json")
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(status)
-	_, _ = w.Write(append(data, '\n'))
+	_, _ = w.Write(data)
+	_, _ = w.Write([]byte{'\n'})
 }
 
 // decode reads the request's JSON body into the struct v points to, with

@@ -32,8 +32,12 @@ func (s *Server) intake(w http.ResponseWriter, r *http.Request, c caller) {
 			s.countDecisions("intake", d.Decision.Outcome)
 		}
 	}
-	fixIntake(res)
 	w.Header().Set("Location", "/v1/requests/"+res.Request.ID)
+	if b := res.JSON(); b != nil {
+		s.writeEncoded(w, status, b)
+		return
+	}
+	fixIntake(res)
 	s.writeJSON(w, r, status, res)
 }
 
