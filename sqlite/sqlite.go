@@ -150,13 +150,14 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	if err != nil {
 		panic(fmt.Sprintf("sqlite: embedded migrations: %v", err))
 	}
-	s, err := sqlstore.New(ctx, sqlstore.Config{Dialect: dialect(), Reader: reader, Writer: writer, Migrations: sub})
+	ck, err := startCheckpointer(abs, uri, busy, c.synchronous)
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: open %s: %w", abs, err)
+		return nil, errors.Join(fmt.Errorf("sqlite: open %s: %w", abs, err), writer.Close(), reader.Close())
 	}
-	ck, err := startCheckpointer(uri, busy, c.synchronous)
+	s, err := sqlstore.New(ctx, sqlstore.Config{Dialect: dialect(), Reader: reader, Writer: writer, Migrations: sub,
+		AfterCommit: ck.afterCommit})
 	if err != nil {
-		return nil, errors.Join(fmt.Errorf("sqlite: open %s: %w", abs, err), s.Close())
+		return nil, errors.Join(fmt.Errorf("sqlite: open %s: %w", abs, err), ck.stop())
 	}
 	return &Store{Store: s, ckpt: ck}, nil
 }

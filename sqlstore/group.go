@@ -142,6 +142,9 @@ func (s *Store) writeLoop() {
 			}
 		}
 		s.commitGroup(group)
+		if s.afterCommit != nil {
+			s.afterCommit(context.Background(), s.writer)
+		}
 	}
 }
 

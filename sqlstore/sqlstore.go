@@ -103,6 +103,11 @@ type Config struct {
 	// Migrations holds the schema as numbered files at its root:
 	// 0001_init.sql, 0002_….sql, applied in order at New.
 	Migrations fs.FS
+	// AfterCommit, if set, runs on the writer goroutine after each append
+	// transaction, with no transaction open on Writer and appends queueing
+	// meanwhile: the place for upkeep that must not run beside a write
+	// (package sqlite restarts its WAL there).
+	AfterCommit func(ctx context.Context, writer *sql.DB)
 }
 
 // Store is a liaison.Store and a ledger.Store over a SQL database. The
@@ -127,6 +132,8 @@ type Store struct {
 	readHash, writeHash map[int]*sql.Stmt
 	// upper keeps the stored hashes of the tree's upper levels once read.
 	upper hashCache
+	// afterCommit is Config.AfterCommit.
+	afterCommit func(ctx context.Context, writer *sql.DB)
 }
 
 var (
@@ -137,7 +144,7 @@ var (
 // New applies the pending migrations and returns the store. It takes over
 // the pools: Close closes them, and so does New when it fails.
 func New(ctx context.Context, c Config) (*Store, error) {
-	s := &Store{d: c.Dialect, reader: c.Reader, writer: c.Writer,
+	s := &Store{d: c.Dialect, reader: c.Reader, writer: c.Writer, afterCommit: c.AfterCommit,
 		appends: make(chan *pending), closing: make(chan struct{}), writerDone: make(chan struct{})}
 	err := s.migrate(ctx, c.Migrations)
 	if err == nil && s.d.Prepare {

@@ -69,7 +69,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var (
 		c     config
 		sizes = fs.String("proofs", "", "tree sizes to time proofs in, comma-separated (empty: none)")
-		runs  = fs.String("runs", "batches,callers,tessera,tessera-4096", "append runs, comma-separated: batches (liaison, one caller, 1,024 records per Append), callers (liaison, -callers callers), tessera (-callers adders, Tessera's default batches of 256), tessera-4096 (4,096 adders, batches of 4,096)")
+		runs  = fs.String("runs", "batches,batches-4096,callers,callers-4096,tessera,tessera-4096", "append runs, comma-separated: batches and batches-4096 (liaison, one caller, 1,024 or 4,096 records per Append), callers (liaison, -callers callers of one record each), callers-4096 (4,096 such callers), tessera (-callers adders, Tessera's default batches of 256), tessera-4096 (4,096 adders, batches of 4,096)")
 	)
 	fs.IntVar(&c.n, "n", 200_000, "entries each append run writes")
 	fs.IntVar(&c.callers, "callers", 256, "concurrent callers for the concurrent append runs")
@@ -144,19 +144,31 @@ func appends(ctx context.Context, c config, stdout io.Writer) error {
 	row := func(log, how string, d time.Duration) {
 		fmt.Fprintf(stdout, "| %s | %s | %d | %.1f | %.0f |\n", log, how, c.n, d.Seconds(), float64(c.n)/d.Seconds())
 	}
-	if c.runs["batches"] {
-		d, err := liaisonBatches(ctx, c, 1024)
+	for _, b := range []struct {
+		name  string
+		batch int
+	}{{"batches", 1024}, {"batches-4096", 4096}} {
+		if !c.runs[b.name] {
+			continue
+		}
+		d, err := liaisonBatches(ctx, c, b.batch)
 		if err != nil {
 			return err
 		}
-		row("liaison (ledger + SQLite, synchronous=FULL)", "1 caller, 1024 records per Append", d)
+		row("liaison (ledger + SQLite, synchronous=FULL)", fmt.Sprintf("1 caller, %d records per Append", b.batch), d)
 	}
-	if c.runs["callers"] {
-		d, err := liaisonCallers(ctx, c)
+	for _, cl := range []struct {
+		name    string
+		callers int
+	}{{"callers", c.callers}, {"callers-4096", 4096}} {
+		if !c.runs[cl.name] {
+			continue
+		}
+		d, err := liaisonCallers(ctx, c, cl.callers)
 		if err != nil {
 			return err
 		}
-		row("liaison (ledger + SQLite, synchronous=FULL)", fmt.Sprintf("%d callers, 1 record per Append (group commit)", c.callers), d)
+		row("liaison (ledger + SQLite, synchronous=FULL)", fmt.Sprintf("%d callers, 1 record per Append (group commit)", cl.callers), d)
 	}
 	for _, t := range []struct {
 		name          string
@@ -217,9 +229,9 @@ func fill(ctx context.Context, s *sqlite.Store, from, n int64, batch int) error 
 	return nil
 }
 
-// liaisonCallers appends c.n records, one per call, from c.callers
+// liaisonCallers appends c.n records, one per call, from callers
 // goroutines.
-func liaisonCallers(ctx context.Context, c config) (time.Duration, error) {
+func liaisonCallers(ctx context.Context, c config, callers int) (time.Duration, error) {
 	s, remove, err := openTemp(ctx, c)
 	if err != nil {
 		return 0, err
@@ -232,7 +244,7 @@ func liaisonCallers(ctx context.Context, c config) (time.Duration, error) {
 		first   error
 	)
 	start := time.Now()
-	for range c.callers {
+	for range callers {
 		wg.Go(func() {
 			for i := next.Add(1) - 1; i < int64(c.n); i = next.Add(1) - 1 {
 				if err := s.Append(ctx, record(i)); err != nil {
