@@ -71,13 +71,19 @@ const maxParams = 2000
 
 // The tables an append writes, and their columns.
 var (
-	recordsTable = table{"records", []string{"leaf_index", "kind", "id", "agency", "person", "parent", "key", "body", "salt", "at"}}
-	leavesTable  = table{"leaves", []string{"idx", "kind", "id", "commitment", "hashes"}}
+	recordsTable = table{"records", []string{"leaf_index", "kind", "id", "agency", "person", "parent", "key", "body", "salt", "at"},
+		// An empty agency, person or parent is sent as NULL and stored as
+		// '': the SQLite driver copies every string argument into memory
+		// of its own, and frees it after, but a NULL costs nothing.
+		"?, ?, ?, coalesce(?, ''), coalesce(?, ''), coalesce(?, ''), ?, ?, ?, ?"}
+	leavesTable = table{"leaves", []string{"idx", "kind", "id", "commitment", "hashes"}, ""}
 )
 
 type table struct {
 	name string
 	cols []string
+	// values is one row's values, when not a placeholder for each column.
+	values string
 }
 
 // rowsPerInsert is the most rows one INSERT into t writes.
@@ -88,6 +94,9 @@ func (t table) insertSQL(n int) string {
 	var q strings.Builder
 	q.WriteString("INSERT INTO " + t.name + " (" + strings.Join(t.cols, ", ") + ") VALUES ")
 	row := "(" + placeholders(len(t.cols)) + ")"
+	if t.values != "" {
+		row = "(" + t.values + ")"
+	}
 	for i := range n {
 		if i > 0 {
 			q.WriteString(", ")

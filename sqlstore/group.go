@@ -293,8 +293,8 @@ func (s *Store) appendOnce(ctx context.Context, group []*pending, check bool) ([
 			if body == nil {
 				body = []byte{} // a body is never NULL
 			}
-			rows = append(rows, []any{leaf.Index, r.Kind, r.ID, r.Agency, r.Person, r.Parent,
-				sql.NullString{String: r.Key, Valid: r.Key != ""}, body, r.Salt[:], s.d.Time(r.At)})
+			rows = append(rows, []any{leaf.Index, r.Kind, r.ID, nullIfEmpty(r.Agency), nullIfEmpty(r.Person), nullIfEmpty(r.Parent),
+				nullIfEmpty(r.Key), body, r.Salt[:], s.d.Time(r.At)})
 		}
 	}
 	if len(rows) == 0 {
@@ -389,4 +389,12 @@ func (s *Store) stored(ctx context.Context, tx *sql.Tx, recs []*liaison.StoredRe
 		}
 	}
 	return n, nil
+}
+
+// nullIfEmpty is v, or NULL when v is empty (see recordsTable).
+func nullIfEmpty(v string) any {
+	if v == "" {
+		return nil
+	}
+	return v
 }
