@@ -145,33 +145,32 @@ func (s *Store) prepare(ctx context.Context) error {
 	return nil
 }
 
-// insert writes rows into t, as few multi-row INSERTs. With prepared
+// insert writes rows into t, as few multi-row INSERTs; args holds the
+// rows' values one row after another. With prepared
 // statements it writes rowsPerInsert rows at a time while it can, then the
 // rest with the prepared sizes that fit, largest first (at most one of
 // each size but the smallest).
-func (s *Store) insert(ctx context.Context, tx *sql.Tx, t table, rows [][]any) error {
-	for len(rows) > 0 {
-		n := min(len(rows), t.rowsPerInsert())
+func (s *Store) insert(ctx context.Context, tx *sql.Tx, t table, args []any) error {
+	width := len(t.cols)
+	for len(args) > 0 {
+		rows := len(args) / width
+		n := min(rows, t.rowsPerInsert())
 		if s.stmts != nil {
 			n = t.rowsPerInsert()
-			for n > len(rows) {
+			for n > rows {
 				n /= 2
 			}
 		}
-		args := make([]any, 0, n*len(t.cols))
-		for _, row := range rows[:n] {
-			args = append(args, row...)
-		}
 		var err error
 		if stmt := s.stmts[stmtKey{t.name, n}]; stmt != nil {
-			_, err = tx.StmtContext(ctx, stmt).ExecContext(ctx, args...)
+			_, err = tx.StmtContext(ctx, stmt).ExecContext(ctx, args[:n*width]...)
 		} else {
-			_, err = tx.ExecContext(ctx, s.bind(t.insertSQL(n)), args...)
+			_, err = tx.ExecContext(ctx, s.bind(t.insertSQL(n)), args[:n*width]...)
 		}
 		if err != nil {
 			return s.insertFailed(ctx, t.name, err)
 		}
-		rows = rows[n:]
+		args = args[n*width:]
 	}
 	return nil
 }
@@ -207,8 +206,13 @@ type appendTx struct {
 	s      *Store
 	tx     *sql.Tx
 	size   int64               // leaves, including this transaction's
-	known  map[int64]tlog.Hash // stored hashes read or written so far
-	leaves [][]any             // rows of leaves to write
+	// written holds the stored hashes this transaction wrote, which are
+	// those from tlog.StoredHashIndex(0, start) on, start being the tree
+	// size when it began; read those it read from the database.
+	start   int64
+	written []tlog.Hash
+	read    map[int64]tlog.Hash
+	leaves []any               // rows of leaves to write, one after another
 }
 
 var _ ledger.AppendTx = (*appendTx)(nil)
@@ -219,9 +223,13 @@ func (at *appendTx) TreeSize(ctx context.Context) (int64, error) { return at.siz
 // ReadHashes reads stored hashes, those already read or written from
 // memory.
 func (at *appendTx) ReadHashes(ctx context.Context, indexes []int64) ([]tlog.Hash, error) {
+	base := tlog.StoredHashIndex(0, at.start)
 	var missing []int64
 	for _, x := range indexes {
-		if _, ok := at.known[x]; !ok {
+		if x >= base {
+			continue
+		}
+		if _, ok := at.read[x]; !ok {
 			missing = append(missing, x)
 		}
 	}
@@ -230,15 +238,24 @@ func (at *appendTx) ReadHashes(ctx context.Context, indexes []int64) ([]tlog.Has
 		if err != nil {
 			return nil, err
 		}
-		maps.Copy(at.known, found)
+		if at.read == nil {
+			at.read = make(map[int64]tlog.Hash, len(found))
+		}
+		maps.Copy(at.read, found)
 	}
 	out := make([]tlog.Hash, len(indexes))
 	for i, x := range indexes {
-		h, ok := at.known[x]
+		var ok bool
+		if x >= base {
+			if ok = x-base < int64(len(at.written)); ok {
+				out[i] = at.written[x-base]
+			}
+		} else {
+			out[i], ok = at.read[x]
+		}
 		if !ok {
 			return nil, liaison.Errorf(liaison.NotFound, "", "no stored hash %d", x)
 		}
-		out[i] = h
 	}
 	return out, nil
 }
@@ -252,15 +269,15 @@ func (at *appendTx) WriteLeaf(ctx context.Context, leaf ledger.Leaf, hashes []tl
 	if len(hashes) == 0 || hashes[0] != leaf.Commitment.LeafHash() {
 		return fmt.Errorf("leaf %d: the first stored hash is not the leaf's hash", leaf.Index)
 	}
-	first := tlog.StoredHashIndex(0, leaf.Index)
-	upper := make([]byte, 0, (len(hashes)-1)*tlog.HashSize)
-	for i, h := range hashes {
-		at.known[first+int64(i)] = h
-		if i > 0 {
-			upper = append(upper, h[:]...)
-		}
+	if first := tlog.StoredHashIndex(0, leaf.Index); first != tlog.StoredHashIndex(0, at.start)+int64(len(at.written)) {
+		return fmt.Errorf("leaf %d: its stored hashes do not follow the transaction's", leaf.Index)
 	}
-	at.leaves = append(at.leaves, []any{leaf.Index, leaf.Kind, leaf.ID, leaf.Commitment[:], upper})
+	at.written = append(at.written, hashes...)
+	upper := make([]byte, 0, (len(hashes)-1)*tlog.HashSize)
+	for _, h := range hashes[1:] {
+		upper = append(upper, h[:]...)
+	}
+	at.leaves = append(at.leaves, leaf.Index, leaf.Kind, leaf.ID, leaf.Commitment[:], upper)
 	at.size++
 	return nil
 }

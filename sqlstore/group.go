@@ -9,8 +9,6 @@ import (
 	"strings"
 	"sync/atomic"
 
-	"golang.org/x/mod/sumdb/tlog"
-
 	"liaison"
 	"liaison/ledger"
 )
@@ -256,10 +254,11 @@ func (s *Store) appendOnce(ctx context.Context, group []*pending, check bool) ([
 	// After Commit, Rollback does nothing.
 	defer func() { _ = tx.Rollback() }()
 
-	at := &appendTx{s: s, tx: tx, known: make(map[int64]tlog.Hash)}
+	at := &appendTx{s: s, tx: tx}
 	if err := tx.QueryRowContext(ctx, s.d.LockHead).Scan(&at.size); err != nil {
 		return nil, s.fail(ctx, "append: lock the log", err)
 	}
+	at.start = at.size
 	taken := names{ids: make(map[name]bool), keys: make(map[name]bool)}
 	if check {
 		var all []*liaison.StoredRecord
@@ -273,7 +272,7 @@ func (s *Store) appendOnce(ctx context.Context, group []*pending, check bool) ([
 	}
 	start := at.size
 	out := make([]outcome, len(group))
-	var rows [][]any
+	var rows []any
 	for i, p := range group {
 		if check {
 			if err := taken.conflict(p.recs); err != nil {
@@ -293,8 +292,8 @@ func (s *Store) appendOnce(ctx context.Context, group []*pending, check bool) ([
 			if body == nil {
 				body = []byte{} // a body is never NULL
 			}
-			rows = append(rows, []any{leaf.Index, r.Kind, r.ID, nullIfEmpty(r.Agency), nullIfEmpty(r.Person), nullIfEmpty(r.Parent),
-				nullIfEmpty(r.Key), body, r.Salt[:], s.d.Time(r.At)})
+			rows = append(rows, leaf.Index, r.Kind, r.ID, nullIfEmpty(r.Agency), nullIfEmpty(r.Person), nullIfEmpty(r.Parent),
+				nullIfEmpty(r.Key), body, r.Salt[:], s.d.Time(r.At))
 		}
 	}
 	if len(rows) == 0 {
