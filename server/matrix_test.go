@@ -27,6 +27,7 @@ var matrixCalls = map[string]func(e *env, w *world) (call, int){
 	"GET /openapi.json": func(e *env, w *world) (call, int) { return call{path: "/openapi.json"}, 200 },
 	"GET /log/":         func(e *env, w *world) (call, int) { return call{path: "/log/checkpoint"}, 200 },
 	"GET /metrics":      func(e *env, w *world) (call, int) { return call{path: "/metrics"}, 200 },
+	"GET /v1/tokens":    func(e *env, w *world) (call, int) { return call{path: "/v1/tokens"}, 200 },
 	"POST /v1/tokens": func(e *env, w *world) (call, int) {
 		return call{body: map[string]any{"name": "booking desk 2", "role": "clerk", "agency": w.agency}}, 201
 	},

@@ -33,6 +33,7 @@ func (s *Server) routes() []route {
 		{"GET /openapi.json", anyone, s.openAPI},
 		{"GET /log/", anyone, s.publicLog},
 		{"GET /metrics", operators, s.metricsHandler()},
+		{"GET /v1/tokens", roles(admin), s.listTokens},
 		{"POST /v1/tokens", roles(admin), s.createToken},
 		{"POST /v1/tokens/{id}/revoke", roles(admin), s.revokeToken},
 		{"POST /v1/decisions", staff, s.decide},

@@ -105,6 +105,73 @@ func RevokeToken(ctx context.Context, store liaison.Store, rand io.Reader, now t
 	return rv, nil
 }
 
+// TokenInfo is what an administrator sees of a token: neither the token,
+// which no one sees again after it is made, nor its hash.
+type TokenInfo struct {
+	ID        string       `json:"id"`
+	Name      string       `json:"name"`
+	Role      liaison.Role `json:"role"`
+	Agency    string       `json:"agency,omitempty"`
+	CreatedAt time.Time    `json:"created_at"`
+	RevokedAt *time.Time   `json:"revoked_at,omitempty"`
+}
+
+// ListTokens returns the tokens, oldest first, with when each was revoked;
+// only agency's when agency is not empty.
+func ListTokens(ctx context.Context, store liaison.Store, agency string) ([]TokenInfo, error) {
+	revoked := map[string]time.Time{}
+	if err := eachRecord(ctx, store, liaison.Filter{Kind: liaison.KindTokenRevoked, Agency: agency}, func(rv TokenRevocation) {
+		revoked[rv.Token] = rv.At
+	}); err != nil {
+		return nil, fmt.Errorf("list tokens: %w", err)
+	}
+	out := []TokenInfo{}
+	if err := eachRecord(ctx, store, liaison.Filter{Kind: liaison.KindToken, Agency: agency}, func(tr liaison.TokenRecord) {
+		ti := TokenInfo{ID: tr.ID, Name: tr.Name, Role: tr.Role, Agency: tr.Agency, CreatedAt: tr.CreatedAt}
+		if at, ok := revoked[tr.ID]; ok {
+			ti.RevokedAt = &at
+		}
+		out = append(out, ti)
+	}); err != nil {
+		return nil, fmt.Errorf("list tokens: %w", err)
+	}
+	return out, nil
+}
+
+// eachRecord decodes every record f selects, page by page, in log order.
+func eachRecord[T any](ctx context.Context, store liaison.Store, f liaison.Filter, fn func(T)) error {
+	const page = 500
+	f.Limit = page
+	for {
+		recs, err := store.List(ctx, f)
+		if err != nil {
+			return err
+		}
+		for _, r := range recs {
+			var v T
+			if err := json.Unmarshal(r.Body, &v); err != nil {
+				return fmt.Errorf("decode %s %s: %w", r.Kind, r.ID, err)
+			}
+			fn(v)
+		}
+		if len(recs) < page {
+			return nil
+		}
+		f.From = recs[len(recs)-1].Index + 1
+	}
+}
+
+func (s *Server) listTokens(w http.ResponseWriter, r *http.Request, c caller) {
+	tokens, err := ListTokens(r.Context(), s.store, c.Agency)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.writeJSON(w, r, http.StatusOK, struct {
+		Tokens []TokenInfo `json:"tokens"`
+	}{tokens})
+}
+
 // authenticate returns the caller a bearer Authorization header names.
 // The token itself goes nowhere but into its hash.
 func (s *Server) authenticate(ctx context.Context, header string) (caller, error) {

@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/json"
@@ -89,6 +90,42 @@ func TestTokensOverAPI(t *testing.T) {
 	}
 	if resp := e.as(liaison.RoleAdmin, call{method: "POST", path: "/v1/tokens/tok_nope/revoke"}); resp.status != http.StatusNotFound {
 		t.Errorf("revoke an unknown token = %d, want 404", resp.status)
+	}
+
+	// The list: every token, the revoked one with when; no secrets.
+	var list struct{ Tokens []server.TokenInfo }
+	resp = e.as(liaison.RoleAdmin, call{path: "/v1/tokens"})
+	if err := json.Unmarshal(resp.body, &list); err != nil || resp.status != http.StatusOK {
+		t.Fatalf("GET /v1/tokens = %d %s", resp.status, resp.body)
+	}
+	if bytes.Contains(resp.body, []byte(made.Record.Hash)) || bytes.Contains(resp.body, []byte(`"hash"`)) || bytes.Contains(resp.body, []byte(server.TokenPrefix)) {
+		t.Errorf("GET /v1/tokens shows a token or its hash: %s", resp.body)
+	}
+	byID := map[string]server.TokenInfo{}
+	for _, ti := range list.Tokens {
+		byID[ti.ID] = ti
+	}
+	if got, ok := byID[made.Record.ID]; !ok || got.RevokedAt == nil || !got.RevokedAt.Equal(rv.At) || got.Agency != tx || got.Name != "Texas desk" {
+		t.Errorf("GET /v1/tokens has %s as %+v, want the Texas desk's clerk token, revoked at %v", made.Record.ID, got, rv.At)
+	}
+	if got, ok := byID[e.tokenIDs[liaison.RoleAdmin]]; !ok || got.RevokedAt != nil {
+		t.Errorf("GET /v1/tokens has the admin's token as %+v (listed %v), want it, not revoked", got, ok)
+	}
+	// An administrator limited to an agency sees that agency's tokens.
+	var texasAdmin struct {
+		Token  string
+		Record liaison.TokenRecord
+	}
+	e.must(http.StatusCreated, liaison.RoleAdmin, call{method: "POST", path: "/v1/tokens", body: map[string]any{"name": "Texas admin", "role": "admin", "agency": tx}}, &texasAdmin)
+	resp = e.do(call{path: "/v1/tokens", token: texasAdmin.Token})
+	list.Tokens = nil
+	if err := json.Unmarshal(resp.body, &list); err != nil || resp.status != http.StatusOK || len(list.Tokens) != 2 {
+		t.Fatalf("GET /v1/tokens as Texas's admin = %d %s, want its 2 tokens", resp.status, resp.body)
+	}
+	for _, ti := range list.Tokens {
+		if ti.Agency != tx {
+			t.Errorf("Texas's admin sees token %s of agency %q", ti.ID, ti.Agency)
+		}
 	}
 }
 

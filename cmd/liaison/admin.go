@@ -17,14 +17,14 @@ import (
 	"liaison/server"
 )
 
-// tokenCmd is `liaison token create|revoke`.
+// tokenCmd is `liaison token create|list|revoke`.
 type tokenCmd struct {
 	stdout, stderr io.Writer
 }
 
 func (c *tokenCmd) run(ctx context.Context, args []string) error {
-	if len(args) == 0 || (args[0] != "create" && args[0] != "revoke") {
-		fmt.Fprintln(c.stderr, "usage: liaison token create --db DSN --role ROLE [--name NAME] [--agency ID] | liaison token revoke --db DSN ID")
+	if len(args) == 0 || (args[0] != "create" && args[0] != "list" && args[0] != "revoke") {
+		fmt.Fprintln(c.stderr, "usage: liaison token create --db DSN --role ROLE [--name NAME] [--agency ID] | liaison token list --db DSN [--agency ID] | liaison token revoke --db DSN ID")
 		return exitError(2)
 	}
 	fs := flag.NewFlagSet("token "+args[0], flag.ContinueOnError)
@@ -32,7 +32,7 @@ func (c *tokenCmd) run(ctx context.Context, args []string) error {
 	db := fs.String("db", "sqlite:liaison.db", "database: sqlite:`PATH` or postgres://...")
 	role := fs.String("role", "", "the token's role: "+strings.Join(liaison.Role("").Enum(), ", "))
 	name := fs.String("name", "", "who or what holds the token")
-	agency := fs.String("agency", "", "limit the token to one agency's records")
+	agency := fs.String("agency", "", "limit the token to one agency's records (list: list only that agency's tokens)")
 	if err := fs.Parse(args[1:]); err != nil {
 		return exitError(2)
 	}
@@ -41,6 +41,24 @@ func (c *tokenCmd) run(ctx context.Context, args []string) error {
 		return err
 	}
 	defer store.Close()
+	if args[0] == "list" {
+		tokens, err := server.ListTokens(ctx, store, *agency)
+		if err != nil {
+			return err
+		}
+		for _, t := range tokens {
+			state := "active"
+			if t.RevokedAt != nil {
+				state = "revoked " + t.RevokedAt.Format(time.RFC3339)
+			}
+			agency := t.Agency
+			if agency == "" {
+				agency = "-"
+			}
+			fmt.Fprintf(c.stdout, "%s\t%s\t%s\t%s\t%s\t%s\n", t.ID, t.Role, agency, t.CreatedAt.Format(time.RFC3339), state, t.Name)
+		}
+		return nil
+	}
 	if args[0] == "revoke" {
 		if fs.NArg() != 1 {
 			return fmt.Errorf("token revoke: name the token id (tok_...)")

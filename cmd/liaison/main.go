@@ -46,6 +46,7 @@ Usage:
   liaison packs test [-v] [DIR]
   liaison packs lint [DIR]
   liaison token create --db DSN --role ROLE [--name NAME] [--agency ID]
+  liaison token list --db DSN [--agency ID]
   liaison token revoke --db DSN ID
   liaison log checkpoint|verify --db DSN [--keys DIR]
   liaison log prove --db DSN (--kind K --id ID | --old N --new M)

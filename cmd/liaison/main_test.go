@@ -168,3 +168,43 @@ func TestBundledPacksLoad(t *testing.T) {
 		t.Errorf("decide with bundled packs wrote %s", out)
 	}
 }
+
+// TestTokenCommands: create two tokens, revoke one, list them; the list
+// shows neither token nor hash.
+func TestTokenCommands(t *testing.T) {
+	db := "sqlite:" + filepath.Join(t.TempDir(), "tokens.db")
+	var ids []string
+	for _, role := range []string{"clerk", "auditor"} {
+		tok, errOut, err := runCmd(t, "", "token", "create", "--db", db, "--role", role, "--name", role+" desk")
+		if err != nil {
+			t.Fatalf("token create: %v\n%s", err, errOut)
+		}
+		id, _, _ := strings.Cut(strings.TrimPrefix(errOut, "token "), " ")
+		if !strings.HasPrefix(strings.TrimSpace(tok), "lsn_") || !strings.HasPrefix(id, "tok_") {
+			t.Fatalf("token create printed %q and %q", tok, errOut)
+		}
+		ids = append(ids, id)
+	}
+	if out, _, err := runCmd(t, "", "token", "revoke", "--db", db, ids[0]); err != nil || !strings.Contains(out, ids[0]) {
+		t.Fatalf("token revoke = %v, %q", err, out)
+	}
+	out, _, err := runCmd(t, "", "token", "list", "--db", db)
+	if err != nil {
+		t.Fatalf("token list: %v", err)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("token list printed %d lines, want 2:\n%s", len(lines), out)
+	}
+	for i, want := range []string{ids[0] + "\tclerk\t-\t", ids[1] + "\tauditor\t-\t"} {
+		if !strings.HasPrefix(lines[i], want) {
+			t.Errorf("token list line %d = %q, want it to start %q", i+1, lines[i], want)
+		}
+	}
+	if !strings.Contains(lines[0], "\trevoked ") || !strings.Contains(lines[1], "\tactive\t") {
+		t.Errorf("token list does not show the first revoked and the second active:\n%s", out)
+	}
+	if strings.Contains(out, "lsn_") {
+		t.Errorf("token list shows a token:\n%s", out)
+	}
+}
