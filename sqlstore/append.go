@@ -203,16 +203,16 @@ func (s *Store) insertFailed(ctx context.Context, table string, err error) error
 // The leaves, with their stored hashes, are kept here and written by
 // appendOnce at the end.
 type appendTx struct {
-	s      *Store
-	tx     *sql.Tx
-	size   int64               // leaves, including this transaction's
+	s    *Store
+	tx   *sql.Tx
+	size int64 // leaves, including this transaction's
 	// written holds the stored hashes this transaction wrote, which are
 	// those from tlog.StoredHashIndex(0, start) on, start being the tree
 	// size when it began; read those it read from the database.
 	start   int64
 	written []tlog.Hash
 	read    map[int64]tlog.Hash
-	leaves []any               // rows of leaves to write, one after another
+	leaves  []any // rows of leaves to write, one after another
 }
 
 var _ ledger.AppendTx = (*appendTx)(nil)
