@@ -42,7 +42,7 @@ func (d *Desk) Act(ctx context.Context, by liaison.Actor, in ActInput) (*ActResu
 	if !slices.Contains(rr.Actions, in.Action) {
 		return nil, liaison.Errorf(liaison.Invalid, "action", "request %s does not ask for %s", rr.ID, in.Action)
 	}
-	agency, err := d.Agency(ctx, rr.Agency)
+	agency, err := d.agency(ctx, rr.Agency)
 	if err != nil {
 		return nil, err
 	}

@@ -42,7 +42,35 @@ func TestIntakeReadsItsAgencyOnce(t *testing.T) {
 	if n := counted.agencyGets.Load(); n != 1 {
 		t.Errorf("three intakes read the agency %d times, want 1", n)
 	}
-	if _, err := d.Agency(ctx, "agy_missing"); liaison.KindOf(err) != liaison.NotFound {
+	if _, err := d.Agency(ctx, clerk, "agy_missing"); liaison.KindOf(err) != liaison.NotFound {
 		t.Errorf("Agency(missing) = %v, want NotFound", err)
+	}
+}
+
+// TestAgencyReadersNeedAStaffRole: the desk checks the role itself, as it
+// does for every other record, whatever the server in front of it does.
+func TestAgencyReadersNeedAStaffRole(t *testing.T) {
+	e := newEnv(t)
+	d := e.desk(t)
+	ctx := context.Background()
+	a := agency(t, d, "us/ca/test-county", "jail")
+	public := liaison.Actor{ID: "tok_public", Role: liaison.RolePublic}
+	if _, err := d.Agency(ctx, public, a.ID); liaison.KindOf(err) != liaison.Denied {
+		t.Errorf("Agency as public = %v, want Denied", err)
+	}
+	if _, err := d.Agencies(ctx, public); liaison.KindOf(err) != liaison.Denied {
+		t.Errorf("Agencies as public = %v, want Denied", err)
+	}
+	got, err := d.Agency(ctx, auditor, a.ID)
+	if err != nil || got.ID != a.ID || got.Jurisdiction != a.Jurisdiction {
+		t.Fatalf("Agency as auditor = %+v, %v; want %s", got, err, a.ID)
+	}
+	got.Name = "changed by a caller"
+	if again, _ := d.Agency(ctx, auditor, a.ID); again.Name != a.Name {
+		t.Errorf("a caller's change to a returned agency reached the desk's copy: %q", again.Name)
+	}
+	all, err := d.Agencies(ctx, clerk)
+	if err != nil || len(all) != 1 || all[0].ID != a.ID {
+		t.Errorf("Agencies as clerk = %+v, %v; want [%s]", all, err, a.ID)
 	}
 }

@@ -89,7 +89,7 @@ func (d *Desk) Intake(ctx context.Context, by liaison.Actor, in IntakeInput) (*I
 			return nil, liaison.Errorf(liaison.Invalid, fmt.Sprintf("actions[%d]", i), "%s is listed twice", a)
 		}
 	}
-	agency, err := d.Agency(ctx, in.Agency)
+	agency, err := d.agency(ctx, in.Agency)
 	if err != nil {
 		return nil, notFoundAs(err, "agency")
 	}

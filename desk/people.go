@@ -36,8 +36,20 @@ func (d *Desk) CreateAgency(ctx context.Context, by liaison.Actor, in AgencyInpu
 	return a, nil
 }
 
-// Agency returns an agency.
-func (d *Desk) Agency(ctx context.Context, id string) (*liaison.AgencyRecord, error) {
+// staff are the roles that work with the desk's records: every role but
+// public.
+var staff = []liaison.Role{liaison.RoleClerk, liaison.RoleSupervisor, liaison.RoleCounsel, liaison.RoleAuditor, liaison.RoleAdmin}
+
+// Agency returns an agency, for a reader.
+func (d *Desk) Agency(ctx context.Context, by liaison.Actor, id string) (*liaison.AgencyRecord, error) {
+	if err := need(by, staff...); err != nil {
+		return nil, err
+	}
+	return d.agency(ctx, id)
+}
+
+// agency returns an agency.
+func (d *Desk) agency(ctx context.Context, id string) (*liaison.AgencyRecord, error) {
 	// Every intake reads its agency; a stored record never changes, so the
 	// desk keeps those it has read.
 	if a, ok := d.agencies.Load(id); ok {
@@ -53,8 +65,11 @@ func (d *Desk) Agency(ctx context.Context, id string) (*liaison.AgencyRecord, er
 	return &a, nil
 }
 
-// Agencies lists the agencies.
-func (d *Desk) Agencies(ctx context.Context) ([]liaison.AgencyRecord, error) {
+// Agencies lists the agencies, for a reader.
+func (d *Desk) Agencies(ctx context.Context, by liaison.Actor) ([]liaison.AgencyRecord, error) {
+	if err := need(by, staff...); err != nil {
+		return nil, err
+	}
 	return list[liaison.AgencyRecord](ctx, d.store, liaison.Filter{Kind: liaison.KindAgency})
 }
 
@@ -83,7 +98,7 @@ func (d *Desk) CreatePerson(ctx context.Context, by liaison.Actor, in PersonInpu
 	if err := need(by, liaison.RoleClerk, liaison.RoleSupervisor, liaison.RoleAdmin); err != nil {
 		return nil, err
 	}
-	if _, err := d.Agency(ctx, in.Agency); err != nil {
+	if _, err := d.agency(ctx, in.Agency); err != nil {
 		return nil, notFoundAs(err, "agency")
 	}
 	id, err := d.newID("per")

@@ -32,7 +32,7 @@ func (s *Server) listAgencies(w http.ResponseWriter, r *http.Request, c caller) 
 		s.writeError(w, r, err)
 		return
 	}
-	as, err := s.desk.Agencies(r.Context())
+	as, err := s.desk.Agencies(r.Context(), c.Actor)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -45,7 +45,7 @@ func (s *Server) getAgency(w http.ResponseWriter, r *http.Request, c caller) {
 		s.writeError(w, r, err) // every token may read every agency
 		return
 	}
-	a, err := s.desk.Agency(r.Context(), r.PathValue("id"))
+	a, err := s.desk.Agency(r.Context(), c.Actor, r.PathValue("id"))
 	if err != nil {
 		s.writeError(w, r, err)
 		return

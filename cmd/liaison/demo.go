@@ -42,7 +42,7 @@ func (c *demoCmd) run(ctx context.Context, args []string) error {
 func (c *demoCmd) seed(ctx context.Context, n *node, addr string) error {
 	admin := liaison.Actor{ID: "demo", Role: liaison.RoleAdmin}
 	clerk := liaison.Actor{ID: "demo", Role: liaison.RoleClerk}
-	have, err := n.desk.Agencies(ctx)
+	have, err := n.desk.Agencies(ctx, admin)
 	if err != nil {
 		return err
 	}
