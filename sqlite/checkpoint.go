@@ -163,3 +163,7 @@ func (c *checkpointer) stop() error {
 	})
 	return c.err
 }
+
+// WALRestarts returns how many times the WAL has started over since the
+// store opened (see checkpointer), for monitoring.
+func (s *Store) WALRestarts() int64 { return s.ckpt.restarts.Load() }

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"liaison"
 	"liaison/ledger"
@@ -85,6 +86,7 @@ func (s *Store) Append(ctx context.Context, recs ...*liaison.StoredRecord) error
 	if len(recs) == 0 {
 		return nil
 	}
+	defer func(start time.Time) { s.latency.observe(time.Since(start)) }(time.Now())
 	if err := validate(recs); err != nil {
 		return err
 	}
@@ -316,6 +318,7 @@ func (s *Store) appendOnce(ctx context.Context, group []*pending, check bool) ([
 		return nil, s.fail(ctx, "append: commit", err)
 	}
 	s.groups.Add(1)
+	s.records.Add(int64(len(rows) / len(recordsTable.cols)))
 	return out, nil
 }
 

@@ -123,8 +123,11 @@ type Store struct {
 	closing    chan struct{}
 	closeOnce  sync.Once
 	writerDone chan struct{}
-	// groups counts the append transactions committed.
-	groups atomic.Int64
+	// groups counts the append transactions committed, records the
+	// records in them; latency times the calls to Append (see Stats).
+	groups  atomic.Int64
+	records atomic.Int64
+	latency latencies
 	// stmts are the prepared inserts, when Dialect.Prepare is set. Only
 	// the writer goroutine uses them. readHash and writeHash read stored
 	// hashes, on the reader and the writer pool, by number of indexes.

@@ -141,6 +141,9 @@ func newNode(ctx context.Context, getenv func(string) string, f serveFlags, logg
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	if c := newStoreCollector(store); c != nil {
+		reg.MustRegister(c)
+	}
 	srv := server.New(server.Config{Desk: d, Law: set, Store: store, Log: store, Signer: ks.signer, Registry: reg, Logger: logger, Rand: rand.Reader})
 	return &node{store: store, keys: ks, desk: d, server: srv}, nil
 }

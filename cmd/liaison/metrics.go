@@ -1,0 +1,63 @@
+package main
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+
+	"liaison/sqlstore"
+)
+
+// storeCollector exports a store's counts (sqlstore.Stats) as Prometheus
+// metrics, read at each scrape.
+type storeCollector struct {
+	stats func() sqlstore.Stats
+	// walRestarts is set for SQLite stores.
+	walRestarts func() int64
+}
+
+var (
+	storeTransactions = prometheus.NewDesc("liaison_store_append_transactions_total",
+		"Append transactions committed (concurrent appends share one).", nil, nil)
+	storeRecords = prometheus.NewDesc("liaison_store_appended_records_total",
+		"Records appended, each with its leaf in the log.", nil, nil)
+	storeLatency = prometheus.NewDesc("liaison_store_append_seconds",
+		"Time from a call to append records to its outcome, durable when it succeeds.", nil, nil)
+	storeWALRestarts = prometheus.NewDesc("liaison_sqlite_wal_restarts_total",
+		"Times the SQLite WAL was copied into the database and started over.", nil, nil)
+)
+
+func (c storeCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- storeTransactions
+	ch <- storeRecords
+	ch <- storeLatency
+	if c.walRestarts != nil {
+		ch <- storeWALRestarts
+	}
+}
+
+func (c storeCollector) Collect(ch chan<- prometheus.Metric) {
+	st := c.stats()
+	ch <- prometheus.MustNewConstMetric(storeTransactions, prometheus.CounterValue, float64(st.Transactions))
+	ch <- prometheus.MustNewConstMetric(storeRecords, prometheus.CounterValue, float64(st.Records))
+	buckets := make(map[float64]uint64, len(st.Latency.Bounds))
+	for i, b := range st.Latency.Bounds {
+		buckets[b] = st.Latency.Counts[i]
+	}
+	ch <- prometheus.MustNewConstHistogram(storeLatency, st.Latency.Count, st.Latency.Sum, buckets)
+	if c.walRestarts != nil {
+		ch <- prometheus.MustNewConstMetric(storeWALRestarts, prometheus.CounterValue, float64(c.walRestarts()))
+	}
+}
+
+// newStoreCollector returns the collector of store's counts, or nil when
+// the store keeps none.
+func newStoreCollector(store any) prometheus.Collector {
+	s, ok := store.(interface{ Stats() sqlstore.Stats })
+	if !ok {
+		return nil
+	}
+	c := storeCollector{stats: s.Stats}
+	if w, ok := store.(interface{ WALRestarts() int64 }); ok {
+		c.walRestarts = w.WALRestarts
+	}
+	return c
+}
