@@ -2,10 +2,12 @@ package desk_test
 
 import (
 	"context"
+	"fmt"
 	"sync/atomic"
 	"testing"
 
 	"liaison"
+	"liaison/desk"
 )
 
 // getCounter counts a store's Get calls by kind.
@@ -72,5 +74,68 @@ func TestAgencyReadersNeedAStaffRole(t *testing.T) {
 	all, err := d.Agencies(ctx, clerk)
 	if err != nil || len(all) != 1 || all[0].ID != a.ID {
 		t.Errorf("Agencies as clerk = %+v, %v; want [%s]", all, err, a.ID)
+	}
+}
+
+// appendCounter counts a store's Append calls.
+type appendCounter struct {
+	liaison.Store
+	appends atomic.Int64
+}
+
+func (a *appendCounter) Append(ctx context.Context, recs ...*liaison.StoredRecord) error {
+	a.appends.Add(1)
+	return a.Store.Append(ctx, recs...)
+}
+
+// TestRepeatedIntakeSkipsTheAppend: a request sent again with a key the
+// desk stored lately is answered from the store without an append (which
+// would fail, and make the appends committed with it be written again); a
+// desk that has not seen the key finds the repeat by the append's conflict,
+// and learns the key.
+func TestRepeatedIntakeSkipsTheAppend(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	a := agency(t, e.desk(t), "us/ca/test-county", "jail")
+	counted := &appendCounter{Store: e.store}
+	d := e.deskOn(t, counted)
+	first, err := d.Intake(ctx, clerk, detainer(a.ID, "retry-1", "honor_detainer"))
+	if err != nil || !first.Created {
+		t.Fatalf("Intake = %+v, %v", first, err)
+	}
+	for range 3 {
+		again, err := d.Intake(ctx, clerk, detainer(a.ID, "retry-1", "honor_detainer"))
+		if err != nil || again.Created || again.Request.ID != first.Request.ID {
+			t.Fatalf("repeated Intake = created %v, request %s, %v; want the stored %s", again.Created, again.Request.ID, err, first.Request.ID)
+		}
+	}
+	if n := counted.appends.Load(); n != 1 {
+		t.Errorf("an intake and three repeats made %d appends, want 1", n)
+	}
+
+	counted2 := &appendCounter{Store: e.store}
+	restarted := e.deskOn(t, counted2)
+	for range 2 {
+		again, err := restarted.Intake(ctx, clerk, detainer(a.ID, "retry-1", "honor_detainer"))
+		if err != nil || again.Created || again.Request.ID != first.Request.ID {
+			t.Fatalf("repeated Intake after a restart = created %v, request %s, %v", again.Created, again.Request.ID, err)
+		}
+	}
+	if n := counted2.appends.Load(); n != 1 {
+		t.Errorf("after a restart, two repeats made %d appends, want 1 (the first finds the conflict)", n)
+	}
+}
+
+func TestRecentKeysForgetsTheOldest(t *testing.T) {
+	var r desk.RecentKeys
+	r.Add("k0")
+	for i := 1; i <= desk.RecentCap; i++ {
+		r.Add(fmt.Sprint("k", i))
+	}
+	if r.Has("k0") {
+		t.Error("the oldest key is still there after a full ring of newer ones")
+	}
+	if !r.Has("k1") || !r.Has(fmt.Sprint("k", desk.RecentCap)) {
+		t.Error("a key of the last ring is forgotten")
 	}
 }

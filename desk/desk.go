@@ -51,6 +51,7 @@ type Desk struct {
 	log           *slog.Logger
 	watch         watch    // what Tick knows of the duties
 	agencies      sync.Map // id → *liaison.AgencyRecord: records never change
+	recent        recentKeys
 }
 
 // New returns a Desk.

@@ -96,8 +96,16 @@ func (d *Desk) Intake(ctx context.Context, by liaison.Actor, in IntakeInput) (*I
 	// The idempotency key is unique among stored requests: a request sent
 	// again fails to append with a conflict on it, and gets the stored
 	// one's result (below). Looking it up first would cost every intake a
-	// read to save a repeat its decisions.
+	// read to save a repeat its decisions; only keys stored lately are
+	// (see recentKeys).
 	key := in.Agency + "/" + in.IdempotencyKey
+	if d.recent.has(key) {
+		if prev, err := d.existing(ctx, key); err == nil {
+			return prev, nil
+		} else if liaison.KindOf(err) != liaison.NotFound {
+			return nil, err
+		}
+	}
 	if in.Person != "" {
 		var p liaison.PersonRecord
 		if _, err := d.load(ctx, liaison.KindPerson, in.Person, &p); err != nil {
@@ -141,10 +149,12 @@ func (d *Desk) Intake(ctx context.Context, by liaison.Actor, in IntakeInput) (*I
 	if err := d.store.Append(ctx, recs...); err != nil {
 		var e *liaison.Error
 		if errors.As(err, &e) && e.Kind == liaison.Conflicting && e.Field == "key" {
+			d.recent.add(key)
 			return d.existing(ctx, key) // a concurrent intake of the same request won
 		}
 		return nil, err
 	}
+	d.recent.add(key)
 	d.log.InfoContext(ctx, "intake", "request", id, "agency", in.Agency, "actions", len(in.Actions))
 	res.encode(rec, decRecs, dutyRecs)
 	return res, nil
