@@ -50,6 +50,9 @@ type checkpointer struct {
 	// restartAt is the WAL's size, in frames, past which a RESTART
 	// checkpoint is due: restartFrames, unless a test sets it.
 	restartAt atomic.Int64
+	// synced is the count of frames copied when the database file was
+	// last synced (see tick); only the checkpointer's goroutine uses it.
+	synced int
 	// restart asks the writer for a RESTART checkpoint (see afterCommit).
 	restart atomic.Bool
 	// restarts counts the RESTART checkpoints the writer ran.
@@ -122,10 +125,13 @@ func (c *checkpointer) tick() {
 		// RESTART: it would then sync all the pages copied since the last
 		// one, while appends wait. Syncing here, off the writer's path,
 		// leaves it a few.
-		if copied > 0 {
+		// (copied counts the WAL's frames in the database file, whether
+		// this checkpoint or an earlier one put them there.)
+		if copied != c.synced {
 			if err := c.file.Sync(); err != nil {
 				return
 			}
+			c.synced = copied
 		}
 		if int64(wal) < c.restartAt.Load() {
 			return
