@@ -38,6 +38,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -116,7 +117,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 		defer pprof.StopCPUProfile()
 	}
-	fmt.Fprintf(stdout, "| store | clients | requests/s | decisions/s | p50 | p99 | max | errors |\n|---|---:|---:|---:|---:|---:|---:|---:|\n")
+	fmt.Fprintf(stdout, "| store | clients | requests/s | decisions/s | p50 | p99 | max | errors | CPU |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 	for _, db := range c.dbs {
 		if db == "postgres" && c.pgDSN == "" {
 			fmt.Fprintln(stderr, "deskload: skipping PostgreSQL: set LIAISON_BENCH_POSTGRES_DSN (or LIAISON_TEST_POSTGRES_DSN) to a server's DSN, e.g. from ../.ci/start-postgres")
@@ -190,9 +191,9 @@ func loadStore(ctx context.Context, c config, db string, stdout io.Writer) (err 
 	}
 	for _, n := range c.levels {
 		r := level(base, clerk, agency, n, c)
-		fmt.Fprintf(stdout, "| %s | %d | %.0f | %.0f | %s | %s | %s | %d |\n", label, n,
+		fmt.Fprintf(stdout, "| %s | %d | %.0f | %.0f | %s | %s | %s | %d | %.0f%% |\n", label, n,
 			float64(r.requests)/c.duration.Seconds(), float64(r.decisions)/c.duration.Seconds(),
-			ms(r.pct(0.50)), ms(r.pct(0.99)), ms(r.pct(1)), r.errors)
+			ms(r.pct(0.50)), ms(r.pct(0.99)), ms(r.pct(1)), r.errors, 100*r.cpu)
 		if r.firstErr != "" {
 			fmt.Fprintf(os.Stderr, "deskload: %s, %d clients: first error: %s\n", db, n, r.firstErr)
 		}
@@ -288,6 +289,18 @@ type result struct {
 	requests, decisions, errors int
 	latencies                   []time.Duration // sorted
 	firstErr                    string
+	// cpu is the CPU time the process (server, store and clients) used
+	// during the measured time, over that time: 2 is two CPUs' worth.
+	cpu float64
+}
+
+// cpuTime returns the CPU time the process has used, user and system.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // pct returns the q-quantile of the latencies (q = 1: the maximum).
@@ -314,6 +327,13 @@ func level(base, clerk, agency string, n int, c config) result {
 		all result
 		wg  sync.WaitGroup
 	)
+	cpu := make(chan float64, 1)
+	go func() {
+		time.Sleep(time.Until(measure))
+		before := cpuTime()
+		time.Sleep(time.Until(end))
+		cpu <- float64(cpuTime()-before) / float64(c.duration)
+	}()
 	for w := range n {
 		wg.Go(func() {
 			var r result
@@ -367,6 +387,7 @@ func level(base, clerk, agency string, n int, c config) result {
 	}
 	wg.Wait()
 	slices.Sort(all.latencies)
+	all.cpu = <-cpu
 	return all
 }
 
