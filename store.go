@@ -3,6 +3,7 @@ package liaison
 import (
 	"context"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"io"
 	"time"
@@ -86,6 +87,37 @@ type Store interface {
 	List(ctx context.Context, f Filter) ([]*StoredRecord, error)
 	// Close releases the store.
 	Close() error
+}
+
+// eachPage is how many records Each asks the store for at a time.
+const eachPage = 1000
+
+// Each hands fn each record f selects from leaf index from on, decoded from
+// its JSON body as a T, with its index, a page at a time in log order
+// (f.Limit and f.From are its own). It returns where to go on from: every
+// record f selects below it has been handed to fn, also when it returns an
+// error. A reader that keeps that index reads only what is new next time
+// (see Store.List).
+func Each[T any](ctx context.Context, s Store, f Filter, from int64, fn func(v T, index int64)) (int64, error) {
+	f.Limit = eachPage
+	for {
+		f.From = from
+		recs, err := s.List(ctx, f)
+		if err != nil {
+			return from, err
+		}
+		for _, r := range recs {
+			var v T
+			if err := json.Unmarshal(r.Body, &v); err != nil {
+				return from, fmt.Errorf("decode %s %s: %w", r.Kind, r.ID, err)
+			}
+			fn(v, r.Index)
+			from = r.Index + 1
+		}
+		if len(recs) < eachPage {
+			return from, nil
+		}
+	}
 }
 
 // NewID returns a new record id: the kind's prefix, then 32 hex digits, the

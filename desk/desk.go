@@ -110,43 +110,14 @@ func (d *Desk) load(ctx context.Context, kind, id string, v any) (*liaison.Store
 	return rec, nil
 }
 
-// pageSize is how many records list asks the store for at a time.
-const pageSize = 1000
-
-// list reads every record f selects into values of type T, page by page
-// in log order (f.Limit and f.From are its own).
+// list reads every record f selects into values of type T, in log order
+// (see liaison.Each).
 func list[T any](ctx context.Context, s liaison.Store, f liaison.Filter) ([]T, error) {
 	var out []T
-	if _, err := listFrom(ctx, s, f, 0, func(v T, _ int64) { out = append(out, v) }); err != nil {
+	if _, err := liaison.Each(ctx, s, f, 0, func(v T, _ int64) { out = append(out, v) }); err != nil {
 		return nil, err
 	}
 	return out, nil
-}
-
-// listFrom hands fn each record f selects from index from on, decoded as a
-// T, with its index, page by page in log order (f.Limit and f.From are its
-// own). It returns where to go on from: every record f selects below it
-// has been handed to fn, also when it returns an error.
-func listFrom[T any](ctx context.Context, s liaison.Store, f liaison.Filter, from int64, fn func(v T, index int64)) (int64, error) {
-	f.Limit = pageSize
-	for {
-		f.From = from
-		recs, err := s.List(ctx, f)
-		if err != nil {
-			return from, err
-		}
-		for _, r := range recs {
-			var v T
-			if err := json.Unmarshal(r.Body, &v); err != nil {
-				return from, fmt.Errorf("decode %s %s: %w", r.Kind, r.ID, err)
-			}
-			fn(v, r.Index)
-			from = r.Index + 1
-		}
-		if len(recs) < pageSize {
-			return from, nil
-		}
-	}
 }
 
 // need checks the actor's role.

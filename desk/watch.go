@@ -52,13 +52,13 @@ func (w *watch) read(ctx context.Context, s liaison.Store, escalateAfter time.Du
 		w.live, w.early = map[string]*watched{}, map[string]liaison.DutyChangeRecord{}
 	}
 	var err error
-	w.nextDuty, err = listFrom(ctx, s, liaison.Filter{Kind: liaison.KindDuty}, w.nextDuty,
+	w.nextDuty, err = liaison.Each(ctx, s, liaison.Filter{Kind: liaison.KindDuty}, w.nextDuty,
 		func(du liaison.DutyRecord, _ int64) { w.addDuty(du, escalateAfter) })
 	if err != nil {
 		return err
 	}
 	clear(w.early)
-	w.nextChange, err = listFrom(ctx, s, liaison.Filter{Kind: liaison.KindDutyChange}, w.nextChange,
+	w.nextChange, err = liaison.Each(ctx, s, liaison.Filter{Kind: liaison.KindDutyChange}, w.nextChange,
 		func(c liaison.DutyChangeRecord, index int64) { w.change(c, index, escalateAfter) })
 	return err
 }

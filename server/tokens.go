@@ -120,13 +120,13 @@ type TokenInfo struct {
 // only agency's when agency is not empty.
 func ListTokens(ctx context.Context, store liaison.Store, agency string) ([]TokenInfo, error) {
 	revoked := map[string]time.Time{}
-	if err := eachRecord(ctx, store, liaison.Filter{Kind: liaison.KindTokenRevoked, Agency: agency}, func(rv TokenRevocation) {
+	if _, err := liaison.Each(ctx, store, liaison.Filter{Kind: liaison.KindTokenRevoked, Agency: agency}, 0, func(rv TokenRevocation, _ int64) {
 		revoked[rv.Token] = rv.At
 	}); err != nil {
 		return nil, fmt.Errorf("list tokens: %w", err)
 	}
 	out := []TokenInfo{}
-	if err := eachRecord(ctx, store, liaison.Filter{Kind: liaison.KindToken, Agency: agency}, func(tr liaison.TokenRecord) {
+	if _, err := liaison.Each(ctx, store, liaison.Filter{Kind: liaison.KindToken, Agency: agency}, 0, func(tr liaison.TokenRecord, _ int64) {
 		ti := TokenInfo{ID: tr.ID, Name: tr.Name, Role: tr.Role, Agency: tr.Agency, CreatedAt: tr.CreatedAt}
 		if at, ok := revoked[tr.ID]; ok {
 			ti.RevokedAt = &at
@@ -136,29 +136,6 @@ func ListTokens(ctx context.Context, store liaison.Store, agency string) ([]Toke
 		return nil, fmt.Errorf("list tokens: %w", err)
 	}
 	return out, nil
-}
-
-// eachRecord decodes every record f selects, page by page, in log order.
-func eachRecord[T any](ctx context.Context, store liaison.Store, f liaison.Filter, fn func(T)) error {
-	const page = 500
-	f.Limit = page
-	for {
-		recs, err := store.List(ctx, f)
-		if err != nil {
-			return err
-		}
-		for _, r := range recs {
-			var v T
-			if err := json.Unmarshal(r.Body, &v); err != nil {
-				return fmt.Errorf("decode %s %s: %w", r.Kind, r.ID, err)
-			}
-			fn(v)
-		}
-		if len(recs) < page {
-			return nil
-		}
-		f.From = recs[len(recs)-1].Index + 1
-	}
 }
 
 func (s *Server) listTokens(w http.ResponseWriter, r *http.Request, c caller) {
