@@ -10,17 +10,22 @@ import (
 	"liaison/desk"
 )
 
-// getCounter counts a store's Get calls by kind.
-type getCounter struct {
+// countingStore counts a store's reads of agencies and its appends.
+type countingStore struct {
 	liaison.Store
-	agencyGets atomic.Int64
+	agencyGets, appends atomic.Int64
 }
 
-func (g *getCounter) Get(ctx context.Context, kind, id string) (*liaison.StoredRecord, error) {
+func (c *countingStore) Get(ctx context.Context, kind, id string) (*liaison.StoredRecord, error) {
 	if kind == liaison.KindAgency {
-		g.agencyGets.Add(1)
+		c.agencyGets.Add(1)
 	}
-	return g.Store.Get(ctx, kind, id)
+	return c.Store.Get(ctx, kind, id)
+}
+
+func (c *countingStore) Append(ctx context.Context, recs ...*liaison.StoredRecord) error {
+	c.appends.Add(1)
+	return c.Store.Append(ctx, recs...)
 }
 
 // TestIntakeReadsItsAgencyOnce: every intake needs its agency's record,
@@ -29,7 +34,7 @@ func TestIntakeReadsItsAgencyOnce(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
 	a := agency(t, e.desk(t), "us/ca/test-county", "jail")
-	counted := &getCounter{Store: e.store}
+	counted := &countingStore{Store: e.store}
 	d := e.deskOn(t, counted)
 	for _, key := range []string{"ice-1", "ice-2", "ice-3"} {
 		res, err := d.Intake(ctx, clerk, detainer(a.ID, key, "honor_detainer"))
@@ -77,17 +82,6 @@ func TestAgencyReadersNeedAStaffRole(t *testing.T) {
 	}
 }
 
-// appendCounter counts a store's Append calls.
-type appendCounter struct {
-	liaison.Store
-	appends atomic.Int64
-}
-
-func (a *appendCounter) Append(ctx context.Context, recs ...*liaison.StoredRecord) error {
-	a.appends.Add(1)
-	return a.Store.Append(ctx, recs...)
-}
-
 // TestRepeatedIntakeSkipsTheAppend: a request sent again with a key the
 // desk stored lately is answered from the store without an append (which
 // would fail, and make the appends committed with it be written again); a
@@ -97,7 +91,7 @@ func TestRepeatedIntakeSkipsTheAppend(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
 	a := agency(t, e.desk(t), "us/ca/test-county", "jail")
-	counted := &appendCounter{Store: e.store}
+	counted := &countingStore{Store: e.store}
 	d := e.deskOn(t, counted)
 	first, err := d.Intake(ctx, clerk, detainer(a.ID, "retry-1", "honor_detainer"))
 	if err != nil || !first.Created {
@@ -113,7 +107,7 @@ func TestRepeatedIntakeSkipsTheAppend(t *testing.T) {
 		t.Errorf("an intake and three repeats made %d appends, want 1", n)
 	}
 
-	counted2 := &appendCounter{Store: e.store}
+	counted2 := &countingStore{Store: e.store}
 	restarted := e.deskOn(t, counted2)
 	for range 2 {
 		again, err := restarted.Intake(ctx, clerk, detainer(a.ID, "retry-1", "honor_detainer"))
