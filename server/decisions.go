@@ -21,11 +21,6 @@ func (s *Server) decide(w http.ResponseWriter, r *http.Request, c caller) {
 		return
 	}
 	s.countDecisions("decide", d.Outcome)
-	tidy(d)
+	d.Normalize() // empty lists as [], as the OpenAPI document promises
 	s.writeJSON(w, r, http.StatusOK, d)
 }
-
-// tidy makes the lists of a decision encode as [] when empty, as the
-// OpenAPI document promises (the engine leaves would_change_if nil when
-// nothing would change the outcome).
-func tidy(d *liaison.Decision) { d.Normalize() }

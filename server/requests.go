@@ -61,7 +61,7 @@ func fixIntake(res *desk.IntakeResult) {
 	res.Decisions = nonNil(res.Decisions)
 	res.Duties = nonNil(res.Duties)
 	for i := range res.Decisions {
-		tidy(&res.Decisions[i].Decision)
+		res.Decisions[i].Decision.Normalize() // stored before decisions were normalized
 	}
 }
 
@@ -85,7 +85,7 @@ func (s *Server) act(w http.ResponseWriter, r *http.Request, c caller) {
 	s.countDecisions("act", res.Decision.Decision.Outcome)
 	res.Duties = nonNil(res.Duties)
 	res.Deliveries = nonNil(res.Deliveries)
-	tidy(&res.Decision.Decision)
+	res.Decision.Decision.Normalize()
 	s.writeJSON(w, r, http.StatusCreated, res)
 }
 
