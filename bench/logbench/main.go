@@ -144,44 +144,35 @@ func appends(ctx context.Context, c config, stdout io.Writer) error {
 	row := func(log, how string, d time.Duration) {
 		fmt.Fprintf(stdout, "| %s | %s | %d | %.1f | %.0f |\n", log, how, c.n, d.Seconds(), float64(c.n)/d.Seconds())
 	}
-	for _, b := range []struct {
-		name  string
-		batch int
-	}{{"batches", 1024}, {"batches-4096", 4096}} {
-		if !c.runs[b.name] {
-			continue
-		}
-		d, err := liaisonBatches(ctx, c, b.batch)
-		if err != nil {
-			return err
-		}
-		row("liaison (ledger + SQLite, synchronous=FULL)", fmt.Sprintf("1 caller, %d records per Append", b.batch), d)
+	const ours = "liaison (ledger + SQLite, synchronous=FULL)"
+	batches := func(n int) func() (time.Duration, error) {
+		return func() (time.Duration, error) { return liaisonBatches(ctx, c, n) }
 	}
-	for _, cl := range []struct {
-		name    string
-		callers int
-	}{{"callers", c.callers}, {"callers-4096", 4096}} {
-		if !c.runs[cl.name] {
-			continue
-		}
-		d, err := liaisonCallers(ctx, c, cl.callers)
-		if err != nil {
-			return err
-		}
-		row("liaison (ledger + SQLite, synchronous=FULL)", fmt.Sprintf("%d callers, 1 record per Append (group commit)", cl.callers), d)
+	callers := func(n int) func() (time.Duration, error) {
+		return func() (time.Duration, error) { return liaisonCallers(ctx, c, n) }
 	}
-	for _, t := range []struct {
-		name          string
-		batch, adders int
-	}{{"tessera", tessera.DefaultBatchMaxSize, c.callers}, {"tessera-4096", 4096, 4096}} {
-		if !c.runs[t.name] {
+	adds := func(batch, adders int) func() (time.Duration, error) {
+		return func() (time.Duration, error) { return tesseraAdds(ctx, c, batch, adders) }
+	}
+	for _, r := range []struct {
+		name, log, how string
+		run            func() (time.Duration, error)
+	}{
+		{"batches", ours, "1 caller, 1024 records per Append", batches(1024)},
+		{"batches-4096", ours, "1 caller, 4096 records per Append", batches(4096)},
+		{"callers", ours, fmt.Sprintf("%d callers, 1 record per Append (group commit)", c.callers), callers(c.callers)},
+		{"callers-4096", ours, "4096 callers, 1 record per Append (group commit)", callers(4096)},
+		{"tessera", "Tessera POSIX", fmt.Sprintf("%d adders, batches of up to %d", c.callers, tessera.DefaultBatchMaxSize), adds(tessera.DefaultBatchMaxSize, c.callers)},
+		{"tessera-4096", "Tessera POSIX", "4096 adders, batches of up to 4096", adds(4096, 4096)},
+	} {
+		if !c.runs[r.name] {
 			continue
 		}
-		d, err := tesseraAdds(ctx, c, t.batch, t.adders)
+		d, err := r.run()
 		if err != nil {
 			return err
 		}
-		row("Tessera POSIX", fmt.Sprintf("%d adders, batches of up to %d", t.adders, t.batch), d)
+		row(r.log, r.how, d)
 	}
 	return nil
 }
