@@ -2,10 +2,8 @@ package sqlite
 
 import (
 	"database/sql"
-	"io/fs"
 	"path/filepath"
 	"testing"
-	"testing/fstest"
 
 	"liaison/sqlstore"
 	"liaison/storetest"
@@ -20,14 +18,6 @@ func TestMigrateHashesIntoLeaves(t *testing.T) {
 
 	// The schema as of migration 0002, through the store's own migration
 	// code (without prepared statements, which are for the new schema).
-	old := fstest.MapFS{}
-	for _, name := range []string{"0001_init.sql", "0002_lean_indexes.sql"} {
-		b, err := fs.ReadFile(migrations, "migrations/"+name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		old[name] = &fstest.MapFile{Data: b}
-	}
 	db, err := sql.Open("sqlite", path)
 	if err != nil {
 		t.Fatal(err)
@@ -36,7 +26,7 @@ func TestMigrateHashesIntoLeaves(t *testing.T) {
 	db.SetMaxOpenConns(1)
 	d := dialect()
 	d.Prepare = false
-	s, err := sqlstore.New(ctx, sqlstore.Config{Dialect: d, Reader: db, Writer: db, Migrations: old})
+	s, err := sqlstore.New(ctx, sqlstore.Config{Dialect: d, Reader: db, Writer: db, Migrations: storetest.MigrationsUpTo(t, migrations, "0002")})
 	if err != nil {
 		t.Fatalf("migrate to 0002: %v", err)
 	}
@@ -56,28 +46,10 @@ func TestMigrateHashesIntoLeaves(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer tx.Rollback()
-	for i, r := range l.Records {
-		var key any
-		if r.Key != "" {
-			key = r.Key
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO records (leaf_index, kind, id, agency, person, parent, key, body, salt, at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, r.Index, r.Kind, r.ID, r.Agency, r.Person, r.Parent, key, r.Body, r.Salt[:], r.At.UnixMicro()); err != nil {
-			t.Fatal(err)
-		}
-		lf := l.Leaves[i]
-		if _, err := tx.ExecContext(ctx, `INSERT INTO leaves (idx, kind, id, commitment) VALUES (?, ?, ?, ?)`, lf.Index, lf.Kind, lf.ID, lf.Commitment[:]); err != nil {
-			t.Fatal(err)
-		}
-	}
-	for i, h := range l.Hashes {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO hashes (idx, hash) VALUES (?, ?)`, i, h[:]); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if _, err := tx.ExecContext(ctx, `UPDATE log_head SET size = ?`, len(l.Records)); err != nil {
-		t.Fatal(err)
-	}
+	l.Write(t, func(query string, args ...any) error {
+		_, err := tx.ExecContext(ctx, query, args...)
+		return err
+	}, d.Time)
 	if err := tx.Commit(); err != nil {
 		t.Fatal(err)
 	}

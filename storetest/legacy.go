@@ -2,7 +2,10 @@ package storetest
 
 import (
 	"fmt"
+	"io/fs"
 	"testing"
+	"testing/fstest"
+	"time"
 
 	"golang.org/x/mod/sumdb/tlog"
 
@@ -46,6 +49,59 @@ func NewLegacyLog(t testing.TB, n int) LegacyLog {
 		l.Hashes = append(l.Hashes, hs...)
 	}
 	return l
+}
+
+// MigrationsUpTo returns the migrations in fsys (a store's embedded
+// files, under migrations/) up to and including version, for opening a
+// database as that version left it.
+func MigrationsUpTo(t testing.TB, fsys fs.FS, version string) fs.FS {
+	t.Helper()
+	names, err := fs.Glob(fsys, "migrations/*.sql")
+	if err != nil || len(names) == 0 {
+		t.Fatalf("no migrations: %v", err)
+	}
+	out := fstest.MapFS{}
+	for _, name := range names {
+		base := name[len("migrations/"):]
+		if base[:len(version)] > version {
+			continue
+		}
+		b, err := fs.ReadFile(fsys, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[base] = &fstest.MapFile{Data: b}
+	}
+	return out
+}
+
+// Write writes l in the schema of migration 0002, through exec, which runs
+// one statement with $1-style placeholders (in a transaction of the
+// caller's); at encodes a time as the store's column holds it.
+func (l LegacyLog) Write(t testing.TB, exec func(query string, args ...any) error, at func(time.Time) any) {
+	t.Helper()
+	for i, r := range l.Records {
+		var key any
+		if r.Key != "" {
+			key = r.Key
+		}
+		if err := exec(`INSERT INTO records (leaf_index, kind, id, agency, person, parent, key, body, salt, at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, r.Index, r.Kind, r.ID, r.Agency, r.Person, r.Parent, key, r.Body, r.Salt[:], at(r.At)); err != nil {
+			t.Fatal(err)
+		}
+		lf := l.Leaves[i]
+		if err := exec(`INSERT INTO leaves (idx, kind, id, commitment) VALUES ($1, $2, $3, $4)`, lf.Index, lf.Kind, lf.ID, lf.Commitment[:]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, h := range l.Hashes {
+		if err := exec(`INSERT INTO hashes (idx, hash) VALUES ($1, $2)`, i, h[:]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := exec(`UPDATE log_head SET size = $1`, len(l.Records)); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // CheckMigrated checks a store opened on a database that held l before its
