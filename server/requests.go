@@ -85,7 +85,6 @@ func (s *Server) act(w http.ResponseWriter, r *http.Request, c caller) {
 	s.countDecisions("act", res.Decision.Decision.Outcome)
 	res.Duties = nonNil(res.Duties)
 	res.Deliveries = nonNil(res.Deliveries)
-	res.Decision.Decision.Normalize()
 	s.writeJSON(w, r, http.StatusCreated, res)
 }
 
