@@ -13,6 +13,7 @@ import (
 	"io"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"liaison"
@@ -52,6 +53,8 @@ type Desk struct {
 	watch         watch    // what Tick knows of the duties
 	agencies      sync.Map // id → *liaison.AgencyRecord: records never change
 	recent        recentKeys
+	sets          sync.Map    // pack set hash → *law.Set: the desk's own, and stored ones read
+	setStored     atomic.Bool // the desk's pack set is in the store (StorePackSet)
 }
 
 // New returns a Desk.
@@ -73,6 +76,7 @@ func New(cfg Config) (*Desk, error) {
 	if d.log == nil {
 		d.log = slog.New(slog.DiscardHandler)
 	}
+	d.sets.Store(cfg.Law.Hash(), cfg.Law)
 	if d.channel != "" && d.channels[d.channel] == nil {
 		return nil, fmt.Errorf("desk: no channel named %q", d.channel)
 	}
@@ -100,7 +104,12 @@ func (d *Desk) record(kind, id, agency, person, parent, key string, at time.Time
 
 // load reads the record (kind, id) into v.
 func (d *Desk) load(ctx context.Context, kind, id string, v any) (*liaison.StoredRecord, error) {
-	rec, err := d.store.Get(ctx, kind, id)
+	return getRecord(ctx, d.store, kind, id, v)
+}
+
+// getRecord reads the record (kind, id) of store into v.
+func getRecord(ctx context.Context, store liaison.Store, kind, id string, v any) (*liaison.StoredRecord, error) {
+	rec, err := store.Get(ctx, kind, id)
 	if err != nil {
 		return nil, err
 	}

@@ -115,6 +115,9 @@ func (d *Desk) Intake(ctx context.Context, by liaison.Actor, in IntakeInput) (*I
 			return nil, liaison.Errorf(liaison.Invalid, "person", "the person is not in this agency's records")
 		}
 	}
+	if err := d.StorePackSet(ctx); err != nil {
+		return nil, err
+	}
 	now := d.now().UTC()
 	id, err := d.newID("req")
 	if err != nil {
@@ -237,7 +240,9 @@ func (d *Desk) decide(agency *liaison.AgencyRecord, rr *liaison.RequestRecord, a
 		return nil, nil, err
 	}
 	dec.Normalize() // stored as it is answered
-	dr := &liaison.DecisionRecord{ID: id, Agency: rr.Agency, Request: rr.ID, Action: action, Stage: stage, AsOf: now, Decision: *dec}
+	dec.Compact()   // the trace is derived on read, from the pack set (see Trace)
+	dr := &liaison.DecisionRecord{ID: id, Agency: rr.Agency, Request: rr.ID, Action: action, Stage: stage, AsOf: now, Decision: *dec,
+		PackSet: d.law.Hash(), Engine: law.EngineVersion}
 	rec, err := d.record(liaison.KindDecision, id, rr.Agency, rr.Person, rr.ID, "", now, dr)
 	if err != nil {
 		return nil, nil, err
