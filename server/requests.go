@@ -48,6 +48,9 @@ func (s *Server) getRequest(w http.ResponseWriter, r *http.Request, c caller) {
 		return
 	}
 	res, err := s.desk.Request(r.Context(), c.Actor, id)
+	if err == nil && r.URL.Query().Get("trace") == "1" {
+		err = s.desk.Trace(r.Context(), res)
+	}
 	if err != nil {
 		s.writeError(w, r, err)
 		return
