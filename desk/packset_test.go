@@ -209,3 +209,54 @@ func TestRedecideWithNewPacks(t *testing.T) {
 		t.Errorf("Redecide says why %q; want the outcome and the Values Act named", why)
 	}
 }
+
+// TestTraceAfterAnUpgrade: a desk with other packs stores its own set, and
+// still traces a decision made before with the set that decision names.
+func TestTraceAfterAnUpgrade(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	old := e.desk(t)
+	a := agency(t, old, "us/ca/test-county", "jail")
+	before, err := old.Intake(ctx, clerk, detainer(a.ID, "k1", "notify_release"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := e.set.Files()
+	for i, f := range files {
+		if f.Path == "us/ca/values-act.yaml" {
+			files[i].Text = strings.Replace(f.Text, "effective_from: 2018-01-01", "effective_from: 2020-01-01", 1)
+		}
+	}
+	oldSet := e.set
+	if e.set, err = law.LoadFiles(files); err != nil {
+		t.Fatal(err)
+	}
+	upgraded := e.desk(t)
+	after, err := upgraded.Intake(ctx, clerk, detainer(a.ID, "k2", "notify_release"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := after.Decisions[0].PackSet; got != e.set.Hash() || got == oldSet.Hash() {
+		t.Errorf("decision after the upgrade names pack set %s, want the new %s", got, e.set.Hash())
+	}
+	res, err := upgraded.RequestResult(ctx, before.Request.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := upgraded.Trace(ctx, res); err != nil {
+		t.Fatalf("Trace of a decision made before the upgrade: %v", err)
+	}
+	dec := res.Decisions[0].Decision
+	applied := false
+	for _, c := range dec.Considered {
+		applied = applied || (c.Pack == "us-ca-values-act" && c.Status == liaison.StatusApplied)
+	}
+	if dec.Outcome != before.Decisions[0].Decision.Outcome || !applied {
+		t.Errorf("traced after the upgrade: %s, Values Act applied %v; want %s as decided, with the Values Act",
+			dec.Outcome, applied, before.Decisions[0].Decision.Outcome)
+	}
+	recs, err := e.store.List(ctx, liaison.Filter{Kind: liaison.KindPackSet})
+	if err != nil || len(recs) != 2 {
+		t.Errorf("pack sets stored: %d, %v; want the old and the new", len(recs), err)
+	}
+}
