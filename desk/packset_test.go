@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -173,21 +174,7 @@ func TestRedecideFindsARewrittenDecision(t *testing.T) {
 func TestRedecideWithNewPacks(t *testing.T) {
 	e := newEnv(t)
 	demoStore(t, e)
-	files := e.set.Files()
-	changed := false
-	for i, f := range files {
-		if f.Path == "us/ca/values-act.yaml" {
-			files[i].Text = strings.Replace(f.Text, "effective_from: 2018-01-01", "effective_from: 2020-01-01", 1)
-			changed = files[i].Text != f.Text
-		}
-	}
-	if !changed {
-		t.Fatal("us/ca/values-act.yaml has no effective_from: 2018-01-01 to change")
-	}
-	set, err := law.LoadFiles(files)
-	if err != nil {
-		t.Fatal(err)
-	}
+	set := valuesActFrom2020(t, e.set)
 	rep, err := desk.Redecide(context.Background(), e.store, set)
 	if err != nil {
 		t.Fatal(err)
@@ -221,16 +208,8 @@ func TestTraceAfterAnUpgrade(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	files := e.set.Files()
-	for i, f := range files {
-		if f.Path == "us/ca/values-act.yaml" {
-			files[i].Text = strings.Replace(f.Text, "effective_from: 2018-01-01", "effective_from: 2020-01-01", 1)
-		}
-	}
 	oldSet := e.set
-	if e.set, err = law.LoadFiles(files); err != nil {
-		t.Fatal(err)
-	}
+	e.set = valuesActFrom2020(t, e.set)
 	upgraded := e.desk(t)
 	after, err := upgraded.Intake(ctx, clerk, detainer(a.ID, "k2", "notify_release"))
 	if err != nil {
@@ -259,4 +238,26 @@ func TestTraceAfterAnUpgrade(t *testing.T) {
 	if err != nil || len(recs) != 2 {
 		t.Errorf("pack sets stored: %d, %v; want the old and the new", len(recs), err)
 	}
+}
+
+// valuesActFrom2020 returns set with the California Values Act in force
+// from 2020 instead of 2018: an upgrade that changes a pack.
+func valuesActFrom2020(t *testing.T, set *law.Set) *law.Set {
+	t.Helper()
+	files := slices.Clone(set.Files())
+	changed := false
+	for i, f := range files {
+		if f.Path == "us/ca/values-act.yaml" {
+			files[i].Text = strings.Replace(f.Text, "effective_from: 2018-01-01", "effective_from: 2020-01-01", 1)
+			changed = files[i].Text != f.Text
+		}
+	}
+	if !changed {
+		t.Fatal("us/ca/values-act.yaml has no effective_from: 2018-01-01 to change")
+	}
+	s, err := law.LoadFiles(files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }
