@@ -62,13 +62,21 @@ const (
 	Enter287g                 Action = "enter_287g"
 	Perform287g               Action = "perform_287g"
 	UseFederalInterpreter     Action = "use_federal_interpreter"
+
+	// EnterDetentionAgreement enters or renews an agreement to house or
+	// detain people for federal civil immigration violations (an
+	// intergovernmental service agreement or the like): RCW 10.93.160 and
+	// RCW 43.17.420 ("immigration detention agreement"), Keep Washington
+	// Working Act (2019).
+	EnterDetentionAgreement Action = "enter_detention_agreement"
 )
 
 // Enum lists the valid actions.
 func (Action) Enum() []string {
 	return []string{"honor_detainer", "notify_release", "transfer_custody", "share_info", "allow_interview",
 		"grant_access", "inquire_status", "arrest_civil", "arrest_criminal_immigration", "assist_operation",
-		"enter_287g", "perform_287g", "use_federal_interpreter"}
+		"enter_287g", "perform_287g", "use_federal_interpreter",
+		"enter_detention_agreement"}
 }
 
 // FederalRequest is what the federal side sent.
@@ -310,6 +318,14 @@ type Context struct {
 	Purpose                         Purpose  `json:"purpose,omitempty"`
 	Location                        Location `json:"location,omitempty"`
 	DetectedDuringUnrelatedActivity bool     `json:"detected_during_unrelated_activity,omitempty"`
+
+	// SchoolResourceOfficer: the officer acts in the capacity of a school
+	// resource officer (RCW 10.93.160, Keep Washington Working Act, 2019).
+	SchoolResourceOfficer bool `json:"school_resource_officer,omitempty"`
+	// AttendingCourt: the person is going to, attending or returning from a
+	// court proceeding or court services (RCW 2.28.320, Courts Open to All
+	// Act, 2020; N.Y. Civil Rights Law 28, Protect Our Courts Act, 2020).
+	AttendingCourt bool `json:"attending_court,omitempty"`
 }
 
 // Purpose is why the action is taken.
