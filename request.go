@@ -158,6 +158,12 @@ type Subject struct {
 	Flags          []Flag      `json:"flags,omitempty"`
 	Consent        *Consent    `json:"consent,omitempty"`
 	PublicInfo     []InfoItem  `json:"public_info,omitempty"`
+
+	// RemovalOrderSignedByJudge: the person is subject to a final order of
+	// removal signed by a judge (an immigration judge or a federal court),
+	// not only one ICE says exists (N.J. AG Directive 2018-6, release
+	// notifications and continued detention).
+	RemovalOrderSignedByJudge bool `json:"removal_order_signed_by_judge,omitempty"`
 }
 
 // SubjectRole is the person's role in the agency's matter.
@@ -297,6 +303,11 @@ type Agreement struct {
 	Active                        bool          `json:"active,omitempty"`
 	PrimaryPurposeImmigration     bool          `json:"primary_purpose_immigration,omitempty"`
 	DutiesPrimarilyNonImmigration bool          `json:"duties_primarily_non_immigration,omitempty"`
+
+	// AttorneyGeneralApproved: the state Attorney General approved this
+	// agreement in writing (N.J. AG Directive 2018-6, 2018 text: no 287(g)
+	// agreement without it).
+	AttorneyGeneralApproved bool `json:"attorney_general_approved,omitempty"`
 }
 
 // AgreementKind is the kind of agreement.
@@ -326,6 +337,9 @@ type Context struct {
 	// court proceeding or court services (RCW 2.28.320, Courts Open to All
 	// Act, 2020; N.Y. Civil Rights Law 28, Protect Our Courts Act, 2020).
 	AttendingCourt bool `json:"attending_court,omitempty"`
+	// ExigentCircumstances: federal officers need help in an emergency
+	// (N.J. AG Directive 2018-6: officers must assist then).
+	ExigentCircumstances bool `json:"exigent_circumstances,omitempty"`
 }
 
 // Purpose is why the action is taken.
