@@ -91,6 +91,20 @@ type FederalRequest struct {
 	Warrant            *Warrant    `json:"warrant,omitempty"`
 	JudicialPCFinding  bool        `json:"judicial_probable_cause_determination,omitempty"`
 	FederalFelonyWarr  bool        `json:"federal_felony_warrant,omitempty"`
+
+	// Access is what an access request asks for: N.Y.C. Admin. Code 9-131
+	// bars an ICE office on Department of Correction property; N.J. AG
+	// Directive 2018-6 bars equipment, office space, databases and property
+	// not open to the public.
+	Access AccessKind `json:"access,omitempty"`
+}
+
+// AccessKind is what federal officers ask to use or enter.
+type AccessKind string
+
+// Enum lists the valid access kinds.
+func (AccessKind) Enum() []string {
+	return []string{"office_space", "nonpublic_area", "database", "equipment", "other"}
 }
 
 // RequestKind is the kind of federal request.
