@@ -9,7 +9,6 @@ import (
 	"liaison"
 	"liaison/desk"
 	"liaison/ledger"
-	"liaison/server"
 )
 
 // TestFlow walks a request through the API: a California agency refuses a
@@ -65,14 +64,26 @@ func TestFlow(t *testing.T) {
 		t.Errorf("intake in Texas: duties %+v, want one to carry out the hold", res.Duties)
 	}
 
-	// The same idempotency key again: the same request, 200, nothing written.
+	// The same idempotency key again: the same request, 200, and the read
+	// of the person's facts it answers with is logged.
 	before := e.treeSize()
 	again := e.intake(http.StatusOK, in)
 	if again.Request.ID != res.Request.ID || again.Created || len(again.Decisions) != 1 {
 		t.Errorf("intake again = request %s created %v, want request %s created false", again.Request.ID, again.Created, res.Request.ID)
 	}
+	if after := e.treeSize(); after != before+1 {
+		t.Errorf("intake again wrote %d records, want 1 (the read)", after-before)
+	}
+	// The same key with another request: 409 naming where it differs.
+	other := detainer(tx.ID, pt.ID, "ice-2025-0002")
+	other["actions"] = []string{"notify_release"}
+	before = e.treeSize()
+	resp := e.as(liaison.RoleClerk, call{method: "POST", path: "/v1/requests", body: other, valid: true})
+	if got := resp.apiError(t); resp.status != http.StatusConflict || got.Error.Field != "actions[0]" || strings.Contains(string(resp.body), pt.ID) {
+		t.Errorf("intake of another request with the key = %d %s, want 409 about actions[0], showing nothing stored", resp.status, resp.body)
+	}
 	if after := e.treeSize(); after != before {
-		t.Errorf("intake again wrote %d records, want 0", after-before)
+		t.Errorf("a conflicting intake wrote %d records, want none", after-before)
 	}
 	var got desk.IntakeResult
 	e.must(http.StatusOK, liaison.RoleAuditor, call{method: "GET", path: "/v1/requests/" + res.Request.ID}, &got)
@@ -174,7 +185,7 @@ func TestFlow(t *testing.T) {
 	}
 	logs := e.logs.String()
 	for role, tok := range e.tokens {
-		if strings.Contains(logs, tok) || strings.Contains(logs, server.HashToken(tok)) {
+		if strings.Contains(logs, tok) || strings.Contains(logs, desk.HashToken(tok)) {
 			t.Errorf("the log holds the %s token", role)
 		}
 	}

@@ -14,7 +14,7 @@ import (
 
 // publicLog serves the log as C2SP tlog-tiles: /log/checkpoint, /log/key
 // and /log/tile/…, to anyone.
-func (s *Server) publicLog(w http.ResponseWriter, r *http.Request, _ caller) {
+func (s *Server) publicLog(w http.ResponseWriter, r *http.Request, _ liaison.Actor) {
 	if s.logTiles == nil {
 		s.writeError(w, r, errNoSigner)
 		return
@@ -52,7 +52,7 @@ func (s *Server) latest(ctx context.Context) (checkpointView, error) {
 
 // checkpoint signs and stores a checkpoint of the log as it is now (or
 // returns the latest, when the log has not grown since).
-func (s *Server) checkpoint(w http.ResponseWriter, r *http.Request, _ caller) {
+func (s *Server) checkpoint(w http.ResponseWriter, r *http.Request, _ liaison.Actor) {
 	if s.pub == nil {
 		s.writeError(w, r, errNoSigner)
 		return
@@ -83,7 +83,7 @@ type inclusionProof struct {
 
 // proveInclusion proves that the record ?kind=&id= is in the tree of the
 // latest signed checkpoint.
-func (s *Server) proveInclusion(w http.ResponseWriter, r *http.Request, c caller) {
+func (s *Server) proveInclusion(w http.ResponseWriter, r *http.Request, a liaison.Actor) {
 	if s.signer == nil {
 		s.writeError(w, r, errNoSigner)
 		return
@@ -100,15 +100,8 @@ func (s *Server) proveInclusion(w http.ResponseWriter, r *http.Request, c caller
 			return
 		}
 	}
-	rec, err := s.store.Get(r.Context(), kind, id)
-	if liaison.KindOf(err) == liaison.NotFound {
-		s.writeError(w, r, liaison.Errorf(liaison.NotFound, "id", "no %s %q", kind, id))
-		return
-	} else if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	if err := c.inAgency(rec.Agency, "id"); err != nil {
+	rec, err := s.desk.Record(r.Context(), a, kind, id)
+	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
@@ -155,7 +148,7 @@ type consistencyProof struct {
 
 // proveConsistency proves that the tree of size ?old= is a prefix of the
 // tree of size ?new= (by default, the latest signed checkpoint's).
-func (s *Server) proveConsistency(w http.ResponseWriter, r *http.Request, _ caller) {
+func (s *Server) proveConsistency(w http.ResponseWriter, r *http.Request, _ liaison.Actor) {
 	if s.signer == nil {
 		s.writeError(w, r, errNoSigner)
 		return
@@ -215,7 +208,9 @@ func (s *Server) proveConsistency(w http.ResponseWriter, r *http.Request, _ call
 		s.writeError(w, r, err)
 		return
 	}
-	out.Proof = nonNil(out.Proof)
+	if out.Proof == nil {
+		out.Proof = tlog.TreeProof{} // [], not null, when old is new
+	}
 	s.writeJSON(w, r, http.StatusOK, out)
 }
 

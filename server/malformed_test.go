@@ -2,13 +2,13 @@ package server_test
 
 import (
 	"context"
-	"crypto/rand"
+
 	"net/http"
 	"strings"
 	"testing"
 
 	"liaison"
-	"liaison/server"
+	"liaison/desk"
 )
 
 // TestMalformed sends bad input of every sort: each gets the right 4xx,
@@ -20,19 +20,12 @@ func TestMalformed(t *testing.T) {
 	person := e.createPerson(la).ID
 	req := e.intake(http.StatusCreated, detainer(la, person, "malformed-0")).Request.ID
 
-	ctx := context.Background()
-	revoked, rec, err := server.CreateToken(ctx, e.store, rand.Reader, testNow, "revoked clerk", liaison.RoleClerk, "")
-	if err != nil {
+	revoked, revokedID := e.newToken("revoked clerk", liaison.RoleClerk, "")
+	if _, err := e.desk.Tokens().Revoke(context.Background(), cliAdmin, revokedID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := server.RevokeToken(ctx, e.store, rand.Reader, testNow, rec.ID, liaison.Actor{ID: "test", Role: liaison.RoleAdmin}); err != nil {
-		t.Fatal(err)
-	}
-	texan, _, err := server.CreateToken(ctx, e.store, rand.Reader, testNow, "Texas clerk", liaison.RoleClerk, tx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	unknown := server.TokenPrefix + strings.Repeat("A", 43)
+	texan, _ := e.newToken("Texas clerk", liaison.RoleClerk, tx)
+	unknown := desk.TokenPrefix + strings.Repeat("A", 43)
 
 	agency := func(change func(m map[string]any)) map[string]any {
 		m := map[string]any{"name": "X County Sheriff", "jurisdiction": "us/ca/x-county", "type": "sheriff"}
