@@ -302,12 +302,16 @@ func (e *env) checkDoc(c call, req *http.Request, data []byte, resp response) st
 	if err != nil {
 		e.t.Fatal(err)
 	}
+	if resp.status == http.StatusMethodNotAllowed {
+		return "" // the answer to an operation the document does not have
+	}
 	route, params, err := oa.router.FindRoute(req)
 	if err != nil {
 		var re *routers.RouteError
 		if strings.HasPrefix(req.URL.Path, tilePrefix) || (resp.status == http.StatusNotFound && errors.As(err, &re) && re.Reason == routers.ErrPathNotFound.Error()) {
 			return ""
 		}
+
 		e.t.Errorf("%s %s (answered %d): not in openapi.json: %v", req.Method, req.URL.Path, resp.status, err)
 		return ""
 	}

@@ -1,10 +1,12 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"golang.org/x/mod/sumdb/tlog"
 
@@ -13,13 +15,56 @@ import (
 )
 
 // publicLog serves the log as C2SP tlog-tiles: /log/checkpoint, /log/key
-// and /log/tile/…, to anyone.
+// and /log/tile/…, to anyone. Its errors are the API's JSON errors.
 func (s *Server) publicLog(w http.ResponseWriter, r *http.Request, _ liaison.Actor) {
 	if s.logTiles == nil {
 		s.writeError(w, r, errNoSigner)
 		return
 	}
-	s.logTiles.ServeHTTP(w, r)
+	ew := &errorWriter{ResponseWriter: w}
+	s.logTiles.ServeHTTP(ew, r)
+	if ew.status < 400 {
+		return
+	}
+	// The tiles handler answers errors in text, and logs internal ones
+	// itself: this says the same in JSON.
+	out := &liaison.Error{Kind: liaison.Internal, Message: internalMessage}
+	for kind, status := range statusOf {
+		if status == ew.status && kind != liaison.Internal {
+			out = &liaison.Error{Kind: kind, Message: strings.TrimSpace(ew.body.String())}
+		}
+	}
+	if out.Kind == liaison.NotFound && out.Message == "404 page not found" { // the tiles' mux
+		out.Message = fmt.Sprintf("no route %s %s; see /openapi.json", r.Method, r.URL.Path)
+	}
+	s.writeJSON(w, r, ew.status, errorBody{out})
+}
+
+// errorWriter passes on what a handler writes, but holds back an error
+// answer (status 400 and up) and its body, for the caller to write.
+type errorWriter struct {
+	http.ResponseWriter
+	status int
+	body   bytes.Buffer
+}
+
+func (w *errorWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	if w.status < 400 {
+		w.ResponseWriter.WriteHeader(code)
+	}
+}
+
+func (w *errorWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.WriteHeader(http.StatusOK)
+	}
+	if w.status >= 400 {
+		return w.body.Write(b)
+	}
+	return w.ResponseWriter.Write(b)
 }
 
 // errNoSigner answers the log routes of a server started without the log's key.

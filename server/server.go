@@ -17,6 +17,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -99,12 +100,34 @@ func New(cfg Config) *Server {
 	for _, rt := range s.table {
 		mux.Handle(rt.pattern, s.guard(rt))
 	}
-	// Anything else is a JSON 404, not the mux's text one.
+	// Anything else is a JSON 405 (a known path, another method) or 404,
+	// not the mux's text ones: the catch-all pattern hides the mux's 405.
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		if allow := allowed(mux, r); len(allow) > 0 {
+			w.Header().Set("Allow", strings.Join(allow, ", "))
+			s.writeError(w, r, &statusError{http.StatusMethodNotAllowed,
+				liaison.Errorf(liaison.Invalid, "", "%s %s: the method is not allowed (allowed: %s)", r.Method, r.URL.Path, strings.Join(allow, ", "))})
+			return
+		}
 		s.writeError(w, r, liaison.Errorf(liaison.NotFound, "", "no route %s %s; see /openapi.json", r.Method, r.URL.Path))
 	})
 	s.handler = s.observe(mux)
 	return s
+}
+
+// allowed returns the methods mux serves r's path with, sorted; none when
+// it serves the path with none (but the catch-all). GET brings HEAD, as
+// ServeMux does.
+func allowed(mux *http.ServeMux, r *http.Request) []string {
+	var out []string
+	for _, m := range []string{http.MethodDelete, http.MethodGet, http.MethodHead, http.MethodPatch, http.MethodPost, http.MethodPut} {
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		if _, pattern := mux.Handler(probe); pattern != "" && pattern != "/" {
+			out = append(out, m)
+		}
+	}
+	return out
 }
 
 // Handler returns the server's HTTP handler.
