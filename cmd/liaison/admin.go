@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -199,10 +198,15 @@ func (c *logCmd) prove(ctx context.Context, store dataStore, ks *keys, kind, id 
 	if err != nil {
 		return fmt.Errorf("no checkpoint yet: run `liaison log checkpoint` first: %w", err)
 	}
-	receipt, err := ledger.NewReceipt(ctx, store, ks.signer.Verifier(), signed, rec.Index)
+	receipt, err := ledger.NewReceipt(ctx, store, ks.signer.Verifier(), signed, ledger.Record{Kind: rec.Kind, ID: rec.ID, Body: rec.Body, Salt: rec.Salt}, rec.Index)
 	if err != nil {
 		return err
 	}
-	commit := ledger.Record{Kind: rec.Kind, ID: rec.ID, Body: rec.Body, Salt: rec.Salt}.Commitment()
-	return enc.Encode(map[string]any{"record": kind + "/" + id, "leaf": strconv.FormatInt(rec.Index, 10), "commitment": commit, "receipt": receipt})
+	// The API's answer to GET /v1/proofs/inclusion, byte for byte.
+	data, err := ledger.MarshalCanonical(receipt)
+	if err != nil {
+		return err
+	}
+	_, err = c.stdout.Write(append(data, '\n'))
+	return err
 }
