@@ -170,7 +170,7 @@ func (d *Desk) Request(ctx context.Context, by liaison.Actor, id string) (*Intak
 	if err := need(by, staff...); err != nil {
 		return nil, err
 	}
-	res, err := d.RequestResult(ctx, id)
+	res, err := d.requestResult(ctx, id)
 	if err != nil {
 		return nil, missing(err, "request", id)
 	}
@@ -183,9 +183,10 @@ func (d *Desk) Request(ctx context.Context, by liaison.Actor, id string) (*Intak
 	return res, nil
 }
 
-// RequestResult returns a stored request with its decisions and duties.
-// It logs nothing: callers that show it to a person use Request.
-func (d *Desk) RequestResult(ctx context.Context, id string) (*IntakeResult, error) {
+// requestResult returns a stored request with its decisions and duties.
+// It checks and logs nothing: Request and repeated, which show it to
+// someone, check who may read it and log the read.
+func (d *Desk) requestResult(ctx context.Context, id string) (*IntakeResult, error) {
 	res := &IntakeResult{}
 	if _, err := d.load(ctx, liaison.KindRequest, id, &res.Request); err != nil {
 		return nil, err

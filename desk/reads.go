@@ -67,7 +67,7 @@ func (d *Desk) repeated(ctx context.Context, by liaison.Actor, key string, in *I
 		return nil, liaison.Errorf(liaison.Conflicting, field,
 			"idempotency key %q was used for request %s, which differs from this one here: send a new key for a new request", rr.IdempotencyKey, rr.ID)
 	}
-	res, err := d.RequestResult(ctx, rr.ID)
+	res, err := d.requestResult(ctx, rr.ID)
 	if err != nil {
 		return nil, err
 	}
