@@ -110,6 +110,21 @@ func TestTokensOverAPI(t *testing.T) {
 	if resp := e.do(call{path: "/v1/agencies/" + la, token: texasAdmin.Token}); resp.status != http.StatusForbidden {
 		t.Errorf("GET /v1/agencies/{los angeles} as Texas's admin = %d %s, want 403", resp.status, resp.body)
 	}
+	// What a limited token does is recorded with its agency: here a
+	// Texas clerk token, made and revoked by Texas's admin.
+	var clerkTX struct {
+		Token  string
+		Record liaison.TokenRecord
+	}
+	resp = e.do(call{method: "POST", path: "/v1/tokens", token: texasAdmin.Token, valid: true, body: map[string]any{"name": "Texas clerk", "role": "clerk", "agency": tx}})
+	if err := json.Unmarshal(resp.body, &clerkTX); err != nil || resp.status != http.StatusCreated {
+		t.Fatalf("POST /v1/tokens as Texas's admin = %d %s", resp.status, resp.body)
+	}
+	resp = e.do(call{method: "POST", path: "/v1/tokens/" + clerkTX.Record.ID + "/revoke", token: texasAdmin.Token})
+	rv = desk.TokenRevocation{}
+	if err := json.Unmarshal(resp.body, &rv); err != nil || resp.status != http.StatusOK || rv.Actor.Agency != tx || rv.Actor.ID != texasAdmin.Record.ID {
+		t.Errorf("revoke as Texas's admin = %d %s, want 200 with the actor limited to %s", resp.status, resp.body, tx)
+	}
 }
 
 // failingStore is the real store with one misbehaving method.
