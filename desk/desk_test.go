@@ -517,3 +517,51 @@ func TestRepeatedIntakeIsARead(t *testing.T) {
 		t.Errorf("a refused repeat wrote %d records, want none", after-size)
 	}
 }
+
+// TestDutiesPagedWithStatus: each page of duties shows each duty's latest
+// status, the changes of later pages included, and a status filter over
+// pages finds the same duties as over one.
+func TestDutiesPagedWithStatus(t *testing.T) {
+	e := newEnv(t)
+	d := e.desk(t)
+	ctx := context.Background()
+	a := agency(t, d, "us/tx/travis-county", "sheriff")
+	var done []string
+	for i := range 6 {
+		res, err := d.Intake(ctx, clerk, detainer(a.ID, fmt.Sprint("ice-", i), "honor_detainer"))
+		if err != nil || len(res.Duties) == 0 {
+			t.Fatalf("Intake = %v, %v; want a duty", res, err)
+		}
+		if i%2 == 1 {
+			for _, du := range res.Duties {
+				if _, err := d.CompleteDuty(ctx, clerk, du.ID, ""); err != nil {
+					t.Fatal(err)
+				}
+				done = append(done, du.ID)
+			}
+		}
+	}
+	for _, limit := range []int{1, 2, 1000} {
+		var got []string
+		p := desk.Page{Limit: limit}
+		for {
+			page, next, err := d.Duties(ctx, clerk, a.ID, liaison.DutyDone, p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, du := range page {
+				if du.Status != liaison.DutyDone {
+					t.Errorf("Duties(done, limit %d) holds %s, %s", limit, du.ID, du.Status)
+				}
+				got = append(got, du.ID)
+			}
+			if next == "" {
+				break
+			}
+			p.Cursor = next
+		}
+		if !slices.Equal(got, done) {
+			t.Errorf("Duties(done), pages of %d = %v, want %v", limit, got, done)
+		}
+	}
+}

@@ -28,18 +28,23 @@ func (d *Desk) Duties(ctx context.Context, by liaison.Actor, agency string, stat
 	if err := inScope(by, agency, "agency"); err != nil {
 		return nil, "", err
 	}
-	changes, err := list[liaison.DutyChangeRecord](ctx, d.store, liaison.Filter{Kind: liaison.KindDutyChange, Agency: agency})
+	from, _, err := p.bounds()
 	if err != nil {
 		return nil, "", err
 	}
-	latest := make(map[string]liaison.DutyChangeRecord, len(changes))
-	for _, c := range changes { // in log order: the last one wins…
-		if prev, ok := latest[c.Duty]; ok && prev.Status == liaison.DutyDone {
-			// …but done is final: the scheduler may mark a duty overdue
-			// just as a clerk completes it, and its change land after.
-			continue
+	// A change is logged after its duty, so the page's duties, all at or
+	// after from, have none before it: a later page reads fewer changes.
+	latest := map[string]liaison.DutyChangeRecord{}
+	f := liaison.Filter{Kind: liaison.KindDutyChange, Agency: agency}
+	if _, err := liaison.Each(ctx, d.store, f, from, func(c liaison.DutyChangeRecord, _ int64) {
+		// In log order, the last one wins, but done is final: the scheduler
+		// may mark a duty overdue just as a clerk completes it, and its
+		// change land after.
+		if prev, ok := latest[c.Duty]; !ok || prev.Status != liaison.DutyDone {
+			latest[c.Duty] = c
 		}
-		latest[c.Duty] = c
+	}); err != nil {
+		return nil, "", err
 	}
 	current := func(du *Duty) bool {
 		du.Changed = du.At
