@@ -218,7 +218,7 @@ func TestTraceAfterAnUpgrade(t *testing.T) {
 	if got := after.Decisions[0].PackSet; got != e.set.Hash() || got == oldSet.Hash() {
 		t.Errorf("decision after the upgrade names pack set %s, want the new %s", got, e.set.Hash())
 	}
-	res, err := upgraded.RequestResult(ctx, before.Request.ID)
+	res, err := upgraded.Request(ctx, clerk, before.Request.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
