@@ -172,7 +172,7 @@ func TestTokens(t *testing.T) {
 		t.Fatal(err)
 	}
 	got, err := tokens.LookUp(ctx, sum)
-	if want := (liaison.Actor{ID: made.Record.ID, Role: liaison.RoleClerk, Agency: a.ID}); err != nil || got != want {
+	if want := (liaison.Actor{ID: made.Record.ID, Name: "booking desk 1", Role: liaison.RoleClerk, Agency: a.ID}); err != nil || got != want {
 		t.Errorf("LookUp = %+v, %v; want %+v", got, err, want)
 	}
 	for _, bad := range []string{"", "lsn_short", "xyz_" + made.Token[4:], made.Token + "A"} {

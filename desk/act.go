@@ -23,6 +23,11 @@ type ActResult struct {
 type ActInput struct {
 	Request string         `json:"request" liaison:"required,nonempty"`
 	Action  liaison.Action `json:"action" liaison:"required"`
+	// OfflineNote says how staff carried the action out themselves (by
+	// phone, in person). Required when no outbound channel is configured
+	// and the law lets the action go ahead: the action is then recorded
+	// done_offline, never carried_out with nothing sent.
+	OfflineNote string `json:"offline_note"`
 }
 
 // Act carries out one action of a stored request, deciding it again now:
@@ -85,19 +90,24 @@ func (d *Desk) Act(ctx context.Context, by liaison.Actor, in ActInput) (*ActResu
 		}
 		send = true
 		ar.Override = ov.ID
-		ar.Reason = fmt.Sprintf("OVERRIDDEN by %s (%s): %s", ov.Actor.ID, ov.ID, ov.Reason)
+		ar.Reason = fmt.Sprintf("OVERRIDDEN by %s (token %s, override %s): %s", holder(ov.Actor), ov.Actor.ID, ov.ID, ov.Reason)
 	}
 	if send {
 		ar.Status = liaison.ActionCarriedOut
 		if ar.Reason == "" {
 			ar.Reason = dr.Decision.Explanation
 		}
-		if d.channel != "" {
+		if d.channel == "" {
+			note := strings.TrimSpace(in.OfflineNote)
+			if note == "" {
+				return nil, liaison.Errorf(liaison.Invalid, "offline_note", "no outbound channel is configured: carry out %s by phone or in person and say how in offline_note", in.Action)
+			}
+			ar.Status, ar.OfflineNote = liaison.ActionDoneOffline, note
+		} else {
 			ar.Channel = d.channel
-			msg := Message{ID: aid, Agency: rr.Agency, Request: rr.ID, Action: in.Action, Outcome: dr.Decision.Outcome,
-				Override: ar.Override != "", At: now}
-			for _, r := range dr.Decision.Decisive {
-				msg.Citations = append(msg.Citations, r.Citation)
+			msg, err := d.message(ctx, agency, &rr, dr, aid, ar.Override != "", now)
+			if err != nil {
+				return nil, err
 			}
 			attempts := d.channels[d.channel].Send(ctx, msg)
 			ok := false
@@ -129,8 +139,8 @@ func (d *Desk) Act(ctx context.Context, by liaison.Actor, in ActInput) (*ActResu
 		return nil, err
 	}
 	recs = append(recs, rec)
-	if ar.Status == liaison.ActionCarriedOut {
-		duties, drecs, err := d.actDuties(ctx, &rr, dr, now)
+	if ar.Status == liaison.ActionCarriedOut || ar.Status == liaison.ActionDoneOffline {
+		duties, drecs, err := d.actDuties(ctx, agency, &rr, dr, now)
 		if err != nil {
 			return nil, err
 		}
@@ -147,7 +157,7 @@ func (d *Desk) Act(ctx context.Context, by liaison.Actor, in ActInput) (*ActResu
 
 // actDuties returns the duties an action carried out brings that intake
 // did not already record, and, for a hold, the duty to end it in time.
-func (d *Desk) actDuties(ctx context.Context, rr *liaison.RequestRecord, dr *liaison.DecisionRecord, now time.Time) ([]liaison.DutyRecord, []*liaison.StoredRecord, error) {
+func (d *Desk) actDuties(ctx context.Context, agency *liaison.AgencyRecord, rr *liaison.RequestRecord, dr *liaison.DecisionRecord, now time.Time) ([]liaison.DutyRecord, []*liaison.StoredRecord, error) {
 	have, err := list[liaison.DutyRecord](ctx, d.store, liaison.Filter{Kind: liaison.KindDuty, Parent: rr.ID})
 	if err != nil {
 		return nil, nil, err
@@ -165,7 +175,16 @@ func (d *Desk) actDuties(ctx context.Context, rr *liaison.RequestRecord, dr *lia
 		due := now.Add(time.Duration(*l.MaxHoldHours * float64(time.Hour)))
 		text := fmt.Sprintf("End the hold within %g hours", *l.MaxHoldHours)
 		if len(l.HoldHoursExclude) > 0 {
-			due = law.AddBusinessHours(now, *l.MaxHoldHours)
+			// Weekends and holidays are the agency's, on its local calendar.
+			local := now
+			if zone := agencyZone(agency); zone != "" {
+				loc, err := d.law.Location(zone)
+				if err != nil {
+					return nil, nil, fmt.Errorf("agency %s: %w", agency.ID, err)
+				}
+				local = now.In(loc)
+			}
+			due = law.AddBusinessHours(local, *l.MaxHoldHours)
 			text += " (not counting " + strings.Join(l.HoldHoursExclude, " or ") + ")"
 		}
 		more, mrecs, err := d.duties(rr, &liaison.DecisionRecord{ID: dr.ID, Decision: liaison.Decision{
@@ -207,6 +226,24 @@ func (d *Desk) Override(ctx context.Context, by liaison.Actor, in OverrideInput)
 	if !slices.Contains(rr.Actions, in.Action) {
 		return nil, liaison.Errorf(liaison.Invalid, "action", "request %s does not ask for %s", rr.ID, in.Action)
 	}
+	// Only a refusal can be overridden: the last attempt to carry out the
+	// action must have been refused.
+	acts, err := list[liaison.ActionRecord](ctx, d.store, liaison.Filter{Kind: liaison.KindAction, Parent: rr.ID})
+	if err != nil {
+		return nil, err
+	}
+	var last *liaison.ActionRecord
+	for i := range acts {
+		if acts[i].Action == in.Action {
+			last = &acts[i]
+		}
+	}
+	if last == nil {
+		return nil, liaison.Errorf(liaison.Conflicting, "action", "%s of request %s was never tried: only a refused action can be overridden", in.Action, rr.ID)
+	}
+	if last.Status != liaison.ActionRefused {
+		return nil, liaison.Errorf(liaison.Conflicting, "action", "%s of request %s was last %s, not refused: only a refused action can be overridden", in.Action, rr.ID, last.Status)
+	}
 	id, err := d.newID("ovr")
 	if err != nil {
 		return nil, err
@@ -220,7 +257,7 @@ func (d *Desk) Override(ctx context.Context, by liaison.Actor, in OverrideInput)
 	if err := d.store.Append(ctx, rec); err != nil {
 		return nil, err
 	}
-	d.log.WarnContext(ctx, "override", "request", rr.ID, "action", in.Action, "by", by.ID, "override", id)
+	d.log.WarnContext(ctx, "override", "request", rr.ID, "action", in.Action, "by", by.ID, "name", by.Name, "override", id)
 	return o, nil
 }
 
@@ -236,4 +273,13 @@ func (d *Desk) override(ctx context.Context, request string, action liaison.Acti
 		}
 	}
 	return liaison.OverrideRecord{}, false, nil
+}
+
+// holder names an actor for a reason a person reads: the token holder's
+// name, or the token's id for a token made before tokens carried names.
+func holder(a liaison.Actor) string {
+	if a.Name != "" {
+		return a.Name
+	}
+	return a.ID
 }

@@ -211,8 +211,17 @@ func (d *Desk) requestResult(ctx context.Context, id string) (*IntakeResult, err
 func decisionRequest(agency *liaison.AgencyRecord, rr *liaison.RequestRecord, action liaison.Action, asOf time.Time) *liaison.Request {
 	fr := rr.Request
 	return &liaison.Request{AsOf: asOf, Jurisdiction: agency.Jurisdiction,
-		Agency: &liaison.Agency{Type: agency.Type, Name: agency.Name}, Action: action,
+		Agency: &liaison.Agency{Type: agency.Type, Name: agency.Name, TimeZone: agencyZone(agency), NoLocalLaw: agency.NoLocalLaw}, Action: action,
 		Request: &fr, Subject: rr.Subject, Agreements: rr.Agreements, Context: rr.Context}
+}
+
+// agencyZone is the time zone an agency keeps: its own, or for one
+// recorded before agencies had one, its jurisdiction's ("" for UTC).
+func agencyZone(a *liaison.AgencyRecord) string {
+	if a.TimeZone != "" {
+		return a.TimeZone
+	}
+	return law.TimeZone(a.Jurisdiction)
 }
 
 // decide decides one action of a request and encodes the decision record.

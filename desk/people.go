@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"liaison"
+	"liaison/law"
 )
 
 // AgencyInput creates an agency.
@@ -13,6 +14,13 @@ type AgencyInput struct {
 	Name         string               `json:"name" liaison:"required,nonempty"`
 	Jurisdiction liaison.Jurisdiction `json:"jurisdiction" liaison:"required"`
 	Type         liaison.AgencyType   `json:"type" liaison:"required"`
+	// TimeZone is the IANA zone the agency keeps; empty for the one its
+	// jurisdiction has (law.TimeZone), which a federal agency, or one in a
+	// county split between two zones, must name.
+	TimeZone string `json:"time_zone"`
+	// NoLocalLaw says the levels of the jurisdiction with no pack have no
+	// law of their own; without it such a jurisdiction is an error.
+	NoLocalLaw bool `json:"no_local_law"`
 }
 
 // CreateAgency records a new agency. Admins only, and not one limited to
@@ -24,11 +32,23 @@ func (d *Desk) CreateAgency(ctx context.Context, by liaison.Actor, in AgencyInpu
 	if by.Agency != "" {
 		return nil, liaison.Errorf(liaison.Denied, "", "this token is limited to agency %s: it may not create agencies", by.Agency)
 	}
+	if err := d.law.CheckJurisdiction(in.Jurisdiction, in.NoLocalLaw); err != nil {
+		return nil, err
+	}
+	zone := in.TimeZone
+	if zone == "" {
+		if zone = law.TimeZone(in.Jurisdiction); zone == "" {
+			return nil, liaison.Errorf(liaison.Invalid, "time_zone", "agencies at %s keep no one time zone: name the agency's (an IANA zone such as America/Chicago)", in.Jurisdiction)
+		}
+	} else if err := law.CheckTimeZone("time_zone", zone); err != nil {
+		return nil, err
+	}
 	id, err := d.newID("agy")
 	if err != nil {
 		return nil, err
 	}
-	a := &liaison.AgencyRecord{ID: id, Name: in.Name, Jurisdiction: in.Jurisdiction, Type: in.Type, CreatedAt: d.now().UTC()}
+	a := &liaison.AgencyRecord{ID: id, Name: in.Name, Jurisdiction: in.Jurisdiction, Type: in.Type,
+		TimeZone: zone, NoLocalLaw: in.NoLocalLaw, CreatedAt: d.now().UTC()}
 	rec, err := d.record(liaison.KindAgency, id, id, "", "", "", a.CreatedAt, a)
 	if err != nil {
 		return nil, err

@@ -27,6 +27,7 @@ type Set struct {
 	unknowns []unknownFact
 	files    []liaison.PackFile // sorted by path; see packset.go
 	hash     string             // HashFiles(files)
+	zones    sync.Map           // IANA name → *time.Location, see Location
 }
 
 // unknownFact is a request field that is unknown, not empty, when absent.

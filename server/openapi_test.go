@@ -98,7 +98,7 @@ func TestOpenAPIEnums(t *testing.T) {
 		"AccessKind":       liaison.AccessKind("").Enum(),
 		"RuleStatus":       {"applied", "not_held", "unknown", "defeated", "void", "not_effective"},
 		"Stage":            {"intake", "act"},
-		"ActionStatus":     {"carried_out", "refused", "needs_facts", "failed"},
+		"ActionStatus":     {"carried_out", "refused", "needs_facts", "failed", "done_offline"},
 		"DutyStatus":       {"open", "done", "overdue", "escalated"},
 	} {
 		ref, ok := oa.doc.Components.Schemas[name]

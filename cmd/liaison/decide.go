@@ -55,6 +55,9 @@ func (c *decideCmd) run(ctx context.Context, args []string) error {
 	if err != nil {
 		return fmt.Errorf("request: %w", err)
 	}
+	if err := set.CheckRequest(req); err != nil {
+		return fmt.Errorf("request: %w", err)
+	}
 	d, err := set.Decide(req, law.Options{Explain: true})
 	if err != nil {
 		return err
@@ -86,6 +89,9 @@ func (c *decideCmd) lines(ctx context.Context, set *law.Set, in io.Reader, asJSO
 		}
 		req, err := liaison.DecodeRequest(line)
 		var d *liaison.Decision
+		if err == nil {
+			err = set.CheckRequest(req)
+		}
 		if err == nil {
 			d, err = set.Decide(req, law.Options{Explain: true})
 		}
