@@ -41,6 +41,15 @@ var places = map[liaison.Jurisdiction]place{
 	"us/wa": {name: "Washington", zone: "America/Los_Angeles"},
 }
 
+// states are the segments below us that name a state, the District of
+// Columbia or a territory (USPS codes, lowercase).
+var states = []string{
+	"al", "ak", "az", "ar", "ca", "co", "ct", "de", "dc", "fl", "ga", "hi", "id", "il", "in", "ia", "ks", "ky",
+	"la", "me", "md", "ma", "mi", "mn", "ms", "mo", "mt", "ne", "nv", "nh", "nj", "nm", "ny", "nc", "nd", "oh",
+	"ok", "or", "pa", "ri", "sc", "sd", "tn", "tx", "ut", "vt", "va", "wa", "wv", "wi", "wy",
+	"as", "gu", "mp", "pr", "vi",
+}
+
 type place struct {
 	name     string
 	zone     string
@@ -124,11 +133,16 @@ func (s *Set) CheckJurisdiction(j liaison.Jurisdiction, noLocalLaw bool) error {
 	}
 	for i, l := range lv[1:] {
 		i++ // the top level, us, is the root: federal law, or none in a set without it
-		if len(s.byJur[l]) > 0 || noLocalLaw {
+		seg := string(l)[len(lv[i-1])+1:]
+		// A state that does not exist is an error whatever the caller says.
+		state := i == 1 && lv[0] == "us" && !slices.Contains(states, seg)
+		if len(s.byJur[l]) > 0 || (noLocalLaw && !state) {
 			continue
 		}
-		seg := string(l)[len(lv[i-1])+1:]
 		msg := fmt.Sprintf("%s: no pack for %q at %s", j, seg, lv[i-1])
+		if state {
+			msg = fmt.Sprintf("%s: %q is neither a state nor a territory of the United States", j, seg)
+		}
 		if near := s.nearest(lv[i-1], seg); len(near) > 0 {
 			msg += "; nearest known: " + strings.Join(near, ", ")
 		}

@@ -74,6 +74,8 @@ func TestCheckJurisdiction(t *testing.T) {
 		{"us/txx/harris", false, []string{`"txx"`, "nearest known: us/tx", "no_local_law"}},
 		{"us/tx/harris", false, []string{`"harris"`, "at us/tx"}},
 		{"us/tx/harris", true, nil},
+		{"us/az/maricopa", true, nil},
+		{"us/txx/harris", true, []string{`"txx" is neither a state`, "nearest known: us/tx"}},
 		{"us/ma/bostn", false, []string{"nearest known: us/ma/boston"}},
 		{"eu/fr", false, []string{"start at us"}},
 		{"us//tx", false, []string{"not a jurisdiction path"}},
