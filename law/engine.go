@@ -152,7 +152,7 @@ func (s *Set) decide(sc *scratch, req *liaison.Request, opt Options) (*liaison.D
 		for li, jur := range levels {
 			d.Levels[li] = liaison.JurisdictionLevel{Jurisdiction: jur, Law: hadLaw&(1<<li) != 0}
 		}
-		d.Explanation += " " + levelsSentence(d.Levels)
+		d.Explanation += " " + s.levelsSentence(req.Jurisdiction, hadLaw, d.Levels)
 	}
 	d.Disclose = disclose(req, d.Outcome)
 	return d, nil

@@ -205,7 +205,30 @@ func editDistance(a, b string) int {
 }
 
 // levelsSentence says which levels of a decision had law in force:
-// "Federal and Texas law applied; no pack for Harris County."
+// "Federal and Texas law applied; no pack for Harris County." The few
+// sentences a set's decisions need are made once: they cost more than
+// the rest of an explanation.
+func (s *Set) levelsSentence(j liaison.Jurisdiction, hadLaw uint64, ls []liaison.JurisdictionLevel) string {
+	key := levelsKey{j, hadLaw}
+	if v, ok := s.sentences.Load(key); ok {
+		return v.(string)
+	}
+	v := levelsSentence(ls)
+	if s.nSentences.Add(1) <= maxSentences {
+		s.sentences.Store(key, v)
+	}
+	return v
+}
+
+// maxSentences bounds the sentences a Set keeps: requests may name any
+// place whose levels have no law of their own (no_local_law).
+const maxSentences = 4096
+
+type levelsKey struct {
+	jur    liaison.Jurisdiction
+	hadLaw uint64
+}
+
 func levelsSentence(ls []liaison.JurisdictionLevel) string {
 	var with, without []string
 	for _, l := range ls {
