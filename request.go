@@ -62,13 +62,19 @@ const (
 	Enter287g                 Action = "enter_287g"
 	Perform287g               Action = "perform_287g"
 	UseFederalInterpreter     Action = "use_federal_interpreter"
+
+	// Terminate287g ends a 287(g) agreement: Fla. Stat. 908.11(3) (ch. 2025-1)
+	// makes it need the State Board of Immigration Enforcement's approval;
+	// the Illinois Keep Families Together Act (2019) bars remaining in one.
+	Terminate287g Action = "terminate_287g"
 )
 
 // Enum lists the valid actions.
 func (Action) Enum() []string {
 	return []string{"honor_detainer", "notify_release", "transfer_custody", "share_info", "allow_interview",
 		"grant_access", "inquire_status", "arrest_civil", "arrest_criminal_immigration", "assist_operation",
-		"enter_287g", "perform_287g", "use_federal_interpreter"}
+		"enter_287g", "perform_287g", "use_federal_interpreter",
+		"terminate_287g"}
 }
 
 // FederalRequest is what the federal side sent.
@@ -289,6 +295,10 @@ type Agreement struct {
 	Active                        bool          `json:"active,omitempty"`
 	PrimaryPurposeImmigration     bool          `json:"primary_purpose_immigration,omitempty"`
 	DutiesPrimarilyNonImmigration bool          `json:"duties_primarily_non_immigration,omitempty"`
+
+	// TerminationApproved: the State Board of Immigration Enforcement
+	// approved ending this 287(g) agreement (Fla. Stat. 908.11, ch. 2025-1).
+	TerminationApproved bool `json:"termination_approved,omitempty"`
 }
 
 // AgreementKind is the kind of agreement.
