@@ -67,6 +67,11 @@ const (
 	// makes it need the State Board of Immigration Enforcement's approval;
 	// the Illinois Keep Families Together Act (2019) bars remaining in one.
 	Terminate287g Action = "terminate_287g"
+
+	// EnterDetentionContract enters into or renews an agreement to house or
+	// detain people for federal civil immigration violations (an IGSA or
+	// similar): barred by 5 ILCS 805/15(g) (Way Forward Act, 2021).
+	EnterDetentionContract Action = "enter_detention_contract"
 )
 
 // Enum lists the valid actions.
@@ -74,7 +79,7 @@ func (Action) Enum() []string {
 	return []string{"honor_detainer", "notify_release", "transfer_custody", "share_info", "allow_interview",
 		"grant_access", "inquire_status", "arrest_civil", "arrest_criminal_immigration", "assist_operation",
 		"enter_287g", "perform_287g", "use_federal_interpreter",
-		"terminate_287g"}
+		"terminate_287g", "enter_detention_contract"}
 }
 
 // FederalRequest is what the federal side sent.
@@ -327,7 +332,10 @@ type Purpose string
 
 // Enum lists the valid purposes.
 func (Purpose) Enum() []string {
-	return []string{"immigration_enforcement", "criminal_investigation", "u_t_visa_certification", "firearms_check", "other"}
+	return []string{"immigration_enforcement", "criminal_investigation", "u_t_visa_certification", "firearms_check", "other",
+		// Telling a person of the right to contact the consulate (Vienna
+		// Convention): an exception to 5 ILCS 805/15(e) (2021).
+		"consular_notification"}
 }
 
 // Location is where the action is taken.
