@@ -68,10 +68,10 @@ const (
 	// the Illinois Keep Families Together Act (2019) bars remaining in one.
 	Terminate287g Action = "terminate_287g"
 
-	// EnterDetentionContract enters into or renews an agreement to house or
+	// EnterDetentionAgreement enters into or renews an agreement to house or
 	// detain people for federal civil immigration violations (an IGSA or
 	// similar): barred by 5 ILCS 805/15(g) (Way Forward Act, 2021).
-	EnterDetentionContract Action = "enter_detention_contract"
+	EnterDetentionAgreement Action = "enter_detention_agreement"
 )
 
 // Enum lists the valid actions.
@@ -79,7 +79,7 @@ func (Action) Enum() []string {
 	return []string{"honor_detainer", "notify_release", "transfer_custody", "share_info", "allow_interview",
 		"grant_access", "inquire_status", "arrest_civil", "arrest_criminal_immigration", "assist_operation",
 		"enter_287g", "perform_287g", "use_federal_interpreter",
-		"terminate_287g", "enter_detention_contract"}
+		"terminate_287g", "enter_detention_agreement"}
 }
 
 // FederalRequest is what the federal side sent.
