@@ -94,6 +94,11 @@ type FederalRequest struct {
 	Warrant            *Warrant    `json:"warrant,omitempty"`
 	JudicialPCFinding  bool        `json:"judicial_probable_cause_determination,omitempty"`
 	FederalFelonyWarr  bool        `json:"federal_felony_warrant,omitempty"`
+
+	// JudicialSubpoena: the request comes with a judicial subpoena issued in
+	// a court proceeding, the one thing ORS 181A.823(1)(c) and 181A.826(3)
+	// (Sanctuary Promise Act, 2021) let an Oregon agency answer.
+	JudicialSubpoena bool `json:"judicial_subpoena,omitempty"`
 }
 
 // RequestKind is the kind of federal request.
@@ -325,6 +330,10 @@ type Context struct {
 	Purpose                         Purpose  `json:"purpose,omitempty"`
 	Location                        Location `json:"location,omitempty"`
 	DetectedDuringUnrelatedActivity bool     `json:"detected_during_unrelated_activity,omitempty"`
+
+	// AttendingCourt: the person is going to, attending or returning from a
+	// court proceeding (ORS 181A.828, Sanctuary Promise Act, 2021).
+	AttendingCourt bool `json:"attending_court,omitempty"`
 }
 
 // Purpose is why the action is taken.
@@ -335,7 +344,10 @@ func (Purpose) Enum() []string {
 	return []string{"immigration_enforcement", "criminal_investigation", "u_t_visa_certification", "firearms_check", "other",
 		// Telling a person of the right to contact the consulate (Vienna
 		// Convention): an exception to 5 ILCS 805/15(e) (2021).
-		"consular_notification"}
+		"consular_notification",
+		// Deciding eligibility for a benefit the person seeks: an exception
+		// to ORS 180.805 (2017) and ORS 181A.823(1)(b) (2021).
+		"benefit_eligibility"}
 }
 
 // Location is where the action is taken.
