@@ -68,9 +68,12 @@ const (
 	// the Illinois Keep Families Together Act (2019) bars remaining in one.
 	Terminate287g Action = "terminate_287g"
 
-	// EnterDetentionAgreement enters into or renews an agreement to house or
-	// detain people for federal civil immigration violations (an IGSA or
-	// similar): barred by 5 ILCS 805/15(g) (Way Forward Act, 2021).
+	// EnterDetentionAgreement enters or renews an agreement to house or
+	// detain people for federal civil immigration violations (an
+	// intergovernmental service agreement or the like): RCW 10.93.160 and
+	// RCW 43.17.420 ("immigration detention agreement"), Keep Washington
+	// Working Act (2019); 5 ILCS 805/15(g) (Way Forward Act, 2021); ORS
+	// 181A.829 (2021).
 	EnterDetentionAgreement Action = "enter_detention_agreement"
 )
 
@@ -79,7 +82,7 @@ func (Action) Enum() []string {
 	return []string{"honor_detainer", "notify_release", "transfer_custody", "share_info", "allow_interview",
 		"grant_access", "inquire_status", "arrest_civil", "arrest_criminal_immigration", "assist_operation",
 		"enter_287g", "perform_287g", "use_federal_interpreter",
-		"terminate_287g", "enter_detention_agreement"}
+		"enter_detention_agreement", "terminate_287g"}
 }
 
 // FederalRequest is what the federal side sent.
@@ -95,10 +98,24 @@ type FederalRequest struct {
 	JudicialPCFinding  bool        `json:"judicial_probable_cause_determination,omitempty"`
 	FederalFelonyWarr  bool        `json:"federal_felony_warrant,omitempty"`
 
+	// Access is what an access request asks for: N.Y.C. Admin. Code 9-131
+	// bars an ICE office on Department of Correction property; N.J. AG
+	// Directive 2018-6 bars equipment, office space, databases and property
+	// not open to the public.
+	Access AccessKind `json:"access,omitempty"`
+
 	// JudicialSubpoena: the request comes with a judicial subpoena issued in
 	// a court proceeding, the one thing ORS 181A.823(1)(c) and 181A.826(3)
 	// (Sanctuary Promise Act, 2021) let an Oregon agency answer.
 	JudicialSubpoena bool `json:"judicial_subpoena,omitempty"`
+}
+
+// AccessKind is what federal officers ask to use or enter.
+type AccessKind string
+
+// Enum lists the valid access kinds.
+func (AccessKind) Enum() []string {
+	return []string{"office_space", "nonpublic_area", "database", "equipment", "other"}
 }
 
 // RequestKind is the kind of federal request.
@@ -166,6 +183,12 @@ type Subject struct {
 	Flags          []Flag      `json:"flags,omitempty"`
 	Consent        *Consent    `json:"consent,omitempty"`
 	PublicInfo     []InfoItem  `json:"public_info,omitempty"`
+
+	// RemovalOrderSignedByJudge: the person is subject to a final order of
+	// removal signed by a judge (an immigration judge or a federal court),
+	// not only one ICE says exists (N.J. AG Directive 2018-6, release
+	// notifications and continued detention).
+	RemovalOrderSignedByJudge bool `json:"removal_order_signed_by_judge,omitempty"`
 }
 
 // SubjectRole is the person's role in the agency's matter.
@@ -306,6 +329,11 @@ type Agreement struct {
 	PrimaryPurposeImmigration     bool          `json:"primary_purpose_immigration,omitempty"`
 	DutiesPrimarilyNonImmigration bool          `json:"duties_primarily_non_immigration,omitempty"`
 
+	// AttorneyGeneralApproved: the state Attorney General approved this
+	// agreement in writing (N.J. AG Directive 2018-6, 2018 text: no 287(g)
+	// agreement without it).
+	AttorneyGeneralApproved bool `json:"attorney_general_approved,omitempty"`
+
 	// TerminationApproved: the State Board of Immigration Enforcement
 	// approved ending this 287(g) agreement (Fla. Stat. 908.11, ch. 2025-1).
 	TerminationApproved bool `json:"termination_approved,omitempty"`
@@ -331,9 +359,16 @@ type Context struct {
 	Location                        Location `json:"location,omitempty"`
 	DetectedDuringUnrelatedActivity bool     `json:"detected_during_unrelated_activity,omitempty"`
 
+	// SchoolResourceOfficer: the officer acts in the capacity of a school
+	// resource officer (RCW 10.93.160, Keep Washington Working Act, 2019).
+	SchoolResourceOfficer bool `json:"school_resource_officer,omitempty"`
 	// AttendingCourt: the person is going to, attending or returning from a
-	// court proceeding (ORS 181A.828, Sanctuary Promise Act, 2021).
+	// court proceeding or court services (RCW 2.28.320, Courts Open to All
+	// Act, 2020; N.Y. Civil Rights Law 28, Protect Our Courts Act, 2020).
 	AttendingCourt bool `json:"attending_court,omitempty"`
+	// ExigentCircumstances: federal officers need help in an emergency
+	// (N.J. AG Directive 2018-6: officers must assist then).
+	ExigentCircumstances bool `json:"exigent_circumstances,omitempty"`
 }
 
 // Purpose is why the action is taken.
