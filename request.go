@@ -364,7 +364,8 @@ type Context struct {
 	SchoolResourceOfficer bool `json:"school_resource_officer,omitempty"`
 	// AttendingCourt: the person is going to, attending or returning from a
 	// court proceeding or court services (RCW 2.28.320, Courts Open to All
-	// Act, 2020; N.Y. Civil Rights Law 28, Protect Our Courts Act, 2020).
+	// Act, 2020; N.Y. Civil Rights Law 28, Protect Our Courts Act, 2020;
+	// ORS 181A.828, Sanctuary Promise Act, 2021).
 	AttendingCourt bool `json:"attending_court,omitempty"`
 	// ExigentCircumstances: federal officers need help in an emergency
 	// (N.J. AG Directive 2018-6: officers must assist then).
