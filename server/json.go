@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"time"
 
 	"liaison"
 	"liaison/ledger"
@@ -99,7 +100,8 @@ func (s *Server) writeEncoded(w http.ResponseWriter, status int, data []byte) {
 // decode reads the request's JSON body into the struct v points to, with
 // liaison.Decode: unknown fields, wrong types, unknown enum values and
 // missing required fields are errors that name the field. The body must
-// be application/json and at most liaison.MaxRequestBytes.
+// be application/json and at most liaison.MaxRequestBytes. Dates must fall
+// in their plausible range as of the request's arrival.
 func decode(w http.ResponseWriter, r *http.Request, v any) error {
 	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil || mt != "application/json" {
@@ -115,7 +117,13 @@ func decode(w http.ResponseWriter, r *http.Request, v any) error {
 		}
 		return &liaison.Error{Kind: liaison.Invalid, Message: "cannot read the body", Err: err}
 	}
-	return liaison.Decode(data, v)
+	// Dates are checked against the time the request came in, on the
+	// server's clock (see observe).
+	var now time.Time
+	if info, ok := r.Context().Value(infoKey{}).(*requestInfo); ok {
+		now = info.start
+	}
+	return liaison.Decode(data, v, now)
 }
 
 // query returns the request's query parameters, rejecting any not named in

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"time"
 )
 
 func main() {
@@ -64,7 +65,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	}
 	switch args[0] {
 	case "decide":
-		return (&decideCmd{stdin: stdin, stdout: stdout, stderr: stderr}).run(ctx, args[1:])
+		return (&decideCmd{stdin: stdin, stdout: stdout, stderr: stderr, now: time.Now}).run(ctx, args[1:])
 	case "packs":
 		if len(args) < 2 {
 			fmt.Fprint(stderr, usage)
