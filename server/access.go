@@ -25,6 +25,10 @@ type handlerFunc func(w http.ResponseWriter, r *http.Request, c caller)
 func (s *Server) guard(rt route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if rt.roles == nil {
+			if err := checkParams(r, rt.pattern); err != nil {
+				s.writeError(w, r, err)
+				return
+			}
 			rt.h(w, r, caller{})
 			return
 		}
@@ -38,6 +42,10 @@ func (s *Server) guard(rt route) http.Handler {
 		}
 		if !slices.Contains(rt.roles, c.Role) {
 			s.writeError(w, r, liaison.Errorf(liaison.Denied, "", "role %q may not call %s (roles allowed: %v)", c.Role, rt.pattern, rt.roles))
+			return
+		}
+		if err := checkParams(r, rt.pattern); err != nil {
+			s.writeError(w, r, err)
 			return
 		}
 		rt.h(w, r, c)

@@ -13,6 +13,7 @@ import (
 	"runtime/debug"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -155,7 +156,7 @@ func channelsFromEnv(getenv func(string) string) (map[string]desk.Channel, strin
 	switch {
 	case getenv("LIAISON_WEBHOOK_URL") != "":
 		secret := getenv("LIAISON_WEBHOOK_SECRET")
-		if len(secret) < 16 {
+		if utf8.RuneCountInString(secret) < 16 {
 			return nil, "", errors.New("LIAISON_WEBHOOK_SECRET must be at least 16 characters")
 		}
 		return map[string]desk.Channel{"webhook": &desk.Webhook{URL: getenv("LIAISON_WEBHOOK_URL"), Secret: []byte(secret)}}, "webhook", nil
