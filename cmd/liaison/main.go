@@ -42,7 +42,7 @@ const usage = `liaison decides whether an agency may act on a federal immigratio
 
 Usage:
   liaison demo [--addr HOST:PORT]                  run with demo data (SQLite file liaison-demo.db)
-  liaison serve [--db DSN] [--addr HOST:PORT] [--keys DIR]
+  liaison serve [--db DSN] [--addr HOST:PORT] [--keys DIR] [--integrity-check quick|full|off]
   liaison decide [--json] [--jsonl] [--packs DIR] [FILE|-]
   liaison packs test [-v] [DIR]
   liaison packs lint [DIR]

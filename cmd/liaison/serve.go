@@ -18,9 +18,11 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"liaison"
 	"liaison/desk"
 	"liaison/ledger"
 	"liaison/server"
+	"liaison/sqlite"
 )
 
 // serveCmd is `liaison serve`.
@@ -35,6 +37,8 @@ type serveCmd struct {
 type serveFlags struct {
 	db, addr, keyDir, origin, packs string
 	checkpointEvery, tick           time.Duration
+	integrityCheck                  string
+	integrityBudget                 time.Duration
 }
 
 func (f *serveFlags) register(fs *flag.FlagSet, db string) {
@@ -45,6 +49,8 @@ func (f *serveFlags) register(fs *flag.FlagSet, db string) {
 	fs.StringVar(&f.packs, "packs", "", "read packs from `DIR` instead of the bundled ones")
 	fs.DurationVar(&f.checkpointEvery, "checkpoint-every", time.Minute, "sign a checkpoint this often")
 	fs.DurationVar(&f.tick, "duty-tick", 30*time.Second, "check duty deadlines this often")
+	fs.StringVar(&f.integrityCheck, "integrity-check", "quick", "SQLite: check the database file at start: `quick` (PRAGMA quick_check), full (integrity_check) or off")
+	fs.DurationVar(&f.integrityBudget, "integrity-budget", 10*time.Second, "SQLite: stop the start's integrity check after this long (0: let it finish)")
 }
 
 func (c *serveCmd) run(ctx context.Context, args []string) error {
@@ -126,10 +132,11 @@ func newNode(ctx context.Context, getenv func(string) string, f serveFlags, logg
 	if err != nil {
 		return nil, err
 	}
-	store, err := openStore(ctx, f.db)
+	store, err := openStore(ctx, f.db, sqlite.WithIntegrityCheck(f.integrityCheck, f.integrityBudget))
 	if err != nil {
 		return nil, err
 	}
+	reportHealth(ctx, store, logger, say)
 	channels, channel, err := channelsFromEnv(getenv)
 	if err != nil {
 		store.Close()
@@ -147,6 +154,23 @@ func newNode(ctx context.Context, getenv func(string) string, f serveFlags, logg
 	}
 	srv := server.New(server.Config{Desk: d, Law: set, Store: store, Log: store, Signer: ks.signer, Registry: reg, Logger: logger, Rand: rand.Reader})
 	return &node{store: store, keys: ks, desk: d, server: srv}, nil
+}
+
+// reportHealth says what the store's checks at start found. A damaged
+// store still serves reads, answers 503 on /readyz and refuses writes: the
+// operator hears of it here first.
+func reportHealth(ctx context.Context, store dataStore, logger *slog.Logger, say func(string)) {
+	if s, ok := store.(*sqlite.Store); ok {
+		logger.InfoContext(ctx, "store check", "result", s.IntegrityCheck())
+	}
+	hr, ok := store.(liaison.HealthReporter)
+	if !ok {
+		return
+	}
+	if err := hr.Health(ctx); err != nil {
+		logger.ErrorContext(ctx, "store damaged: refusing writes", "err", err)
+		say("liaison: " + err.Error())
+	}
 }
 
 // channelsFromEnv configures the outbound channel: a signed webhook
