@@ -57,6 +57,8 @@ type Store struct {
 	ckpt *checkpointer
 	// check is what Open's integrity check found (see IntegrityCheck).
 	check string
+	// uri is the database's file: URI, for Backup's connection.
+	uri string
 }
 
 // An Option changes how Open opens the database.
@@ -178,7 +180,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	if err != nil {
 		return nil, errors.Join(fmt.Errorf("sqlite: open %s: %w", abs, err), ck.stop())
 	}
-	return &Store{Store: s, ckpt: ck, check: check}, nil
+	return &Store{Store: s, ckpt: ck, check: check, uri: uri}, nil
 }
 
 // Close closes the store, then stops the checkpointer, which copies the

@@ -51,6 +51,7 @@ Usage:
   liaison token revoke --db DSN ID
   liaison log checkpoint|verify --db DSN [--keys DIR]
   liaison log prove --db DSN (--kind K --id ID | --old N --new M)
+  liaison backup --db sqlite:PATH --to FILE        a consistent copy, while serving
 
 DSN: sqlite:PATH (default sqlite:liaison.db) or postgres://...
 
@@ -85,6 +86,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return (&tokenCmd{stdout: stdout, stderr: stderr}).run(ctx, args[1:])
 	case "log":
 		return (&logCmd{getenv: getenv, stdout: stdout, stderr: stderr}).run(ctx, args[1:])
+	case "backup":
+		return (&backupCmd{stdout: stdout, stderr: stderr}).run(ctx, args[1:])
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
