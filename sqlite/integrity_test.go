@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"crypto/rand"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"liaison"
+	"liaison/ledger"
 	"liaison/storetest"
 )
 
@@ -118,5 +120,56 @@ func TestIntegrityCheckOptions(t *testing.T) {
 		if _, err := Open(t.Context(), path, o); liaison.KindOf(err) != liaison.Invalid {
 			t.Errorf("Open(bad integrity check option) = %v, want invalid", err)
 		}
+	}
+}
+
+// TestLostCommits: a damaged WAL loses the last commits, the appends a
+// checkpoint covered and the checkpoint's own row with them. The file
+// beside the database still knows the checkpoint, so Open reports the loss
+// and refuses writes; before, the store carried on without them.
+func TestLostCommits(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "liaison.db")
+	s, err := Open(t.Context(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 6 {
+		if err := s.Append(t.Context(), storetest.NewRecord(t, liaison.KindRead, fmt.Sprint("r", i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	skey, _, err := ledger.GenerateKey(rand.Reader, "lost.example/log")
+	if err != nil {
+		t.Fatal(err)
+	}
+	signer, err := ledger.NewSigner(skey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := (&ledger.Publisher{Store: s, Signer: signer}).Publish(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// What a lost WAL tail leaves: the last three appends and the
+	// checkpoint row gone, the head back where it was.
+	for _, q := range []string{`DELETE FROM records WHERE leaf_index >= 3`, `DELETE FROM leaves WHERE idx >= 3`,
+		`UPDATE log_head SET size = 3`, `DELETE FROM checkpoints`} {
+		if err := tamper(t.Context(), path, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	s, err = Open(t.Context(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	err = s.Health(t.Context())
+	if liaison.KindOf(err) != liaison.Unavailable || !strings.Contains(err.Error(), "fewer than the 6") || !strings.Contains(err.Error(), "-checkpoint") {
+		t.Errorf("Health(after losing the last commits) = %v, want unavailable, naming the 6 leaves and the checkpoint file", err)
+	}
+	if err := s.Append(t.Context(), storetest.NewRecord(t, liaison.KindRead, "after")); liaison.KindOf(err) != liaison.Unavailable {
+		t.Errorf("Append(after losing the last commits) = %v, want unavailable", err)
 	}
 }

@@ -176,7 +176,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 		return nil, errors.Join(fmt.Errorf("sqlite: open %s: %w", abs, err), writer.Close(), reader.Close())
 	}
 	s, err := sqlstore.New(ctx, sqlstore.Config{Dialect: dialect(), Reader: reader, Writer: writer, Migrations: sub,
-		AfterCommit: ck.afterCommit, Damage: damage})
+		AfterCommit: ck.afterCommit, Damage: damage, Outside: newCheckpointFile(abs)})
 	if err != nil {
 		return nil, errors.Join(fmt.Errorf("sqlite: open %s: %w", abs, err), ck.stop())
 	}

@@ -55,44 +55,85 @@ func (s *Store) refuse() error {
 	return nil
 }
 
-// checkTree compares the log's tree with the last signed checkpoint stored:
-// the tree must be at least the checkpoint's size, and its root at that size
-// must be the checkpoint's. It returns what is wrong, or "" when nothing is
-// (or no checkpoint is stored yet). An error is the database failing to
-// answer; a database that answers with corruption is a problem, not an
-// error. The signature is not checked here (the store has no key): `log
-// verify` checks it.
+// checkTree compares the log's tree with the last signed checkpoint: the
+// one with the largest size of those stored in the database and the one
+// kept outside it (Config.Outside, see package sqlite), so that appends lost
+// together with the checkpoint row that covered them (a damaged WAL drops a
+// suffix of the commits) are still found. The tree must be at least the
+// checkpoint's size, and its root at that size must be the checkpoint's. It
+// returns what is wrong, or "" when nothing is (or no checkpoint is known
+// yet). An error is the database failing to answer; a database that
+// answers with corruption is a problem, not an error. Signatures are not
+// checked here (the store has no key): `log verify` checks them.
 func (s *Store) checkTree(ctx context.Context) (problem string, err error) {
+	var cp ledger.Checkpoint
+	where := "stored"
 	signed, err := s.LatestCheckpoint(ctx)
-	if liaison.KindOf(err) == liaison.NotFound {
-		return "", nil
-	} else if err != nil {
+	if err != nil && liaison.KindOf(err) != liaison.NotFound {
 		return s.answerOrProblem(err, "read the last checkpoint")
 	}
-	// A signed note is its text, a blank line, and the signatures.
-	text := signed
-	if i := bytes.Index(signed, []byte("\n\n")); i >= 0 {
-		text = signed[:i+1]
+	if err == nil {
+		if cp, err = ParseSigned(signed); err != nil {
+			return fmt.Sprintf("the last stored checkpoint cannot be read: %v", err), nil
+		}
 	}
-	cp, err := ledger.ParseCheckpoint(text)
-	if err != nil {
-		return fmt.Sprintf("the last stored checkpoint cannot be read: %v", err), nil
+	if s.outside != nil {
+		signed, err := s.outside.Latest()
+		if err != nil {
+			return fmt.Sprintf("the checkpoint kept outside the database cannot be read: %v", err), nil
+		}
+		if signed != nil {
+			out, err := ParseSigned(signed)
+			if err != nil {
+				return fmt.Sprintf("the checkpoint kept outside the database cannot be read: %v", err), nil
+			}
+			if out.Size > cp.Size {
+				cp, where = out, "kept outside the database ("+s.outside.Name()+")"
+			}
+		}
+	}
+	if cp.Size == 0 {
+		return "", nil
 	}
 	size, err := s.TreeSize(ctx)
 	if err != nil {
 		return s.answerOrProblem(err, "read the tree size")
 	}
 	if size < cp.Size {
-		return fmt.Sprintf("the log has %d leaves, fewer than the %d its last signed checkpoint covers: leaves were lost or removed", size, cp.Size), nil
+		return fmt.Sprintf("the log has %d leaves, fewer than the %d its last signed checkpoint (%s) covers: appends were lost or removed", size, cp.Size, where), nil
 	}
 	root, err := ledger.TreeHash(ctx, s, cp.Size)
 	if err != nil {
 		return s.answerOrProblem(err, fmt.Sprintf("hash the tree at size %d", cp.Size))
 	}
 	if root != cp.Hash {
-		return fmt.Sprintf("the log's tree at size %d has root %s, not the %s its last signed checkpoint commits to: the log was changed", cp.Size, root, cp.Hash), nil
+		return fmt.Sprintf("the log's tree at size %d has root %s, not the %s its last signed checkpoint (%s) commits to: the log was changed", cp.Size, root, cp.Hash, where), nil
 	}
 	return "", nil
+}
+
+// ParseSigned reads the checkpoint in a signed note (its text, a blank
+// line, and the signatures), without checking the signatures.
+func ParseSigned(signed []byte) (ledger.Checkpoint, error) {
+	text := signed
+	if i := bytes.Index(signed, []byte("\n\n")); i >= 0 {
+		text = signed[:i+1]
+	}
+	return ledger.ParseCheckpoint(text)
+}
+
+// Outside keeps the latest signed checkpoint somewhere other than the
+// database, where damage to the database does not reach it (package
+// sqlite: a file beside the database).
+type Outside interface {
+	// Name says where, for messages.
+	Name() string
+	// Latest returns the signed note kept, or nil when none is.
+	Latest() ([]byte, error)
+	// Keep durably keeps signed, a checkpoint of size, unless one of a
+	// larger size is kept already. WriteCheckpoint calls it after the
+	// checkpoint is stored.
+	Keep(size int64, signed []byte) error
 }
 
 // answerOrProblem sorts a failed read: a database out of reach (or ctx

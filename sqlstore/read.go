@@ -448,6 +448,11 @@ func (s *Store) WriteCheckpoint(ctx context.Context, cp ledger.Checkpoint, signe
 	if err != nil {
 		return s.fail(ctx, fmt.Sprintf("write checkpoint of size %d", cp.Size), err)
 	}
+	if s.outside != nil {
+		if err := s.outside.Keep(cp.Size, signed); err != nil {
+			return fmt.Errorf("%s: write checkpoint of size %d outside the database: %w", s.d.Name, cp.Size, err)
+		}
+	}
 	return nil
 }
 

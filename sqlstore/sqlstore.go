@@ -112,6 +112,9 @@ type Config struct {
 	// wrong before New (SQLite's quick_check): the store opens, reports
 	// it from Health and refuses writes.
 	Damage []string
+	// Outside, if set, keeps the latest checkpoint outside the database,
+	// and New and Health compare the tree with it too (see checkTree).
+	Outside Outside
 }
 
 // Store is a liaison.Store and a ledger.Store over a SQL database. The
@@ -143,6 +146,8 @@ type Store struct {
 	afterCommit func(ctx context.Context, writer *sql.DB)
 	// damage, once set, is why the store refuses writes (see Health).
 	damage atomic.Pointer[liaison.Error]
+	// outside is Config.Outside.
+	outside Outside
 }
 
 var (
@@ -156,7 +161,7 @@ var (
 // and writes are refused, so that what is left can still be read. New
 // takes over the pools: Close closes them, and so does New when it fails.
 func New(ctx context.Context, c Config) (*Store, error) {
-	s := &Store{d: c.Dialect, reader: c.Reader, writer: c.Writer, afterCommit: c.AfterCommit,
+	s := &Store{d: c.Dialect, reader: c.Reader, writer: c.Writer, afterCommit: c.AfterCommit, outside: c.Outside,
 		appends: make(chan *pending), closing: make(chan struct{}), writerDone: make(chan struct{})}
 	err := s.migrate(ctx, c.Migrations)
 	if err == nil && s.d.Prepare {

@@ -69,6 +69,11 @@ func testDamage(t *testing.T, place func(t *testing.T) Place) {
 		if err := p.Tamper(t.Context(), `DELETE FROM checkpoints WHERE size = $1`, size); err != nil {
 			t.Fatal(err)
 		}
+		if p.Forget != nil {
+			if err := p.Forget(); err != nil {
+				t.Fatal(err)
+			}
+		}
 		s := mustOpen(t, p)
 		healthy(t, s)
 		for i := range 3 {

@@ -17,6 +17,10 @@ type Place struct {
 	Open func(ctx context.Context) (Store, error)
 	// Tamper runs SQL on the place behind the store's back.
 	Tamper func(ctx context.Context, query string, args ...any) error
+	// Forget, if set, removes what the store keeps of the log outside the
+	// database (SQLite's checkpoint file), as an operator who accepts a
+	// loss would.
+	Forget func() error
 }
 
 // RunReopen checks what holds across opens of one database: records and
