@@ -13,7 +13,7 @@ var openAPIDoc []byte
 // OpenAPI returns the API's OpenAPI 3.1 document, as /openapi.json serves it.
 func OpenAPI() []byte { return append([]byte(nil), openAPIDoc...) }
 
-func (s *Server) openAPI(w http.ResponseWriter, r *http.Request, _ caller) {
+func (s *Server) openAPI(w http.ResponseWriter, r *http.Request, _ liaison.Actor) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "public, max-age=300")
 	_, _ = w.Write(openAPIDoc)
@@ -27,9 +27,9 @@ type ready struct {
 // readyz answers 200 when the store may take writes, and 503 with the
 // store's own message when it does not answer or has found itself damaged
 // (see liaison.HealthReporter), in which case it refuses every write too.
-func (s *Server) readyz(w http.ResponseWriter, r *http.Request, _ caller) {
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request, _ liaison.Actor) {
 	var err error
-	if hr, ok := s.store.(liaison.HealthReporter); ok {
+	if hr, ok := s.log.(liaison.HealthReporter); ok {
 		err = hr.Health(r.Context())
 	} else {
 		_, err = s.log.TreeSize(r.Context())
@@ -51,7 +51,7 @@ type health struct {
 }
 
 // healthz answers 200 when the store answers, 503 when it does not.
-func (s *Server) healthz(w http.ResponseWriter, r *http.Request, _ caller) {
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request, _ liaison.Actor) {
 	if _, err := s.log.TreeSize(r.Context()); err != nil {
 		s.logger.WarnContext(r.Context(), "health check: store", "err", err)
 		s.writeError(w, r, liaison.Errorf(liaison.Unavailable, "", "the store does not answer"))
