@@ -1,7 +1,6 @@
 package sqlite
 
 import (
-	"crypto/rand"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -24,14 +23,7 @@ func TestBackupRestore(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	skey, vkey, err := ledger.GenerateKey(rand.Reader, "backup.example/log")
-	if err != nil {
-		t.Fatal(err)
-	}
-	signer, err := ledger.NewSigner(skey)
-	if err != nil {
-		t.Fatal(err)
-	}
+	signer, verifier := storetest.NewSigner(t)
 	for i := range 50 {
 		if err := s.Append(ctx, storetest.NewRecord(t, liaison.KindRead, fmt.Sprint("before-", i))); err != nil {
 			t.Fatal(err)
@@ -82,10 +74,6 @@ func TestBackupRestore(t *testing.T) {
 	defer restored.Close()
 	if err := restored.Health(ctx); err != nil {
 		t.Errorf("Health(restored) = %v", err)
-	}
-	verifier, err := ledger.NewVerifier(vkey)
-	if err != nil {
-		t.Fatal(err)
 	}
 	report, err := ledger.Verify(ctx, restored, verifier)
 	if err != nil {

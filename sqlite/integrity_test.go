@@ -1,7 +1,6 @@
 package sqlite
 
 import (
-	"crypto/rand"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -138,14 +137,7 @@ func TestLostCommits(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	skey, _, err := ledger.GenerateKey(rand.Reader, "lost.example/log")
-	if err != nil {
-		t.Fatal(err)
-	}
-	signer, err := ledger.NewSigner(skey)
-	if err != nil {
-		t.Fatal(err)
-	}
+	signer, _ := storetest.NewSigner(t)
 	if _, err := (&ledger.Publisher{Store: s, Signer: signer}).Publish(t.Context()); err != nil {
 		t.Fatal(err)
 	}

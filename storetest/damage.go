@@ -2,7 +2,6 @@ package storetest
 
 import (
 	"context"
-	"crypto/rand"
 	"fmt"
 	"strings"
 	"testing"
@@ -27,14 +26,7 @@ func testDamage(t *testing.T, place func(t *testing.T) Place) {
 			mustAppend(t, s, NewRecord(t, liaison.KindRead, fmt.Sprint("r", i)))
 		}
 		healthy(t, s)
-		skey, _, err := ledger.GenerateKey(rand.Reader, "storetest.example/log")
-		if err != nil {
-			t.Fatal(err)
-		}
-		signer, err := ledger.NewSigner(skey)
-		if err != nil {
-			t.Fatal(err)
-		}
+		signer, _ := NewSigner(t)
 		cp, note, err := signer.SignTree(t.Context(), s, size)
 		if err != nil {
 			t.Fatal(err)
