@@ -14,8 +14,10 @@ import (
 // WithIntegrityCheck sets the check of the database file that Open runs
 // before anything else: "quick" (the default: PRAGMA quick_check, which
 // checks every page and the b-trees' order but not that indexes match their
-// tables; about a second per gigabyte), "full" (PRAGMA integrity_check, which
-// does), or "off". budget bounds the check's time (0: no bound; the default
+// tables), "full" (PRAGMA integrity_check, which does), or "off". On a 2-vCPU
+// VM, a 416 MB file of 200,000 records took 1.0-1.5 s to quick_check and
+// 2.0 s to integrity_check, the file in the page cache: the default budget
+// covers some 3 GB. budget bounds the check's time (0: no bound; the default
 // is 10s): a check that runs out of time is no finding, and IntegrityCheck
 // says so. A check that finds damage does not fail Open: the store opens,
 // its Health reports the damage and it refuses writes.
