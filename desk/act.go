@@ -224,7 +224,7 @@ func (d *Desk) Override(ctx context.Context, by liaison.Actor, in OverrideInput)
 		return nil, err
 	}
 	now := d.now().UTC()
-	o := &liaison.OverrideRecord{ID: id, Agency: rr.Agency, Request: rr.ID, Action: in.Action, Reason: strings.TrimSpace(in.Reason), Actor: by, At: now}
+	o := &liaison.OverrideRecord{ID: id, Agency: rr.Agency, Request: rr.ID, Action: in.Action, Reason: in.Reason, Actor: by, At: now}
 	rec, err := d.record(liaison.KindOverride, id, rr.Agency, rr.Person, rr.ID, "", now, o)
 	if err != nil {
 		return nil, err

@@ -188,10 +188,13 @@ func TestActRefusesThenOverride(t *testing.T) {
 			t.Errorf("Override(reason %q) = %v, want invalid", reason, err)
 		}
 	}
-	ov, err := d.Override(ctx, counsel, desk.OverrideInput{Request: in.Request.ID, Action: "honor_detainer",
-		Reason: "Court order of 2019-03-04 in case 19-123 directs the hold"}) // 37 letters and digits
+	reason := "Court order of 2019-03-04 in case 19-123 directs the hold.\n" // 37 letters and digits
+	ov, err := d.Override(ctx, counsel, desk.OverrideInput{Request: in.Request.ID, Action: "honor_detainer", Reason: reason})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if ov.Reason != reason {
+		t.Errorf("Override stored the reason %q, want it as written, %q", ov.Reason, reason)
 	}
 	res, err = d.Act(ctx, clerk, desk.ActInput{Request: in.Request.ID, Action: "honor_detainer"})
 	if err != nil {
