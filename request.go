@@ -167,7 +167,7 @@ type Subject struct {
 	Age            int         `json:"age,omitempty" liaison:"unknown,min=0,max=130"`
 	Role           SubjectRole `json:"role,omitempty"`
 	Custody        *Custody    `json:"custody,omitempty"`
-	Convictions    []Offense   `json:"convictions,omitempty" liaison:"unknown,nopending"`
+	Convictions    []Offense   `json:"convictions,omitzero" liaison:"unknown,nopending"`
 	PendingCharges []Offense   `json:"pending_charges,omitempty"`
 	Flags          []Flag      `json:"flags,omitempty"`
 	Consent        *Consent    `json:"consent,omitempty"`
