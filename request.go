@@ -16,7 +16,7 @@ import (
 // that depend on it make the outcome undetermined) rather than "none", and
 // `liaison:"date"` marks a date written YYYY-MM-DD.
 type Request struct {
-	AsOf         time.Time       `json:"as_of" liaison:"required"`
+	AsOf         time.Time       `json:"as_of" liaison:"required,when=as_of"`
 	Jurisdiction Jurisdiction    `json:"jurisdiction" liaison:"required"`
 	Agency       *Agency         `json:"agency,omitempty"`
 	Action       Action          `json:"action" liaison:"required"`
@@ -90,7 +90,7 @@ type FederalRequest struct {
 	Kind               RequestKind `json:"kind,omitempty"`
 	Form               Form        `json:"form,omitempty"`
 	Issuer             Issuer      `json:"issuer,omitempty"`
-	ReceivedAt         time.Time   `json:"received_at,omitzero"`
+	ReceivedAt         time.Time   `json:"received_at,omitzero" liaison:"when=event"`
 	ProbableCauseBasis []PCBasis   `json:"probable_cause_basis,omitempty"`
 	InfoRequested      []InfoItem  `json:"info_requested,omitempty"`
 	HoldHoursRequested float64     `json:"hold_hours_requested,omitempty" liaison:"min=0"`
@@ -203,8 +203,8 @@ func (SubjectRole) Enum() []string {
 type Custody struct {
 	Status           CustodyStatus `json:"status,omitempty"`
 	ReleaseReason    ReleaseReason `json:"release_reason,omitempty"`
-	ScheduledRelease time.Time     `json:"scheduled_release,omitzero"`
-	HoldStartedAt    time.Time     `json:"hold_started_at,omitzero"`
+	ScheduledRelease time.Time     `json:"scheduled_release,omitzero" liaison:"when=release"`
+	HoldStartedAt    time.Time     `json:"hold_started_at,omitzero" liaison:"when=event"`
 }
 
 // CustodyStatus is where the person stands in custody.
@@ -229,7 +229,7 @@ type Offense struct {
 	Jurisdiction Jurisdiction `json:"jurisdiction,omitempty"`
 	Description  string       `json:"description,omitempty"`
 	Level        Level        `json:"level,omitempty"`
-	Date         time.Time    `json:"date,omitzero" liaison:"date"`
+	Date         time.Time    `json:"date,omitzero" liaison:"date,when=past"`
 	Sentence     Sentence     `json:"sentence,omitempty"`
 	Categories   []Category   `json:"categories,omitempty"`
 	// Only for pending charges.
