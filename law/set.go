@@ -71,7 +71,7 @@ func findUnknowns(t reflect.Type, prefix []string, index []int) []unknownFact {
 		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
 		path := append(slices.Clone(prefix), name)
 		idx := append(slices.Clone(index), i)
-		if hasOpt(f.Tag.Get("liaison"), "unknown") {
+		if slices.Contains(strings.Split(f.Tag.Get("liaison"), ","), "unknown") {
 			out = append(out, unknownFact{path: strings.Join(path, "."), index: idx})
 		}
 		ft := f.Type
@@ -140,8 +140,6 @@ func zeroTest(t reflect.Type) func(unsafe.Pointer) bool {
 	}
 	return func(p unsafe.Pointer) bool { return reflect.NewAt(t, p).Elem().IsZero() }
 }
-
-func hasOpt(tag, opt string) bool { return slices.Contains(strings.Split(tag, ","), opt) }
 
 // add files a checked pack under its jurisdiction and indexes its rules.
 func (s *Set) add(pk *Pack) {
