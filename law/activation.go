@@ -1,0 +1,61 @@
+package law
+
+import (
+	"unsafe"
+
+	"cel.dev/cel-go/interpreter"
+
+	"liaison"
+)
+
+// absent returns the bits of the unknown-when-absent facts req lacks.
+func (s *Set) absent(req *liaison.Request) uint64 {
+	var m uint64
+	p := unsafe.Pointer(req)
+	for i, u := range s.unknowns {
+		if u.absent(p) {
+			m |= 1 << i
+		}
+	}
+	return m
+}
+
+// activation presents a request to CEL. Each variable is read once per
+// decision, when a condition first needs it.
+type activation struct {
+	vars []variable
+	req  *liaison.Request
+	vals []any  // by variable
+	read uint64 // bit i: vals[i] is variable i of req (newBaseEnv declares at most 64)
+}
+
+// activation returns a new activation of req.
+func (s *Set) activation(req *liaison.Request) *activation {
+	a := new(activation)
+	a.reset(s.vars, req)
+	return a
+}
+
+// reset makes a present req.
+func (a *activation) reset(vars []variable, req *liaison.Request) {
+	a.vars, a.req, a.read = vars, req, 0
+	if len(a.vals) < len(vars) {
+		a.vals = make([]any, len(vars))
+	}
+}
+
+func (a *activation) ResolveName(name string) (any, bool) {
+	for i := range a.vars {
+		v := &a.vars[i]
+		if v.name == name {
+			if a.read&(1<<i) == 0 {
+				a.vals[i] = v.read(unsafe.Add(unsafe.Pointer(a.req), v.offset))
+				a.read |= 1 << i
+			}
+			return a.vals[i], true
+		}
+	}
+	return nil, false
+}
+
+func (a *activation) Parent() interpreter.Activation { return nil }
