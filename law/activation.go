@@ -1,7 +1,7 @@
 package law
 
 import (
-	"unsafe"
+	"reflect"
 
 	"cel.dev/cel-go/interpreter"
 
@@ -11,9 +11,9 @@ import (
 // absent returns the bits of the unknown-when-absent facts req lacks.
 func (s *Set) absent(req *liaison.Request) uint64 {
 	var m uint64
-	p := unsafe.Pointer(req)
+	rv := reflect.ValueOf(req).Elem()
 	for i, u := range s.unknowns {
-		if u.absent(p) {
+		if u.absent(rv) {
 			m |= 1 << i
 		}
 	}
@@ -24,9 +24,9 @@ func (s *Set) absent(req *liaison.Request) uint64 {
 // decision, when a condition first needs it.
 type activation struct {
 	vars []variable
-	req  *liaison.Request
-	vals []any  // by variable
-	read uint64 // bit i: vals[i] is variable i of req (newBaseEnv declares at most 64)
+	req  reflect.Value // the liaison.Request, or no value
+	vals []any         // by variable
+	read uint64        // bit i: vals[i] is variable i of req (newBaseEnv declares at most 64)
 }
 
 // activation returns a new activation of req.
@@ -38,7 +38,11 @@ func (s *Set) activation(req *liaison.Request) *activation {
 
 // reset makes a present req.
 func (a *activation) reset(vars []variable, req *liaison.Request) {
-	a.vars, a.req, a.read = vars, req, 0
+	a.vars, a.read = vars, 0
+	a.req = reflect.Value{}
+	if req != nil {
+		a.req = reflect.ValueOf(req).Elem()
+	}
 	if len(a.vals) < len(vars) {
 		a.vals = make([]any, len(vars))
 	}
@@ -49,7 +53,7 @@ func (a *activation) ResolveName(name string) (any, bool) {
 		v := &a.vars[i]
 		if v.name == name {
 			if a.read&(1<<i) == 0 {
-				a.vals[i] = v.read(unsafe.Add(unsafe.Pointer(a.req), v.offset))
+				a.vals[i] = v.read(a.req.Field(v.index))
 				a.read |= 1 << i
 			}
 			return a.vals[i], true
