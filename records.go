@@ -7,10 +7,14 @@ import "time"
 // is recorded as a new record.
 
 // Actor is who does something: a person or a system, with the role their
-// token carries.
+// token carries and the agency it is limited to. The desk checks both on
+// every call: an actor with an Agency reaches only that agency's records.
 type Actor struct {
 	ID   string `json:"id"`
 	Role Role   `json:"role"`
+	// Agency is the agency the actor's token is limited to; empty for a
+	// token that reaches every agency.
+	Agency string `json:"agency,omitempty"`
 }
 
 // Role is what a token may do.

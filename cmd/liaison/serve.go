@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"flag"
 	"fmt"
@@ -144,7 +143,7 @@ func newNode(ctx context.Context, getenv func(string) string, f serveFlags, logg
 	if c := newStoreCollector(store); c != nil {
 		reg.MustRegister(c)
 	}
-	srv := server.New(server.Config{Desk: d, Law: set, Store: store, Log: store, Signer: ks.signer, Registry: reg, Logger: logger, Rand: rand.Reader})
+	srv := server.New(server.Config{Desk: d, Law: set, Log: store, Signer: ks.signer, Registry: reg, Logger: logger})
 	return &node{store: store, keys: ks, desk: d, server: srv}, nil
 }
 
