@@ -26,6 +26,7 @@ const (
 	KindRead         = "read"
 	KindToken        = "token"
 	KindTokenRevoked = "token_revoked"
+	KindPackSet      = "pack_set"
 )
 
 // A StoredRecord is one record as a store keeps it. Body is the record's

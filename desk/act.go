@@ -49,6 +49,9 @@ func (d *Desk) Act(ctx context.Context, by liaison.Actor, in ActInput) (*ActResu
 	if err != nil {
 		return nil, err
 	}
+	if err := d.StorePackSet(ctx); err != nil {
+		return nil, err
+	}
 	now := d.now().UTC()
 	dr, drec, err := d.decide(agency, &rr, in.Action, liaison.StageAct, now)
 	if err != nil {

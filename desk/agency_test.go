@@ -94,7 +94,11 @@ func TestAgencyReadersNeedAStaffRole(t *testing.T) {
 func TestRepeatedIntakeSkipsTheAppend(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
-	a := agency(t, e.desk(t), "us/ca/test-county", "jail")
+	d0 := e.desk(t)
+	a := agency(t, d0, "us/ca/test-county", "jail")
+	if err := d0.StorePackSet(ctx); err != nil { // as a server does when it starts
+		t.Fatal(err)
+	}
 	counted := &countingStore{Store: e.store}
 	d := e.deskOn(t, counted)
 	first, err := d.Intake(ctx, clerk, detainer(a.ID, "retry-1", "honor_detainer"))

@@ -13,6 +13,7 @@ import (
 	"io"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"liaison"
@@ -53,6 +54,8 @@ type Desk struct {
 	agencies      sync.Map // id → *liaison.AgencyRecord: records never change
 	recent        recentKeys
 	tokens        *Tokens
+	sets          sync.Map    // pack set hash → *law.Set: the desk's own, and stored ones read
+	setStored     atomic.Bool // the desk's pack set is in the store (StorePackSet)
 }
 
 // New returns a Desk.
@@ -74,6 +77,7 @@ func New(cfg Config) (*Desk, error) {
 	if d.log == nil {
 		d.log = slog.New(slog.DiscardHandler)
 	}
+	d.sets.Store(cfg.Law.Hash(), cfg.Law)
 	if d.channel != "" && d.channels[d.channel] == nil {
 		return nil, fmt.Errorf("desk: no channel named %q", d.channel)
 	}
@@ -110,7 +114,12 @@ func newRecord(rand io.Reader, kind, id, agency, person, parent, key string, at 
 
 // load reads the record (kind, id) into v.
 func (d *Desk) load(ctx context.Context, kind, id string, v any) (*liaison.StoredRecord, error) {
-	rec, err := d.store.Get(ctx, kind, id)
+	return getRecord(ctx, d.store, kind, id, v)
+}
+
+// getRecord reads the record (kind, id) of store into v.
+func getRecord(ctx context.Context, store liaison.Store, kind, id string, v any) (*liaison.StoredRecord, error) {
+	rec, err := store.Get(ctx, kind, id)
 	if err != nil {
 		return nil, err
 	}

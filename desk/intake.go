@@ -45,7 +45,7 @@ type IntakeResult struct {
 // they are, or nil when the result was not made by this intake. Bodies
 // are canonical JSON (RFC 8785) and the members here are in order, so it
 // is the result's canonical JSON too, with no encoding left to do: an
-// intake's answer holds its decisions, about 12 KB each.
+// intake's answer holds its decisions, about 3 KB each (compact).
 func (r *IntakeResult) JSON() []byte { return r.encoded }
 
 // encode sets r's JSON from the bodies of its records.
@@ -117,6 +117,9 @@ func (d *Desk) Intake(ctx context.Context, by liaison.Actor, in IntakeInput) (*I
 		if p.Agency != in.Agency {
 			return nil, liaison.Errorf(liaison.Invalid, "person", "the person is not in this agency's records")
 		}
+	}
+	if err := d.StorePackSet(ctx); err != nil {
+		return nil, err
 	}
 	now := d.now().UTC()
 	id, err := d.newID("req")
@@ -223,7 +226,9 @@ func (d *Desk) decide(agency *liaison.AgencyRecord, rr *liaison.RequestRecord, a
 		return nil, nil, err
 	}
 	dec.Normalize() // stored as it is answered
-	dr := &liaison.DecisionRecord{ID: id, Agency: rr.Agency, Request: rr.ID, Action: action, Stage: stage, AsOf: now, Decision: *dec}
+	dec.Compact()   // the trace is derived on read, from the pack set (see Trace)
+	dr := &liaison.DecisionRecord{ID: id, Agency: rr.Agency, Request: rr.ID, Action: action, Stage: stage, AsOf: now, Decision: *dec,
+		PackSet: d.law.Hash(), Engine: law.EngineVersion}
 	rec, err := d.record(liaison.KindDecision, id, rr.Agency, rr.Person, rr.ID, "", now, dr)
 	if err != nil {
 		return nil, nil, err

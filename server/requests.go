@@ -39,6 +39,9 @@ func (s *Server) intake(w http.ResponseWriter, r *http.Request, a liaison.Actor)
 
 func (s *Server) getRequest(w http.ResponseWriter, r *http.Request, a liaison.Actor) {
 	res, err := s.desk.Request(r.Context(), a, r.PathValue("id"))
+	if err == nil && r.URL.Query().Get("trace") == "1" {
+		err = s.desk.Trace(r.Context(), res)
+	}
 	if err != nil {
 		s.writeError(w, r, err)
 		return

@@ -120,6 +120,7 @@ func (c *logCmd) run(ctx context.Context, args []string) error {
 	oldSize := fs.Int64("old", 0, "prove: with --new, a consistency proof from this tree size")
 	newSize := fs.Int64("new", 0, "prove: ... to this one")
 	asJSON := fs.Bool("json", false, "verify: write the report as JSON")
+	redecide := fs.Bool("redecide", false, "verify: also decide every stored decision again with its stored pack set, and list those that differ")
 	if err := fs.Parse(args[1:]); err != nil {
 		return exitError(2)
 	}
@@ -168,6 +169,13 @@ func (c *logCmd) run(ctx context.Context, args []string) error {
 		}
 		if !rep.OK() {
 			return exitError(1)
+		}
+		if *redecide {
+			rd, err := desk.Redecide(ctx, store, nil)
+			if err != nil {
+				return err
+			}
+			return writeRedecide(c.stdout, rd, *asJSON, "with their stored pack sets")
 		}
 		return nil
 	case "prove":

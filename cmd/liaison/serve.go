@@ -134,6 +134,9 @@ func newNode(ctx context.Context, getenv func(string) string, f serveFlags, logg
 		return nil, err
 	}
 	d, err := desk.New(desk.Config{Store: store, Law: set, Sealer: ks.sealer, Channels: channels, Channel: channel, Logger: logger})
+	if err == nil {
+		err = d.StorePackSet(ctx) // decisions name it; see docs/design.md
+	}
 	if err != nil {
 		store.Close()
 		return nil, err
