@@ -222,8 +222,10 @@ func reasonChars(s string) int {
 	return n
 }
 
-// Override records counsel's override of a refusal. It takes effect when
-// the action is next carried out, and is flagged on it.
+// Override records counsel's override of a refusal: the action's last
+// attempt must have been refused (Conflicting otherwise: there is nothing
+// to override). It takes effect when the action is next carried out, and
+// is flagged on it with counsel's name and token.
 func (d *Desk) Override(ctx context.Context, by liaison.Actor, in OverrideInput) (*liaison.OverrideRecord, error) {
 	if err := need(by, liaison.RoleCounsel); err != nil {
 		return nil, err
