@@ -21,3 +21,12 @@ func TestDecideUnknownJurisdiction(t *testing.T) {
 		t.Errorf("decide --jsonl = %v\n%s\nwant an error line, then a decision with its levels", err, out)
 	}
 }
+
+// The text names the agency's local day, the one the engine decided on.
+func TestDecideTextLocalDay(t *testing.T) {
+	dir := packDir(t, testTests)
+	out, _, err := runCmd(t, `{"as_of": "2020-01-02T03:00:00Z", "jurisdiction": "us/zz", "agency": {"time_zone": "America/Los_Angeles"}, "action": "honor_detainer"}`, "decide", "--packs", dir, "-")
+	if err != nil || !strings.Contains(out, "on 2020-01-01") {
+		t.Errorf("decide = %v\n%s\nwant the Los Angeles day, 2020-01-01", err, out)
+	}
+}
