@@ -73,7 +73,13 @@ func LoadPackSet(ctx context.Context, store liaison.Store, hash string) (*law.Se
 // decideAgain decides a stored decision again from its stored facts (the
 // request, its agency, the action and the instant) with set.
 func decideAgain(set *law.Set, agency *liaison.AgencyRecord, rr *liaison.RequestRecord, dr *liaison.DecisionRecord) (*liaison.Decision, error) {
-	dec, err := set.Decide(decisionRequest(agency, rr, dr.Action, dr.AsOf), law.Options{Explain: true})
+	req := decisionRequest(agency, rr, dr.Action, dr.AsOf)
+	if dr.Engine == "" || dr.Engine == "liaison-engine/1" {
+		// Engine 1 counted every date and business hour in UTC (the
+		// desk's as_of is UTC): decide as it did.
+		req.Agency.TimeZone = "UTC"
+	}
+	dec, err := set.Decide(req, law.Options{Explain: true})
 	if err != nil {
 		return nil, fmt.Errorf("decide %s again: %w", dr.ID, err)
 	}
