@@ -183,6 +183,7 @@ func (d *Desk) Request(ctx context.Context, by liaison.Actor, id string) (*Intak
 	if err := d.logRead(ctx, by, &res.Request); err != nil {
 		return nil, err
 	}
+	res.Request, _ = redacted(by, res.Request)
 	return res, nil
 }
 
