@@ -70,8 +70,8 @@ var matrixCalls = map[string]func(e *env, w *world) (call, int){
 	"GET /v1/requests": func(e *env, w *world) (call, int) {
 		return call{path: "/v1/requests?agency=" + w.agency}, 200
 	},
-	"POST /v1/agencies":  func(e *env, w *world) (call, int) { return call{body: harris}, 201 },
-	"GET /v1/agencies":   func(e *env, w *world) (call, int) { return call{}, 200 },
+	"POST /v1/agencies": func(e *env, w *world) (call, int) { return call{body: harris}, 201 },
+	"GET /v1/agencies":  func(e *env, w *world) (call, int) { return call{}, 200 },
 	"GET /v1/agencies/{id}": func(e *env, w *world) (call, int) {
 		return call{path: "/v1/agencies/" + w.agency}, 200
 	},
