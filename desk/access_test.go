@@ -41,6 +41,10 @@ func TestScope(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	ob, err := d.Override(ctx, liaison.Actor{ID: "tok_counsel", Role: liaison.RoleCounsel}, desk.OverrideInput{Request: rb.Request.ID, Action: "honor_detainer", Reason: strings.Repeat("a written reason ", 3)})
+	if err != nil {
+		t.Fatal(err)
+	}
 	// A's: a request and a token, for the lists.
 	ra, err := d.Intake(ctx, clerk, detainer(a.ID, "ice-a", "honor_detainer"))
 	if err != nil {
@@ -77,6 +81,14 @@ func TestScope(t *testing.T) {
 			return err
 		}},
 		{"Request", "id", func() error { _, err := d.Request(ctx, as(liaison.RoleAuditor), rb.Request.ID); return err }},
+		{"Case", "id", func() error { _, err := d.Case(ctx, as(liaison.RoleAuditor), rb.Request.ID, desk.CaseOptions{}); return err }},
+		{"DecisionRecord", "id", func() error { _, err := d.DecisionRecord(ctx, as(liaison.RoleAuditor), rb.Decisions[0].ID); return err }},
+		{"OverrideRecord", "id", func() error { _, err := d.OverrideRecord(ctx, as(liaison.RoleAuditor), ob.ID); return err }},
+		{"Requests", "agency", func() error {
+			_, _, err := d.Requests(ctx, as(liaison.RoleClerk), desk.RequestFilter{Agency: b.ID}, desk.Page{})
+			return err
+		}},
+		{"People", "agency", func() error { _, _, err := d.People(ctx, as(liaison.RoleClerk), b.ID, "", desk.Page{}); return err }},
 		{"Act", "request", func() error {
 			_, err := d.Act(ctx, as(liaison.RoleClerk), desk.ActInput{Request: rb.Request.ID, Action: "honor_detainer"})
 			return err
@@ -134,6 +146,13 @@ func TestScope(t *testing.T) {
 		if du.Agency != a.ID {
 			t.Errorf("Duties as A's clerk holds %s of %s", du.ID, du.Agency)
 		}
+	}
+	reqs, _, err := d.Requests(ctx, as(liaison.RoleClerk), desk.RequestFilter{}, desk.Page{})
+	if err != nil || len(reqs) != 1 || reqs[0].ID != ra.Request.ID {
+		t.Errorf("Requests as A's clerk = %+v, %v; want A's alone", reqs, err)
+	}
+	if people, _, err := d.People(ctx, as(liaison.RoleClerk), "", "", desk.Page{}); err != nil || len(people) != 0 {
+		t.Errorf("People as A's clerk = %+v, %v; want none (A has none)", people, err)
 	}
 	tokens, _, err := d.Tokens().List(ctx, as(liaison.RoleAdmin), desk.Page{})
 	if err != nil || len(tokens) != 1 || tokens[0].ID != ta.Record.ID {
