@@ -81,7 +81,10 @@ func TestScope(t *testing.T) {
 			return err
 		}},
 		{"Request", "id", func() error { _, err := d.Request(ctx, as(liaison.RoleAuditor), rb.Request.ID); return err }},
-		{"Case", "id", func() error { _, err := d.Case(ctx, as(liaison.RoleAuditor), rb.Request.ID, desk.CaseOptions{}); return err }},
+		{"Case", "id", func() error {
+			_, err := d.Case(ctx, as(liaison.RoleAuditor), rb.Request.ID, desk.CaseOptions{})
+			return err
+		}},
 		{"DecisionRecord", "id", func() error { _, err := d.DecisionRecord(ctx, as(liaison.RoleAuditor), rb.Decisions[0].ID); return err }},
 		{"OverrideRecord", "id", func() error { _, err := d.OverrideRecord(ctx, as(liaison.RoleAuditor), ob.ID); return err }},
 		{"Requests", "agency", func() error {
