@@ -8,6 +8,7 @@ import (
 
 	"liaison"
 	"liaison/desk"
+	"liaison/server"
 )
 
 // TestCase carries a detainer in Los Angeles County through refusal,
@@ -230,18 +231,31 @@ func TestAuditorSeesNoPersonalData(t *testing.T) {
 		"pending_charges": []map[string]any{{"offense": "VC 23152-QX8", "jurisdiction": "us/ca", "level": "misdemeanor"}}}
 	w := newWorld(e, in)
 	seen := map[string]bool{}
+	// Each route's call of the role matrix, and a case with its trace.
+	type walk struct {
+		rt server.Route
+		mk func(e *env, w *world) (call, int)
+	}
+	var walks []walk
 	for _, rt := range e.srv.Routes() {
 		mk := matrixCalls[rt.Pattern]
 		if mk == nil {
 			t.Errorf("no call for %s in matrixCalls", rt.Pattern)
 			continue
 		}
+		walks = append(walks, walk{rt, mk})
+		if rt.Pattern == "GET /v1/requests/{id}" {
+			walks = append(walks, walk{rt, func(e *env, w *world) (call, int) { return call{path: "/v1/requests/" + w.request + "?trace=1"}, 200 }})
+		}
+	}
+	for _, wk := range walks {
+		rt := wk.rt
 		method, path, _ := strings.Cut(rt.Pattern, " ")
 		for _, role := range allRoles {
 			if rt.Roles != nil && !slices.Contains(rt.Roles, role) {
 				continue
 			}
-			c, want := mk(e, w)
+			c, want := wk.mk(e, w)
 			c.method = method
 			if c.path == "" {
 				c.path = path
