@@ -24,6 +24,10 @@ const (
 	Deleted ProblemKind = "deleted"
 	// Inserted: a record that no leaf names: written around the log.
 	Inserted ProblemKind = "inserted"
+	// Column: a column the store looks the record up by (agency, person,
+	// parent, key) no longer says what the record's body says: the row
+	// was edited around the log.
+	Column ProblemKind = "column"
 	// LeafRow: the leaves themselves are damaged: one is missing, listed
 	// twice, or beyond the tree.
 	LeafRow ProblemKind = "leaf"
@@ -50,11 +54,15 @@ func (p Problem) String() string { return p.Message }
 
 // Report is the result of Verify.
 type Report struct {
-	TreeSize    int64     `json:"tree_size"`
-	Leaves      int64     `json:"leaves"`      // leaf rows read
-	Records     int64     `json:"records"`     // records read
-	Checkpoints int       `json:"checkpoints"` // stored checkpoints checked
-	Problems    []Problem `json:"problems"`
+	TreeSize    int64 `json:"tree_size"`
+	Leaves      int64 `json:"leaves"`      // leaf rows read
+	Records     int64 `json:"records"`     // records read
+	Checkpoints int   `json:"checkpoints"` // stored checkpoints checked
+	// V1Leaves counts the leaves in format 1, written before migration
+	// 0004: they commit to a record's kind, id and body only, so its
+	// columns are checked against its body alone, and its time not at all.
+	V1Leaves int64     `json:"v1_leaves,omitempty"`
+	Problems []Problem `json:"problems"`
 	// Omitted counts the problems found beyond MaxProblems.
 	Omitted int `json:"omitted,omitempty"`
 }
@@ -345,12 +353,33 @@ func (a *audit) entry(e Entry) error {
 		a.rep.add(Changed, l.Index, l.String(), "leaf %d names %s but was joined with %s", l.Index, l, r)
 		a.lastBad = l.Index
 	default:
-		if c = r.Commitment(); c != l.Commitment {
+		a.columns(r, l.Index)
+		switch r.Format(l.Commitment) {
+		case 1:
+			a.rep.V1Leaves++
+		case 0:
+			c = r.Commitment()
 			a.rep.add(Changed, l.Index, l.String(), "%s (leaf %d) was changed: it no longer matches its leaf", l, l.Index)
 			a.lastBad = l.Index
 		}
 	}
 	return a.push(c.LeafHash(), l.String())
+}
+
+// columns reports the index columns of r that disagree with its body.
+func (a *audit) columns(r *Record, index int64) {
+	c, err := liaison.ColumnsOf(r.Kind, r.Body)
+	if err != nil {
+		a.rep.add(Column, index, r.String(), "%s (leaf %d): %v", r, index, err)
+		return
+	}
+	stored := &liaison.StoredRecord{Kind: r.Kind, ID: r.ID, Agency: r.Agency, Person: r.Person, Parent: r.Parent, Key: r.Key}
+	if col, got, want, bad := c.Mismatch(stored); bad {
+		if col == liaison.ColumnKey {
+			got, want = "(hidden)", "(hidden)" // a key may be a secret's hash
+		}
+		a.rep.add(Column, index, r.String(), "%s (leaf %d): its %s column is %q but its body says %q: the row was edited around the log", r, index, col, got, want)
+	}
 }
 
 // missing reports the leaves from the rebuilt size up to (not including)

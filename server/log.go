@@ -122,13 +122,14 @@ func (s *Server) proveInclusion(w http.ResponseWriter, r *http.Request, c caller
 			"%s %s is leaf %d, not yet under a signed checkpoint (size %d): POST /v1/log/checkpoint, then ask again", kind, id, rec.Index, cv.Size))
 		return
 	}
-	commitment := ledger.Record{Kind: rec.Kind, ID: rec.ID, Body: rec.Body, Salt: ledger.Salt(rec.Salt)}.Commitment()
 	leaves, err := s.log.ReadLeaves(r.Context(), rec.Index, 1)
 	if err != nil {
 		s.writeError(w, r, fmt.Errorf("read leaf %d: %w", rec.Index, err))
 		return
 	}
-	if l := leaves[0]; l.Kind != rec.Kind || l.ID != rec.ID || l.Commitment != commitment {
+	// The leaf is in format 2, or 1 if written before migration 0004.
+	commitment := leaves[0].Commitment
+	if l := leaves[0]; l.Kind != rec.Kind || l.ID != rec.ID || ledger.RecordOf(rec).Format(commitment) == 0 {
 		s.writeError(w, r, liaison.Errorf(liaison.Conflicting, "id",
 			"%s %s does not match leaf %d: it was changed after it was logged; run `liaison log verify`", kind, id, rec.Index))
 		return

@@ -55,6 +55,12 @@ func scanRecord(row scanner) (*liaison.StoredRecord, error) {
 		return nil, fmt.Errorf("record %s/%s: %w", r.Kind, r.ID, err)
 	}
 	r.At = t
+	// The columns are an index: a row whose columns no longer say what
+	// its body says was edited behind the store's back, and is refused
+	// rather than trusted (see liaison.ColumnsOf).
+	if err := r.CheckColumns(); err != nil {
+		return nil, err
+	}
 	return &r, nil
 }
 
@@ -485,7 +491,7 @@ func (s *Store) Entries(ctx context.Context) iter.Seq2[ledger.Entry, error] {
 				from = last.Leaf.Index + 1
 			}
 			return collect(ctx, s, s.reader, "read the log's leaves and records", scanJoined,
-				`SELECT l.idx, l.kind, l.id, l.commitment, r.kind, r.id, r.body, r.salt
+				`SELECT l.idx, l.kind, l.id, l.commitment, r.kind, r.id, `+auditColumns+`
 				FROM leaves l LEFT JOIN records r ON r.leaf_index = l.idx AND r.kind = l.kind AND r.id = l.id
 				WHERE l.idx >= ? ORDER BY l.idx LIMIT ?`, from, entriesPage)
 		}) {
@@ -495,7 +501,7 @@ func (s *Store) Entries(ctx context.Context) iter.Seq2[ledger.Entry, error] {
 					kind, id = last.Record.Kind, last.Record.ID
 				}
 				return collect(ctx, s, s.reader, "read the records without leaves", scanOrphan,
-					`SELECT r.kind, r.id, r.body, r.salt FROM records r
+					`SELECT r.kind, r.id, `+auditColumns+` FROM records r
 					WHERE (? OR r.kind > ? OR (r.kind = ? AND r.id > ?))
 					AND NOT EXISTS (SELECT 1 FROM leaves l WHERE l.idx = r.leaf_index AND l.kind = r.kind AND l.id = r.id)
 					ORDER BY r.kind, r.id LIMIT ?`, last == nil, kind, kind, id, entriesPage)
@@ -527,21 +533,25 @@ func yieldPages(yield func(ledger.Entry, error) bool, fetch func(last *ledger.En
 	}
 }
 
+// auditColumns are the columns of a record, beside its kind and id, that an
+// audit reads: all that the leaf commits to.
+const auditColumns = `r.agency, r.person, r.parent, r.key, r.body, r.salt, r.at`
+
 // scanJoined reads a leaf and, when it is there, its record.
 func scanJoined(row scanner) (ledger.Entry, error) {
 	var (
-		l          ledger.Leaf
-		c          []byte
-		kind, id   sql.NullString
-		body, salt []byte
+		l        ledger.Leaf
+		c        []byte
+		kind, id sql.NullString
+		a        auditRow
 	)
-	if err := row.Scan(&l.Index, &l.Kind, &l.ID, &c, &kind, &id, &body, &salt); err != nil {
+	if err := row.Scan(append([]any{&l.Index, &l.Kind, &l.ID, &c, &kind, &id}, a.dest()...)...); err != nil {
 		return ledger.Entry{}, err
 	}
 	copy(l.Commitment[:], c)
 	e := ledger.Entry{Leaf: &l}
 	if kind.Valid {
-		e.Record = auditRecord(kind.String, id.String, body, salt)
+		e.Record = a.record(kind.String, id.String)
 	}
 	return e, nil
 }
@@ -549,18 +559,32 @@ func scanJoined(row scanner) (ledger.Entry, error) {
 // scanOrphan reads a record that no leaf names.
 func scanOrphan(row scanner) (ledger.Entry, error) {
 	var (
-		kind, id   string
-		body, salt []byte
+		kind, id string
+		a        auditRow
 	)
-	err := row.Scan(&kind, &id, &body, &salt)
-	return ledger.Entry{Record: auditRecord(kind, id, body, salt)}, err
+	err := row.Scan(append([]any{&kind, &id}, a.dest()...)...)
+	return ledger.Entry{Record: a.record(kind, id)}, err
 }
 
-// auditRecord builds the record an audit checks. A damaged salt is copied
-// as it is: the record then no longer matches its leaf, which the audit
-// reports.
-func auditRecord(kind, id string, body, salt []byte) *ledger.Record {
-	r := &ledger.Record{Kind: kind, ID: id, Body: body}
-	copy(r.Salt[:], salt)
+// auditRow is a record's auditColumns as scanned; all may be NULL in a
+// leaf's row whose record is gone.
+type auditRow struct {
+	agency, person, parent, key sql.NullString
+	body, salt                  []byte
+	at                          any
+}
+
+func (a *auditRow) dest() []any {
+	return []any{&a.agency, &a.person, &a.parent, &a.key, &a.body, &a.salt, &a.at}
+}
+
+// record builds the record an audit checks. A damaged salt is copied as it
+// is, and a time that does not read as one is left zero: the record then
+// no longer matches its leaf, which the audit reports.
+func (a *auditRow) record(kind, id string) *ledger.Record {
+	r := &ledger.Record{Kind: kind, ID: id, Agency: a.agency.String, Person: a.person.String, Parent: a.parent.String,
+		Key: a.key.String, Body: a.body}
+	r.At, _ = scanTime(a.at)
+	copy(r.Salt[:], a.salt)
 	return r
 }

@@ -39,7 +39,7 @@ func NewLegacyLog(t testing.TB, n int) LegacyLog {
 	for i := range n {
 		r := NewRecord(t, kinds[i%len(kinds)], fmt.Sprintf("legacy-%05d", i))
 		r.Index = int64(i)
-		c := ledger.Record{Kind: r.Kind, ID: r.ID, Body: r.Body, Salt: r.Salt}.Commitment()
+		c := ledger.RecordOf(r).CommitmentV1() // the leaf format before 0004
 		hs, err := tlog.StoredHashes(int64(i), c[:], mem)
 		if err != nil {
 			t.Fatal(err)
@@ -110,7 +110,7 @@ func (l LegacyLog) Write(t testing.TB, exec func(query string, args ...any) erro
 // from there.
 func CheckMigrated(t *testing.T, s Store, l LegacyLog) {
 	t.Helper()
-	checkLog(t, s, int64(len(l.Records)))
+	checkLogFrom(t, s, int64(len(l.Records)), int64(len(l.Records)))
 	for _, r := range l.Records {
 		get(t, s, r)
 	}
@@ -119,5 +119,5 @@ func CheckMigrated(t *testing.T, s Store, l LegacyLog) {
 	if want := int64(len(l.Records)); more[0].Index != want {
 		t.Errorf("the first record appended after the migration has leaf %d, want %d", more[0].Index, want)
 	}
-	checkLog(t, s, int64(len(l.Records)+len(more)))
+	checkLogFrom(t, s, int64(len(l.Records)+len(more)), int64(len(l.Records)))
 }

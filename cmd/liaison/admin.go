@@ -150,6 +150,9 @@ func (c *logCmd) run(ctx context.Context, args []string) error {
 			if rep.Omitted > 0 {
 				fmt.Fprintf(c.stdout, "... and %d more problems\n", rep.Omitted)
 			}
+			if rep.V1Leaves > 0 {
+				fmt.Fprintf(c.stdout, "%d leaves written before migration 0004 commit to their bodies only\n", rep.V1Leaves)
+			}
 			fmt.Fprintf(c.stdout, "%d leaves, %d records, %d checkpoints: %d problems\n", rep.Leaves, rep.Records, rep.Checkpoints, len(rep.Problems)+rep.Omitted)
 		}
 		if !rep.OK() {
@@ -188,6 +191,13 @@ func (c *logCmd) prove(ctx context.Context, store dataStore, ks *keys, kind, id 
 	if err != nil {
 		return err
 	}
-	commit := ledger.Record{Kind: rec.Kind, ID: rec.ID, Body: rec.Body, Salt: rec.Salt}.Commitment()
+	leaves, err := store.ReadLeaves(ctx, rec.Index, 1)
+	if err != nil {
+		return err
+	}
+	commit := leaves[0].Commitment
+	if ledger.RecordOf(rec).Format(commit) == 0 {
+		return fmt.Errorf("log prove: %s/%s does not match its leaf %d: run `liaison log verify`", kind, id, rec.Index)
+	}
 	return enc.Encode(map[string]any{"record": kind + "/" + id, "leaf": strconv.FormatInt(rec.Index, 10), "commitment": commit, "receipt": receipt})
 }
