@@ -100,6 +100,17 @@ type AuditSource interface {
 	Checkpoints(ctx context.Context) iter.Seq2[[]byte, error]
 }
 
+// Snapshotter is an AuditSource that can be read as of one instant. A
+// store that others append to while an audit runs implements it; Verify
+// then reads one snapshot and reports nothing that a concurrent append
+// made look wrong (a leaf written after the tree size was read).
+type Snapshotter interface {
+	AuditSource
+	// Snapshot returns the log as it is now, unchanged by later appends,
+	// and the function that releases it.
+	Snapshot(ctx context.Context) (src AuditSource, close func() error, err error)
+}
+
 // Store is everything a storage backend provides to the log. Functions in
 // this package ask only for the part they use.
 type Store interface {

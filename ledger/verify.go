@@ -89,9 +89,22 @@ func (r *Report) add(kind ProblemKind, index int64, record, format string, args 
 // signed before, which bound where it is.
 //
 // Verify reads the store once, in order, in constant memory (apart from the
-// checkpoints). Its error is for failures to read; what it finds is in the
+// checkpoints); from a snapshot when src is a Snapshotter, so that it can
+// run beside appends. Its error is for failures to read; what it finds is in the
 // report.
-func Verify(ctx context.Context, src AuditSource, v *Verifier) (*Report, error) {
+func Verify(ctx context.Context, src AuditSource, v *Verifier) (rep *Report, err error) {
+	if sn, ok := src.(Snapshotter); ok {
+		snap, done, err := sn.Snapshot(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("verify log: %w", err)
+		}
+		defer func() {
+			if cerr := done(); cerr != nil && err == nil {
+				rep, err = nil, fmt.Errorf("verify log: %w", cerr)
+			}
+		}()
+		src = snap
+	}
 	size, err := src.TreeSize(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("verify log: tree size: %w", err)

@@ -245,7 +245,7 @@ func (at *appendTx) ReadHashes(ctx context.Context, indexes []int64) ([]tlog.Has
 		}
 	}
 	if len(missing) > 0 {
-		found, err := at.s.readHashes(ctx, at.tx, missing)
+		found, err := at.s.readHashes(ctx, at.tx, at.s.writeHash, missing)
 		if err != nil {
 			return nil, err
 		}

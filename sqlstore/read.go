@@ -177,12 +177,20 @@ func collect[T any](ctx context.Context, s *Store, q querier, op string, scan fu
 }
 
 // TreeSize returns the number of leaves committed.
-func (s *Store) TreeSize(ctx context.Context) (int64, error) {
-	var n int64
-	if err := s.reader.QueryRowContext(ctx, `SELECT size FROM log_head WHERE id = 1`).Scan(&n); err != nil {
-		return 0, s.fail(ctx, "tree size", err)
+func (s *Store) TreeSize(ctx context.Context) (int64, error) { return s.treeSize(ctx, s.reader) }
+
+func (s *Store) treeSize(ctx context.Context, q querier) (int64, error) {
+	n, err := collect(ctx, s, q, "tree size", func(row scanner) (int64, error) {
+		var n int64
+		return n, row.Scan(&n)
+	}, `SELECT size FROM log_head WHERE id = 1`)
+	if err != nil {
+		return 0, err
 	}
-	return n, nil
+	if len(n) != 1 {
+		return 0, fmt.Errorf("%s: tree size: log_head has %d rows, not 1", s.d.Name, len(n))
+	}
+	return n[0], nil
 }
 
 // hashChunk bounds the indexes one query asks for, well below both
@@ -258,8 +266,9 @@ func (q stmtQuerier) QueryContext(ctx context.Context, _ string, args ...any) (*
 }
 
 // readHashes returns the stored hashes at indexes that exist, reading in
-// tx, or from the reader pool when tx is nil.
-func (s *Store) readHashes(ctx context.Context, tx *sql.Tx, indexes []int64) (map[int64]tlog.Hash, error) {
+// tx, or from the reader pool when tx is nil. stmts are the prepared reads
+// of the pool tx runs on (s.readHash or s.writeHash).
+func (s *Store) readHashes(ctx context.Context, tx *sql.Tx, stmts map[int]*sql.Stmt, indexes []int64) (map[int64]tlog.Hash, error) {
 	leaves := make([]int64, len(indexes))
 	for i, x := range indexes {
 		leaves[i], _ = hashLeaf(x)
@@ -289,7 +298,7 @@ func (s *Store) readHashes(ctx context.Context, tx *sql.Tx, indexes []int64) (ma
 			}
 			stmt := s.readHash[n]
 			if tx != nil {
-				stmt = tx.StmtContext(ctx, s.writeHash[n])
+				stmt = tx.StmtContext(ctx, stmts[n])
 			}
 			q = stmtQuerier{stmt}
 		case tx != nil:
@@ -364,7 +373,7 @@ func (s *Store) ReadHashes(ctx context.Context, indexes []int64) ([]tlog.Hash, e
 	if len(missing) == 0 {
 		return out, nil
 	}
-	found, err := s.readHashes(ctx, nil, missing)
+	found, err := s.readHashes(ctx, nil, nil, missing)
 	if err != nil {
 		return nil, err
 	}
@@ -410,14 +419,18 @@ func scanLeaf(row scanner) (ledger.Leaf, error) {
 // ReadLeaves returns the n leaves from index start on. A leaf at or beyond
 // the tree size is an error of kind NotFound.
 func (s *Store) ReadLeaves(ctx context.Context, start int64, n int) ([]ledger.Leaf, error) {
-	size, err := s.TreeSize(ctx)
+	return s.readLeaves(ctx, s.reader, start, n)
+}
+
+func (s *Store) readLeaves(ctx context.Context, q querier, start int64, n int) ([]ledger.Leaf, error) {
+	size, err := s.treeSize(ctx, q)
 	if err != nil {
 		return nil, err
 	}
 	if start < 0 || n < 0 || start+int64(n) > size {
 		return nil, liaison.Errorf(liaison.NotFound, "", "no leaves %d to %d in a tree of %d", start, start+int64(n)-1, size)
 	}
-	leaves, err := collect(ctx, s, s.reader, "read leaves", scanLeaf,
+	leaves, err := collect(ctx, s, q, "read leaves", scanLeaf,
 		`SELECT idx, kind, id, commitment FROM leaves WHERE idx >= ? AND idx < ? ORDER BY idx`, start, start+int64(n))
 	if err != nil {
 		return nil, err
@@ -458,8 +471,12 @@ func (s *Store) WriteCheckpoint(ctx context.Context, cp ledger.Checkpoint, signe
 // few and small: it reads them all at once, so that the consumer holds no
 // connection while it works.
 func (s *Store) Checkpoints(ctx context.Context) iter.Seq2[[]byte, error] {
+	return s.checkpoints(ctx, s.reader)
+}
+
+func (s *Store) checkpoints(ctx context.Context, q querier) iter.Seq2[[]byte, error] {
 	return func(yield func([]byte, error) bool) {
-		notes, err := collect(ctx, s, s.reader, "read checkpoints", func(row scanner) ([]byte, error) {
+		notes, err := collect(ctx, s, q, "read checkpoints", func(row scanner) ([]byte, error) {
 			var note []byte
 			return note, row.Scan(&note)
 		}, `SELECT note FROM checkpoints ORDER BY size`)
@@ -484,13 +501,17 @@ const entriesPage = 256
 // that no leaf names so. It reads a page at a time and holds no connection
 // while the consumer works.
 func (s *Store) Entries(ctx context.Context) iter.Seq2[ledger.Entry, error] {
+	return s.entries(ctx, s.reader)
+}
+
+func (s *Store) entries(ctx context.Context, q querier) iter.Seq2[ledger.Entry, error] {
 	return func(yield func(ledger.Entry, error) bool) {
 		if yieldPages(yield, func(last *ledger.Entry) ([]ledger.Entry, error) {
 			from := int64(0)
 			if last != nil {
 				from = last.Leaf.Index + 1
 			}
-			return collect(ctx, s, s.reader, "read the log's leaves and records", scanJoined,
+			return collect(ctx, s, q, "read the log's leaves and records", scanJoined,
 				`SELECT l.idx, l.kind, l.id, l.commitment, r.kind, r.id, `+auditColumns+`
 				FROM leaves l LEFT JOIN records r ON r.leaf_index = l.idx AND r.kind = l.kind AND r.id = l.id
 				WHERE l.idx >= ? ORDER BY l.idx LIMIT ?`, from, entriesPage)
@@ -500,7 +521,7 @@ func (s *Store) Entries(ctx context.Context) iter.Seq2[ledger.Entry, error] {
 				if last != nil {
 					kind, id = last.Record.Kind, last.Record.ID
 				}
-				return collect(ctx, s, s.reader, "read the records without leaves", scanOrphan,
+				return collect(ctx, s, q, "read the records without leaves", scanOrphan,
 					`SELECT r.kind, r.id, `+auditColumns+` FROM records r
 					WHERE (? OR r.kind > ? OR (r.kind = ? AND r.id > ?))
 					AND NOT EXISTS (SELECT 1 FROM leaves l WHERE l.idx = r.leaf_index AND l.kind = r.kind AND l.id = r.id)

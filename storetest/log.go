@@ -6,6 +6,8 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"sync"
+	"sync/atomic"
 	"testing"
 
 	"golang.org/x/mod/sumdb/tlog"
@@ -203,5 +205,66 @@ func testServe(t *testing.T, s Store) {
 	entries, err := ledger.ParseEntryBundle(data[0])
 	if err != nil || len(entries) != 700-512 || entries[0] != ledger.RecordOf(recs[512]).Commitment() {
 		t.Errorf("entry bundle 2 = %d entries, %v", len(entries), err)
+	}
+}
+
+// testVerifyUnderLoad runs the audit while others append: it must read one
+// snapshot and find nothing wrong, however the appends fall between its
+// reads.
+func testVerifyUnderLoad(t *testing.T, s Store) {
+	ctx := t.Context()
+	signer, verifier := NewSigner(t)
+	mustAppend(t, s, readRecords(t, 0, 1000)...)
+	if _, err := (&ledger.Publisher{Store: s, Signer: signer}).Publish(ctx); err != nil {
+		t.Fatal(err)
+	}
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	var appended atomic.Int64
+	for w := range 2 {
+		wg.Go(func() {
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				recs := make([]*liaison.StoredRecord, 1+i%8)
+				for j := range recs {
+					recs[j] = NewRecord(t, liaison.KindRead, fmt.Sprintf("load-%d-%d-%d", w, i, j))
+				}
+				if err := s.Append(ctx, recs...); err != nil {
+					t.Errorf("Append(under load) = %v", err)
+					return
+				}
+				appended.Add(int64(len(recs)))
+			}
+		})
+	}
+	// Until three audits have overlapped appends (the tree grew while
+	// they ran), or twenty have run.
+	overlapped := 0
+	for run := 0; run < 20 && overlapped < 3 && !t.Failed(); run++ {
+		before := appended.Load()
+		rep, err := ledger.Verify(ctx, s, verifier)
+		if err != nil {
+			t.Errorf("Verify(under load) = %v", err)
+			break
+		}
+		if !rep.OK() {
+			t.Errorf("Verify(under load) found %d problems, want none: %v", len(rep.Problems), rep.Problems[:min(5, len(rep.Problems))])
+			break
+		}
+		if rep.Leaves != rep.TreeSize || rep.Records != rep.TreeSize {
+			t.Errorf("Verify(under load) read %d leaves and %d records of a tree of %d", rep.Leaves, rep.Records, rep.TreeSize)
+		}
+		if appended.Load() > before {
+			overlapped++
+		}
+	}
+	close(stop)
+	wg.Wait()
+	if overlapped == 0 {
+		t.Errorf("no audit ran while records were appended: the test showed nothing")
 	}
 }

@@ -72,6 +72,7 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"Abort", testAbort},
 		{"EntriesPartly", testEntriesPartly},
 		{"Serve", testServe},
+		{"VerifyUnderLoad", testVerifyUnderLoad},
 		{"TamperColumns", testTamperColumns},
 		{"EditedColumnsGrantNothing", testEditedColumnsGrantNothing},
 	}
