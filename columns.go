@@ -79,7 +79,7 @@ const all = ColumnAgency | ColumnPerson | ColumnParent | ColumnKey
 func ColumnsOf(kind string, body []byte) (Columns, error) {
 	fixed := all
 	switch kind {
-	case KindAgency, KindPerson, KindCustodyEvent, KindRequest, KindDutyChange, KindDelivery, KindRead, KindToken:
+	case KindAgency, KindPerson, KindCustodyEvent, KindRequest, KindDutyChange, KindDelivery, KindRead, KindToken, KindCheckpoint:
 	case KindDecision, KindDuty, KindAction, KindOverride:
 		fixed = ColumnAgency | ColumnParent | ColumnKey // the person is the request's
 	case KindTokenRevoked:

@@ -26,6 +26,9 @@ const (
 	KindRead         = "read"
 	KindToken        = "token"
 	KindTokenRevoked = "token_revoked"
+	// KindCheckpoint records a signed checkpoint of the log in the log
+	// itself (see package ledger), so that its row cannot quietly go.
+	KindCheckpoint = "checkpoint"
 )
 
 // A StoredRecord is one record as a store keeps it. Body is the record's

@@ -37,6 +37,9 @@ const (
 	// rebuilt from the records does not have its root: something it covers
 	// was rewritten, consistently, after it was signed.
 	CheckpointMismatch ProblemKind = "checkpoint"
+	// CheckpointMissing: a checkpoint recorded in the log is not among
+	// the stored checkpoints: its row was deleted.
+	CheckpointMissing ProblemKind = "checkpoint_missing"
 )
 
 // Problem is one thing Verify found wrong.
@@ -109,7 +112,7 @@ func Verify(ctx context.Context, src AuditSource, v *Verifier) (rep *Report, err
 	if err != nil {
 		return nil, fmt.Errorf("verify log: tree size: %w", err)
 	}
-	a := &audit{ctx: ctx, src: src, rep: &Report{TreeSize: size}, size: size, lastBad: -1}
+	a := &audit{ctx: ctx, src: src, v: v, rep: &Report{TreeSize: size}, size: size, lastBad: -1, stored: map[Checkpoint]bool{}}
 	if err := a.loadCheckpoints(v); err != nil {
 		return nil, err
 	}
@@ -129,6 +132,9 @@ func Verify(ctx context.Context, src AuditSource, v *Verifier) (rep *Report, err
 		return nil, err
 	}
 	a.finishCheckpoints()
+	if err := a.finishRecorded(); err != nil {
+		return nil, err
+	}
 	// Problems about a leaf in leaf order, then the others as found.
 	slices.SortStableFunc(a.rep.Problems, func(p, q Problem) int {
 		key := func(p Problem) int64 {
@@ -146,6 +152,7 @@ func Verify(ctx context.Context, src AuditSource, v *Verifier) (rep *Report, err
 type audit struct {
 	ctx  context.Context
 	src  AuditSource
+	v    *Verifier
 	rep  *Report
 	size int64 // the store's tree size
 
@@ -174,6 +181,11 @@ type audit struct {
 	firstBad int   // index in rep.Problems of the first mismatching checkpoint, or -1
 	laterBad int   // mismatching checkpoints after it
 	anyBadCP bool
+
+	// stored holds every stored checkpoint that verifies; recorded, the
+	// checkpoints recorded in the log (see recorded.go).
+	stored   map[Checkpoint]bool
+	recorded []recordedCheckpoint
 }
 
 const flushLeaves = 1024
@@ -192,8 +204,9 @@ func (a *audit) loadCheckpoints(v *Verifier) error {
 			a.rep.add(CheckpointMismatch, -1, "", "stored checkpoint #%d: %v", i, err)
 			continue
 		}
+		a.stored[cp] = true
 		if cp.Size > a.size {
-			a.rep.add(CheckpointMismatch, cp.Size-1, "", "checkpoint of size %d is beyond the tree's %d leaves: leaves %d to %d were removed", cp.Size, a.size, a.size, cp.Size-1)
+			a.rep.add(CheckpointMismatch, cp.Size-1, "", "checkpoint of size %d is beyond the tree's %d leaves: the log was rolled back, leaves %d to %d were removed", cp.Size, a.size, a.size, cp.Size-1)
 			continue
 		}
 		a.cps = append(a.cps, cp)
@@ -367,6 +380,9 @@ func (a *audit) entry(e Entry) error {
 		a.lastBad = l.Index
 	default:
 		a.columns(r, l.Index)
+		if r.Kind == liaison.KindCheckpoint {
+			a.recordedCheckpoint(r, l.Index)
+		}
 		switch r.Format(l.Commitment) {
 		case 1:
 			a.rep.V1Leaves++

@@ -457,12 +457,23 @@ func (s *Store) LatestCheckpoint(ctx context.Context) ([]byte, error) {
 	return note, nil
 }
 
-// WriteCheckpoint stores a signed checkpoint. When one of the same size is
-// stored, it is kept and this one is dropped.
+// WriteCheckpoint stores a signed checkpoint, then records it in the log
+// (a record of kind liaison.KindCheckpoint, see package ledger). When one
+// of the same size is stored, or recorded, it is kept and this one is
+// dropped. The row comes first: should the record not follow (a crash
+// between the two), `log verify` finds nothing wrong; a record without its
+// row is what a deleted row leaves, and is reported.
 func (s *Store) WriteCheckpoint(ctx context.Context, cp ledger.Checkpoint, signed []byte) error {
 	_, err := s.writer.ExecContext(ctx, s.bind(`INSERT INTO checkpoints (size, note) VALUES (?, ?) ON CONFLICT (size) DO NOTHING`), cp.Size, signed)
 	if err != nil {
 		return s.fail(ctx, fmt.Sprintf("write checkpoint of size %d", cp.Size), err)
+	}
+	rec, err := ledger.NewCheckpointRecord(cp, signed)
+	if err != nil {
+		return err
+	}
+	if err := s.Append(ctx, rec); err != nil && liaison.KindOf(err) != liaison.Conflicting {
+		return fmt.Errorf("record checkpoint of size %d in the log: %w", cp.Size, err)
 	}
 	return nil
 }

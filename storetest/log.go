@@ -2,10 +2,13 @@ package storetest
 
 import (
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -266,5 +269,68 @@ func testVerifyUnderLoad(t *testing.T, s Store) {
 	wg.Wait()
 	if overlapped == 0 {
 		t.Errorf("no audit ran while records were appended: the test showed nothing")
+	}
+}
+
+// testCheckpointsCannotGo deletes checkpoint rows behind the store's back:
+// each one's record in the log still names it, and `log verify` reports it
+// missing. Then it rolls the log back behind the latest checkpoint, which
+// ledger.Extends, what a server checks before it writes, refuses.
+func testCheckpointsCannotGo(t *testing.T, s Store) {
+	tam := tamperer(t, s)
+	ctx := t.Context()
+	signer, verifier := NewSigner(t)
+	pub := &ledger.Publisher{Store: s, Signer: signer}
+	var cps []ledger.Checkpoint
+	for i := range 3 {
+		mustAppend(t, s, readRecords(t, 10*i, 10)...)
+		cp, err := pub.Publish(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cps = append(cps, cp)
+	}
+	if cp, err := ledger.Extends(ctx, s, s, verifier); err != nil || cp != cps[2] {
+		t.Fatalf("Extends() = %+v, %v, want the latest checkpoint %+v", cp, err, cps[2])
+	}
+	// The middle one, and the latest.
+	for _, cp := range []ledger.Checkpoint{cps[1], cps[2]} {
+		if err := tam.Tamper(ctx, `DELETE FROM checkpoints WHERE size = $1`, cp.Size); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rep, err := ledger.Verify(ctx, s, verifier)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, cp := range []ledger.Checkpoint{cps[1], cps[2]} {
+		name := liaison.KindCheckpoint + "/" + ledger.CheckpointRecordID(cp.Size)
+		if !slices.ContainsFunc(rep.Problems, func(p ledger.Problem) bool { return p.Kind == ledger.CheckpointMissing && p.Record == name }) {
+			t.Errorf("Verify() after deleting the row of checkpoint %d: %v, want a %s problem naming %s", cp.Size, rep.Problems, ledger.CheckpointMissing, name)
+		}
+	}
+	if len(rep.Problems) != 2 {
+		t.Errorf("Verify() after deleting two checkpoint rows found %d problems, want 2: %v", len(rep.Problems), rep.Problems)
+	}
+
+	// A rollback behind the latest stored checkpoint (now cps[0]): the
+	// records and leaves after it go, and the head with them.
+	keep := cps[0].Size - 3
+	for _, q := range []string{`DELETE FROM records WHERE leaf_index >= $1`, `DELETE FROM leaves WHERE idx >= $1`, `UPDATE log_head SET size = $1`} {
+		if err := tam.Tamper(ctx, q, keep); err != nil {
+			t.Fatalf("Tamper(%s) = %v", q, err)
+		}
+	}
+	if _, err := ledger.Extends(ctx, s, s, verifier); !errors.Is(err, ledger.ErrInconsistent) {
+		t.Errorf("Extends() after a rollback behind the latest checkpoint = %v, want ErrInconsistent", err)
+	}
+	rep, err = ledger.Verify(ctx, s, verifier)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.ContainsFunc(rep.Problems, func(p ledger.Problem) bool {
+		return p.Kind == ledger.CheckpointMismatch && strings.Contains(p.Message, "rolled back")
+	}) {
+		t.Errorf("Verify() after a rollback behind a checkpoint = %v, want a %s problem saying it was rolled back", rep.Problems, ledger.CheckpointMismatch)
 	}
 }

@@ -73,6 +73,7 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"EntriesPartly", testEntriesPartly},
 		{"Serve", testServe},
 		{"VerifyUnderLoad", testVerifyUnderLoad},
+		{"CheckpointsCannotGo", testCheckpointsCannotGo},
 		{"TamperColumns", testTamperColumns},
 		{"EditedColumnsGrantNothing", testEditedColumnsGrantNothing},
 	}
@@ -937,16 +938,21 @@ func testCheckpoints(t *testing.T, s Store) {
 		}
 	}
 	latest(cp2)
+	// The store recorded the checkpoint in the log, after its leaves.
+	rec, err := s.Get(ctx, liaison.KindCheckpoint, ledger.CheckpointRecordID(2))
+	if err != nil || rec.Index != 2 {
+		t.Fatalf("Get(the record of checkpoint 2) = %+v, %v, want leaf 2", rec, err)
+	}
+	// Its record alone is not new: the same checkpoint, nothing stored.
+	if again, err := pub.Publish(ctx); err != nil || again != cp2 {
+		t.Errorf("Publish() with only the checkpoint's record new = %+v, %v, want %+v", again, err, cp2)
+	}
 	mustAppend(t, s, NewRecord(t, liaison.KindRequest, "r3"))
 	cp3, err := pub.Publish(ctx)
-	if err != nil || cp3.Size != 3 {
-		t.Fatalf("Publish() = %+v, %v, want size 3", cp3, err)
+	if err != nil || cp3.Size != 4 {
+		t.Fatalf("Publish() = %+v, %v, want size 4 (two records, a checkpoint's, one more)", cp3, err)
 	}
 	latest(cp3)
-	// Nothing new: the same checkpoint, nothing stored.
-	if again, err := pub.Publish(ctx); err != nil || again != cp3 {
-		t.Errorf("Publish() with nothing new = %+v, %v, want %+v", again, err, cp3)
-	}
 	// Storing a size again is not an error, and keeps one per size; an
 	// older size stored late does not become the latest.
 	_, signed2, err := signer.SignTree(ctx, s, 2)
@@ -976,8 +982,11 @@ func testCheckpoints(t *testing.T, s Store) {
 		sizes = append(sizes, cp.Size)
 	}
 	slices.Sort(sizes)
-	if !slices.Equal(sizes, []int64{0, 2, 3}) {
-		t.Errorf("Checkpoints yielded sizes %v, want [0 2 3]", sizes)
+	if !slices.Equal(sizes, []int64{0, 2, 4}) {
+		t.Errorf("Checkpoints yielded sizes %v, want [0 2 4]", sizes)
+	}
+	if rep, err := ledger.Verify(ctx, s, verifier); err != nil || !rep.OK() || rep.Checkpoints != 3 {
+		t.Errorf("Verify() = %+v, %v, want OK with 3 checkpoints", rep, err)
 	}
 }
 
@@ -1016,16 +1025,18 @@ func testVerify(t *testing.T, s Store) {
 			t.Fatalf("Publish() = %v", err)
 		}
 	}
+	// Each checkpoint is recorded in the log, after the leaves it covers.
+	const size = n + n/100
 	// Twice: a store may keep the hashes it has read in memory (those of
 	// the upper levels, from 256 leaves on), and must give the same again.
-	checkLog(t, s, n)
-	checkLog(t, s, n)
+	checkLog(t, s, size)
+	checkLog(t, s, size)
 	rep, err := ledger.Verify(ctx, s, verifier)
 	if err != nil {
 		t.Fatalf("Verify() = %v", err)
 	}
-	if !rep.OK() || rep.TreeSize != n || rep.Leaves != n || rep.Records != n || rep.Checkpoints != n/100 {
-		t.Errorf("Verify() = %+v, want OK with %d leaves and records and %d checkpoints", rep, n, n/100)
+	if !rep.OK() || rep.TreeSize != size || rep.Leaves != size || rep.Records != size || rep.Checkpoints != n/100 {
+		t.Errorf("Verify() = %+v, want OK with %d leaves and records and %d checkpoints", rep, size, n/100)
 	}
 }
 
