@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -244,10 +245,13 @@ func testVerifyUnderLoad(t *testing.T, s Store) {
 			}
 		})
 	}
-	// Until three audits have overlapped appends (the tree grew while
-	// they ran), or twenty have run.
+	// Once the writers are under way, until three audits have overlapped
+	// appends (the tree grew while they ran), or a hundred have run.
+	for appended.Load() == 0 && !t.Failed() {
+		runtime.Gosched()
+	}
 	overlapped := 0
-	for run := 0; run < 20 && overlapped < 3 && !t.Failed(); run++ {
+	for run := 0; run < 100 && overlapped < 3 && !t.Failed(); run++ {
 		before := appended.Load()
 		rep, err := ledger.Verify(ctx, s, verifier)
 		if err != nil {
