@@ -1,7 +1,6 @@
 package liaison
 
 import (
-	"encoding/json"
 	"fmt"
 )
 
@@ -54,19 +53,43 @@ type Columns struct {
 	Fixed                       Column
 }
 
-// columnBody is the part of a record's body that its columns come from.
-// Request is raw: a request record's "request" is the federal request, an
-// object, where other records name their request by id.
-type columnBody struct {
-	ID             string          `json:"id"`
-	Agency         string          `json:"agency"`
-	Person         string          `json:"person"`
-	Request        json.RawMessage `json:"request"`
-	Duty           string          `json:"duty"`
-	Action         json.RawMessage `json:"action"`
-	Token          string          `json:"token"`
-	Hash           string          `json:"hash"`
-	IdempotencyKey string          `json:"idempotency_key"`
+// columnFields are the members of a record's body that its columns come
+// from, all strings: "request" only of the records that name their request
+// by id (a request record's "request" is the federal request, an object),
+// "action" only of a delivery (an action's is the kind of action).
+type columnFields struct {
+	id, agency, person, request, duty, action, token, hash, idempotencyKey string
+}
+
+// field returns where the body member named key goes for a record of kind,
+// or nil when its columns do not come from it.
+func (f *columnFields) field(kind string, key []byte) *string {
+	switch string(key) {
+	case "id":
+		return &f.id
+	case "agency":
+		return &f.agency
+	case "person":
+		return &f.person
+	case "request":
+		switch kind {
+		case KindRead, KindDecision, KindDuty, KindAction, KindOverride:
+			return &f.request
+		}
+	case "duty":
+		return &f.duty
+	case "action":
+		if kind == KindDelivery {
+			return &f.action
+		}
+	case "token":
+		return &f.token
+	case "hash":
+		return &f.hash
+	case "idempotency_key":
+		return &f.idempotencyKey
+	}
+	return nil
 }
 
 // all is every column.
@@ -87,56 +110,38 @@ func ColumnsOf(kind string, body []byte) (Columns, error) {
 	default:
 		return Columns{}, nil
 	}
-	var b columnBody
-	err := json.Unmarshal(body, &b)
-	if err != nil {
+	var b columnFields
+	if err := scanStrings(body, func(key []byte) *string { return b.field(kind, key) }); err != nil {
 		return Columns{}, Errorf(Invalid, "body", "%s record: the body is not a %s record: %v", kind, kind, err)
 	}
-	str := func(field string, raw json.RawMessage) (string, error) {
-		var s string
-		if len(raw) == 0 {
-			return "", nil
-		}
-		if err := json.Unmarshal(raw, &s); err != nil {
-			return "", Errorf(Invalid, "body", "%s record: %q is not an id: %v", kind, field, err)
-		}
-		return s, nil
-	}
-	c := Columns{Agency: b.Agency, Fixed: fixed}
+	c := Columns{Agency: b.agency, Fixed: fixed}
 	switch kind {
 	case KindAgency:
-		c.Agency = b.ID
+		c.Agency = b.id
 	case KindPerson:
-		c.Person = b.ID
+		c.Person = b.id
 	case KindCustodyEvent:
-		c.Person, c.Parent = b.Person, b.Person
+		c.Person, c.Parent = b.person, b.person
 	case KindRequest:
-		c.Person = b.Person
-		if b.IdempotencyKey != "" {
-			c.Key = b.Agency + "/" + b.IdempotencyKey
+		c.Person = b.person
+		if b.idempotencyKey != "" {
+			c.Key = b.agency + "/" + b.idempotencyKey
 		}
 	case KindRead:
-		c.Person = b.Person
-		if c.Parent, err = str("request", b.Request); err != nil {
-			return Columns{}, err
-		}
+		c.Person, c.Parent = b.person, b.request
 		if c.Parent == "" {
-			c.Parent = b.Person
+			c.Parent = b.person
 		}
 	case KindDecision, KindDuty, KindAction, KindOverride:
-		if c.Parent, err = str("request", b.Request); err != nil {
-			return Columns{}, err
-		}
+		c.Parent = b.request
 	case KindDutyChange:
-		c.Parent = b.Duty
+		c.Parent = b.duty
 	case KindDelivery:
-		if c.Parent, err = str("action", b.Action); err != nil {
-			return Columns{}, err
-		}
+		c.Parent = b.action
 	case KindToken:
-		c.Key = b.Hash
+		c.Key = b.hash
 	case KindTokenRevoked:
-		c.Agency, c.Parent, c.Key = "", b.Token, b.Token
+		c.Agency, c.Parent, c.Key = "", b.token, b.token
 	}
 	return c, nil
 }
