@@ -106,8 +106,8 @@ func (l LegacyLog) Write(t testing.TB, exec func(query string, args ...any) erro
 
 // CheckMigrated checks a store opened on a database that held l before its
 // migrations ran: every record is there, every stored hash reads as it was
-// stored, the tree has the root of l's commitments, and the log grows on
-// from there.
+// stored, the tree has the root of l's commitments, the log grows on from
+// there (in leaf format 2), and `log verify` passes it.
 func CheckMigrated(t *testing.T, s Store, l LegacyLog) {
 	t.Helper()
 	checkLogFrom(t, s, int64(len(l.Records)), int64(len(l.Records)))
@@ -120,4 +120,10 @@ func CheckMigrated(t *testing.T, s Store, l LegacyLog) {
 		t.Errorf("the first record appended after the migration has leaf %d, want %d", more[0].Index, want)
 	}
 	checkLogFrom(t, s, int64(len(l.Records)+len(more)), int64(len(l.Records)))
+	// The old leaves, in format 1, still verify beside the new ones.
+	_, verifier := NewSigner(t)
+	rep, err := ledger.Verify(t.Context(), s, verifier)
+	if err != nil || !rep.OK() || rep.V1Leaves != int64(len(l.Records)) {
+		t.Errorf("Verify(after the migrations) = %+v, %v, want OK with %d format 1 leaves", rep, err, len(l.Records))
+	}
 }
