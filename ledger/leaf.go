@@ -123,16 +123,19 @@ func (r Record) Validate() error {
 // per record, makes the commitment hiding. Anyone holding the record and its
 // salt can recompute it; nobody else learns anything from it.
 func (r Record) Commitment() Commitment {
-	h := sha256.New()
-	h.Write([]byte(leafDomain))
-	h.Write(r.Salt[:])
-	for _, s := range []string{r.Kind, r.ID, r.Agency, r.Person, r.Parent, r.Key} {
-		writeString(h, s)
+	// Everything before the body in one write, from the stack when it fits.
+	var buf [512]byte
+	b := append(buf[:0], leafDomain...)
+	b = append(b, r.Salt[:]...)
+	for _, s := range [...]string{r.Kind, r.ID, r.Agency, r.Person, r.Parent, r.Key} {
+		b = binary.BigEndian.AppendUint32(b, uint32(len(s)))
+		b = append(b, s...)
 	}
-	var n [8]byte
-	binary.BigEndian.PutUint64(n[:], uint64(r.At.UnixMicro()))
-	h.Write(n[:])
-	writeBody(h, r.Body)
+	b = binary.BigEndian.AppendUint64(b, uint64(r.At.UnixMicro()))
+	b = binary.BigEndian.AppendUint64(b, uint64(len(r.Body)))
+	h := sha256.New()
+	h.Write(b)
+	h.Write(r.Body)
 	var c Commitment
 	h.Sum(c[:0])
 	return c
