@@ -6,24 +6,31 @@ import "time"
 type Decision struct {
 	Outcome       Outcome       `json:"outcome"`
 	Decisive      []RuleRef     `json:"decisive"`
-	Considered    []Considered  `json:"considered"`
+	Considered    []Considered  `json:"considered,omitzero"`
 	Duties        []Duty        `json:"duties"`
 	Limits        Limits        `json:"limits"`
 	WouldChangeIf []Change      `json:"would_change_if"`
 	MissingFacts  []string      `json:"missing_facts"`
 	Explanation   string        `json:"explanation"`
-	Packs         []PackVersion `json:"packs"`
+	Packs         []PackVersion `json:"packs,omitzero"`
 }
 
 // Normalize makes every list of d that is nil an empty one, so that its
 // JSON shows an empty list as [] rather than null, as the contract does.
+// Considered and Packs are left as they are: the engine always fills them
+// (maybe with []), and nil there marks a compact decision, stored without
+// its trace (see Compact), whose JSON leaves them out.
 func (d *Decision) Normalize() {
 	d.Decisive = emptyIfNil(d.Decisive)
-	d.Considered = emptyIfNil(d.Considered)
 	d.Duties = emptyIfNil(d.Duties)
 	d.WouldChangeIf = emptyIfNil(d.WouldChangeIf)
 	d.MissingFacts = emptyIfNil(d.MissingFacts)
-	d.Packs = emptyIfNil(d.Packs)
+}
+
+// Compact drops what can be derived again from the decision's pack set
+// and facts: every rule considered, and the pack versions used.
+func (d *Decision) Compact() {
+	d.Considered, d.Packs = nil, nil
 }
 
 func emptyIfNil[T any](s []T) []T {

@@ -7,10 +7,14 @@ import "time"
 // is recorded as a new record.
 
 // Actor is who does something: a person or a system, with the role their
-// token carries.
+// token carries and the agency it is limited to. The desk checks both on
+// every call: an actor with an Agency reaches only that agency's records.
 type Actor struct {
 	ID   string `json:"id"`
 	Role Role   `json:"role"`
+	// Agency is the agency the actor's token is limited to; empty for a
+	// token that reaches every agency.
+	Agency string `json:"agency,omitempty"`
 }
 
 // Role is what a token may do.
@@ -96,7 +100,11 @@ const (
 	StageAct    Stage = "act"    // again, when the action was to be carried out
 )
 
-// DecisionRecord is a decision as the desk made and stored it.
+// DecisionRecord is a decision as the desk made and stored it: compact,
+// what the person at the desk saw and what an audit needs. Its Decision
+// has no Considered and no Packs: they are derived on read by deciding
+// again from the stored facts (the request, its agency, Action and AsOf)
+// with the stored pack set PackSet, under engine version Engine.
 type DecisionRecord struct {
 	ID       string    `json:"id"`
 	Agency   string    `json:"agency"`
@@ -105,6 +113,27 @@ type DecisionRecord struct {
 	Stage    Stage     `json:"stage"`
 	AsOf     time.Time `json:"as_of"`
 	Decision Decision  `json:"decision"`
+	// PackSet is the id (the hash) of the PackSetRecord decided with;
+	// Engine is law.EngineVersion then. Empty in decisions stored before
+	// pack sets were.
+	PackSet string `json:"pack_set,omitempty"`
+	Engine  string `json:"engine,omitempty"`
+}
+
+// PackSetRecord is a set of packs decisions were made with: every pack
+// file, byte for byte, sorted by path. Its ID is the set's hash (see
+// law.HashFiles and docs/design.md), so a set is stored once however many
+// decisions name it.
+type PackSetRecord struct {
+	ID    string     `json:"id"`
+	Files []PackFile `json:"files"`
+}
+
+// PackFile is one pack file: its path below the packs' root
+// ("us/ca/values-act.yaml") and its text, which is UTF-8.
+type PackFile struct {
+	Path string `json:"path"`
+	Text string `json:"text"`
 }
 
 // ActionStatus is what became of an attempt to carry out an action.

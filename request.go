@@ -62,13 +62,21 @@ const (
 	Enter287g                 Action = "enter_287g"
 	Perform287g               Action = "perform_287g"
 	UseFederalInterpreter     Action = "use_federal_interpreter"
+
+	// EnterDetentionAgreement enters or renews an agreement to house or
+	// detain people for federal civil immigration violations (an
+	// intergovernmental service agreement or the like): RCW 10.93.160 and
+	// RCW 43.17.420 ("immigration detention agreement"), Keep Washington
+	// Working Act (2019).
+	EnterDetentionAgreement Action = "enter_detention_agreement"
 )
 
 // Enum lists the valid actions.
 func (Action) Enum() []string {
 	return []string{"honor_detainer", "notify_release", "transfer_custody", "share_info", "allow_interview",
 		"grant_access", "inquire_status", "arrest_civil", "arrest_criminal_immigration", "assist_operation",
-		"enter_287g", "perform_287g", "use_federal_interpreter"}
+		"enter_287g", "perform_287g", "use_federal_interpreter",
+		"enter_detention_agreement"}
 }
 
 // FederalRequest is what the federal side sent.
@@ -83,6 +91,20 @@ type FederalRequest struct {
 	Warrant            *Warrant    `json:"warrant,omitempty"`
 	JudicialPCFinding  bool        `json:"judicial_probable_cause_determination,omitempty"`
 	FederalFelonyWarr  bool        `json:"federal_felony_warrant,omitempty"`
+
+	// Access is what an access request asks for: N.Y.C. Admin. Code 9-131
+	// bars an ICE office on Department of Correction property; N.J. AG
+	// Directive 2018-6 bars equipment, office space, databases and property
+	// not open to the public.
+	Access AccessKind `json:"access,omitempty"`
+}
+
+// AccessKind is what federal officers ask to use or enter.
+type AccessKind string
+
+// Enum lists the valid access kinds.
+func (AccessKind) Enum() []string {
+	return []string{"office_space", "nonpublic_area", "database", "equipment", "other"}
 }
 
 // RequestKind is the kind of federal request.
@@ -145,11 +167,17 @@ type Subject struct {
 	Age            int         `json:"age,omitempty" liaison:"unknown,min=0,max=130"`
 	Role           SubjectRole `json:"role,omitempty"`
 	Custody        *Custody    `json:"custody,omitempty"`
-	Convictions    []Offense   `json:"convictions,omitempty" liaison:"unknown,nopending"`
+	Convictions    []Offense   `json:"convictions,omitzero" liaison:"unknown,nopending"`
 	PendingCharges []Offense   `json:"pending_charges,omitempty"`
 	Flags          []Flag      `json:"flags,omitempty"`
 	Consent        *Consent    `json:"consent,omitempty"`
 	PublicInfo     []InfoItem  `json:"public_info,omitempty"`
+
+	// RemovalOrderSignedByJudge: the person is subject to a final order of
+	// removal signed by a judge (an immigration judge or a federal court),
+	// not only one ICE says exists (N.J. AG Directive 2018-6, release
+	// notifications and continued detention).
+	RemovalOrderSignedByJudge bool `json:"removal_order_signed_by_judge,omitempty"`
 }
 
 // SubjectRole is the person's role in the agency's matter.
@@ -289,6 +317,11 @@ type Agreement struct {
 	Active                        bool          `json:"active,omitempty"`
 	PrimaryPurposeImmigration     bool          `json:"primary_purpose_immigration,omitempty"`
 	DutiesPrimarilyNonImmigration bool          `json:"duties_primarily_non_immigration,omitempty"`
+
+	// AttorneyGeneralApproved: the state Attorney General approved this
+	// agreement in writing (N.J. AG Directive 2018-6, 2018 text: no 287(g)
+	// agreement without it).
+	AttorneyGeneralApproved bool `json:"attorney_general_approved,omitempty"`
 }
 
 // AgreementKind is the kind of agreement.
@@ -310,6 +343,17 @@ type Context struct {
 	Purpose                         Purpose  `json:"purpose,omitempty"`
 	Location                        Location `json:"location,omitempty"`
 	DetectedDuringUnrelatedActivity bool     `json:"detected_during_unrelated_activity,omitempty"`
+
+	// SchoolResourceOfficer: the officer acts in the capacity of a school
+	// resource officer (RCW 10.93.160, Keep Washington Working Act, 2019).
+	SchoolResourceOfficer bool `json:"school_resource_officer,omitempty"`
+	// AttendingCourt: the person is going to, attending or returning from a
+	// court proceeding or court services (RCW 2.28.320, Courts Open to All
+	// Act, 2020; N.Y. Civil Rights Law 28, Protect Our Courts Act, 2020).
+	AttendingCourt bool `json:"attending_court,omitempty"`
+	// ExigentCircumstances: federal officers need help in an emergency
+	// (N.J. AG Directive 2018-6: officers must assist then).
+	ExigentCircumstances bool `json:"exigent_circumstances,omitempty"`
 }
 
 // Purpose is why the action is taken.

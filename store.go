@@ -26,6 +26,7 @@ const (
 	KindRead         = "read"
 	KindToken        = "token"
 	KindTokenRevoked = "token_revoked"
+	KindPackSet      = "pack_set"
 	// KindCheckpoint records a signed checkpoint of the log in the log
 	// itself (see package ledger), so that its row cannot quietly go.
 	KindCheckpoint = "checkpoint"

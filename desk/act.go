@@ -39,11 +39,17 @@ func (d *Desk) Act(ctx context.Context, by liaison.Actor, in ActInput) (*ActResu
 	if _, err := d.load(ctx, liaison.KindRequest, in.Request, &rr); err != nil {
 		return nil, notFoundAs(err, "request")
 	}
+	if err := inScope(by, rr.Agency, "request"); err != nil {
+		return nil, err
+	}
 	if !slices.Contains(rr.Actions, in.Action) {
 		return nil, liaison.Errorf(liaison.Invalid, "action", "request %s does not ask for %s", rr.ID, in.Action)
 	}
 	agency, err := d.agency(ctx, rr.Agency)
 	if err != nil {
+		return nil, err
+	}
+	if err := d.StorePackSet(ctx); err != nil {
 		return nil, err
 	}
 	now := d.now().UTC()
@@ -57,7 +63,7 @@ func (d *Desk) Act(ctx context.Context, by liaison.Actor, in ActInput) (*ActResu
 	}
 	ar := liaison.ActionRecord{ID: aid, Agency: rr.Agency, Request: rr.ID, Decision: dr.ID, Action: in.Action,
 		Outcome: dr.Decision.Outcome, Actor: by, At: now}
-	res := &ActResult{Decision: *dr}
+	res := &ActResult{Decision: *dr, Duties: []liaison.DutyRecord{}, Deliveries: []liaison.DeliveryRecord{}}
 	recs := []*liaison.StoredRecord{drec}
 
 	send := false
@@ -194,6 +200,9 @@ func (d *Desk) Override(ctx context.Context, by liaison.Actor, in OverrideInput)
 	var rr liaison.RequestRecord
 	if _, err := d.load(ctx, liaison.KindRequest, in.Request, &rr); err != nil {
 		return nil, notFoundAs(err, "request")
+	}
+	if err := inScope(by, rr.Agency, "request"); err != nil {
+		return nil, err
 	}
 	if !slices.Contains(rr.Actions, in.Action) {
 		return nil, liaison.Errorf(liaison.Invalid, "action", "request %s does not ask for %s", rr.ID, in.Action)

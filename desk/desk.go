@@ -13,6 +13,7 @@ import (
 	"io"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"liaison"
@@ -52,6 +53,9 @@ type Desk struct {
 	watch         watch    // what Tick knows of the duties
 	agencies      sync.Map // id → *liaison.AgencyRecord: records never change
 	recent        recentKeys
+	tokens        *Tokens
+	sets          sync.Map    // pack set hash → *law.Set: the desk's own, and stored ones read
+	setStored     atomic.Bool // the desk's pack set is in the store (StorePackSet)
 }
 
 // New returns a Desk.
@@ -73,11 +77,16 @@ func New(cfg Config) (*Desk, error) {
 	if d.log == nil {
 		d.log = slog.New(slog.DiscardHandler)
 	}
+	d.sets.Store(cfg.Law.Hash(), cfg.Law)
 	if d.channel != "" && d.channels[d.channel] == nil {
 		return nil, fmt.Errorf("desk: no channel named %q", d.channel)
 	}
+	d.tokens = NewTokens(d.store, d.now, d.rand)
 	return d, nil
 }
+
+// Tokens returns the desk's API tokens, over its store.
+func (d *Desk) Tokens() *Tokens { return d.tokens }
 
 // newID returns a new record id with a kind prefix (see liaison.NewID).
 func (d *Desk) newID(prefix string) (string, error) {
@@ -86,11 +95,16 @@ func (d *Desk) newID(prefix string) (string, error) {
 
 // record encodes body as a StoredRecord with a fresh salt.
 func (d *Desk) record(kind, id, agency, person, parent, key string, at time.Time, body any) (*liaison.StoredRecord, error) {
+	return newRecord(d.rand, kind, id, agency, person, parent, key, at, body)
+}
+
+// newRecord encodes body as a StoredRecord with a fresh salt from rand.
+func newRecord(rand io.Reader, kind, id, agency, person, parent, key string, at time.Time, body any) (*liaison.StoredRecord, error) {
 	canon, err := ledger.MarshalCanonical(body)
 	if err != nil {
 		return nil, fmt.Errorf("encode %s %s: %w", kind, id, err)
 	}
-	salt, err := ledger.NewSalt(d.rand)
+	salt, err := ledger.NewSalt(rand)
 	if err != nil {
 		return nil, err
 	}
@@ -100,7 +114,12 @@ func (d *Desk) record(kind, id, agency, person, parent, key string, at time.Time
 
 // load reads the record (kind, id) into v.
 func (d *Desk) load(ctx context.Context, kind, id string, v any) (*liaison.StoredRecord, error) {
-	rec, err := d.store.Get(ctx, kind, id)
+	return getRecord(ctx, d.store, kind, id, v)
+}
+
+// getRecord reads the record (kind, id) of store into v.
+func getRecord(ctx context.Context, store liaison.Store, kind, id string, v any) (*liaison.StoredRecord, error) {
+	rec, err := store.Get(ctx, kind, id)
 	if err != nil {
 		return nil, err
 	}
@@ -111,21 +130,11 @@ func (d *Desk) load(ctx context.Context, kind, id string, v any) (*liaison.Store
 }
 
 // list reads every record f selects into values of type T, in log order
-// (see liaison.Each).
+// (see liaison.Each); none is an empty list, not nil.
 func list[T any](ctx context.Context, s liaison.Store, f liaison.Filter) ([]T, error) {
-	var out []T
+	out := []T{}
 	if _, err := liaison.Each(ctx, s, f, 0, func(v T, _ int64) { out = append(out, v) }); err != nil {
 		return nil, err
 	}
 	return out, nil
-}
-
-// need checks the actor's role.
-func need(a liaison.Actor, roles ...liaison.Role) error {
-	for _, r := range roles {
-		if a.Role == r {
-			return nil
-		}
-	}
-	return liaison.Errorf(liaison.Denied, "", "role %q may not do this (needs one of %v)", a.Role, roles)
 }

@@ -2,9 +2,11 @@ package desk_test
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -143,8 +145,13 @@ func TestIntakeIsIdempotent(t *testing.T) {
 	if again.Created || again.Request.ID != first.Request.ID || len(again.Decisions) != 2 {
 		t.Errorf("second Intake = created %v, id %s; want the first request %s", again.Created, again.Request.ID, first.Request.ID)
 	}
-	if after, _ := e.store.TreeSize(ctx); after != size {
-		t.Errorf("second Intake wrote %d records, want none", after-size)
+	// The answer holds the person's facts: it is a read, and logged.
+	reads, err := e.store.List(ctx, liaison.Filter{Kind: liaison.KindRead, Parent: first.Request.ID, From: size})
+	if err != nil || len(reads) != 1 || !bytes.Contains(reads[0].Body, []byte(`"id":"`+clerk.ID+`"`)) {
+		t.Errorf("second Intake logged reads %v, %v; want one by %s", reads, err, clerk.ID)
+	}
+	if after, _ := e.store.TreeSize(ctx); after != size+1 {
+		t.Errorf("second Intake wrote %d records, want 1 (the read)", after-size)
 	}
 	if _, err := d.Intake(ctx, auditor, detainer(a.ID, "ice-2", "honor_detainer")); liaison.KindOf(err) != liaison.Denied {
 		t.Errorf("Intake by an auditor = %v, want denied", err)
@@ -244,7 +251,7 @@ func TestActRequiredSendsAndTracksTheHold(t *testing.T) {
 	if !hasChange(changes, hold.ID, liaison.DutyEscalated) {
 		t.Errorf("Tick after restart = %+v, want %s escalated", changes, hold.ID)
 	}
-	escalated, err := restarted.Duties(ctx, clerk, a.ID, liaison.DutyEscalated)
+	escalated, _, err := restarted.Duties(ctx, clerk, a.ID, liaison.DutyEscalated, desk.Page{})
 	if err != nil || !slices.ContainsFunc(escalated, func(du desk.Duty) bool { return du.ID == hold.ID }) {
 		t.Errorf("Duties(escalated) = %+v, %v; want the hold duty among them", escalated, err)
 	}
@@ -367,9 +374,44 @@ func TestDutiesPastOnePage(t *testing.T) {
 	if err := e.store.Append(ctx, recs...); err != nil {
 		t.Fatal(err)
 	}
-	all, err := d.Duties(ctx, clerk, a.ID, "")
-	if err != nil || len(all) != 1203 {
-		t.Errorf("Duties = %d, %v; want all 1203", len(all), err)
+	// Pages of every length but the last end where the next begins; the
+	// last page has no next.
+	for _, limit := range []int{0, 1, 7, 100, 1000} {
+		var all []desk.Duty
+		p := desk.Page{Limit: limit}
+		for pages := 0; ; pages++ {
+			if pages > 1300 {
+				t.Fatalf("Duties(limit %d): more pages than duties", limit)
+			}
+			got, next, err := d.Duties(ctx, clerk, a.ID, "", p)
+			if err != nil {
+				t.Fatalf("Duties(limit %d, cursor %q) = %v", limit, p.Cursor, err)
+			}
+			if lim := cmp.Or(limit, desk.DefaultLimit); len(got) > lim {
+				t.Fatalf("Duties(limit %d) = a page of %d, more than %d", limit, len(got), lim)
+			}
+			all = append(all, got...)
+			if next == "" {
+				break
+			}
+			p.Cursor = next
+		}
+		if len(all) != 1203 {
+			t.Errorf("Duties(limit %d), every page = %d duties; want all 1203", limit, len(all))
+			continue
+		}
+		for i, du := range all {
+			if du.ID != fmt.Sprintf("duty_%d", i) {
+				t.Errorf("Duties(limit %d): item %d is %s, want duty_%d (in log order, each once)", limit, i, du.ID, i)
+				break
+			}
+		}
+	}
+	if _, _, err := d.Duties(ctx, clerk, a.ID, "", desk.Page{Cursor: "x"}); liaison.KindOf(err) != liaison.Invalid {
+		t.Errorf("Duties(cursor x) = %v, want invalid", err)
+	}
+	if _, _, err := d.Duties(ctx, clerk, a.ID, "", desk.Page{Limit: desk.MaxLimit + 1}); liaison.KindOf(err) != liaison.Invalid {
+		t.Errorf("Duties(limit %d) = %v, want invalid", desk.MaxLimit+1, err)
 	}
 }
 
@@ -402,6 +444,124 @@ func TestIntakeJSONIsItsRecords(t *testing.T) {
 		var back desk.IntakeResult
 		if err := json.Unmarshal(res.JSON(), &back); err != nil || len(back.Decisions) != len(actions) || !back.Created {
 			t.Errorf("JSON() reads back as %d decisions, created %v (%v), want %d, true", len(back.Decisions), back.Created, err, len(actions))
+		}
+	}
+}
+
+// TestRepeatedIntakeIsARead: the same key with a different request is a
+// conflict that names the first field that differs and shows nothing; the
+// same request again is answered only to who may read it, and logged.
+func TestRepeatedIntakeIsARead(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	d := e.desk(t)
+	a := agency(t, d, "us/ca/test-county", "jail")
+	b := agency(t, d, "us/tx/travis-county", "sheriff")
+	in := detainer(a.ID, "ice-1", "honor_detainer")
+	in.Subject.Convictions = []liaison.Offense{{Offense: "CA PC 211", Jurisdiction: "us/ca", Level: "felony", Date: time.Date(2012, 5, 14, 0, 0, 0, 0, time.UTC)}}
+	first, err := d.Intake(ctx, clerk, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name   string
+		change func(in *desk.IntakeInput)
+		field  string
+	}{
+		{"another action", func(in *desk.IntakeInput) { in.Actions = []liaison.Action{"notify_release"} }, "actions[0]"},
+		{"another action too", func(in *desk.IntakeInput) { in.Actions = append(in.Actions, "notify_release") }, "actions[1]"},
+		{"another level", func(in *desk.IntakeInput) { in.Subject.Convictions[0].Level = "misdemeanor" }, "subject.convictions[0].level"},
+		{"no convictions", func(in *desk.IntakeInput) { in.Subject.Convictions = nil }, "subject.convictions"},
+		{"a person", func(in *desk.IntakeInput) { in.Person = "per_x" }, "person"},
+		{"another form", func(in *desk.IntakeInput) { in.Request.Form = "I-247D" }, "request.form"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			changed := detainer(a.ID, "ice-1", "honor_detainer")
+			changed.Subject.Convictions = slices.Clone(in.Subject.Convictions)
+			tt.change(&changed)
+			size, _ := e.store.TreeSize(ctx)
+			got, err := d.Intake(ctx, clerk, changed)
+			var le *liaison.Error
+			if !errors.As(err, &le) || le.Kind != liaison.Conflicting || le.Field != tt.field || !strings.Contains(le.Message, first.Request.ID) {
+				t.Errorf("Intake(same key, %s) = %+v, %v; want a conflict about %s naming %s", tt.name, got, err, tt.field, first.Request.ID)
+			}
+			if after, _ := e.store.TreeSize(ctx); after != size {
+				t.Errorf("Intake(same key, %s) wrote %d records, want none", tt.name, after-size)
+			}
+		})
+	}
+
+	// An empty list and one left out are the same request.
+	same := detainer(a.ID, "ice-1", "honor_detainer")
+	same.Subject.Convictions = slices.Clone(in.Subject.Convictions)
+	same.Agreements = []liaison.Agreement{}
+	size, _ := e.store.TreeSize(ctx)
+	supervisor := liaison.Actor{ID: "tok_supervisor", Role: liaison.RoleSupervisor, Agency: a.ID}
+	again, err := d.Intake(ctx, supervisor, same)
+	if err != nil || again.Created || again.Request.ID != first.Request.ID {
+		t.Fatalf("Intake(same request, by a supervisor of the agency) = %+v, %v; want the stored %s", again, err, first.Request.ID)
+	}
+	reads, err := e.store.List(ctx, liaison.Filter{Kind: liaison.KindRead, From: size})
+	if err != nil || len(reads) != 1 || !bytes.Contains(reads[0].Body, []byte(`"id":"tok_supervisor"`)) {
+		t.Errorf("the repeat logged reads %v, %v; want one by the supervisor", reads, err)
+	}
+
+	// A token of another agency reaches neither the stored request nor the
+	// key: it is refused before either is looked at.
+	size, _ = e.store.TreeSize(ctx)
+	texan := liaison.Actor{ID: "tok_texan", Role: liaison.RoleClerk, Agency: b.ID}
+	if got, err := d.Intake(ctx, texan, in); liaison.KindOf(err) != liaison.Denied || got != nil {
+		t.Errorf("Intake(another agency's key) by a token of %s = %+v, %v; want denied", b.ID, got, err)
+	}
+	if after, _ := e.store.TreeSize(ctx); after != size {
+		t.Errorf("a refused repeat wrote %d records, want none", after-size)
+	}
+}
+
+// TestDutiesPagedWithStatus: each page of duties shows each duty's latest
+// status, the changes of later pages included, and a status filter over
+// pages finds the same duties as over one.
+func TestDutiesPagedWithStatus(t *testing.T) {
+	e := newEnv(t)
+	d := e.desk(t)
+	ctx := context.Background()
+	a := agency(t, d, "us/tx/travis-county", "sheriff")
+	var done []string
+	for i := range 6 {
+		res, err := d.Intake(ctx, clerk, detainer(a.ID, fmt.Sprint("ice-", i), "honor_detainer"))
+		if err != nil || len(res.Duties) == 0 {
+			t.Fatalf("Intake = %v, %v; want a duty", res, err)
+		}
+		if i%2 == 1 {
+			for _, du := range res.Duties {
+				if _, err := d.CompleteDuty(ctx, clerk, du.ID, ""); err != nil {
+					t.Fatal(err)
+				}
+				done = append(done, du.ID)
+			}
+		}
+	}
+	for _, limit := range []int{1, 2, 1000} {
+		var got []string
+		p := desk.Page{Limit: limit}
+		for {
+			page, next, err := d.Duties(ctx, clerk, a.ID, liaison.DutyDone, p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, du := range page {
+				if du.Status != liaison.DutyDone {
+					t.Errorf("Duties(done, limit %d) holds %s, %s", limit, du.ID, du.Status)
+				}
+				got = append(got, du.ID)
+			}
+			if next == "" {
+				break
+			}
+			p.Cursor = next
+		}
+		if !slices.Equal(got, done) {
+			t.Errorf("Duties(done), pages of %d = %v, want %v", limit, got, done)
 		}
 	}
 }

@@ -14,62 +14,61 @@ type Duty struct {
 	Changed time.Time `json:"changed"`
 }
 
-// Duties lists an agency's duties (all agencies when agency is empty) with
-// their current status; with status set, only those in it.
-func (d *Desk) Duties(ctx context.Context, by liaison.Actor, agency string, status liaison.DutyStatus) ([]Duty, error) {
-	if err := need(by, liaison.RoleClerk, liaison.RoleSupervisor, liaison.RoleCounsel, liaison.RoleAuditor, liaison.RoleAdmin); err != nil {
-		return nil, err
+// Duties returns a page of an agency's duties (every agency's when agency
+// is empty; the reader's own, for a reader limited to an agency) with
+// their current status, oldest first, and the cursor of the next page;
+// with status set, only those in it.
+func (d *Desk) Duties(ctx context.Context, by liaison.Actor, agency string, status liaison.DutyStatus, p Page) ([]Duty, string, error) {
+	if err := need(by, staff...); err != nil {
+		return nil, "", err
 	}
-	return d.dutyList(ctx, agency, status)
-}
-
-func (d *Desk) dutyList(ctx context.Context, agency string, status liaison.DutyStatus) ([]Duty, error) {
-	all, err := list[liaison.DutyRecord](ctx, d.store, liaison.Filter{Kind: liaison.KindDuty, Agency: agency})
+	if agency == "" {
+		agency = by.Agency
+	}
+	if err := inScope(by, agency, "agency"); err != nil {
+		return nil, "", err
+	}
+	from, _, err := p.bounds()
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	changes, err := list[liaison.DutyChangeRecord](ctx, d.store, liaison.Filter{Kind: liaison.KindDutyChange, Agency: agency})
-	if err != nil {
-		return nil, err
-	}
-	latest := make(map[string]liaison.DutyChangeRecord, len(changes))
-	for _, c := range changes { // in log order: the last one wins…
-		if prev, ok := latest[c.Duty]; ok && prev.Status == liaison.DutyDone {
-			// …but done is final: the scheduler may mark a duty overdue
-			// just as a clerk completes it, and its change land after.
-			continue
+	// A change is logged after its duty, so the page's duties, all at or
+	// after from, have none before it: a later page reads fewer changes.
+	latest := map[string]liaison.DutyChangeRecord{}
+	f := liaison.Filter{Kind: liaison.KindDutyChange, Agency: agency}
+	if _, err := liaison.Each(ctx, d.store, f, from, func(c liaison.DutyChangeRecord, _ int64) {
+		// In log order, the last one wins, but done is final: the scheduler
+		// may mark a duty overdue just as a clerk completes it, and its
+		// change land after.
+		if prev, ok := latest[c.Duty]; !ok || prev.Status != liaison.DutyDone {
+			latest[c.Duty] = c
 		}
-		latest[c.Duty] = c
+	}); err != nil {
+		return nil, "", err
 	}
-	out := []Duty{}
-	for _, du := range all {
-		cur := Duty{DutyRecord: du, Changed: du.At}
+	current := func(du *Duty) bool {
+		du.Changed = du.At
 		if c, ok := latest[du.ID]; ok {
-			cur.Status, cur.Changed = c.Status, c.At
+			du.Status, du.Changed = c.Status, c.At
 		}
-		if status == "" || cur.Status == status {
-			out = append(out, cur)
-		}
+		return status == "" || du.Status == status
 	}
-	return out, nil
+	return page(ctx, d.store, liaison.Filter{Kind: liaison.KindDuty, Agency: agency}, p, current)
 }
 
-// CompleteDutyInput marks a duty done.
-type CompleteDutyInput struct {
-	Duty string `json:"duty" liaison:"required,nonempty"`
-	Note string `json:"note"`
-}
-
-// CompleteDuty records that a duty was done.
-func (d *Desk) CompleteDuty(ctx context.Context, by liaison.Actor, in CompleteDutyInput) (*liaison.DutyChangeRecord, error) {
+// CompleteDuty records that the duty id was done, with a note.
+func (d *Desk) CompleteDuty(ctx context.Context, by liaison.Actor, id, note string) (*liaison.DutyChangeRecord, error) {
 	if err := need(by, liaison.RoleClerk, liaison.RoleSupervisor); err != nil {
 		return nil, err
 	}
 	var du liaison.DutyRecord
-	if _, err := d.load(ctx, liaison.KindDuty, in.Duty, &du); err != nil {
-		return nil, notFoundAs(err, "duty")
+	if _, err := d.load(ctx, liaison.KindDuty, id, &du); err != nil {
+		return nil, missing(err, "duty", id)
 	}
-	return d.changeDuty(ctx, du, liaison.DutyDone, in.Note, by)
+	if err := inScope(by, du.Agency, "id"); err != nil {
+		return nil, err
+	}
+	return d.changeDuty(ctx, du, liaison.DutyDone, note, by)
 }
 
 func (d *Desk) changeDuty(ctx context.Context, du liaison.DutyRecord, status liaison.DutyStatus, note string, by liaison.Actor) (*liaison.DutyChangeRecord, error) {

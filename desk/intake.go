@@ -45,7 +45,7 @@ type IntakeResult struct {
 // they are, or nil when the result was not made by this intake. Bodies
 // are canonical JSON (RFC 8785) and the members here are in order, so it
 // is the result's canonical JSON too, with no encoding left to do: an
-// intake's answer holds its decisions, about 12 KB each.
+// intake's answer holds its decisions, about 3 KB each (compact).
 func (r *IntakeResult) JSON() []byte { return r.encoded }
 
 // encode sets r's JSON from the bodies of its records.
@@ -81,6 +81,9 @@ func (d *Desk) Intake(ctx context.Context, by liaison.Actor, in IntakeInput) (*I
 	if err := need(by, liaison.RoleClerk, liaison.RoleSupervisor); err != nil {
 		return nil, err
 	}
+	if err := inScope(by, in.Agency, "agency"); err != nil {
+		return nil, err
+	}
 	if len(in.Actions) == 0 {
 		return nil, liaison.Errorf(liaison.Invalid, "actions", "name at least one action the request asks for")
 	}
@@ -95,12 +98,12 @@ func (d *Desk) Intake(ctx context.Context, by liaison.Actor, in IntakeInput) (*I
 	}
 	// The idempotency key is unique among stored requests: a request sent
 	// again fails to append with a conflict on it, and gets the stored
-	// one's result (below). Looking it up first would cost every intake a
-	// read to save a repeat its decisions; only keys stored lately are
-	// (see recentKeys).
+	// one's result (below: see repeated). Looking it up first would cost
+	// every intake a read to save a repeat its decisions; only keys stored
+	// lately are (see recentKeys).
 	key := in.Agency + "/" + in.IdempotencyKey
 	if d.recent.has(key) {
-		if prev, err := d.existing(ctx, key); err == nil {
+		if prev, err := d.repeated(ctx, by, key, &in); err == nil {
 			return prev, nil
 		} else if liaison.KindOf(err) != liaison.NotFound {
 			return nil, err
@@ -114,6 +117,9 @@ func (d *Desk) Intake(ctx context.Context, by liaison.Actor, in IntakeInput) (*I
 		if p.Agency != in.Agency {
 			return nil, liaison.Errorf(liaison.Invalid, "person", "the person is not in this agency's records")
 		}
+	}
+	if err := d.StorePackSet(ctx); err != nil {
+		return nil, err
 	}
 	now := d.now().UTC()
 	id, err := d.newID("req")
@@ -150,7 +156,7 @@ func (d *Desk) Intake(ctx context.Context, by liaison.Actor, in IntakeInput) (*I
 		var e *liaison.Error
 		if errors.As(err, &e) && e.Kind == liaison.Conflicting && e.Field == "key" {
 			d.recent.add(key)
-			return d.existing(ctx, key) // a concurrent intake of the same request won
+			return d.repeated(ctx, by, key, &in) // sent before, or a concurrent intake of it won
 		}
 		return nil, err
 	}
@@ -160,50 +166,30 @@ func (d *Desk) Intake(ctx context.Context, by liaison.Actor, in IntakeInput) (*I
 	return res, nil
 }
 
-// existing returns the stored request with the idempotency key, its
-// intake decisions and duties.
-func (d *Desk) existing(ctx context.Context, key string) (*IntakeResult, error) {
-	rec, err := d.store.ByKey(ctx, liaison.KindRequest, key)
-	if err != nil {
-		return nil, err
-	}
-	return d.RequestResult(ctx, rec.ID)
-}
-
 // Request returns a stored request with its decisions and duties, for a
 // reader. A request about a person (a person's id or facts about them) is
 // a read of that person's record, and is logged as one in the same write.
 func (d *Desk) Request(ctx context.Context, by liaison.Actor, id string) (*IntakeResult, error) {
-	if err := need(by, liaison.RoleClerk, liaison.RoleSupervisor, liaison.RoleCounsel, liaison.RoleAuditor, liaison.RoleAdmin); err != nil {
+	if err := need(by, staff...); err != nil {
 		return nil, err
 	}
-	res, err := d.RequestResult(ctx, id)
+	res, err := d.requestResult(ctx, id)
 	if err != nil {
+		return nil, missing(err, "request", id)
+	}
+	if err := inScope(by, res.Request.Agency, "id"); err != nil {
 		return nil, err
 	}
-	rr := res.Request
-	if rr.Person == "" && rr.Subject == nil {
-		return res, nil
-	}
-	rid, err := d.newID("read")
-	if err != nil {
-		return nil, err
-	}
-	now := d.now().UTC()
-	rec, err := d.record(liaison.KindRead, rid, rr.Agency, rr.Person, rr.ID, "", now,
-		liaison.ReadRecord{ID: rid, Agency: rr.Agency, Person: rr.Person, Request: rr.ID, Actor: by, At: now})
-	if err != nil {
-		return nil, err
-	}
-	if err := d.store.Append(ctx, rec); err != nil {
+	if err := d.logRead(ctx, by, &res.Request); err != nil {
 		return nil, err
 	}
 	return res, nil
 }
 
-// RequestResult returns a stored request with its decisions and duties.
-// It logs nothing: callers that show it to a person use Request.
-func (d *Desk) RequestResult(ctx context.Context, id string) (*IntakeResult, error) {
+// requestResult returns a stored request with its decisions and duties.
+// It checks and logs nothing: Request and repeated, which show it to
+// someone, check who may read it and log the read.
+func (d *Desk) requestResult(ctx context.Context, id string) (*IntakeResult, error) {
 	res := &IntakeResult{}
 	if _, err := d.load(ctx, liaison.KindRequest, id, &res.Request); err != nil {
 		return nil, err
@@ -214,6 +200,9 @@ func (d *Desk) RequestResult(ctx context.Context, id string) (*IntakeResult, err
 	}
 	if res.Duties, err = list[liaison.DutyRecord](ctx, d.store, liaison.Filter{Kind: liaison.KindDuty, Parent: id}); err != nil {
 		return nil, err
+	}
+	for i := range res.Decisions {
+		res.Decisions[i].Decision.Normalize() // stored before decisions were normalized
 	}
 	return res, nil
 }
@@ -237,7 +226,9 @@ func (d *Desk) decide(agency *liaison.AgencyRecord, rr *liaison.RequestRecord, a
 		return nil, nil, err
 	}
 	dec.Normalize() // stored as it is answered
-	dr := &liaison.DecisionRecord{ID: id, Agency: rr.Agency, Request: rr.ID, Action: action, Stage: stage, AsOf: now, Decision: *dec}
+	dec.Compact()   // the trace is derived on read, from the pack set (see Trace)
+	dr := &liaison.DecisionRecord{ID: id, Agency: rr.Agency, Request: rr.ID, Action: action, Stage: stage, AsOf: now, Decision: *dec,
+		PackSet: d.law.Hash(), Engine: law.EngineVersion}
 	rec, err := d.record(liaison.KindDecision, id, rr.Agency, rr.Person, rr.ID, "", now, dr)
 	if err != nil {
 		return nil, nil, err
@@ -247,7 +238,7 @@ func (d *Desk) decide(agency *liaison.AgencyRecord, rr *liaison.RequestRecord, a
 
 // duties turns a decision's duties, and a required action, into tasks.
 func (d *Desk) duties(rr *liaison.RequestRecord, dr *liaison.DecisionRecord, now time.Time) ([]liaison.DutyRecord, []*liaison.StoredRecord, error) {
-	var out []liaison.DutyRecord
+	out := []liaison.DutyRecord{}
 	var recs []*liaison.StoredRecord
 	add := func(text, citation string, due *time.Time, dueText string) error {
 		id, err := d.newID("duty")

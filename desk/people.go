@@ -2,7 +2,6 @@ package desk
 
 import (
 	"context"
-	"errors"
 	"slices"
 	"time"
 
@@ -16,10 +15,14 @@ type AgencyInput struct {
 	Type         liaison.AgencyType   `json:"type" liaison:"required"`
 }
 
-// CreateAgency records a new agency. Admins only.
+// CreateAgency records a new agency. Admins only, and not one limited to
+// an agency.
 func (d *Desk) CreateAgency(ctx context.Context, by liaison.Actor, in AgencyInput) (*liaison.AgencyRecord, error) {
 	if err := need(by, liaison.RoleAdmin); err != nil {
 		return nil, err
+	}
+	if by.Agency != "" {
+		return nil, liaison.Errorf(liaison.Denied, "", "this token is limited to agency %s: it may not create agencies", by.Agency)
 	}
 	id, err := d.newID("agy")
 	if err != nil {
@@ -40,12 +43,20 @@ func (d *Desk) CreateAgency(ctx context.Context, by liaison.Actor, in AgencyInpu
 // public.
 var staff = []liaison.Role{liaison.RoleClerk, liaison.RoleSupervisor, liaison.RoleCounsel, liaison.RoleAuditor, liaison.RoleAdmin}
 
-// Agency returns an agency, for a reader.
+// Agency returns an agency, for a reader: its own, for a reader limited
+// to an agency.
 func (d *Desk) Agency(ctx context.Context, by liaison.Actor, id string) (*liaison.AgencyRecord, error) {
 	if err := need(by, staff...); err != nil {
 		return nil, err
 	}
-	return d.agency(ctx, id)
+	a, err := d.agency(ctx, id)
+	if err != nil {
+		return nil, missing(err, "agency", id)
+	}
+	if err := inScope(by, a.ID, "id"); err != nil {
+		return nil, err
+	}
+	return a, nil
 }
 
 // agency returns an agency.
@@ -65,12 +76,14 @@ func (d *Desk) agency(ctx context.Context, id string) (*liaison.AgencyRecord, er
 	return &a, nil
 }
 
-// Agencies lists the agencies, for a reader.
-func (d *Desk) Agencies(ctx context.Context, by liaison.Actor) ([]liaison.AgencyRecord, error) {
+// Agencies returns a page of the agencies, oldest first, for a reader
+// (only its own, for a reader limited to an agency), and the cursor of the
+// next page.
+func (d *Desk) Agencies(ctx context.Context, by liaison.Actor, p Page) ([]liaison.AgencyRecord, string, error) {
 	if err := need(by, staff...); err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	return list[liaison.AgencyRecord](ctx, d.store, liaison.Filter{Kind: liaison.KindAgency})
+	return page[liaison.AgencyRecord](ctx, d.store, liaison.Filter{Kind: liaison.KindAgency, Agency: by.Agency}, p, nil)
 }
 
 // PersonInput books a person into an agency's records.
@@ -96,6 +109,9 @@ type Person struct {
 // CreatePerson records a person. Name and date of birth are sealed.
 func (d *Desk) CreatePerson(ctx context.Context, by liaison.Actor, in PersonInput) (*Person, error) {
 	if err := need(by, liaison.RoleClerk, liaison.RoleSupervisor, liaison.RoleAdmin); err != nil {
+		return nil, err
+	}
+	if err := inScope(by, in.Agency, "agency"); err != nil {
 		return nil, err
 	}
 	if _, err := d.agency(ctx, in.Agency); err != nil {
@@ -133,6 +149,9 @@ func (d *Desk) Person(ctx context.Context, by liaison.Actor, id string) (*Person
 	}
 	var p liaison.PersonRecord
 	if _, err := d.load(ctx, liaison.KindPerson, id, &p); err != nil {
+		return nil, missing(err, "person", id)
+	}
+	if err := inScope(by, p.Agency, "id"); err != nil {
 		return nil, err
 	}
 	rid, err := d.newID("read")
@@ -177,6 +196,9 @@ func (d *Desk) RecordCustody(ctx context.Context, by liaison.Actor, in CustodyIn
 	if _, err := d.load(ctx, liaison.KindPerson, in.Person, &p); err != nil {
 		return nil, notFoundAs(err, "person")
 	}
+	if err := inScope(by, p.Agency, "person"); err != nil {
+		return nil, err
+	}
 	if in.Kind == "release_scheduled" && in.ScheduledRelease.IsZero() {
 		return nil, liaison.Errorf(liaison.Invalid, "scheduled_release", "a release_scheduled event needs scheduled_release")
 	}
@@ -194,14 +216,4 @@ func (d *Desk) RecordCustody(ctx context.Context, by liaison.Actor, in CustodyIn
 		return nil, err
 	}
 	return e, nil
-}
-
-// notFoundAs turns a NotFound error into an invalid-input error naming the
-// field that referred to the missing record.
-func notFoundAs(err error, field string) error {
-	var e *liaison.Error
-	if errors.As(err, &e) && e.Kind == liaison.NotFound {
-		return liaison.Errorf(liaison.Invalid, field, "no such %s", field)
-	}
-	return err
 }

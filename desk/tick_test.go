@@ -125,7 +125,7 @@ func TestTickReadsOnlyNewRecords(t *testing.T) {
 	appendRecords(t, e.store, dutyRecord(t, agy, "duty_other", at(-2*time.Hour), t0.Add(-3*time.Hour)))
 	appendRecords(t, e.store, changeRecord(t, agy, "duty_other", liaison.DutyOverdue, t0.Add(-30*time.Minute)))
 	for _, id := range []string{"duty_base_000", "duty_nodue_0"} {
-		if _, err := d.CompleteDuty(ctx, clerk, desk.CompleteDutyInput{Duty: id}); err != nil {
+		if _, err := d.CompleteDuty(ctx, clerk, id, ""); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -170,7 +170,7 @@ func TestTickReadsOnlyNewRecords(t *testing.T) {
 	// have no deadline); and a restarted desk, which reads it all once,
 	// carries on.
 	for status, n := range map[liaison.DutyStatus]int{liaison.DutyOpen: 4, liaison.DutyOverdue: 49, liaison.DutyEscalated: 4, liaison.DutyDone: 58} {
-		if duties, err := d.Duties(ctx, clerk, agy, status); err != nil || len(duties) != n {
+		if duties, _, err := d.Duties(ctx, clerk, agy, status, desk.Page{Limit: desk.MaxLimit}); err != nil || len(duties) != n {
 			t.Errorf("Duties(%s) = %d, %v; want %d", status, len(duties), err, n)
 		}
 	}

@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"cel.dev/cel-go/cel"
 	celast "cel.dev/cel-go/common/ast"
@@ -47,17 +48,10 @@ func (e *PackError) Error() string {
 }
 
 // Load reads every pack (*.yaml, but not *.test.yaml) below fsys's root,
-// checks it and compiles its conditions. A pack's jurisdiction must match
-// the folder it sits in. All problems are returned together, each a
-// *PackError naming file, line, column and rule.
+// checks it and compiles its conditions, as LoadFiles does.
 func Load(fsys fs.FS) (*Set, error) {
-	base, vars, err := newBaseEnv()
-	if err != nil {
-		return nil, err
-	}
-	s := newSet(base, vars)
-	var errs []error
-	err = fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
+	var files []liaison.PackFile
+	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
@@ -68,24 +62,46 @@ func Load(fsys fs.FS) (*Set, error) {
 		if err != nil {
 			return err
 		}
-		pk, perrs := s.parsePack(p, data)
-		errs = append(errs, perrs...)
-		if pk != nil {
-			if dir := path.Dir(p); dir != "." && string(pk.Jurisdiction) != dir {
-				errs = append(errs, &PackError{File: p, Line: 1, Col: 1, Msg: fmt.Sprintf("jurisdiction %q does not match the folder %q the pack sits in", pk.Jurisdiction, dir)})
-			}
-			s.add(pk)
-		}
+		files = append(files, liaison.PackFile{Path: p, Text: string(data)})
 		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("read packs: %w", err)
+	}
+	return LoadFiles(files)
+}
+
+// LoadFiles checks the pack files and compiles their conditions: the
+// packs of a directory (Load) or of a stored pack set. A pack's
+// jurisdiction must match the folder it sits in. All problems are
+// returned together, each a *PackError naming file, line, column and rule.
+func LoadFiles(files []liaison.PackFile) (*Set, error) {
+	base, vars, err := newBaseEnv()
+	if err != nil {
+		return nil, err
+	}
+	s := newSet(base, vars)
+	var errs []error
+	for _, f := range files {
+		if !utf8.ValidString(f.Text) {
+			errs = append(errs, &PackError{File: f.Path, Msg: "not valid UTF-8: a pack file is text"})
+			continue
+		}
+		pk, perrs := s.parsePack(f.Path, []byte(f.Text))
+		errs = append(errs, perrs...)
+		if pk != nil {
+			if dir := path.Dir(f.Path); dir != "." && string(pk.Jurisdiction) != dir {
+				errs = append(errs, &PackError{File: f.Path, Line: 1, Col: 1, Msg: fmt.Sprintf("jurisdiction %q does not match the folder %q the pack sits in", pk.Jurisdiction, dir)})
+			}
+			s.add(pk)
+		}
 	}
 	errs = append(errs, s.checkIDs()...)
 	errs = append(errs, s.checkCrossExceptions()...)
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
+	s.files, s.hash = sortedFiles(files), HashFiles(files)
 	return s, nil
 }
 

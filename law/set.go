@@ -25,6 +25,8 @@ type Set struct {
 	byJur    map[liaison.Jurisdiction][]*Pack
 	actions  map[liaison.Action]int // every action of a rule, numbered for Version.byAction
 	unknowns []unknownFact
+	files    []liaison.PackFile // sorted by path; see packset.go
+	hash     string             // HashFiles(files)
 }
 
 // unknownFact is a request field that is unknown, not empty, when absent.

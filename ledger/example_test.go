@@ -74,7 +74,7 @@ func Example() {
 	fmt.Printf("%s has %d leaves; %s is leaf 1: %v\n", cp.Origin, cp.Size, decision, err == nil)
 
 	// The same as a receipt, to hand over with the record.
-	receipt, err := ledger.NewReceipt(ctx, store, verifier, signed, 1)
+	receipt, err := ledger.NewReceipt(ctx, store, verifier, signed, decision, 1)
 	if err != nil {
 		log.Fatal(err)
 	}

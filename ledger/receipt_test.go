@@ -21,7 +21,7 @@ func TestReceipt(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rc, err := ledger.NewReceipt(ctx, store, signer.Verifier(), signed, 42)
+	rc, err := ledger.NewReceipt(ctx, store, signer.Verifier(), signed, recs[42], 42)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,6 +54,11 @@ func TestReceipt(t *testing.T) {
 		"another key": func() (ledger.Receipt, ledger.Record, *ledger.Verifier) {
 			return got, recs[42], testSigner(t, 2).Verifier()
 		},
+		"named another": func() (ledger.Receipt, ledger.Record, *ledger.Verifier) {
+			r := got
+			r.ID = recs[43].ID
+			return r, recs[42], signer.Verifier()
+		},
 		"index moved": func() (ledger.Receipt, ledger.Record, *ledger.Verifier) {
 			r := got
 			r.Index = 43
@@ -73,10 +78,17 @@ func TestReceipt(t *testing.T) {
 			}
 		})
 	}
-	if _, err := ledger.NewReceipt(ctx, store, testSigner(t, 2).Verifier(), signed, 42); err == nil {
+	if _, err := ledger.NewReceipt(ctx, store, testSigner(t, 2).Verifier(), signed, recs[42], 42); err == nil {
 		t.Error("NewReceipt with another log's key = nil error")
 	}
-	if _, err := ledger.NewReceipt(ctx, store, signer.Verifier(), signed, 100); liaison.KindOf(err) != liaison.Invalid {
-		t.Errorf("NewReceipt(leaf 100 of 100) = %v, want invalid", err)
+	// Not yet under the checkpoint, or not the leaf's record: conflicts.
+	late := fill(t, store, seeded(51), 101)[0]
+	if _, err := ledger.NewReceipt(ctx, store, signer.Verifier(), signed, late, 100); liaison.KindOf(err) != liaison.Conflicting {
+		t.Errorf("NewReceipt(leaf 100 of 100) = %v, want conflict", err)
+	}
+	changed := recs[42]
+	changed.Body = []byte(`{"changed":true}`)
+	if _, err := ledger.NewReceipt(ctx, store, signer.Verifier(), signed, changed, 42); liaison.KindOf(err) != liaison.Conflicting {
+		t.Errorf("NewReceipt(a changed record) = %v, want conflict", err)
 	}
 }

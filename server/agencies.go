@@ -7,56 +7,46 @@ import (
 	"liaison/desk"
 )
 
-func (s *Server) createAgency(w http.ResponseWriter, r *http.Request, c caller) {
+func (s *Server) createAgency(w http.ResponseWriter, r *http.Request, a liaison.Actor) {
 	var in desk.AgencyInput
 	if err := decode(w, r, &in); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	a, err := s.desk.CreateAgency(r.Context(), c.Actor, in)
+	ag, err := s.desk.CreateAgency(r.Context(), a, in)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	w.Header().Set("Location", "/v1/agencies/"+a.ID)
-	s.writeJSON(w, r, http.StatusCreated, a)
+	w.Header().Set("Location", "/v1/agencies/"+ag.ID)
+	s.writeJSON(w, r, http.StatusCreated, ag)
 }
 
 // agencyList is the answer to GET /v1/agencies.
 type agencyList struct {
 	Agencies []liaison.AgencyRecord `json:"agencies"`
+	Next     string                 `json:"next,omitempty"`
 }
 
-func (s *Server) listAgencies(w http.ResponseWriter, r *http.Request, c caller) {
-	if _, err := query(r); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	as, err := s.desk.Agencies(r.Context(), c.Actor)
+func (s *Server) listAgencies(w http.ResponseWriter, r *http.Request, a liaison.Actor) {
+	p, _, err := pageQuery(r)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	s.writeJSON(w, r, http.StatusOK, agencyList{Agencies: nonNil(as)})
-}
-
-func (s *Server) getAgency(w http.ResponseWriter, r *http.Request, c caller) {
-	if _, err := s.pathRecord(r.Context(), caller{}, liaison.KindAgency, r.PathValue("id")); err != nil {
-		s.writeError(w, r, err) // every token may read every agency
-		return
-	}
-	a, err := s.desk.Agency(r.Context(), c.Actor, r.PathValue("id"))
+	as, next, err := s.desk.Agencies(r.Context(), a, p)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	s.writeJSON(w, r, http.StatusOK, a)
+	s.writeJSON(w, r, http.StatusOK, agencyList{Agencies: as, Next: next})
 }
 
-// nonNil returns s, or an empty slice for nil, so that lists encode as [].
-func nonNil[T any](s []T) []T {
-	if s == nil {
-		return []T{}
+func (s *Server) getAgency(w http.ResponseWriter, r *http.Request, a liaison.Actor) {
+	ag, err := s.desk.Agency(r.Context(), a, r.PathValue("id"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
 	}
-	return s
+	s.writeJSON(w, r, http.StatusOK, ag)
 }

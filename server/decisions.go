@@ -9,7 +9,7 @@ import (
 
 // decide is `liaison decide` over HTTP: it answers a decision request with
 // the law in force at its as_of, and stores nothing.
-func (s *Server) decide(w http.ResponseWriter, r *http.Request, c caller) {
+func (s *Server) decide(w http.ResponseWriter, r *http.Request, a liaison.Actor) {
 	var req liaison.Request
 	if err := decode(w, r, &req); err != nil {
 		s.writeError(w, r, err)

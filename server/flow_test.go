@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"net/http"
 	"strings"
@@ -9,7 +10,6 @@ import (
 	"liaison"
 	"liaison/desk"
 	"liaison/ledger"
-	"liaison/server"
 )
 
 // TestFlow walks a request through the API: a California agency refuses a
@@ -65,14 +65,26 @@ func TestFlow(t *testing.T) {
 		t.Errorf("intake in Texas: duties %+v, want one to carry out the hold", res.Duties)
 	}
 
-	// The same idempotency key again: the same request, 200, nothing written.
+	// The same idempotency key again: the same request, 200, and the read
+	// of the person's facts it answers with is logged.
 	before := e.treeSize()
 	again := e.intake(http.StatusOK, in)
 	if again.Request.ID != res.Request.ID || again.Created || len(again.Decisions) != 1 {
 		t.Errorf("intake again = request %s created %v, want request %s created false", again.Request.ID, again.Created, res.Request.ID)
 	}
+	if after := e.treeSize(); after != before+1 {
+		t.Errorf("intake again wrote %d records, want 1 (the read)", after-before)
+	}
+	// The same key with another request: 409 naming where it differs.
+	other := detainer(tx.ID, pt.ID, "ice-2025-0002")
+	other["actions"] = []string{"notify_release"}
+	before = e.treeSize()
+	resp := e.as(liaison.RoleClerk, call{method: "POST", path: "/v1/requests", body: other, valid: true})
+	if got := resp.apiError(t); resp.status != http.StatusConflict || got.Error.Field != "actions[0]" || strings.Contains(string(resp.body), pt.ID) {
+		t.Errorf("intake of another request with the key = %d %s, want 409 about actions[0], showing nothing stored", resp.status, resp.body)
+	}
 	if after := e.treeSize(); after != before {
-		t.Errorf("intake again wrote %d records, want 0", after-before)
+		t.Errorf("a conflicting intake wrote %d records, want none", after-before)
 	}
 	var got desk.IntakeResult
 	e.must(http.StatusOK, liaison.RoleAuditor, call{method: "GET", path: "/v1/requests/" + res.Request.ID}, &got)
@@ -134,14 +146,21 @@ func TestFlow(t *testing.T) {
 	if err != nil || head.Size != cp.Size || string(signed.body) != cp.Note {
 		t.Fatalf("/log/checkpoint = %q (%v), want the checkpoint POST /v1/log/checkpoint made", signed.body, err)
 	}
-	var inc struct {
-		Index      int64
-		Commitment ledger.Commitment
-		Proof      []json.RawMessage
+	// The receipt, as `liaison log prove` prints it too, holds for the
+	// stored record with the log's key alone.
+	resp = e.must(http.StatusOK, liaison.RoleAuditor, call{method: "GET", path: "/v1/proofs/inclusion?kind=override&id=" + ov.ID}, nil)
+	dec := json.NewDecoder(bytes.NewReader(resp.body))
+	dec.DisallowUnknownFields()
+	var rc ledger.Receipt
+	if err := dec.Decode(&rc); err != nil {
+		t.Fatalf("GET /v1/proofs/inclusion = %s: not a ledger.Receipt: %v", resp.body, err)
 	}
-	e.must(http.StatusOK, liaison.RoleAuditor, call{method: "GET", path: "/v1/proofs/inclusion?kind=override&id=" + ov.ID}, &inc)
-	if err := ledger.CheckInclusion(hashes(t, inc.Proof), head, inc.Index, inc.Commitment); err != nil {
-		t.Errorf("inclusion proof of override %s: %v", ov.ID, err)
+	stored, err := e.store.Get(t.Context(), liaison.KindOverride, ov.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := rc.Check(v, ledger.RecordOf(stored)); err != nil || got.Size != head.Size {
+		t.Errorf("receipt of override %s: %v (checkpoint size %d, want %d)", ov.ID, err, got.Size, head.Size)
 	}
 	var cons struct {
 		Old, New int64
@@ -176,7 +195,7 @@ func TestFlow(t *testing.T) {
 	}
 	logs := e.logs.String()
 	for role, tok := range e.tokens {
-		if strings.Contains(logs, tok) || strings.Contains(logs, server.HashToken(tok)) {
+		if strings.Contains(logs, tok) || strings.Contains(logs, desk.HashToken(tok)) {
 			t.Errorf("the log holds the %s token", role)
 		}
 	}

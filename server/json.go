@@ -9,9 +9,11 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 
 	"liaison"
+	"liaison/desk"
 	"liaison/ledger"
 )
 
@@ -134,4 +136,20 @@ func query(r *http.Request, known ...string) (url.Values, error) {
 		}
 	}
 	return q, nil
+}
+
+// pageQuery returns the page that ?cursor= and ?limit= ask for, and the
+// request's query parameters, rejecting any but those and known.
+func pageQuery(r *http.Request, known ...string) (desk.Page, url.Values, error) {
+	q, err := query(r, append(known, "cursor", "limit")...)
+	if err != nil {
+		return desk.Page{}, nil, err
+	}
+	p := desk.Page{Cursor: q.Get("cursor")}
+	if v := q.Get("limit"); v != "" {
+		if p.Limit, err = strconv.Atoi(v); err != nil || p.Limit < 1 {
+			return desk.Page{}, nil, liaison.Errorf(liaison.Invalid, "limit", "%q is not a page length (1 to %d)", v, desk.MaxLimit)
+		}
+	}
+	return p, q, nil
 }

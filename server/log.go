@@ -1,10 +1,12 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"golang.org/x/mod/sumdb/tlog"
 
@@ -13,13 +15,56 @@ import (
 )
 
 // publicLog serves the log as C2SP tlog-tiles: /log/checkpoint, /log/key
-// and /log/tile/…, to anyone.
-func (s *Server) publicLog(w http.ResponseWriter, r *http.Request, _ caller) {
+// and /log/tile/…, to anyone. Its errors are the API's JSON errors.
+func (s *Server) publicLog(w http.ResponseWriter, r *http.Request, _ liaison.Actor) {
 	if s.logTiles == nil {
 		s.writeError(w, r, errNoSigner)
 		return
 	}
-	s.logTiles.ServeHTTP(w, r)
+	ew := &errorWriter{ResponseWriter: w}
+	s.logTiles.ServeHTTP(ew, r)
+	if ew.status < 400 {
+		return
+	}
+	// The tiles handler answers errors in text, and logs internal ones
+	// itself: this says the same in JSON.
+	out := &liaison.Error{Kind: liaison.Internal, Message: internalMessage}
+	for kind, status := range statusOf {
+		if status == ew.status && kind != liaison.Internal {
+			out = &liaison.Error{Kind: kind, Message: strings.TrimSpace(ew.body.String())}
+		}
+	}
+	if out.Kind == liaison.NotFound && out.Message == "404 page not found" { // the tiles' mux
+		out.Message = fmt.Sprintf("no route %s %s; see /openapi.json", r.Method, r.URL.Path)
+	}
+	s.writeJSON(w, r, ew.status, errorBody{out})
+}
+
+// errorWriter passes on what a handler writes, but holds back an error
+// answer (status 400 and up) and its body, for the caller to write.
+type errorWriter struct {
+	http.ResponseWriter
+	status int
+	body   bytes.Buffer
+}
+
+func (w *errorWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	if w.status < 400 {
+		w.ResponseWriter.WriteHeader(code)
+	}
+}
+
+func (w *errorWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.WriteHeader(http.StatusOK)
+	}
+	if w.status >= 400 {
+		return w.body.Write(b)
+	}
+	return w.ResponseWriter.Write(b)
 }
 
 // errNoSigner answers the log routes of a server started without the log's key.
@@ -52,7 +97,7 @@ func (s *Server) latest(ctx context.Context) (checkpointView, error) {
 
 // checkpoint signs and stores a checkpoint of the log as it is now (or
 // returns the latest, when the log has not grown since).
-func (s *Server) checkpoint(w http.ResponseWriter, r *http.Request, _ caller) {
+func (s *Server) checkpoint(w http.ResponseWriter, r *http.Request, _ liaison.Actor) {
 	if s.pub == nil {
 		s.writeError(w, r, errNoSigner)
 		return
@@ -69,21 +114,10 @@ func (s *Server) checkpoint(w http.ResponseWriter, r *http.Request, _ caller) {
 	s.writeJSON(w, r, http.StatusOK, cv)
 }
 
-// inclusionProof proves that a record is in the log.
-type inclusionProof struct {
-	Kind  string `json:"kind"`
-	ID    string `json:"id"`
-	Index int64  `json:"index"`
-	// Commitment is the record's leaf, recomputed from the stored record.
-	Commitment ledger.Commitment `json:"commitment"`
-	// Proof is the RFC 6962 audit path from the leaf to the checkpoint's root.
-	Proof      tlog.RecordProof `json:"proof"`
-	Checkpoint checkpointView   `json:"checkpoint"`
-}
-
-// proveInclusion proves that the record ?kind=&id= is in the tree of the
-// latest signed checkpoint.
-func (s *Server) proveInclusion(w http.ResponseWriter, r *http.Request, c caller) {
+// proveInclusion answers a receipt (ledger.Receipt) for the record
+// ?kind=&id=: its proof of inclusion in the tree of the latest signed
+// checkpoint.
+func (s *Server) proveInclusion(w http.ResponseWriter, r *http.Request, a liaison.Actor) {
 	if s.signer == nil {
 		s.writeError(w, r, errNoSigner)
 		return
@@ -100,15 +134,8 @@ func (s *Server) proveInclusion(w http.ResponseWriter, r *http.Request, c caller
 			return
 		}
 	}
-	rec, err := s.store.Get(r.Context(), kind, id)
-	if liaison.KindOf(err) == liaison.NotFound {
-		s.writeError(w, r, liaison.Errorf(liaison.NotFound, "id", "no %s %q", kind, id))
-		return
-	} else if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	if err := c.inAgency(rec.Agency, "id"); err != nil {
+	rec, err := s.desk.Record(r.Context(), a, kind, id)
+	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
@@ -117,29 +144,13 @@ func (s *Server) proveInclusion(w http.ResponseWriter, r *http.Request, c caller
 		s.writeError(w, r, err)
 		return
 	}
-	if rec.Index >= cv.Size {
-		s.writeError(w, r, liaison.Errorf(liaison.Conflicting, "id",
-			"%s %s is leaf %d, not yet under a signed checkpoint (size %d): POST /v1/log/checkpoint, then ask again", kind, id, rec.Index, cv.Size))
-		return
-	}
-	leaves, err := s.log.ReadLeaves(r.Context(), rec.Index, 1)
-	if err != nil {
-		s.writeError(w, r, fmt.Errorf("read leaf %d: %w", rec.Index, err))
-		return
-	}
-	// The leaf is in format 2, or 1 if written before migration 0004.
-	commitment := leaves[0].Commitment
-	if l := leaves[0]; l.Kind != rec.Kind || l.ID != rec.ID || ledger.RecordOf(rec).Format(commitment) == 0 {
-		s.writeError(w, r, liaison.Errorf(liaison.Conflicting, "id",
-			"%s %s does not match leaf %d: it was changed after it was logged; run `liaison log verify`", kind, id, rec.Index))
-		return
-	}
-	proof, err := ledger.ProveInclusion(r.Context(), s.log, cv.Size, rec.Index)
+	receipt, err := ledger.NewReceipt(r.Context(), s.log, s.signer.Verifier(), []byte(cv.Note),
+		ledger.RecordOf(rec), rec.Index)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	s.writeJSON(w, r, http.StatusOK, inclusionProof{Kind: kind, ID: id, Index: rec.Index, Commitment: commitment, Proof: proof, Checkpoint: cv})
+	s.writeJSON(w, r, http.StatusOK, receipt)
 }
 
 // consistencyProof proves that the tree of size Old is a prefix of the
@@ -156,7 +167,7 @@ type consistencyProof struct {
 
 // proveConsistency proves that the tree of size ?old= is a prefix of the
 // tree of size ?new= (by default, the latest signed checkpoint's).
-func (s *Server) proveConsistency(w http.ResponseWriter, r *http.Request, _ caller) {
+func (s *Server) proveConsistency(w http.ResponseWriter, r *http.Request, _ liaison.Actor) {
 	if s.signer == nil {
 		s.writeError(w, r, errNoSigner)
 		return
@@ -216,7 +227,9 @@ func (s *Server) proveConsistency(w http.ResponseWriter, r *http.Request, _ call
 		s.writeError(w, r, err)
 		return
 	}
-	out.Proof = nonNil(out.Proof)
+	if out.Proof == nil {
+		out.Proof = tlog.TreeProof{} // [], not null, when old is new
+	}
 	s.writeJSON(w, r, http.StatusOK, out)
 }
 

@@ -2,13 +2,13 @@ package server_test
 
 import (
 	"context"
-	"crypto/rand"
+
 	"net/http"
 	"strings"
 	"testing"
 
 	"liaison"
-	"liaison/server"
+	"liaison/desk"
 )
 
 // TestMalformed sends bad input of every sort: each gets the right 4xx,
@@ -20,19 +20,12 @@ func TestMalformed(t *testing.T) {
 	person := e.createPerson(la).ID
 	req := e.intake(http.StatusCreated, detainer(la, person, "malformed-0")).Request.ID
 
-	ctx := context.Background()
-	revoked, rec, err := server.CreateToken(ctx, e.store, rand.Reader, testNow, "revoked clerk", liaison.RoleClerk, "")
-	if err != nil {
+	revoked, revokedID := e.newToken("revoked clerk", liaison.RoleClerk, "")
+	if _, err := e.desk.Tokens().Revoke(context.Background(), cliAdmin, revokedID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := server.RevokeToken(ctx, e.store, rand.Reader, testNow, rec.ID, liaison.Actor{ID: "test", Role: liaison.RoleAdmin}); err != nil {
-		t.Fatal(err)
-	}
-	texan, _, err := server.CreateToken(ctx, e.store, rand.Reader, testNow, "Texas clerk", liaison.RoleClerk, tx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	unknown := server.TokenPrefix + strings.Repeat("A", 43)
+	texan, _ := e.newToken("Texas clerk", liaison.RoleClerk, tx)
+	unknown := desk.TokenPrefix + strings.Repeat("A", 43)
 
 	agency := func(change func(m map[string]any)) map[string]any {
 		m := map[string]any{"name": "X County Sheriff", "jurisdiction": "us/ca/x-county", "type": "sheriff"}
@@ -102,6 +95,9 @@ func TestMalformed(t *testing.T) {
 		{"no content type", liaison.RoleAdmin, call{method: "POST", path: "/v1/agencies", body: agency(func(map[string]any) {}), contentType: "-"}, 415, "invalid", "Content-Type", "", false},
 		{"unknown query parameter", liaison.RoleClerk, call{method: "GET", path: "/v1/duties?colour=red"}, 400, "invalid", "colour", "unknown query parameter", false},
 		{"wrong query enum", liaison.RoleClerk, call{method: "GET", path: "/v1/duties?status=pending"}, 400, "invalid", "status", "unknown value", true},
+		{"bad page length", liaison.RoleClerk, call{method: "GET", path: "/v1/duties?limit=0"}, 400, "invalid", "limit", "page length", true},
+		{"page too long", liaison.RoleAdmin, call{method: "GET", path: "/v1/agencies?limit=1001"}, 400, "invalid", "limit", "page length", true},
+		{"bad cursor", liaison.RoleAdmin, call{method: "GET", path: "/v1/tokens?cursor=abc"}, 400, "invalid", "cursor", "not a cursor", false},
 		{"repeated query parameter", liaison.RoleClerk, call{method: "GET", path: "/v1/duties?status=open&status=done"}, 400, "invalid", "status", "once", false},
 		{"missing query parameter", liaison.RoleAuditor, call{method: "GET", path: "/v1/proofs/inclusion?kind=request"}, 400, "invalid", "id", "required", true},
 		{"bad tree size", liaison.RoleAuditor, call{method: "GET", path: "/v1/proofs/consistency?old=0"}, 400, "invalid", "old", "tree size", true},

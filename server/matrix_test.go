@@ -1,8 +1,6 @@
 package server_test
 
 import (
-	"context"
-	"crypto/rand"
 	"fmt"
 	"net/http"
 	"slices"
@@ -10,7 +8,6 @@ import (
 	"testing"
 
 	"liaison"
-	"liaison/server"
 )
 
 // world is what the role matrix's calls refer to.
@@ -32,11 +29,8 @@ var matrixCalls = map[string]func(e *env, w *world) (call, int){
 		return call{body: map[string]any{"name": "booking desk 2", "role": "clerk", "agency": w.agency}}, 201
 	},
 	"POST /v1/tokens/{id}/revoke": func(e *env, w *world) (call, int) {
-		_, rec, err := server.CreateToken(context.Background(), e.store, rand.Reader, testNow, "to revoke", liaison.RoleClerk, "")
-		if err != nil {
-			e.t.Fatal(err)
-		}
-		return call{path: "/v1/tokens/" + rec.ID + "/revoke"}, 200
+		_, id := e.newToken("to revoke", liaison.RoleClerk, "")
+		return call{path: "/v1/tokens/" + id + "/revoke"}, 200
 	},
 	"POST /v1/decisions": func(e *env, w *world) (call, int) { return call{body: decisionRequest()}, 200 },
 	"POST /v1/agencies":  func(e *env, w *world) (call, int) { return call{body: harris}, 201 },

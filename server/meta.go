@@ -13,7 +13,7 @@ var openAPIDoc []byte
 // OpenAPI returns the API's OpenAPI 3.1 document, as /openapi.json serves it.
 func OpenAPI() []byte { return append([]byte(nil), openAPIDoc...) }
 
-func (s *Server) openAPI(w http.ResponseWriter, r *http.Request, _ caller) {
+func (s *Server) openAPI(w http.ResponseWriter, r *http.Request, _ liaison.Actor) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "public, max-age=300")
 	_, _ = w.Write(openAPIDoc)
@@ -25,7 +25,7 @@ type health struct {
 }
 
 // healthz answers 200 when the store answers, 503 when it does not.
-func (s *Server) healthz(w http.ResponseWriter, r *http.Request, _ caller) {
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request, _ liaison.Actor) {
 	if _, err := s.log.TreeSize(r.Context()); err != nil {
 		s.logger.WarnContext(r.Context(), "health check: store", "err", err)
 		s.writeError(w, r, liaison.Errorf(liaison.Unavailable, "", "the store does not answer"))

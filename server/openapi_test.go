@@ -95,6 +95,7 @@ func TestOpenAPIEnums(t *testing.T) {
 		"AgreementKind": liaison.AgreementKind("").Enum(), "Model287g": liaison.Model287g("").Enum(), "Purpose": liaison.Purpose("").Enum(),
 		"Location": liaison.Location("").Enum(), "Outcome": liaison.Outcome("").Enum(), "Effect": liaison.Effect("").Enum(),
 		"CustodyEventKind": liaison.CustodyEventKind("").Enum(),
+		"AccessKind":       liaison.AccessKind("").Enum(),
 		"RuleStatus":       {"applied", "not_held", "unknown", "defeated", "void", "not_effective"},
 		"Stage":            {"intake", "act"},
 		"ActionStatus":     {"carried_out", "refused", "needs_facts", "failed"},

@@ -10,7 +10,8 @@ type route struct {
 	h       handlerFunc
 }
 
-// Who may call what. The desk checks the same roles again on every call.
+// Who may call what. The desk checks the same roles again on every call,
+// and the agency a token is limited to.
 var (
 	anyone     []liaison.Role // no token needed
 	clerk      = liaison.RoleClerk

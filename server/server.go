@@ -5,19 +5,19 @@
 // /healthz and /metrics.
 //
 // Every route is in routes.go, with the roles that may call it. A caller
-// proves its role with an API token (see CreateToken) sent as
-// "Authorization: Bearer lsn_…"; the desk checks the role again. Errors
+// proves its role with an API token (see desk.Tokens) sent as
+// "Authorization: Bearer lsn_…"; the desk checks the role again, and the
+// token's agency scope, on every call. Errors
 // are JSON, {"error": {"kind", "message", "field"}}, with the HTTP status
 // fixed by the kind (see statusOf).
 package server
 
 import (
 	"context"
-	"crypto/rand"
-	"io"
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -29,16 +29,14 @@ import (
 	"liaison/ledger"
 )
 
-// Config holds what a Server needs. Desk, Law, Store and Log are required.
+// Config holds what a Server needs. Desk, Law and Log are required.
 type Config struct {
-	// Desk carries out the workflow.
+	// Desk carries out the workflow, and checks every caller's role and
+	// agency scope; it holds the API tokens.
 	Desk *desk.Desk
 	// Law answers POST /v1/decisions, which stores nothing.
 	Law *law.Set
-	// Store holds the API tokens, and the records that proofs are asked
-	// about. It is the store the Desk writes to.
-	Store liaison.Store
-	// Log is the store's log: its tree, leaves and checkpoints, for the
+	// Log is the log of the Desk's store: its tree, leaves and checkpoints, for the
 	// public /log/ and the proofs.
 	Log ledger.PublishStore
 	// Signer signs checkpoints on POST /v1/log/checkpoint; its key is the
@@ -52,16 +50,14 @@ type Config struct {
 	// duration, actor: never a token, a body or a path) and the details of
 	// internal errors. Nil discards them.
 	Logger *slog.Logger
-	// Now and Rand default to the clock and crypto/rand; tests inject them.
-	Now  func() time.Time
-	Rand io.Reader
+	// Now defaults to the clock; tests inject it.
+	Now func() time.Time
 }
 
 // Server serves the API. Make one with New.
 type Server struct {
 	desk     *desk.Desk
 	law      *law.Set
-	store    liaison.Store
 	log      ledger.PublishStore
 	signer   *ledger.Signer
 	pub      *ledger.Publisher
@@ -70,7 +66,6 @@ type Server struct {
 	metrics  *metrics
 	logger   *slog.Logger
 	now      func() time.Time
-	rand     io.Reader
 	handler  http.Handler
 	table    []route
 	tokens   tokenCache
@@ -80,11 +75,11 @@ type Server struct {
 // or when cfg.Registry already holds the server's metrics: both are wiring
 // bugs, found the first time the program starts.
 func New(cfg Config) *Server {
-	if cfg.Desk == nil || cfg.Law == nil || cfg.Store == nil || cfg.Log == nil {
-		panic("server.New: Desk, Law, Store and Log are required")
+	if cfg.Desk == nil || cfg.Law == nil || cfg.Log == nil {
+		panic("server.New: Desk, Law and Log are required")
 	}
-	s := &Server{desk: cfg.Desk, law: cfg.Law, store: cfg.Store, log: cfg.Log, signer: cfg.Signer,
-		registry: cfg.Registry, logger: cfg.Logger, now: cfg.Now, rand: cfg.Rand}
+	s := &Server{desk: cfg.Desk, law: cfg.Law, log: cfg.Log, signer: cfg.Signer,
+		registry: cfg.Registry, logger: cfg.Logger, now: cfg.Now}
 	if s.registry == nil {
 		s.registry = prometheus.NewRegistry()
 	}
@@ -93,9 +88,6 @@ func New(cfg Config) *Server {
 	}
 	if s.now == nil {
 		s.now = time.Now
-	}
-	if s.rand == nil {
-		s.rand = rand.Reader
 	}
 	if s.signer != nil {
 		s.pub = &ledger.Publisher{Store: s.log, Signer: s.signer, Logger: s.logger}
@@ -108,12 +100,34 @@ func New(cfg Config) *Server {
 	for _, rt := range s.table {
 		mux.Handle(rt.pattern, s.guard(rt))
 	}
-	// Anything else is a JSON 404, not the mux's text one.
+	// Anything else is a JSON 405 (a known path, another method) or 404,
+	// not the mux's text ones: the catch-all pattern hides the mux's 405.
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		if allow := allowed(mux, r); len(allow) > 0 {
+			w.Header().Set("Allow", strings.Join(allow, ", "))
+			s.writeError(w, r, &statusError{http.StatusMethodNotAllowed,
+				liaison.Errorf(liaison.Invalid, "", "%s %s: the method is not allowed (allowed: %s)", r.Method, r.URL.Path, strings.Join(allow, ", "))})
+			return
+		}
 		s.writeError(w, r, liaison.Errorf(liaison.NotFound, "", "no route %s %s; see /openapi.json", r.Method, r.URL.Path))
 	})
 	s.handler = s.observe(mux)
 	return s
+}
+
+// allowed returns the methods mux serves r's path with, sorted; none when
+// it serves the path with none (but the catch-all). GET brings HEAD, as
+// ServeMux does.
+func allowed(mux *http.ServeMux, r *http.Request) []string {
+	var out []string
+	for _, m := range []string{http.MethodDelete, http.MethodGet, http.MethodHead, http.MethodPatch, http.MethodPost, http.MethodPut} {
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		if _, pattern := mux.Handler(probe); pattern != "" && pattern != "/" {
+			out = append(out, m)
+		}
+	}
+	return out
 }
 
 // Handler returns the server's HTTP handler.
@@ -227,5 +241,5 @@ func (s *Server) countDecisions(stage string, outcomes ...liaison.Outcome) {
 // metricsHandler serves the registry in the Prometheus text format.
 func (s *Server) metricsHandler() handlerFunc {
 	h := promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{})
-	return func(w http.ResponseWriter, r *http.Request, _ caller) { h.ServeHTTP(w, r) }
+	return func(w http.ResponseWriter, r *http.Request, _ liaison.Actor) { h.ServeHTTP(w, r) }
 }

@@ -4,6 +4,8 @@ import (
 	"crypto/sha256"
 	"sync"
 	"time"
+
+	"liaison"
 )
 
 // TokenCacheTTL is how long the server trusts a token it has looked up
@@ -12,7 +14,7 @@ import (
 // the same database) stops within this time.
 const TokenCacheTTL = 30 * time.Second
 
-// tokenCache keeps the callers of tokens the server has looked up, by the
+// tokenCache keeps the actors of tokens the server has looked up, by the
 // SHA-256 of the token, so that a request costs no store reads to
 // authenticate. Only tokens found and not revoked are kept: an unknown
 // token is looked up every time, so guessing cannot grow the cache.
@@ -25,28 +27,28 @@ type tokenCache struct {
 }
 
 type tokenEntry struct {
-	caller  caller
+	actor   liaison.Actor
 	expires time.Time
 }
 
-// get returns the caller of the token with hash sum, if it is cached and
+// get returns the actor of the token with hash sum, if it is cached and
 // has not expired, and the generation to pass to put otherwise.
-func (c *tokenCache) get(sum [sha256.Size]byte, now time.Time) (caller, bool, uint64) {
+func (c *tokenCache) get(sum [sha256.Size]byte, now time.Time) (liaison.Actor, bool, uint64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e, ok := c.entries[sum]
 	if ok && now.Before(e.expires) {
-		return e.caller, true, c.gen
+		return e.actor, true, c.gen
 	}
 	if ok {
 		delete(c.entries, sum)
 	}
-	return caller{}, false, c.gen
+	return liaison.Actor{}, false, c.gen
 }
 
-// put caches the caller of the token with hash sum, looked up since
+// put caches the actor of the token with hash sum, looked up since
 // generation gen, until now+TokenCacheTTL.
-func (c *tokenCache) put(sum [sha256.Size]byte, cl caller, gen uint64, now time.Time) {
+func (c *tokenCache) put(sum [sha256.Size]byte, a liaison.Actor, gen uint64, now time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if gen != c.gen {
@@ -62,7 +64,7 @@ func (c *tokenCache) put(sum [sha256.Size]byte, cl caller, gen uint64, now time.
 			}
 		}
 	}
-	c.entries[sum] = tokenEntry{caller: cl, expires: now.Add(TokenCacheTTL)}
+	c.entries[sum] = tokenEntry{actor: a, expires: now.Add(TokenCacheTTL)}
 }
 
 // revoked drops the token with the given id. Call it once the revocation
@@ -72,7 +74,7 @@ func (c *tokenCache) revoked(id string) {
 	defer c.mu.Unlock()
 	c.gen++
 	for k, e := range c.entries {
-		if e.caller.ID == id {
+		if e.actor.ID == id {
 			delete(c.entries, k)
 		}
 	}

@@ -2,7 +2,6 @@ package server_test
 
 import (
 	"context"
-	"crypto/rand"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -47,7 +46,7 @@ func TestTokenCache(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := server.New(server.Config{Desk: dk, Law: set, Store: e.store, Log: e.store, Now: clock.Now})
+	srv := server.New(server.Config{Desk: dk, Law: set, Log: e.store, Now: clock.Now})
 	get := func(token string) int {
 		t.Helper()
 		rec := httptest.NewRecorder()
@@ -66,15 +65,7 @@ func TestTokenCache(t *testing.T) {
 			t.Fatalf("revoke %s = %d %s", id, rec.Code, rec.Body)
 		}
 	}
-	ctx := context.Background()
-	newToken := func(name string) (string, string) {
-		t.Helper()
-		tok, rec, err := server.CreateToken(ctx, e.store, rand.Reader, testNow, name, liaison.RoleAuditor, "")
-		if err != nil {
-			t.Fatal(err)
-		}
-		return tok, rec.ID
-	}
+	newToken := func(name string) (string, string) { return e.newToken(name, liaison.RoleAuditor, "") }
 
 	// A cached token keeps working.
 	cached, _ := newToken("cached")
@@ -102,7 +93,7 @@ func TestTokenCache(t *testing.T) {
 	if code := get(elsewhere); code != http.StatusOK {
 		t.Fatalf("GET with a new token = %d, want 200", code)
 	}
-	if _, err := server.RevokeToken(ctx, e.store, rand.Reader, testNow, elsewhereID, liaison.Actor{ID: "cli", Role: liaison.RoleAdmin}); err != nil {
+	if _, err := e.desk.Tokens().Revoke(context.Background(), cliAdmin, elsewhereID); err != nil {
 		t.Fatal(err)
 	}
 	clock.add(server.TokenCacheTTL - time.Nanosecond)

@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"regexp"
 	"strings"
 	"testing"
 
@@ -17,39 +16,6 @@ import (
 	"liaison/desk"
 	"liaison/server"
 )
-
-// TestCreateToken checks a token's form and that only its hash is stored.
-func TestCreateToken(t *testing.T) {
-	e := newEnv(t)
-	ctx := context.Background()
-	tok, rec, err := server.CreateToken(ctx, e.store, rand.Reader, testNow, "booking desk 1", liaison.RoleClerk, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !regexp.MustCompile(`^lsn_[A-Za-z0-9_-]{43}$`).MatchString(tok) {
-		t.Errorf("CreateToken = %q, want lsn_ and 43 base64url characters", tok)
-	}
-	stored, err := e.store.ByKey(ctx, liaison.KindToken, server.HashToken(tok))
-	if err != nil {
-		t.Fatalf("ByKey(token, hash) = %v", err)
-	}
-	if stored.ID != rec.ID || strings.Contains(string(stored.Body), tok) || rec.Hash != server.HashToken(tok) {
-		t.Errorf("stored token %s %s, want record %s with the hash and not the token", stored.ID, stored.Body, rec.ID)
-	}
-	for _, tt := range []struct {
-		name, role, agency, field string
-	}{
-		{"", "clerk", "", "name"},
-		{"x", "root", "", "role"},
-		{"x", "clerk", "agy_nope", "agency"},
-	} {
-		_, _, err := server.CreateToken(ctx, e.store, rand.Reader, testNow, tt.name, liaison.Role(tt.role), tt.agency)
-		var le *liaison.Error
-		if !errors.As(err, &le) || le.Kind != liaison.Invalid || le.Field != tt.field {
-			t.Errorf("CreateToken(%q, %q, %q) = %v, want invalid %s", tt.name, tt.role, tt.agency, err, tt.field)
-		}
-	}
-}
 
 // TestTokensOverAPI makes a token limited to an agency, uses it, and
 // revokes it.
@@ -76,7 +42,7 @@ func TestTokensOverAPI(t *testing.T) {
 			t.Errorf("a Texas token sees duty %s of agency %s", d.ID, d.Agency)
 		}
 	}
-	var rv server.TokenRevocation
+	var rv desk.TokenRevocation
 	e.must(http.StatusOK, liaison.RoleAdmin, call{method: "POST", path: "/v1/tokens/" + made.Record.ID + "/revoke"}, &rv)
 	if rv.Token != made.Record.ID || rv.Actor.ID != e.tokenIDs[liaison.RoleAdmin] {
 		t.Errorf("revocation = %+v, want of %s by the admin", rv, made.Record.ID)
@@ -93,15 +59,15 @@ func TestTokensOverAPI(t *testing.T) {
 	}
 
 	// The list: every token, the revoked one with when; no secrets.
-	var list struct{ Tokens []server.TokenInfo }
+	var list struct{ Tokens []desk.TokenInfo }
 	resp = e.as(liaison.RoleAdmin, call{path: "/v1/tokens"})
 	if err := json.Unmarshal(resp.body, &list); err != nil || resp.status != http.StatusOK {
 		t.Fatalf("GET /v1/tokens = %d %s", resp.status, resp.body)
 	}
-	if bytes.Contains(resp.body, []byte(made.Record.Hash)) || bytes.Contains(resp.body, []byte(`"hash"`)) || bytes.Contains(resp.body, []byte(server.TokenPrefix)) {
+	if bytes.Contains(resp.body, []byte(made.Record.Hash)) || bytes.Contains(resp.body, []byte(`"hash"`)) || bytes.Contains(resp.body, []byte(desk.TokenPrefix)) {
 		t.Errorf("GET /v1/tokens shows a token or its hash: %s", resp.body)
 	}
-	byID := map[string]server.TokenInfo{}
+	byID := map[string]desk.TokenInfo{}
 	for _, ti := range list.Tokens {
 		byID[ti.ID] = ti
 	}
@@ -126,6 +92,38 @@ func TestTokensOverAPI(t *testing.T) {
 		if ti.Agency != tx {
 			t.Errorf("Texas's admin sees token %s of agency %q", ti.ID, ti.Agency)
 		}
+	}
+	// It neither creates agencies nor sees others.
+	before := e.treeSize()
+	resp = e.do(call{method: "POST", path: "/v1/agencies", body: harris, token: texasAdmin.Token})
+	if got := resp.apiError(t); resp.status != http.StatusForbidden || got.Error.Kind != "forbidden" {
+		t.Errorf("POST /v1/agencies as Texas's admin = %d %s, want 403", resp.status, resp.body)
+	}
+	if after := e.treeSize(); after != before {
+		t.Errorf("a refused POST /v1/agencies wrote %d records", after-before)
+	}
+	var agencies struct{ Agencies []liaison.AgencyRecord }
+	resp = e.do(call{path: "/v1/agencies", token: texasAdmin.Token})
+	if err := json.Unmarshal(resp.body, &agencies); err != nil || resp.status != http.StatusOK || len(agencies.Agencies) != 1 || agencies.Agencies[0].ID != tx {
+		t.Errorf("GET /v1/agencies as Texas's admin = %d %s, want Texas alone", resp.status, resp.body)
+	}
+	if resp := e.do(call{path: "/v1/agencies/" + la, token: texasAdmin.Token}); resp.status != http.StatusForbidden {
+		t.Errorf("GET /v1/agencies/{los angeles} as Texas's admin = %d %s, want 403", resp.status, resp.body)
+	}
+	// What a limited token does is recorded with its agency: here a
+	// Texas clerk token, made and revoked by Texas's admin.
+	var clerkTX struct {
+		Token  string
+		Record liaison.TokenRecord
+	}
+	resp = e.do(call{method: "POST", path: "/v1/tokens", token: texasAdmin.Token, valid: true, body: map[string]any{"name": "Texas clerk", "role": "clerk", "agency": tx}})
+	if err := json.Unmarshal(resp.body, &clerkTX); err != nil || resp.status != http.StatusCreated {
+		t.Fatalf("POST /v1/tokens as Texas's admin = %d %s", resp.status, resp.body)
+	}
+	resp = e.do(call{method: "POST", path: "/v1/tokens/" + clerkTX.Record.ID + "/revoke", token: texasAdmin.Token})
+	rv = desk.TokenRevocation{}
+	if err := json.Unmarshal(resp.body, &rv); err != nil || resp.status != http.StatusOK || rv.Actor.Agency != tx || rv.Actor.ID != texasAdmin.Record.ID {
+		t.Errorf("revoke as Texas's admin = %d %s, want 200 with the actor limited to %s", resp.status, resp.body, tx)
 	}
 }
 
@@ -156,11 +154,11 @@ func TestStoreFailures(t *testing.T) {
 		{liaison.Errorf(liaison.Unavailable, "", "the database is busy; retry"), 503, "unavailable"},
 	} {
 		logs := &lockedBuffer{}
-		dk, err := desk.New(desk.Config{Store: e.store, Law: set, Sealer: mustSealer(t)})
+		dk, err := desk.New(desk.Config{Store: failingStore{e.store, tt.err}, Law: set, Sealer: mustSealer(t)})
 		if err != nil {
 			t.Fatal(err)
 		}
-		srv := server.New(server.Config{Desk: dk, Law: set, Store: failingStore{e.store, tt.err}, Log: e.store,
+		srv := server.New(server.Config{Desk: dk, Law: set, Log: e.store,
 			Logger: slog.New(slog.NewTextHandler(logs, nil))})
 		rec := httptest.NewRecorder()
 		req := httptest.NewRequest("GET", "/v1/agencies", nil)
@@ -193,7 +191,7 @@ func TestNoSigner(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := server.New(server.Config{Desk: dk, Law: set, Store: e.store, Log: e.store})
+	srv := server.New(server.Config{Desk: dk, Law: set, Log: e.store})
 	for _, path := range []string{"/log/checkpoint", "/v1/log/checkpoint", "/v1/proofs/consistency?old=1", "/healthz"} {
 		method := "GET"
 		if path == "/v1/log/checkpoint" {

@@ -8,13 +8,12 @@ import (
 	"fmt"
 	"io"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
 	"liaison"
+	"liaison/desk"
 	"liaison/ledger"
-	"liaison/server"
 )
 
 // tokenCmd is `liaison token create|list|revoke`.
@@ -41,29 +40,18 @@ func (c *tokenCmd) run(ctx context.Context, args []string) error {
 		return err
 	}
 	defer store.Close()
+	// The command line is an administrator of every agency, or of the one
+	// --agency names; the desk checks it as it checks the API's callers.
+	cli := liaison.Actor{ID: "cli", Role: liaison.RoleAdmin, Agency: *agency}
+	tokens := desk.NewTokens(store, time.Now, rand.Reader)
 	if args[0] == "list" {
-		tokens, err := server.ListTokens(ctx, store, *agency)
-		if err != nil {
-			return err
-		}
-		for _, t := range tokens {
-			state := "active"
-			if t.RevokedAt != nil {
-				state = "revoked " + t.RevokedAt.Format(time.RFC3339)
-			}
-			agency := t.Agency
-			if agency == "" {
-				agency = "-"
-			}
-			fmt.Fprintf(c.stdout, "%s\t%s\t%s\t%s\t%s\t%s\n", t.ID, t.Role, agency, t.CreatedAt.Format(time.RFC3339), state, t.Name)
-		}
-		return nil
+		return c.list(ctx, tokens, cli)
 	}
 	if args[0] == "revoke" {
 		if fs.NArg() != 1 {
 			return fmt.Errorf("token revoke: name the token id (tok_...)")
 		}
-		rv, err := server.RevokeToken(ctx, store, rand.Reader, time.Now(), fs.Arg(0), liaison.Actor{ID: "cli", Role: liaison.RoleAdmin})
+		rv, err := tokens.Revoke(ctx, cli, fs.Arg(0))
 		if err != nil {
 			return err
 		}
@@ -76,13 +64,39 @@ func (c *tokenCmd) run(ctx context.Context, args []string) error {
 	if *name == "" {
 		*name = *role
 	}
-	tok, rec, err := server.CreateToken(ctx, store, rand.Reader, time.Now(), *name, liaison.Role(*role), *agency)
+	tok, err := tokens.Create(ctx, cli, desk.TokenInput{Name: *name, Role: liaison.Role(*role), Agency: *agency})
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(c.stderr, "token %s for %q, role %s (shown once; stored only as a hash)\n", rec.ID, rec.Name, rec.Role)
-	fmt.Fprintln(c.stdout, tok)
+	fmt.Fprintf(c.stderr, "token %s for %q, role %s (shown once; stored only as a hash)\n", tok.Record.ID, tok.Record.Name, tok.Record.Role)
+	fmt.Fprintln(c.stdout, tok.Token)
 	return nil
+}
+
+// list writes every token by may see, one line each, a page at a time.
+func (c *tokenCmd) list(ctx context.Context, tokens *desk.Tokens, by liaison.Actor) error {
+	p := desk.Page{Limit: desk.MaxLimit}
+	for {
+		list, next, err := tokens.List(ctx, by, p)
+		if err != nil {
+			return err
+		}
+		for _, t := range list {
+			state := "active"
+			if t.RevokedAt != nil {
+				state = "revoked " + t.RevokedAt.Format(time.RFC3339)
+			}
+			agency := t.Agency
+			if agency == "" {
+				agency = "-"
+			}
+			fmt.Fprintf(c.stdout, "%s\t%s\t%s\t%s\t%s\t%s\n", t.ID, t.Role, agency, t.CreatedAt.Format(time.RFC3339), state, t.Name)
+		}
+		if next == "" {
+			return nil
+		}
+		p.Cursor = next
+	}
 }
 
 // logCmd is `liaison log checkpoint|prove|verify`.
@@ -106,6 +120,7 @@ func (c *logCmd) run(ctx context.Context, args []string) error {
 	oldSize := fs.Int64("old", 0, "prove: with --new, a consistency proof from this tree size")
 	newSize := fs.Int64("new", 0, "prove: ... to this one")
 	asJSON := fs.Bool("json", false, "verify: write the report as JSON")
+	redecide := fs.Bool("redecide", false, "verify: also decide every stored decision again with its stored pack set, and list those that differ")
 	if err := fs.Parse(args[1:]); err != nil {
 		return exitError(2)
 	}
@@ -158,6 +173,13 @@ func (c *logCmd) run(ctx context.Context, args []string) error {
 		if !rep.OK() {
 			return exitError(1)
 		}
+		if *redecide {
+			rd, err := desk.Redecide(ctx, store, nil)
+			if err != nil {
+				return err
+			}
+			return writeRedecide(c.stdout, rd, *asJSON, "with their stored pack sets")
+		}
 		return nil
 	case "prove":
 		return c.prove(ctx, store, ks, *kind, *id, *oldSize, *newSize)
@@ -187,17 +209,15 @@ func (c *logCmd) prove(ctx context.Context, store dataStore, ks *keys, kind, id 
 	if err != nil {
 		return fmt.Errorf("no checkpoint yet: run `liaison log checkpoint` first: %w", err)
 	}
-	receipt, err := ledger.NewReceipt(ctx, store, ks.signer.Verifier(), signed, rec.Index)
+	receipt, err := ledger.NewReceipt(ctx, store, ks.signer.Verifier(), signed, ledger.RecordOf(rec), rec.Index)
 	if err != nil {
 		return err
 	}
-	leaves, err := store.ReadLeaves(ctx, rec.Index, 1)
+	// The API's answer to GET /v1/proofs/inclusion, byte for byte.
+	data, err := ledger.MarshalCanonical(receipt)
 	if err != nil {
 		return err
 	}
-	commit := leaves[0].Commitment
-	if ledger.RecordOf(rec).Format(commit) == 0 {
-		return fmt.Errorf("log prove: %s/%s does not match its leaf %d: run `liaison log verify`", kind, id, rec.Index)
-	}
-	return enc.Encode(map[string]any{"record": kind + "/" + id, "leaf": strconv.FormatInt(rec.Index, 10), "commitment": commit, "receipt": receipt})
+	_, err = c.stdout.Write(append(data, '\n'))
+	return err
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
 	"flag"
 	"fmt"
 	"io"
@@ -10,7 +9,6 @@ import (
 
 	"liaison"
 	"liaison/desk"
-	"liaison/server"
 )
 
 // demoCmd is `liaison demo`: the server on an SQLite file in the working
@@ -42,7 +40,7 @@ func (c *demoCmd) run(ctx context.Context, args []string) error {
 func (c *demoCmd) seed(ctx context.Context, n *node, addr string) error {
 	admin := liaison.Actor{ID: "demo", Role: liaison.RoleAdmin}
 	clerk := liaison.Actor{ID: "demo", Role: liaison.RoleClerk}
-	have, err := n.desk.Agencies(ctx, admin)
+	have, _, err := n.desk.Agencies(ctx, admin, desk.Page{Limit: 1})
 	if err != nil {
 		return err
 	}
@@ -54,11 +52,11 @@ func (c *demoCmd) seed(ctx context.Context, n *node, addr string) error {
 	}
 	fmt.Fprintf(c.stdout, "tokens (new each start; use as Authorization: Bearer TOKEN):\n")
 	for _, role := range liaison.Role("").Enum() {
-		tok, _, err := server.CreateToken(ctx, n.store, rand.Reader, time.Now(), "demo "+role, liaison.Role(role), "")
+		tok, err := n.desk.Tokens().Create(ctx, admin, desk.TokenInput{Name: "demo " + role, Role: liaison.Role(role)})
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(c.stdout, "  %-10s %s\n", role, tok)
+		fmt.Fprintf(c.stdout, "  %-10s %s\n", role, tok.Token)
 	}
 	fmt.Fprintf(c.stdout, "try: curl -s -H 'Authorization: Bearer <clerk token>' http://%s/v1/duties\n", addr)
 	return nil

@@ -45,10 +45,11 @@ Usage:
   liaison decide [--json] [--jsonl] [--packs DIR] [FILE|-]
   liaison packs test [-v] [DIR]
   liaison packs lint [DIR]
+  liaison packs check-upgrade --db DSN [--packs DIR] [--json]
   liaison token create --db DSN --role ROLE [--name NAME] [--agency ID]
   liaison token list --db DSN [--agency ID]
   liaison token revoke --db DSN ID
-  liaison log checkpoint|verify --db DSN [--keys DIR]
+  liaison log checkpoint|verify --db DSN [--keys DIR] [--redecide]
   liaison log prove --db DSN (--kind K --id ID | --old N --new M)
 
 DSN: sqlite:PATH (default sqlite:liaison.db) or postgres://...
@@ -75,6 +76,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 			return (&packsTestCmd{stdout: stdout, stderr: stderr}).run(args[2:])
 		case "lint":
 			return (&packsLintCmd{stdout: stdout, stderr: stderr}).run(args[2:])
+		case "check-upgrade":
+			return (&packsUpgradeCmd{stdout: stdout, stderr: stderr}).run(ctx, args[2:])
 		}
 	case "serve":
 		return (&serveCmd{getenv: getenv, stdout: stdout, stderr: stderr}).run(ctx, args[1:])

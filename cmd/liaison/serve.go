@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"flag"
 	"fmt"
@@ -135,6 +134,9 @@ func newNode(ctx context.Context, getenv func(string) string, f serveFlags, logg
 		return nil, err
 	}
 	d, err := desk.New(desk.Config{Store: store, Law: set, Sealer: ks.sealer, Channels: channels, Channel: channel, Logger: logger})
+	if err == nil {
+		err = d.StorePackSet(ctx) // decisions name it; see docs/design.md
+	}
 	if err != nil {
 		store.Close()
 		return nil, err
@@ -144,7 +146,7 @@ func newNode(ctx context.Context, getenv func(string) string, f serveFlags, logg
 	if c := newStoreCollector(store); c != nil {
 		reg.MustRegister(c)
 	}
-	srv := server.New(server.Config{Desk: d, Law: set, Store: store, Log: store, Signer: ks.signer, Registry: reg, Logger: logger, Rand: rand.Reader})
+	srv := server.New(server.Config{Desk: d, Law: set, Log: store, Signer: ks.signer, Registry: reg, Logger: logger})
 	return &node{store: store, keys: ks, desk: d, server: srv}, nil
 }
 
