@@ -53,6 +53,7 @@ var allRoles = func() []liaison.Role {
 // token per role. Every answer it gets is checked against openapi.json.
 type env struct {
 	t        *testing.T
+	path     string // the store's file, for tests that edit it behind its back
 	store    *sqlite.Store
 	desk     *desk.Desk
 	srv      *server.Server
@@ -66,7 +67,8 @@ type env struct {
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	ctx := context.Background()
-	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "liaison.db"))
+	path := filepath.Join(t.TempDir(), "liaison.db")
+	store, err := sqlite.Open(ctx, path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,7 +86,7 @@ func newEnv(t *testing.T) *env {
 	reg := prometheus.NewRegistry()
 	srv := server.New(server.Config{Desk: d, Law: set, Log: store, Signer: testSigner(t),
 		Registry: reg, Logger: slog.New(slog.NewJSONHandler(logs, nil)), Now: now})
-	e := &env{t: t, store: store, desk: d, srv: srv, ts: httptest.NewServer(srv.Handler()), registry: reg,
+	e := &env{t: t, path: path, store: store, desk: d, srv: srv, ts: httptest.NewServer(srv.Handler()), registry: reg,
 		tokens: map[liaison.Role]string{}, tokenIDs: map[liaison.Role]string{}, logs: logs}
 	t.Cleanup(e.ts.Close)
 	for _, r := range allRoles {
