@@ -102,7 +102,7 @@ const all = ColumnAgency | ColumnPerson | ColumnParent | ColumnKey
 func ColumnsOf(kind string, body []byte) (Columns, error) {
 	fixed := all
 	switch kind {
-	case KindAgency, KindPerson, KindCustodyEvent, KindRequest, KindDutyChange, KindDelivery, KindRead, KindToken, KindCheckpoint:
+	case KindAgency, KindPerson, KindCustodyEvent, KindRequest, KindDutyChange, KindDelivery, KindRead, KindToken, KindCheckpoint, KindPackSet:
 	case KindDecision, KindDuty, KindAction, KindOverride:
 		fixed = ColumnAgency | ColumnParent | ColumnKey // the person is the request's
 	case KindTokenRevoked:
@@ -140,6 +140,8 @@ func ColumnsOf(kind string, body []byte) (Columns, error) {
 		c.Parent = b.action
 	case KindToken:
 		c.Key = b.hash
+	case KindPackSet:
+		c.Key = b.id // the hash of its files, which the desk checks on load
 	case KindTokenRevoked:
 		c.Agency, c.Parent, c.Key = "", b.token, b.token
 	}

@@ -46,6 +46,9 @@ func TestColumnsOf(t *testing.T) {
 			liaison.Columns{Agency: "ag-1", Key: "abc", Fixed: 15}},
 		{liaison.KindTokenRevoked, map[string]any{"id": "rvk-1", "token": "tok-1", "actor": actor},
 			liaison.Columns{Parent: "tok-1", Key: "tok-1", Fixed: liaison.ColumnPerson | liaison.ColumnParent | liaison.ColumnKey}},
+		{liaison.KindPackSet, liaison.PackSetRecord{ID: "9f0a", Files: []liaison.PackFile{{Path: "us/x.yaml"}}},
+			liaison.Columns{Key: "9f0a", Fixed: 15}},
+		{liaison.KindCheckpoint, map[string]any{"size": 3, "hash": "aGFzaA==", "note": "n"}, liaison.Columns{Fixed: 15}},
 		{"some_new_kind", map[string]any{"agency": "ag-1"}, liaison.Columns{}},
 	} {
 		body, err := json.Marshal(tc.body)

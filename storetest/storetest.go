@@ -157,6 +157,10 @@ func fit(r *liaison.StoredRecord) *liaison.StoredRecord {
 		set("hash", r.Key)
 	case liaison.KindTokenRevoked:
 		set("token", r.Parent)
+	case liaison.KindPackSet:
+		if r.Key != "" && r.Key != r.ID {
+			panic(fmt.Sprintf("storetest: a pack set's key is its id, not %q", r.Key))
+		}
 	}
 	body, err := json.Marshal(b)
 	if err != nil {
