@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -282,5 +283,44 @@ func BenchmarkAppend(b *testing.B) {
 				return s
 			})
 		})
+	}
+}
+
+// BenchmarkList reads a page of 1,000 decision records of about 10 KB (the
+// size of a decision with its explanation), as the desk's listings do: each
+// row's columns are checked against its body (liaison.ColumnsOf).
+func BenchmarkList(b *testing.B) {
+	s, err := Open(b.Context(), filepath.Join(b.TempDir(), "liaison.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	data, err := os.ReadFile("../ledger/testdata/decision.json")
+	if err != nil {
+		b.Fatal(err)
+	}
+	var d liaison.Decision
+	if err := json.Unmarshal(data, &d); err != nil {
+		b.Fatal(err)
+	}
+	var recs []*liaison.StoredRecord
+	for i := range 1000 {
+		id := fmt.Sprintf("dec-%04d", i)
+		r := storetest.NewRecord(b, liaison.KindDecision, id)
+		r.Agency, r.Parent = "ag-1", "req-1"
+		if r.Body, err = ledger.MarshalCanonical(liaison.DecisionRecord{ID: id, Agency: r.Agency, Request: r.Parent, Decision: d}); err != nil {
+			b.Fatal(err)
+		}
+		recs = append(recs, r)
+	}
+	if err := s.Append(b.Context(), recs...); err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(recs[0].Body)) * int64(len(recs)))
+	for b.Loop() {
+		got, err := s.List(b.Context(), liaison.Filter{Kind: liaison.KindDecision, Agency: "ag-1"})
+		if err != nil || len(got) != len(recs) {
+			b.Fatalf("List = %d records, %v", len(got), err)
+		}
 	}
 }
