@@ -20,7 +20,7 @@
 //   - Checkpoint. A Publisher signs C2SP tlog-checkpoint notes with the
 //     log's Ed25519 key (golang.org/x/mod/sumdb/note), on an interval and on
 //     demand, and stores them; it refuses to sign a tree that does not
-//     extend the last checkpoint (Extends). The SQL stores also record
+//     extend the last checkpoint. The SQL stores also record
 //     each checkpoint in the log itself, so that its row cannot go unseen.
 //   - Publish. Handler serves /log/checkpoint, /log/key, the hash tiles and
 //     the entry bundles (the commitments) as C2SP tlog-tiles, so any

@@ -1,7 +1,6 @@
 package ledger
 
 import (
-	"context"
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
@@ -44,46 +43,6 @@ func NewCheckpointRecord(cp Checkpoint, signed []byte) (*liaison.StoredRecord, e
 	salt := sha256.Sum256(append([]byte("liaison.ledger.checkpoint-salt\x00"), signed...))
 	return &liaison.StoredRecord{Kind: liaison.KindCheckpoint, ID: CheckpointRecordID(cp.Size), Body: body, Salt: salt,
 		At: time.Unix(0, 0).UTC()}, nil
-}
-
-// Extends checks that the tree in r extends the latest checkpoint stored in
-// cps: it has at least that many leaves, and the first of them have the
-// signed root. It returns that checkpoint, or the zero Checkpoint when none
-// is stored. A tree that does not extend it is an error wrapping
-// ErrInconsistent (records were changed, deleted or inserted under the log,
-// or the database was rolled back behind a checkpoint it signed); a stored
-// checkpoint that v does not verify is an error of kind liaison.Invalid.
-//
-// A server calls it at start and before it writes, and refuses writes when
-// it fails. It cannot see a rollback that took the latest checkpoints'
-// rows with it: only a checkpoint kept outside the database can.
-func Extends(ctx context.Context, r Reader, cps CheckpointStore, v *Verifier) (Checkpoint, error) {
-	signed, err := cps.LatestCheckpoint(ctx)
-	switch {
-	case liaison.KindOf(err) == liaison.NotFound:
-		return Checkpoint{}, nil
-	case err != nil:
-		return Checkpoint{}, fmt.Errorf("latest checkpoint: %w", err)
-	}
-	latest, err := v.Open(signed)
-	if err != nil {
-		return Checkpoint{}, fmt.Errorf("the latest stored checkpoint does not verify with this log's key (was the key or the origin changed?): %w", err)
-	}
-	size, err := r.TreeSize(ctx)
-	if err != nil {
-		return Checkpoint{}, fmt.Errorf("tree size: %w", err)
-	}
-	if size < latest.Size {
-		return latest, fmt.Errorf("%w: the tree has %d leaves but a checkpoint of %d was signed: the database was rolled back", ErrInconsistent, size, latest.Size)
-	}
-	root, err := TreeHash(ctx, r, latest.Size)
-	if err != nil {
-		return latest, fmt.Errorf("root at size %d: %w", latest.Size, err)
-	}
-	if root != latest.Hash {
-		return latest, fmt.Errorf("%w: the root at size %d differs from the signed one", ErrInconsistent, latest.Size)
-	}
-	return latest, nil
 }
 
 // recordedCheckpoint is a checkpoint read from its record in the log.

@@ -30,8 +30,10 @@ import (
 	"liaison/law"
 	"liaison/ledger"
 	"liaison/packs"
+	"liaison/postgres"
 	"liaison/server"
 	"liaison/sqlite"
+	"liaison/storetest"
 )
 
 // testNow is the test clock: the desk decides as of this instant.
@@ -49,12 +51,12 @@ var allRoles = func() []liaison.Role {
 	return out
 }()
 
-// env is a real server over a real SQLite store in t.TempDir(), with one
-// token per role. Every answer it gets is checked against openapi.json.
+// env is a real server over a real store (SQLite in t.TempDir(), unless
+// made with newEnvOn), with one token per role. Every answer it gets is
+// checked against openapi.json.
 type env struct {
 	t        *testing.T
-	path     string // the store's file, for tests that edit it behind its back
-	store    *sqlite.Store
+	store    storetest.Store
 	desk     *desk.Desk
 	srv      *server.Server
 	ts       *httptest.Server
@@ -66,13 +68,42 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "liaison.db")
-	store, err := sqlite.Open(ctx, path)
+	store, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "liaison.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { store.Close() })
+	return newEnvOn(t, store)
+}
+
+// stores opens a new, empty store of each kind for a test that runs on
+// both: SQLite always, PostgreSQL when LIAISON_TEST_POSTGRES_DSN is set
+// (skipped with a message otherwise, failed with LIAISON_REQUIRE_ALL=1).
+var stores = []struct {
+	name string
+	open func(t *testing.T) storetest.Store
+}{
+	{"sqlite", func(t *testing.T) storetest.Store {
+		s, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "liaison.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		return s
+	}},
+	{"postgres", func(t *testing.T) storetest.Store {
+		s, err := postgres.Open(t.Context(), storetest.PostgresSchema(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		return s
+	}},
+}
+
+// newEnvOn is newEnv on the given store, which the test closes.
+func newEnvOn(t *testing.T, store storetest.Store) *env {
+	t.Helper()
 	set, err := lawSet()
 	if err != nil {
 		t.Fatal(err)
@@ -86,7 +117,7 @@ func newEnv(t *testing.T) *env {
 	reg := prometheus.NewRegistry()
 	srv := server.New(server.Config{Desk: d, Law: set, Log: store, Signer: testSigner(t),
 		Registry: reg, Logger: slog.New(slog.NewJSONHandler(logs, nil)), Now: now})
-	e := &env{t: t, path: path, store: store, desk: d, srv: srv, ts: httptest.NewServer(srv.Handler()), registry: reg,
+	e := &env{t: t, store: store, desk: d, srv: srv, ts: httptest.NewServer(srv.Handler()), registry: reg,
 		tokens: map[liaison.Role]string{}, tokenIDs: map[liaison.Role]string{}, logs: logs}
 	t.Cleanup(e.ts.Close)
 	for _, r := range allRoles {

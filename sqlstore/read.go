@@ -464,6 +464,9 @@ func (s *Store) LatestCheckpoint(ctx context.Context) ([]byte, error) {
 // between the two), `log verify` finds nothing wrong; a record without its
 // row is what a deleted row leaves, and is reported.
 func (s *Store) WriteCheckpoint(ctx context.Context, cp ledger.Checkpoint, signed []byte) error {
+	if err := s.refuse(); err != nil {
+		return err
+	}
 	_, err := s.writer.ExecContext(ctx, s.bind(`INSERT INTO checkpoints (size, note) VALUES (?, ?) ON CONFLICT (size) DO NOTHING`), cp.Size, signed)
 	if err != nil {
 		return s.fail(ctx, fmt.Sprintf("write checkpoint of size %d", cp.Size), err)
@@ -474,6 +477,11 @@ func (s *Store) WriteCheckpoint(ctx context.Context, cp ledger.Checkpoint, signe
 	}
 	if err := s.Append(ctx, rec); err != nil && liaison.KindOf(err) != liaison.Conflicting {
 		return fmt.Errorf("record checkpoint of size %d in the log: %w", cp.Size, err)
+	}
+	if s.outside != nil {
+		if err := s.outside.Keep(cp.Size, signed); err != nil {
+			return fmt.Errorf("%s: write checkpoint of size %d outside the database: %w", s.d.Name, cp.Size, err)
+		}
 	}
 	return nil
 }

@@ -231,7 +231,7 @@ func serve(ctx context.Context, st store) (string, func(), error) {
 	if err != nil {
 		return "", nil, err
 	}
-	srv := server.New(server.Config{Desk: d, Law: set, Store: st, Log: st, Signer: signer, Logger: logger})
+	srv := server.New(server.Config{Desk: d, Law: set, Log: st, Signer: signer, Logger: logger})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return "", nil, err
@@ -249,14 +249,17 @@ func serve(ctx context.Context, st store) (string, func(), error) {
 // setUp creates an admin token and a clerk's token in the store, as
 // `liaison token create` does, and an agency through the API.
 func setUp(ctx context.Context, st store, base string) (clerk, agency string, err error) {
-	admin, _, err := server.CreateToken(ctx, st, rand.Reader, time.Now(), "deskload admin", liaison.RoleAdmin, "")
+	tokens := desk.NewTokens(st, time.Now, rand.Reader)
+	root := liaison.Actor{ID: "deskload", Role: liaison.RoleAdmin}
+	adm, err := tokens.Create(ctx, root, desk.TokenInput{Name: "deskload admin", Role: liaison.RoleAdmin})
 	if err != nil {
 		return "", "", err
 	}
-	clerk, _, err = server.CreateToken(ctx, st, rand.Reader, time.Now(), "deskload clerk", liaison.RoleClerk, "")
+	c, err := tokens.Create(ctx, root, desk.TokenInput{Name: "deskload clerk", Role: liaison.RoleClerk})
 	if err != nil {
 		return "", "", err
 	}
+	admin, clerk := adm.Token, c.Token
 	body, _ := json.Marshal(map[string]string{"name": "Bench County Jail", "jurisdiction": "us/ca/bench-county", "type": "jail"})
 	req, _ := http.NewRequestWithContext(ctx, "POST", base+"/v1/agencies", bytes.NewReader(body))
 	req.Header.Set("Authorization", "Bearer "+admin)
