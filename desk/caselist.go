@@ -214,7 +214,7 @@ func (d *Desk) Requests(ctx context.Context, by liaison.Actor, f RequestFilter, 
 		if err != nil {
 			return nil, "", err
 		}
-		for _, r := range recs {
+		for i, r := range recs {
 			budget--
 			from = r.Index + 1
 			rr, err := decodeBody[liaison.RequestRecord](r)
@@ -229,6 +229,9 @@ func (d *Desk) Requests(ctx context.Context, by liaison.Actor, f RequestFilter, 
 				out = append(out, *s)
 			}
 			if len(out) == limit || budget == 0 {
+				if i == len(recs)-1 && len(recs) < limit {
+					return out, "", nil // the store has no more
+				}
 				return out, strconv.FormatInt(from, 10), nil
 			}
 		}
