@@ -65,6 +65,18 @@ type PersonRecord struct {
 	CreatedAt      time.Time `json:"created_at"`
 }
 
+// BookingRecord indexes a person by one of their booking numbers. Its Key
+// is the agency and the number ("agy_…/B-1"), unique: within an agency a
+// booking number belongs to one person, and a look-up by number is one
+// read of the key's index, checked against this body.
+type BookingRecord struct {
+	ID     string    `json:"id"`
+	Agency string    `json:"agency"`
+	Number string    `json:"number"`
+	Person string    `json:"person"`
+	At     time.Time `json:"at"`
+}
+
 // CustodyEventKind is a change in a person's custody.
 type CustodyEventKind string
 

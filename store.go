@@ -27,6 +27,10 @@ const (
 	KindToken        = "token"
 	KindTokenRevoked = "token_revoked"
 	KindPackSet      = "pack_set"
+	KindBooking      = "booking"
+	// KindCheckpoint records a signed checkpoint of the log in the log
+	// itself (see package ledger), so that its row cannot quietly go.
+	KindCheckpoint = "checkpoint"
 )
 
 // A StoredRecord is one record as a store keeps it. Body is the record's

@@ -169,6 +169,8 @@ func (d *Desk) Intake(ctx context.Context, by liaison.Actor, in IntakeInput) (*I
 // Request returns a stored request with its decisions and duties, for a
 // reader. A request about a person (a person's id or facts about them) is
 // a read of that person's record, and is logged as one in the same write.
+// Auditors get it without the facts about the person (see redacted). The
+// API answers with the whole case instead (Case).
 func (d *Desk) Request(ctx context.Context, by liaison.Actor, id string) (*IntakeResult, error) {
 	if err := need(by, staff...); err != nil {
 		return nil, err
@@ -183,6 +185,7 @@ func (d *Desk) Request(ctx context.Context, by liaison.Actor, id string) (*Intak
 	if err := d.logRead(ctx, by, &res.Request); err != nil {
 		return nil, err
 	}
+	res.Request, _ = redacted(by, res.Request)
 	return res, nil
 }
 

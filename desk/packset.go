@@ -95,9 +95,17 @@ func decideAgain(set *law.Set, agency *liaison.AgencyRecord, rr *liaison.Request
 // --redecide` lists every such decision). Decisions stored before pack
 // sets were keep the trace they were stored with.
 func (d *Desk) Trace(ctx context.Context, res *IntakeResult) error {
-	var agency *liaison.AgencyRecord
+	drs := make([]*liaison.DecisionRecord, len(res.Decisions))
 	for i := range res.Decisions {
-		dr := &res.Decisions[i]
+		drs[i] = &res.Decisions[i]
+	}
+	return d.trace(ctx, &res.Request, drs)
+}
+
+// trace traces the decisions drs of the request rr, as Trace does.
+func (d *Desk) trace(ctx context.Context, rr *liaison.RequestRecord, drs []*liaison.DecisionRecord) error {
+	var agency *liaison.AgencyRecord
+	for _, dr := range drs {
 		if dr.PackSet == "" {
 			continue
 		}
@@ -106,11 +114,11 @@ func (d *Desk) Trace(ctx context.Context, res *IntakeResult) error {
 			return err
 		}
 		if agency == nil {
-			if agency, err = d.agency(ctx, res.Request.Agency); err != nil {
+			if agency, err = d.agency(ctx, rr.Agency); err != nil {
 				return err
 			}
 		}
-		dec, err := decideAgain(set, agency, &res.Request, dr)
+		dec, err := decideAgain(set, agency, rr, dr)
 		if err != nil {
 			return err
 		}

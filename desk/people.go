@@ -155,7 +155,14 @@ func (d *Desk) CreatePerson(ctx context.Context, by liaison.Actor, in PersonInpu
 	if err != nil {
 		return nil, err
 	}
-	if err := d.store.Append(ctx, rec); err != nil {
+	bookings, err := d.bookings(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	if err := d.store.Append(ctx, append([]*liaison.StoredRecord{rec}, bookings...)...); err != nil {
+		if liaison.KindOf(err) == liaison.Conflicting {
+			return nil, liaison.Errorf(liaison.Conflicting, "booking_numbers", "a booking number was given to another person of this agency just now")
+		}
 		return nil, err
 	}
 	return &Person{ID: id, Agency: p.Agency, BookingNumbers: p.BookingNumbers, Name: in.Name, BirthDate: in.BirthDate, CreatedAt: p.CreatedAt}, nil
@@ -174,20 +181,22 @@ func (d *Desk) Person(ctx context.Context, by liaison.Actor, id string) (*Person
 	if err := inScope(by, p.Agency, "id"); err != nil {
 		return nil, err
 	}
-	rid, err := d.newID("read")
-	if err != nil {
-		return nil, err
-	}
-	now := d.now().UTC()
-	rec, err := d.record(liaison.KindRead, rid, p.Agency, p.ID, p.ID, "", now, liaison.ReadRecord{ID: rid, Agency: p.Agency, Person: p.ID, Actor: by, At: now})
+	rec, err := d.readRecord(by, p.Agency, p.ID, p.ID, "")
 	if err != nil {
 		return nil, err
 	}
 	if err := d.store.Append(ctx, rec); err != nil {
 		return nil, err
 	}
-	out := &Person{ID: p.ID, Agency: p.Agency, BookingNumbers: p.BookingNumbers, CreatedAt: p.CreatedAt, Sealed: by.Role == liaison.RoleAuditor}
+	return d.personView(by, &p)
+}
+
+// personView returns p as by may see it: its name and date of birth
+// opened, unless by's role does not open personal data.
+func (d *Desk) personView(by liaison.Actor, p *liaison.PersonRecord) (*Person, error) {
+	out := &Person{ID: p.ID, Agency: p.Agency, BookingNumbers: p.BookingNumbers, CreatedAt: p.CreatedAt, Sealed: !opens(by)}
 	if !out.Sealed {
+		var err error
 		if out.Name, err = d.sealer.Open(p.NameSealed, p.ID+"/name"); err != nil {
 			return nil, err
 		}
