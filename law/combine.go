@@ -61,6 +61,8 @@ type combiner struct {
 	trial       result // outcome's result, in sc.trial*
 	trialActive []int8
 	sc          *scratch
+	// levelsSentence ends the explanation: which levels had law.
+	levelsSentence string
 }
 
 // decide combines the rules; rules that depend on missing facts are tried

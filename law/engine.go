@@ -73,7 +73,8 @@ func (s *Set) decide(sc *scratch, req *liaison.Request, opt Options) (*liaison.D
 	day := ymdOf(req.AsOf)
 	evals := sc.evals[:0]
 	ai, anyRules := s.actions[req.Action]
-	d := &newDecision().Decision
+	dd := newDecision()
+	d := &dd.Decision
 	used := d.Packs
 	levelStart := sc.levelStart[:0]
 	var hadLaw uint64 // bit li: a pack of level li is in force
@@ -142,16 +143,20 @@ func (s *Set) decide(sc *scratch, req *liaison.Request, opt Options) (*liaison.D
 		}
 	}
 	if opt.Explain {
-		if err := s.explain(d, &c, res, act, absent, req); err != nil {
-			return nil, err
+		if len(levels) <= len(dd.levels) {
+			d.Levels = dd.levels[:len(levels)]
+		} else {
+			d.Levels = make([]liaison.JurisdictionLevel, len(levels))
 		}
-		d.Levels = make([]liaison.JurisdictionLevel, len(levels))
 		for li, jur := range levels {
 			d.Levels[li] = liaison.JurisdictionLevel{Jurisdiction: jur, Law: hadLaw&(1<<li) != 0}
 		}
-		d.Explanation += " " + s.levelsSentence(req.Jurisdiction, hadLaw, d.Levels)
+		c.levelsSentence = s.levelsSentence(req.Jurisdiction, hadLaw, d.Levels)
+		if err := s.explain(d, &c, res, act, absent, req); err != nil {
+			return nil, err
+		}
 	}
-	d.Disclose = disclose(req, d.Outcome)
+	d.Disclose = disclose(dd.disclose[:0], req, d.Outcome)
 	return d, nil
 }
 
@@ -203,10 +208,13 @@ func (s *Set) holds(p *program, mask uint64, act interpreter.Activation, absent 
 }
 
 // decision is a Decision allocated together with room for the pack
-// versions it usually names, one allocation instead of two.
+// versions, levels and disclosures it usually names, one allocation
+// instead of four.
 type decision struct {
 	liaison.Decision
-	packs [4]liaison.PackVersion
+	packs    [4]liaison.PackVersion
+	levels   [4]liaison.JurisdictionLevel
+	disclose [4]liaison.InfoItem
 }
 
 // newDecision returns an empty decision (every list empty, not nil).

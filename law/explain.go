@@ -305,6 +305,10 @@ func paragraph(d *liaison.Decision, c *combiner, res result, req *liaison.Reques
 		b.WriteString(w.Citation)
 		b.WriteString(").")
 	}
+	if c.levelsSentence != "" {
+		b.WriteString(" ")
+		b.WriteString(c.levelsSentence)
+	}
 	return b.String()
 }
 
