@@ -68,12 +68,21 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	store, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "liaison.db"))
+	e, _ := newEnvFile(t)
+	return e
+}
+
+// newEnvFile is newEnv, with the path of its SQLite database for a test
+// that opens the file behind the server's back.
+func newEnvFile(t *testing.T) (*env, string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "liaison.db")
+	store, err := sqlite.Open(context.Background(), path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { store.Close() })
-	return newEnvOn(t, store)
+	return newEnvOn(t, store), path
 }
 
 // stores opens a new, empty store of each kind for a test that runs on

@@ -1,15 +1,12 @@
 package server_test
 
 import (
-	"context"
 	"database/sql"
 	"net/http"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"liaison"
-	"liaison/sqlite"
 )
 
 // TestReadyz: /readyz answers 200 while the store is sound. When the log is
@@ -17,13 +14,7 @@ import (
 // /readyz answers 503 saying what to do, and from then on every write is
 // refused with that message while reads go on.
 func TestReadyz(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "liaison.db")
-	store, err := sqlite.Open(context.Background(), path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
-	e := newEnvOn(t, store)
+	e, path := newEnvFile(t)
 	la := e.createAgency(losAngeles).ID
 	e.createAgency(harris)
 	e.must(http.StatusOK, liaison.RoleClerk, call{method: "GET", path: "/readyz"}, nil)

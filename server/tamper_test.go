@@ -3,26 +3,18 @@ package server_test
 import (
 	"database/sql"
 	"net/http"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"liaison"
 	"liaison/desk"
-	"liaison/sqlite"
 )
 
 // TestEditedColumnsGrantNothing is the attacker with the database open and
 // an API token of their own: the columns a row is looked up by are edited
 // behind the server's back, and the server must not act on them.
 func TestEditedColumnsGrantNothing(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "liaison.db")
-	store, err := sqlite.Open(t.Context(), path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
-	e := newEnvOn(t, store)
+	e, path := newEnvFile(t)
 	la, harrisCo := e.createAgency(losAngeles), e.createAgency(harris)
 	p := e.createPerson(la.ID)
 	clerkHarris, _ := e.newToken("harris clerk", liaison.RoleClerk, harrisCo.ID)
