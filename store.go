@@ -27,6 +27,7 @@ const (
 	KindToken        = "token"
 	KindTokenRevoked = "token_revoked"
 	KindPackSet      = "pack_set"
+	KindFacts        = "facts"
 )
 
 // A StoredRecord is one record as a store keeps it. Body is the record's

@@ -86,7 +86,10 @@ func TestScope(t *testing.T) {
 			return err
 		}},
 		{"Duties", "agency", func() error { _, _, err := d.Duties(ctx, as(liaison.RoleClerk), b.ID, "", desk.Page{}); return err }},
-		{"CompleteDuty", "id", func() error { _, err := d.CompleteDuty(ctx, as(liaison.RoleClerk), rb.Duties[0].ID, ""); return err }},
+		{"CompleteDuty", "id", func() error {
+			_, err := d.CompleteDuty(ctx, as(liaison.RoleClerk), rb.Duties[0].ID, desk.DoneInput{})
+			return err
+		}},
 		{"Record", "id", func() error {
 			_, err := d.Record(ctx, as(liaison.RoleAuditor), liaison.KindRequest, rb.Request.ID)
 			return err

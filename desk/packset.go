@@ -104,7 +104,13 @@ func (d *Desk) Trace(ctx context.Context, res *IntakeResult) error {
 				return err
 			}
 		}
-		dec, err := decideAgain(set, agency, &res.Request, dr)
+		rr := &res.Request
+		if dr.Facts != "" {
+			if rr, _, err = d.effective(ctx, rr, dr.Facts); err != nil {
+				return err
+			}
+		}
+		dec, err := decideAgain(set, agency, rr, dr)
 		if err != nil {
 			return err
 		}

@@ -13,6 +13,10 @@ type AgencyInput struct {
 	Name         string               `json:"name" liaison:"required,nonempty"`
 	Jurisdiction liaison.Jurisdiction `json:"jurisdiction" liaison:"required"`
 	Type         liaison.AgencyType   `json:"type" liaison:"required"`
+
+	// Promptly is how long the agency allows for what the law says to do
+	// "promptly" (a Go duration, e.g. "4h"); default liaison.DefaultPromptly.
+	Promptly string `json:"promptly"`
 }
 
 // CreateAgency records a new agency. Admins only, and not one limited to
@@ -24,11 +28,15 @@ func (d *Desk) CreateAgency(ctx context.Context, by liaison.Actor, in AgencyInpu
 	if by.Agency != "" {
 		return nil, liaison.Errorf(liaison.Denied, "", "this token is limited to agency %s: it may not create agencies", by.Agency)
 	}
+	if dur, err := time.ParseDuration(in.Promptly); in.Promptly != "" && (err != nil || dur <= 0) {
+		return nil, liaison.Errorf(liaison.Invalid, "promptly", "%q is not a positive duration such as 4h", in.Promptly)
+	}
 	id, err := d.newID("agy")
 	if err != nil {
 		return nil, err
 	}
-	a := &liaison.AgencyRecord{ID: id, Name: in.Name, Jurisdiction: in.Jurisdiction, Type: in.Type, CreatedAt: d.now().UTC()}
+	a := &liaison.AgencyRecord{ID: id, Name: in.Name, Jurisdiction: in.Jurisdiction, Type: in.Type, CreatedAt: d.now().UTC(),
+		Promptly: in.Promptly}
 	rec, err := d.record(liaison.KindAgency, id, id, "", "", "", a.CreatedAt, a)
 	if err != nil {
 		return nil, err
@@ -212,7 +220,11 @@ func (d *Desk) RecordCustody(ctx context.Context, by liaison.Actor, in CustodyIn
 	if err != nil {
 		return nil, err
 	}
-	if err := d.store.Append(ctx, rec); err != nil {
+	ends, err := d.holdsEnded(ctx, e)
+	if err != nil {
+		return nil, err
+	}
+	if err := d.store.Append(ctx, append([]*liaison.StoredRecord{rec}, ends...)...); err != nil {
 		return nil, err
 	}
 	return e, nil
