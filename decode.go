@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"reflect"
 	"regexp"
 	"slices"
@@ -20,39 +19,49 @@ const (
 	MaxListItems    = 1000
 )
 
-// DecodeRequest parses and validates one JSON decision request. Unknown
-// fields, wrong types, unknown enum values, malformed dates and missing
-// required fields are rejected with an *Error whose Field names the place,
-// e.g. "subject.convictions[0].level".
-func DecodeRequest(data []byte) (*Request, error) {
+// DecodeRequestAt parses and validates one JSON decision request, received
+// at now. Unknown fields, wrong types, unknown enum values, malformed dates,
+// dates out of their plausible range (see Decode) and missing required
+// fields are rejected with an *Error whose Field names the place, e.g.
+// "subject.convictions[0].level".
+func DecodeRequestAt(data []byte, now time.Time) (*Request, error) {
 	var req Request
-	if err := Decode(data, &req); err != nil {
+	if err := Decode(data, &req, now); err != nil {
 		return nil, err
 	}
 	return &req, nil
 }
 
+// DecodeRequest is DecodeRequestAt without a clock: it checks only the
+// lower ends of the dates' ranges. It is for requests that are not news,
+// such as pack tests and benchmarks; input from outside goes through
+// DecodeRequestAt.
+func DecodeRequest(data []byte) (*Request, error) {
+	return DecodeRequestAt(data, time.Time{})
+}
+
 // Decode parses one JSON object into the struct v points to, validating
-// it as DecodeRequest does, by v's field types and liaison tags. On error v
-// may be partly filled; callers discard it.
-func Decode(data []byte, v any) error {
+// it as DecodeRequest does, by v's field types and liaison tags. Input is
+// valid or refused, never rewritten: invalid UTF-8, a lone surrogate
+// escape (\ud800) and NUL (\u0000) anywhere, and a name given twice in
+// one object, are errors that name the field. Dates must fall in the
+// range their tag's when= option names (see dateRanges); the ranges'
+// upper ends count from now, and a zero now checks only their lower ends.
+// On error v may be partly filled;
+// callers discard it.
+func Decode(data []byte, v any, now time.Time) error {
 	if len(data) > MaxRequestBytes {
 		return Errorf(Invalid, "", "body is %d bytes, more than the %d allowed", len(data), MaxRequestBytes)
-	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	var raw any
-	if err := dec.Decode(&raw); err != nil {
-		return &Error{Kind: Invalid, Message: "malformed JSON", Err: jsonError(data, err)}
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return Errorf(Invalid, "", "unexpected data after the JSON object")
 	}
 	rv := reflect.ValueOf(v)
 	if rv.Kind() != reflect.Pointer || rv.Elem().Kind() != reflect.Struct {
 		panic("liaison.Decode: v must point to a struct")
 	}
-	return decodeValue("", raw, rv.Elem(), "")
+	raw, err := parseJSON(data)
+	if err != nil {
+		return err
+	}
+	return decodeValue("", raw, rv.Elem(), "", now)
 }
 
 // jsonError adds the line and column to a syntax error.
@@ -106,7 +115,7 @@ func ParseInstant(s string) (time.Time, error) {
 
 // decodeValue stores the generic JSON value v in dst, validating it
 // against dst's type and the field's liaison tag.
-func decodeValue(path string, v any, dst reflect.Value, tag string) error {
+func decodeValue(path string, v any, dst reflect.Value, tag string, now time.Time) error {
 	t := dst.Type()
 	bad := func(want string) error {
 		return Errorf(Invalid, path, "want %s, got %s", want, jsonKind(v))
@@ -117,17 +126,21 @@ func decodeValue(path string, v any, dst reflect.Value, tag string) error {
 		if !ok {
 			return bad("a date or instant string")
 		}
+		var ts time.Time
 		if hasTagOpt(tag, "date") {
-			d, err := time.Parse(time.DateOnly, s)
-			if err != nil || !dateRE.MatchString(s) {
-				return Errorf(Invalid, path, "%q is not a date (YYYY-MM-DD)", s)
+			d, err := parseDate(path, s)
+			if err != nil {
+				return err
 			}
-			dst.Set(reflect.ValueOf(d))
-			return nil
+			ts = d
+		} else {
+			var err error
+			if ts, err = ParseInstant(s); err != nil {
+				return &Error{Kind: Invalid, Field: path, Message: err.Error()}
+			}
 		}
-		ts, err := ParseInstant(s)
-		if err != nil {
-			return &Error{Kind: Invalid, Field: path, Message: err.Error()}
+		if err := checkDate(path, s, ts, tag, now); err != nil {
+			return err
 		}
 		dst.Set(reflect.ValueOf(ts))
 		return nil
@@ -136,7 +149,7 @@ func decodeValue(path string, v any, dst reflect.Value, tag string) error {
 			return nil
 		}
 		p := reflect.New(t.Elem())
-		if err := decodeValue(path, v, p.Elem(), tag); err != nil {
+		if err := decodeValue(path, v, p.Elem(), tag, now); err != nil {
 			return err
 		}
 		dst.Set(p)
@@ -148,7 +161,7 @@ func decodeValue(path string, v any, dst reflect.Value, tag string) error {
 		if !ok {
 			return bad("an object")
 		}
-		return decodeStruct(path, m, dst, tag)
+		return decodeStruct(path, m, dst, tag, now)
 	case reflect.Slice:
 		a, ok := v.([]any)
 		if !ok {
@@ -161,7 +174,7 @@ func decodeValue(path string, v any, dst reflect.Value, tag string) error {
 		seen := make(map[any]int)
 		for i, item := range a {
 			p := fmt.Sprintf("%s[%d]", path, i)
-			if err := decodeValue(p, item, s.Index(i), tag); err != nil {
+			if err := decodeValue(p, item, s.Index(i), tag, now); err != nil {
 				return err
 			}
 			if t.Elem().Kind() == reflect.String {
@@ -191,6 +204,15 @@ func decodeValue(path string, v any, dst reflect.Value, tag string) error {
 		}
 		if hasTagOpt(tag, "nonempty") && s == "" {
 			return Errorf(Invalid, path, "must not be empty")
+		}
+		if hasTagOpt(tag, "date") { // a date kept as written (a sealed date of birth)
+			d, err := parseDate(path, s)
+			if err != nil {
+				return err
+			}
+			if err := checkDate(path, s, d, tag, now); err != nil {
+				return err
+			}
 		}
 		dst.SetString(s)
 		return nil
@@ -233,7 +255,69 @@ func decodeValue(path string, v any, dst reflect.Value, tag string) error {
 	panic(fmt.Sprintf("liaison: decode: unsupported field type %s at %s", t, path))
 }
 
-func decodeStruct(path string, m map[string]any, dst reflect.Value, tag string) error {
+// parseDate reads a date written YYYY-MM-DD, as midnight UTC.
+func parseDate(path, s string) (time.Time, error) {
+	d, err := time.Parse(time.DateOnly, s)
+	if err != nil || !dateRE.MatchString(s) {
+		return time.Time{}, Errorf(Invalid, path, "%q is not a date (YYYY-MM-DD)", s)
+	}
+	return d, nil
+}
+
+// A dateRange is where a date or instant of one meaning may plausibly
+// fall: from a fixed day, to a span after the decoder's now. A custody
+// event in the year 1 or 9999 is a typing error, not a fact to decide on.
+type dateRange struct {
+	what  string
+	from  time.Time
+	ahead time.Duration // how far after now; the upper end
+}
+
+const (
+	day  = 24 * time.Hour
+	year = 365 * day
+)
+
+// dateRanges are the ranges a field's liaison tag names with when=NAME.
+// A date or instant field without when= has the widest, "any". Keep
+// docs/facts.md and docs/api.md in step.
+var dateRanges = map[string]dateRange{
+	// The day a decision is asked about: federal law from 1996 (IIRIRA)
+	// on has pack tests, and a decision may look some years ahead.
+	"as_of": {"the date a decision is asked for", time.Date(1990, 1, 1, 0, 0, 0, 0, time.UTC), 10 * year},
+	// Things that have happened: a request received, a custody event, a
+	// hold begun. A day ahead allows for clocks that differ.
+	"event": {"an event", time.Date(1990, 1, 1, 0, 0, 0, 0, time.UTC), day},
+	// A release scheduled, perhaps at the end of a long sentence.
+	"release": {"a scheduled release", time.Date(1990, 1, 1, 0, 0, 0, 0, time.UTC), 100 * year},
+	// Dates in a person's past: birth, conviction, charge.
+	"past": {"a date in a person's past", time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC), day},
+	"any":  {"a date", time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC), 100 * year},
+}
+
+// checkDate checks that t, written s, falls in the range its tag names.
+// A zero now checks only the lower end.
+func checkDate(path, s string, t time.Time, tag string, now time.Time) error {
+	name := "any"
+	for opt := range strings.SplitSeq(tag, ",") {
+		if n, ok := strings.CutPrefix(opt, "when="); ok {
+			name = n
+		}
+	}
+	r, ok := dateRanges[name]
+	if !ok {
+		panic(fmt.Sprintf("liaison: decode: %s: unknown date range when=%s", path, name))
+	}
+	if t.Before(r.from) {
+		return Errorf(Invalid, path, "%s is before %s, too early for %s", s, r.from.Format(time.DateOnly), r.what)
+	}
+	if !now.IsZero() && t.After(now.Add(r.ahead)) {
+		return Errorf(Invalid, path, "%s is after %s, too late for %s", s, now.Add(r.ahead).UTC().Format(time.RFC3339), r.what)
+	}
+	return nil
+}
+
+func decodeStruct(path string, m map[string]any, dst reflect.Value, tag string, now time.Time) error {
 	t := dst.Type()
 	fields := make(map[string]int, t.NumField())
 	for i := range t.NumField() {
@@ -254,7 +338,7 @@ func decodeStruct(path string, m map[string]any, dst reflect.Value, tag string) 
 		if m[k] == nil {
 			return Errorf(Invalid, p, "null is not allowed; leave the field out instead")
 		}
-		if err := decodeValue(p, m[k], dst.Field(i), f.Tag.Get("liaison")); err != nil {
+		if err := decodeValue(p, m[k], dst.Field(i), f.Tag.Get("liaison"), now); err != nil {
 			return err
 		}
 	}

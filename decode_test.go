@@ -85,8 +85,77 @@ func TestDecodeScenarios(t *testing.T) {
 	}
 }
 
+// TestDecodeStrict: input is valid or refused, never rewritten. Each case
+// is refused with the field named; encoding/json alone would accept it
+// (replacing bad text with U+FFFD, keeping NUL, keeping the last of two
+// names, taking any year).
+func TestDecodeStrict(t *testing.T) {
+	const head = `{"as_of": "2018-06-01", "jurisdiction": "us/ca", "action": "honor_detainer"`
+	conviction := func(offense, date string) string {
+		return head + `, "subject": {"convictions": [{"offense": "` + offense + `", "date": "` + date + `"}]}}`
+	}
+	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	for _, tt := range []struct {
+		name, in, field, msg string
+	}{
+		{"invalid UTF-8 in a value", conviction("CA PC \xff211", "2010-01-01"), "subject.convictions[0].offense", "not valid UTF-8"},
+		{"invalid UTF-8 in a name", head + ", \"subject\": {\"\xc3(\": 1}}", "subject.\ufffd(", "member name is not valid UTF-8"},
+		{"overlong UTF-8", conviction("\xc0\xaf", "2010-01-01"), "subject.convictions[0].offense", "not valid UTF-8"},
+		{"encoded surrogate", conviction("\xed\xa0\x80", "2010-01-01"), "subject.convictions[0].offense", "not valid UTF-8"},
+		{"lone high surrogate", conviction(`\ud83dabc`, "2010-01-01"), "subject.convictions[0].offense", `lone surrogate (\ud83d)`},
+		{"lone high surrogate at the end", conviction(`abc\uD83D`, "2010-01-01"), "subject.convictions[0].offense", "lone surrogate"},
+		{"high surrogate then a letter", conviction(`\ud83d\u0041`, "2010-01-01"), "subject.convictions[0].offense", "lone surrogate"},
+		{"lone low surrogate", conviction(`x\udc00`, "2010-01-01"), "subject.convictions[0].offense", `lone surrogate (\udc00)`},
+		{"NUL", conviction(`CA PC 211\u0000`, "2010-01-01"), "subject.convictions[0].offense", "NUL"},
+		{"NUL in a name", head + `, "subj\u0000ect": {}}`, "subj\x00ect", "NUL"},
+		{"duplicate name", head + `, "action": "notify_release"}`, "action", "given twice"},
+		{"duplicate nested name", head + `, "subject": {"age": 30, "age": 31}}`, "subject.age", "given twice"},
+		{"too deep", head + `, "subject": ` + strings.Repeat("[", 40) + strings.Repeat("]", 40) + `}`, "subject" + strings.Repeat("[0]", 31), "nested more than 32"},
+		{"as_of in the year 1", `{"as_of": "0001-01-01", "jurisdiction": "us/ca", "action": "honor_detainer"}`, "as_of", "too early"},
+		{"as_of far ahead", `{"as_of": "2040-01-01", "jurisdiction": "us/ca", "action": "honor_detainer"}`, "as_of", "too late"},
+		{"conviction in 9999", conviction("X", "9999-12-31"), "subject.convictions[0].date", "too late"},
+		{"conviction before 1900", conviction("X", "1899-12-31"), "subject.convictions[0].date", "too early"},
+		{"conviction tomorrow and a day", conviction("X", "2026-03-03"), "subject.convictions[0].date", "too late"},
+		{"received in the future", head + `, "request": {"received_at": "2026-03-05T00:00:00Z"}}`, "request.received_at", "too late"},
+		{"hold begun in 1970", head + `, "subject": {"custody": {"hold_started_at": "1970-01-01T00:00:00Z"}}}`, "subject.custody.hold_started_at", "too early"},
+		{"release in 9999", head + `, "subject": {"custody": {"scheduled_release": "9999-01-01T00:00:00Z"}}}`, "subject.custody.scheduled_release", "too late"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			in := []byte(tt.in)
+			_, err := DecodeRequestAt(in, now)
+			var e *Error
+			if !errors.As(err, &e) {
+				t.Fatalf("DecodeRequestAt(%q) = %v, want an *Error", in, err)
+			}
+			if e.Kind != Invalid || e.Field != tt.field || !strings.Contains(e.Error(), tt.msg) {
+				t.Errorf("DecodeRequestAt(%q) = %q (field %q), want field %q and %q", in, e.Error(), e.Field, tt.field, tt.msg)
+			}
+		})
+	}
+	// What is valid stays valid: a surrogate pair, U+FFFD written as
+	// itself, other escapes, every date range's own ends.
+	for _, in := range []string{
+		conviction(`\ud83d\ude00 \u00e9 \\u0000 `+"\xef\xbf\xbd", "1900-01-01"),
+		conviction("X", "2026-03-02"),
+		`{"as_of": "1990-01-01", "jurisdiction": "us/ca", "action": "honor_detainer"}`,
+		`{"as_of": "2036-02-27", "jurisdiction": "us/ca", "action": "honor_detainer"}`,
+	} {
+		data := []byte(in)
+		if _, err := DecodeRequestAt(data, now); err != nil {
+			t.Errorf("DecodeRequestAt(%q) = %v, want it accepted", data, err)
+		}
+	}
+	// Without a clock, only the lower ends apply.
+	if _, err := DecodeRequest([]byte(conviction("X", "2026-03-03"))); err != nil {
+		t.Errorf("DecodeRequest(a date after now) = %v, want it accepted without a clock", err)
+	}
+}
+
 func FuzzDecodeRequest(f *testing.F) {
 	f.Add([]byte(`{"as_of": "2018-06-01", "jurisdiction": "us/ca", "action": "honor_detainer"}`))
+	f.Add([]byte("{\"as_of\": \"2018-06-01\", \"jurisdiction\": \"us/ca\", \"action\": \"honor_detainer\", \"subject\": {\"convictions\": [{\"offense\": \"\xff\\ud800\\u0000\"}]}}"))
+	f.Add([]byte(`{"as_of": "2018-06-01", "as_of": "2018-06-02", "jurisdiction": "us/ca", "action": "honor_detainer"}`))
+	f.Add([]byte(`{"as_of": "9999-12-31", "jurisdiction": "us/ca", "action": "honor_detainer", "subject": {"convictions": [{"offense": "\ud83d\ude00", "date": "0001-01-01"}]}}`))
 	f.Add([]byte(`{"as_of": "2018-06-01T10:00:00-07:00", "jurisdiction": "us/ca/x", "action": "notify_release", "subject": {"convictions": [{"offense": "CA PC 211", "date": "2010-01-01", "categories": ["robbery"]}]}}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		req, err := DecodeRequest(data)
@@ -97,8 +166,17 @@ func FuzzDecodeRequest(f *testing.F) {
 			}
 			return
 		}
-		if req.Action == "" || req.Jurisdiction == "" || req.AsOf.IsZero() && !strings.Contains(string(data), "0000") {
+		if req.Action == "" || req.Jurisdiction == "" || req.AsOf.IsZero() {
 			t.Fatalf("DecodeRequest accepted a request without its required fields: %s", data)
+		}
+		// What is accepted is kept as written: no U+FFFD that was not
+		// in the input, no NUL.
+		out, err := json.Marshal(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(string(out), "\\u0000") || strings.Contains(string(out), "\ufffd") && !strings.Contains(string(data), "\ufffd") && !strings.Contains(strings.ToLower(string(data)), `\ufffd`) {
+			t.Fatalf("DecodeRequest rewrote %q into %s", data, out)
 		}
 	})
 }
@@ -125,5 +203,21 @@ func TestSyntaxErrorPosition(t *testing.T) {
 	_, err := DecodeRequest([]byte("{\n  \"as_of\": x\n}"))
 	if err == nil || !strings.Contains(err.Error(), "line 2, column 12") {
 		t.Errorf("DecodeRequest(bad JSON) = %v, want line 2, column 12", err)
+	}
+}
+
+// BenchmarkDecodeRequest decodes the example request, as every
+// POST /v1/decisions and `liaison decide` does.
+func BenchmarkDecodeRequest(b *testing.B) {
+	data, err := os.ReadFile("examples/request.json")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := DecodeRequest(data); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

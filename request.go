@@ -16,7 +16,7 @@ import (
 // that depend on it make the outcome undetermined) rather than "none", and
 // `liaison:"date"` marks a date written YYYY-MM-DD.
 type Request struct {
-	AsOf         time.Time       `json:"as_of" liaison:"required"`
+	AsOf         time.Time       `json:"as_of" liaison:"required,when=as_of"`
 	Jurisdiction Jurisdiction    `json:"jurisdiction" liaison:"required"`
 	Agency       *Agency         `json:"agency,omitempty"`
 	Action       Action          `json:"action" liaison:"required"`
@@ -63,11 +63,17 @@ const (
 	Perform287g               Action = "perform_287g"
 	UseFederalInterpreter     Action = "use_federal_interpreter"
 
+	// Terminate287g ends a 287(g) agreement: Fla. Stat. 908.11(3) (ch. 2025-1)
+	// makes it need the State Board of Immigration Enforcement's approval;
+	// the Illinois Keep Families Together Act (2019) bars remaining in one.
+	Terminate287g Action = "terminate_287g"
+
 	// EnterDetentionAgreement enters or renews an agreement to house or
 	// detain people for federal civil immigration violations (an
 	// intergovernmental service agreement or the like): RCW 10.93.160 and
 	// RCW 43.17.420 ("immigration detention agreement"), Keep Washington
-	// Working Act (2019).
+	// Working Act (2019); 5 ILCS 805/15(g) (Way Forward Act, 2021); ORS
+	// 181A.829 (2021).
 	EnterDetentionAgreement Action = "enter_detention_agreement"
 )
 
@@ -76,7 +82,7 @@ func (Action) Enum() []string {
 	return []string{"honor_detainer", "notify_release", "transfer_custody", "share_info", "allow_interview",
 		"grant_access", "inquire_status", "arrest_civil", "arrest_criminal_immigration", "assist_operation",
 		"enter_287g", "perform_287g", "use_federal_interpreter",
-		"enter_detention_agreement"}
+		"enter_detention_agreement", "terminate_287g"}
 }
 
 // FederalRequest is what the federal side sent.
@@ -84,7 +90,7 @@ type FederalRequest struct {
 	Kind               RequestKind `json:"kind,omitempty"`
 	Form               Form        `json:"form,omitempty"`
 	Issuer             Issuer      `json:"issuer,omitempty"`
-	ReceivedAt         time.Time   `json:"received_at,omitzero"`
+	ReceivedAt         time.Time   `json:"received_at,omitzero" liaison:"when=event"`
 	ProbableCauseBasis []PCBasis   `json:"probable_cause_basis,omitempty"`
 	InfoRequested      []InfoItem  `json:"info_requested,omitempty"`
 	HoldHoursRequested float64     `json:"hold_hours_requested,omitempty" liaison:"min=0"`
@@ -97,6 +103,11 @@ type FederalRequest struct {
 	// Directive 2018-6 bars equipment, office space, databases and property
 	// not open to the public.
 	Access AccessKind `json:"access,omitempty"`
+
+	// JudicialSubpoena: the request comes with a judicial subpoena issued in
+	// a court proceeding, the one thing ORS 181A.823(1)(c) and 181A.826(3)
+	// (Sanctuary Promise Act, 2021) let an Oregon agency answer.
+	JudicialSubpoena bool `json:"judicial_subpoena,omitempty"`
 }
 
 // AccessKind is what federal officers ask to use or enter.
@@ -192,8 +203,8 @@ func (SubjectRole) Enum() []string {
 type Custody struct {
 	Status           CustodyStatus `json:"status,omitempty"`
 	ReleaseReason    ReleaseReason `json:"release_reason,omitempty"`
-	ScheduledRelease time.Time     `json:"scheduled_release,omitzero"`
-	HoldStartedAt    time.Time     `json:"hold_started_at,omitzero"`
+	ScheduledRelease time.Time     `json:"scheduled_release,omitzero" liaison:"when=release"`
+	HoldStartedAt    time.Time     `json:"hold_started_at,omitzero" liaison:"when=event"`
 }
 
 // CustodyStatus is where the person stands in custody.
@@ -218,7 +229,7 @@ type Offense struct {
 	Jurisdiction Jurisdiction `json:"jurisdiction,omitempty"`
 	Description  string       `json:"description,omitempty"`
 	Level        Level        `json:"level,omitempty"`
-	Date         time.Time    `json:"date,omitzero" liaison:"date"`
+	Date         time.Time    `json:"date,omitzero" liaison:"date,when=past"`
 	Sentence     Sentence     `json:"sentence,omitempty"`
 	Categories   []Category   `json:"categories,omitempty"`
 	// Only for pending charges.
@@ -322,6 +333,10 @@ type Agreement struct {
 	// agreement in writing (N.J. AG Directive 2018-6, 2018 text: no 287(g)
 	// agreement without it).
 	AttorneyGeneralApproved bool `json:"attorney_general_approved,omitempty"`
+
+	// TerminationApproved: the State Board of Immigration Enforcement
+	// approved ending this 287(g) agreement (Fla. Stat. 908.11, ch. 2025-1).
+	TerminationApproved bool `json:"termination_approved,omitempty"`
 }
 
 // AgreementKind is the kind of agreement.
@@ -349,7 +364,8 @@ type Context struct {
 	SchoolResourceOfficer bool `json:"school_resource_officer,omitempty"`
 	// AttendingCourt: the person is going to, attending or returning from a
 	// court proceeding or court services (RCW 2.28.320, Courts Open to All
-	// Act, 2020; N.Y. Civil Rights Law 28, Protect Our Courts Act, 2020).
+	// Act, 2020; N.Y. Civil Rights Law 28, Protect Our Courts Act, 2020;
+	// ORS 181A.828, Sanctuary Promise Act, 2021).
 	AttendingCourt bool `json:"attending_court,omitempty"`
 	// ExigentCircumstances: federal officers need help in an emergency
 	// (N.J. AG Directive 2018-6: officers must assist then).
@@ -361,7 +377,13 @@ type Purpose string
 
 // Enum lists the valid purposes.
 func (Purpose) Enum() []string {
-	return []string{"immigration_enforcement", "criminal_investigation", "u_t_visa_certification", "firearms_check", "other"}
+	return []string{"immigration_enforcement", "criminal_investigation", "u_t_visa_certification", "firearms_check", "other",
+		// Telling a person of the right to contact the consulate (Vienna
+		// Convention): an exception to 5 ILCS 805/15(e) (2021).
+		"consular_notification",
+		// Deciding eligibility for a benefit the person seeks: an exception
+		// to ORS 180.805 (2017) and ORS 181A.823(1)(b) (2021).
+		"benefit_eligibility"}
 }
 
 // Location is where the action is taken.

@@ -91,6 +91,17 @@ type Store interface {
 	Close() error
 }
 
+// HealthReporter is implemented by a Store that checks itself for damage:
+// both of liaison's stores do, when they open (SQLite's integrity check; the
+// log's tree against its last signed checkpoint).
+type HealthReporter interface {
+	// Health returns nil when the store answers and may take writes, and
+	// otherwise an *Error of kind Unavailable whose message says what is
+	// wrong and what to do. A damaged store refuses every write with that
+	// same error; reads go on.
+	Health(ctx context.Context) error
+}
+
 // eachPage is how many records Each asks the store for at a time.
 const eachPage = 1000
 

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 
 	"liaison"
 	"liaison/law"
@@ -235,8 +236,22 @@ type OverrideInput struct {
 	Reason  string         `json:"reason" liaison:"required,nonempty"`
 }
 
-// minReason is the shortest written reason an override accepts.
+// minReason is how many letters or digits a written reason for an
+// override must carry at least: counted in characters, not bytes, and not
+// counting spaces, punctuation, symbols (emoji) or invisible characters
+// (zero-width spaces), so that twenty of those are not a reason.
 const minReason = 20
+
+// reasonChars counts the letters and digits in s.
+func reasonChars(s string) int {
+	n := 0
+	for _, r := range s {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			n++
+		}
+	}
+	return n
+}
 
 // Override records counsel's override of a refusal. It takes effect when
 // the action is next carried out, and is flagged on it.
@@ -244,8 +259,8 @@ func (d *Desk) Override(ctx context.Context, by liaison.Actor, in OverrideInput)
 	if err := need(by, liaison.RoleCounsel); err != nil {
 		return nil, err
 	}
-	if len(strings.TrimSpace(in.Reason)) < minReason {
-		return nil, liaison.Errorf(liaison.Invalid, "reason", "an override needs a written reason of at least %d characters", minReason)
+	if n := reasonChars(in.Reason); n < minReason {
+		return nil, liaison.Errorf(liaison.Invalid, "reason", "an override needs a written reason of at least %d letters or digits (this one has %d)", minReason, n)
 	}
 	var rr liaison.RequestRecord
 	if _, err := d.load(ctx, liaison.KindRequest, in.Request, &rr); err != nil {
@@ -262,7 +277,7 @@ func (d *Desk) Override(ctx context.Context, by liaison.Actor, in OverrideInput)
 		return nil, err
 	}
 	now := d.now().UTC()
-	o := &liaison.OverrideRecord{ID: id, Agency: rr.Agency, Request: rr.ID, Action: in.Action, Reason: strings.TrimSpace(in.Reason), Actor: by, At: now}
+	o := &liaison.OverrideRecord{ID: id, Agency: rr.Agency, Request: rr.ID, Action: in.Action, Reason: in.Reason, Actor: by, At: now}
 	rec, err := d.record(liaison.KindOverride, id, rr.Agency, rr.Person, rr.ID, "", now, o)
 	if err != nil {
 		return nil, err

@@ -180,13 +180,21 @@ func TestActRefusesThenOverride(t *testing.T) {
 	if _, err := d.Override(ctx, clerk, desk.OverrideInput{Request: in.Request.ID, Action: "honor_detainer", Reason: "a clerk cannot override a refusal"}); liaison.KindOf(err) != liaison.Denied {
 		t.Errorf("Override by a clerk = %v, want denied", err)
 	}
-	if _, err := d.Override(ctx, counsel, desk.OverrideInput{Request: in.Request.ID, Action: "honor_detainer", Reason: "short"}); liaison.KindOf(err) != liaison.Invalid {
-		t.Errorf("Override without a real reason = %v, want invalid", err)
+	// A reason is counted in letters and digits: bytes, symbols and
+	// invisible characters do not make one.
+	for _, reason := range []string{"short", "😀😀😀😀😀", strings.Repeat("\u200b", 20), strings.Repeat("-", 40),
+		"a b c d e f g h i j k l m n o p q r s", "Überprüfung 2019 …………"} {
+		if _, err := d.Override(ctx, counsel, desk.OverrideInput{Request: in.Request.ID, Action: "honor_detainer", Reason: reason}); liaison.KindOf(err) != liaison.Invalid {
+			t.Errorf("Override(reason %q) = %v, want invalid", reason, err)
+		}
 	}
-	ov, err := d.Override(ctx, counsel, desk.OverrideInput{Request: in.Request.ID, Action: "honor_detainer",
-		Reason: "Court order of 2019-03-04 in case 19-123 directs the hold"})
+	reason := "Court order of 2019-03-04 in case 19-123 directs the hold.\n" // 37 letters and digits
+	ov, err := d.Override(ctx, counsel, desk.OverrideInput{Request: in.Request.ID, Action: "honor_detainer", Reason: reason})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if ov.Reason != reason {
+		t.Errorf("Override stored the reason %q, want it as written, %q", ov.Reason, reason)
 	}
 	res, err = d.Act(ctx, clerk, desk.ActInput{Request: in.Request.ID, Action: "honor_detainer"})
 	if err != nil {

@@ -99,7 +99,7 @@ type PersonInput struct {
 	Agency         string   `json:"agency" liaison:"required,nonempty"`
 	BookingNumbers []string `json:"booking_numbers"`
 	Name           string   `json:"name" liaison:"required,nonempty"`
-	BirthDate      string   `json:"birth_date"`
+	BirthDate      string   `json:"birth_date" liaison:"date,when=past"`
 }
 
 // Person is a person's record as shown to staff, with personal data opened.
@@ -190,8 +190,8 @@ func (d *Desk) Person(ctx context.Context, by liaison.Actor, id string) (*Person
 type CustodyInput struct {
 	Person           string                   `json:"person" liaison:"required,nonempty"`
 	Kind             liaison.CustodyEventKind `json:"kind" liaison:"required"`
-	At               time.Time                `json:"at" liaison:"required"`
-	ScheduledRelease time.Time                `json:"scheduled_release"`
+	At               time.Time                `json:"at" liaison:"required,when=event"`
+	ScheduledRelease time.Time                `json:"scheduled_release" liaison:"when=release"`
 	Note             string                   `json:"note"`
 }
 

@@ -6,7 +6,6 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
-	"unsafe"
 
 	"cel.dev/cel-go/cel"
 	costpkg "cel.dev/cel-go/common/cost"
@@ -49,10 +48,10 @@ func (sizeEstimator) EstimateCallCost(function, overloadID string, target *costp
 
 // variable is a top-level CEL variable: a field of liaison.Request.
 type variable struct {
-	name   string
-	typ    *cel.Type
-	offset uintptr
-	read   func(unsafe.Pointer) any // the field at its address, as CEL reads it
+	name  string
+	typ   *cel.Type
+	index int                     // of the field in liaison.Request
+	read  func(reflect.Value) any // the field, as CEL reads it
 }
 
 // newBaseEnv returns the CEL environment every pack is compiled in: the
@@ -107,7 +106,7 @@ func newBaseEnv() (*cel.Env, []variable, error) {
 		if err != nil {
 			return nil, nil, fmt.Errorf("declare %s: %w", name, err)
 		}
-		vars = append(vars, variable{name: name, typ: t, offset: f.Offset, read: rd.read})
+		vars = append(vars, variable{name: name, typ: t, index: i, read: rd.read})
 		opts = append(opts, cel.Variable(name, t))
 	}
 	env, err := cel.NewEnv(opts...)

@@ -100,8 +100,8 @@ func (s *Set) unmet(r *Rule, act interpreter.Activation, absent uint64) ([]strin
 func (c *combiner) changes(res result, unmet [][]string) []liaison.Change {
 	out := c.sc.changes[:0]
 	defer func() { c.sc.changes = out[:0] }()
-	c.sc.held = grow(c.sc.held, len(c.evals))
-	held := c.sc.held
+	c.sc.truth = grow(c.sc.truth, len(c.evals))
+	held := c.sc.truth
 	for i, e := range c.evals {
 		held[i] = e.held == yes
 	}
@@ -194,8 +194,8 @@ func verb(e liaison.Effect) string {
 func paragraph(d *liaison.Decision, c *combiner, res result, req *liaison.Request) string {
 	// Written in pooled space and copied out, so that the string is only as
 	// long as the paragraph (often under 100 bytes, sometimes 900).
-	b := bytes.NewBuffer(c.sc.para[:0])
-	defer func() { c.sc.para = b.Bytes()[:0] }()
+	b := bytes.NewBuffer(c.sc.paragraph[:0])
+	defer func() { c.sc.paragraph = b.Bytes()[:0] }()
 	var buf [64]byte
 	name := func(i int) string { return c.evals[i].rule.name }
 	switch d.Outcome {

@@ -3,6 +3,7 @@ package law
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"liaison"
@@ -101,18 +102,8 @@ func (s *Set) overlaps(tests []*Test) []Finding {
 			}
 		}
 	}
-	slices.SortFunc(out, func(a, b Finding) int { return compareStrings(a.String(), b.String()) })
+	slices.SortFunc(out, func(a, b Finding) int { return strings.Compare(a.String(), b.String()) })
 	return out
-}
-
-func compareStrings(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // linked reports whether one rule is an exception of the other.

@@ -8,7 +8,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unsafe"
 
 	"cel.dev/cel-go/cel"
 
@@ -34,7 +33,7 @@ type unknownFact struct {
 	path    string // "subject.convictions"
 	index   []int  // field indexes from liaison.Request
 	pattern *cel.AttributePatternType
-	absent  func(req unsafe.Pointer) bool
+	absent  func(req reflect.Value) bool
 }
 
 type condition struct {
@@ -55,7 +54,7 @@ func newSet(env *cel.Env, vars []variable) *Set {
 	s.unknowns = findUnknowns(rt, nil, nil)
 	for i := range s.unknowns {
 		u := &s.unknowns[i]
-		u.absent = absentTest(rt, u.index)
+		u.absent = absentTest(u.index)
 		parts := strings.Split(u.path, ".")
 		u.pattern = cel.AttributePattern(parts[0])
 		for _, q := range parts[1:] {
@@ -73,7 +72,7 @@ func findUnknowns(t reflect.Type, prefix []string, index []int) []unknownFact {
 		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
 		path := append(slices.Clone(prefix), name)
 		idx := append(slices.Clone(index), i)
-		if hasOpt(f.Tag.Get("liaison"), "unknown") {
+		if slices.Contains(strings.Split(f.Tag.Get("liaison"), ","), "unknown") {
 			out = append(out, unknownFact{path: strings.Join(path, "."), index: idx})
 		}
 		ft := f.Type
@@ -87,63 +86,33 @@ func findUnknowns(t reflect.Type, prefix []string, index []int) []unknownFact {
 	return out
 }
 
-// absentTest returns the test of whether the field at index (from type t)
-// is absent: a pointer on the way is nil, or the field is its zero value,
-// as reflect.Value.IsZero says. The offsets are found here, once.
-func absentTest(t reflect.Type, index []int) func(unsafe.Pointer) bool {
-	type step struct {
-		offset uintptr
-		deref  bool // the field is a pointer to follow to the next step
-	}
-	var steps []step
-	for _, i := range index[:len(index)-1] {
-		f := t.Field(i)
-		t = f.Type
-		st := step{offset: f.Offset}
-		if t.Kind() == reflect.Pointer {
-			st.deref, t = true, t.Elem()
-		}
-		steps = append(steps, st)
-	}
-	f := t.Field(index[len(index)-1])
-	isZero := zeroTest(f.Type)
-	return func(p unsafe.Pointer) bool {
-		for _, st := range steps {
-			p = unsafe.Add(p, st.offset)
-			if st.deref {
-				if p = *(*unsafe.Pointer)(p); p == nil {
+// absentTest returns the test of whether the field at index (from a
+// liaison.Request) is absent: a pointer on the way is nil, or the field is
+// its zero value, as reflect.Value.IsZero says.
+func absentTest(index []int) func(reflect.Value) bool {
+	last := index[len(index)-1]
+	path := index[:len(index)-1]
+	return func(v reflect.Value) bool {
+		for _, i := range path {
+			if v = v.Field(i); v.Kind() == reflect.Pointer {
+				if v.IsNil() {
 					return true
 				}
+				v = v.Elem()
 			}
 		}
-		return isZero(unsafe.Add(p, f.Offset))
+		return isZero(v.Field(last))
 	}
 }
 
-// zeroTest returns a test of whether a value of type t, at a pointer, is
-// its zero value, as reflect.Value.IsZero says.
-func zeroTest(t reflect.Type) func(unsafe.Pointer) bool {
-	switch t.Kind() {
-	case reflect.Int:
-		return func(p unsafe.Pointer) bool { return *(*int)(p) == 0 }
-	case reflect.Int64:
-		return func(p unsafe.Pointer) bool { return *(*int64)(p) == 0 }
-	case reflect.Float64:
-		// -0 is not zero.
-		return func(p unsafe.Pointer) bool { return math.Float64bits(*(*float64)(p)) == 0 }
-	case reflect.String:
-		return func(p unsafe.Pointer) bool { return *(*string)(p) == "" }
-	case reflect.Bool:
-		return func(p unsafe.Pointer) bool { return !*(*bool)(p) }
-	case reflect.Pointer, reflect.Map, reflect.Chan, reflect.Func, reflect.UnsafePointer:
-		return func(p unsafe.Pointer) bool { return *(*unsafe.Pointer)(p) == nil }
-	case reflect.Slice:
-		return func(p unsafe.Pointer) bool { return unsafe.SliceData(*(*[]byte)(p)) == nil }
+// isZero reports whether v is its zero value, as reflect.Value.IsZero says
+// except that -0 is not zero (as it was not for ext.NativeTypes' has()).
+func isZero(v reflect.Value) bool {
+	if v.Kind() == reflect.Float64 {
+		return math.Float64bits(v.Float()) == 0
 	}
-	return func(p unsafe.Pointer) bool { return reflect.NewAt(t, p).Elem().IsZero() }
+	return v.IsZero()
 }
-
-func hasOpt(tag, opt string) bool { return slices.Contains(strings.Split(tag, ","), opt) }
 
 // add files a checked pack under its jurisdiction and indexes its rules.
 func (s *Set) add(pk *Pack) {

@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unsafe"
 
 	"cel.dev/cel-go/common/types"
 	"cel.dev/cel-go/common/types/ref"
@@ -22,11 +21,11 @@ import (
 // ("liaison.Subject") whose fields are the struct's fields under their JSON
 // names, typed as vocabulary.celType maps them.
 //
-// Everything is derived from the Go types by reflection once, when the
-// environment is built: the field names, their types and their offsets.
-// Reading a field is then a load at an offset, as its kind; nothing is
-// reflected per read. It replaces cel-go's ext.NativeTypes, whose reads
-// went through reflection and its adapter's type switch, and keeps its
+// The field names, their types and how to read each are derived from the Go
+// types by reflection once, when the environment is built; a read is then
+// a reflect.Value field access and one conversion chosen for its kind, with
+// no type switch and no allocation. It replaces cel-go's ext.NativeTypes,
+// whose reads went through its adapter's type switch, and keeps its
 // semantics:
 //
 //   - a nil nested object reads as an empty one, and a zero time.Time
@@ -43,25 +42,57 @@ type vocabulary struct {
 	adapter types.Adapter
 	byName  map[string]*structType
 	byPtr   map[reflect.Type]*structType // keyed by the pointer type
+	lists   map[reflect.Type]goList
 }
 
-// goStruct is a struct type of the vocabulary with the two conversions
-// between a pointer to it and an interface value, which reflection cannot
-// make cheaply.
+// goStruct is a struct type of the vocabulary with unbox, which finds the
+// struct behind an interface value holding a pointer to it (a type
+// assertion, cheaper than reflect.ValueOf and a type comparison).
 type goStruct struct {
 	typ   reflect.Type
-	box   func(unsafe.Pointer) any
-	unbox func(any) (unsafe.Pointer, bool)
+	unbox func(any) (reflect.Value, bool)
 }
 
 func structOf[T any]() goStruct {
 	return goStruct{
 		typ: reflect.TypeFor[T](),
-		box: func(p unsafe.Pointer) any { return (*T)(p) },
-		unbox: func(v any) (unsafe.Pointer, bool) {
+		unbox: func(v any) (reflect.Value, bool) {
 			p, ok := v.(*T)
-			return unsafe.Pointer(p), ok && p != nil
+			if !ok || p == nil {
+				return reflect.Value{}, false
+			}
+			return reflect.ValueOf(p).Elem(), true
 		},
+	}
+}
+
+// box returns the pointer to the addressable struct v, as CEL passes it.
+func box(v reflect.Value) any { return v.Addr().Interface() }
+
+// goList is a slice type of strings of the vocabulary ([]string, or a
+// slice of a named string type) with wrap, which presents a slice of it
+// to CEL as a list.
+type goList struct {
+	typ  reflect.Type
+	wrap func(v reflect.Value) ref.Val // v: an addressable slice
+}
+
+func listOf[S ~string]() goList {
+	return goList{
+		typ:  reflect.TypeFor[[]S](),
+		wrap: func(v reflect.Value) ref.Val { return stringList[S]{v.Addr().Interface().(*[]S)} },
+	}
+}
+
+// goLists lists the string slice types of the vocabulary; newVocabulary
+// fails if one reachable from liaison.Request is missing.
+func goLists() []goList {
+	return []goList{
+		listOf[string](),
+		listOf[liaison.PCBasis](),
+		listOf[liaison.InfoItem](),
+		listOf[liaison.Category](),
+		listOf[liaison.Flag](),
 	}
 }
 
@@ -92,7 +123,7 @@ type structType struct {
 	fields map[string]*types.FieldType
 	index  map[string][]int // Go field index by CEL name, for NewValue
 	names  []string
-	zero   unsafe.Pointer // a zero value, read in place of a nil pointer
+	zero   any // a pointer to a zero value, read in place of a nil pointer
 }
 
 // typeName is the CEL name of a struct type: its package's last path
@@ -121,7 +152,11 @@ func fieldName(f reflect.StructField) string {
 // newVocabulary describes the structs reachable from root, composing over
 // the provider and adapter of the environment being built.
 func newVocabulary(root reflect.Type, base types.Provider, adapter types.Adapter) (*vocabulary, error) {
-	v := &vocabulary{base: base, adapter: adapter, byName: map[string]*structType{}, byPtr: map[reflect.Type]*structType{}}
+	v := &vocabulary{base: base, adapter: adapter, byName: map[string]*structType{}, byPtr: map[reflect.Type]*structType{},
+		lists: map[reflect.Type]goList{}}
+	for _, l := range goLists() {
+		v.lists[l.typ] = l
+	}
 	known := map[reflect.Type]goStruct{}
 	for _, g := range goStructs() {
 		known[g.typ] = g
@@ -144,7 +179,7 @@ func newVocabulary(root reflect.Type, base types.Provider, adapter types.Adapter
 			return fmt.Errorf("struct %s of the vocabulary is missing from law's goStructs: add structOf[%s]()", t, t)
 		}
 		st := &structType{goStruct: g, vocab: v, name: typeName(t), fields: map[string]*types.FieldType{}, index: map[string][]int{},
-			zero: reflect.New(t).UnsafePointer()}
+			zero: reflect.New(t).Interface()}
 		st.cel = types.NewObjectType(st.name)
 		v.byName[st.name] = st
 		v.byPtr[reflect.PointerTo(t)] = st
@@ -181,7 +216,7 @@ func newVocabulary(root reflect.Type, base types.Provider, adapter types.Adapter
 			if err != nil {
 				return nil, fmt.Errorf("%s.%s: %w", st.name, name, err)
 			}
-			st.fields[name] = rd.field(st, f.Offset, typ)
+			st.fields[name] = rd.field(st, f.Index[0], typ)
 			st.index[name] = f.Index
 			st.names = append(st.names, name)
 		}
@@ -220,10 +255,11 @@ func (v *vocabulary) celType(t reflect.Type) (*types.Type, error) {
 	return nil, fmt.Errorf("no CEL type for Go type %s", t)
 }
 
-// A reader reads a value of one Go type at a pointer to it.
+// A reader reads a value of one Go type, given as an addressable
+// reflect.Value.
 type reader struct {
-	read   func(p unsafe.Pointer) any
-	isZero func(p unsafe.Pointer) bool
+	read   func(v reflect.Value) any
+	isZero func(v reflect.Value) bool
 }
 
 // reader returns the reader of Go type t. A top-level variable reads a zero
@@ -232,54 +268,49 @@ type reader struct {
 func (v *vocabulary) reader(t reflect.Type, top bool) (reader, error) {
 	if t == reflect.TypeFor[time.Time]() {
 		return reader{
-			read: func(p unsafe.Pointer) any {
-				tm := *(*time.Time)(p)
+			read: func(v reflect.Value) any {
+				tm := *v.Addr().Interface().(*time.Time)
 				if tm.IsZero() && !top {
 					return types.Timestamp{Time: time.Unix(0, 0)}
 				}
 				return types.Timestamp{Time: tm}
 			},
-			isZero: func(p unsafe.Pointer) bool { return (*time.Time)(p).IsZero() },
+			isZero: func(v reflect.Value) bool { return v.Addr().Interface().(*time.Time).IsZero() },
 		}, nil
 	}
-	isZero := zeroTest(t)
 	switch t.Kind() {
 	case reflect.String:
-		return reader{read: func(p unsafe.Pointer) any { return types.String(*(*string)(p)) }, isZero: isZero}, nil
+		return reader{read: func(v reflect.Value) any { return types.String(v.String()) }, isZero: isZero}, nil
 	case reflect.Bool:
-		return reader{read: func(p unsafe.Pointer) any { return types.Bool(*(*bool)(p)) }, isZero: isZero}, nil
-	case reflect.Int:
-		return reader{read: func(p unsafe.Pointer) any { return types.Int(*(*int)(p)) }, isZero: isZero}, nil
-	case reflect.Int64:
-		return reader{read: func(p unsafe.Pointer) any { return types.Int(*(*int64)(p)) }, isZero: isZero}, nil
+		return reader{read: func(v reflect.Value) any { return types.Bool(v.Bool()) }, isZero: isZero}, nil
+	case reflect.Int, reflect.Int64:
+		return reader{read: func(v reflect.Value) any { return types.Int(v.Int()) }, isZero: isZero}, nil
 	case reflect.Float64:
-		return reader{read: func(p unsafe.Pointer) any { return types.Double(*(*float64)(p)) }, isZero: isZero}, nil
+		return reader{read: func(v reflect.Value) any { return types.Double(v.Float()) }, isZero: isZero}, nil
 	case reflect.Pointer:
 		st := v.byPtr[t]
 		if st == nil {
 			break
 		}
 		return reader{
-			read: func(p unsafe.Pointer) any {
-				q := *(*unsafe.Pointer)(p)
-				if q == nil {
-					q = st.zero
+			read: func(v reflect.Value) any {
+				if v.IsNil() {
+					return st.zero
 				}
-				return st.box(q)
+				return v.Interface()
 			},
 			isZero: isZero,
 		}, nil
 	case reflect.Slice:
+		if l, ok := v.lists[t]; ok {
+			return reader{read: func(v reflect.Value) any { return l.wrap(v) }, isZero: isZero}, nil
+		}
 		if t.Elem().Kind() == reflect.String {
-			// A slice of a named string type has the layout of a []string.
-			return reader{
-				read:   func(p unsafe.Pointer) any { return stringList{(*[]string)(p)} },
-				isZero: isZero,
-			}, nil
+			return reader{}, fmt.Errorf("slice type %s of the vocabulary is missing from law's goLists: add listOf[%s]()", t, t.Elem())
 		}
 		if st := v.byPtr[reflect.PointerTo(t.Elem())]; st != nil {
 			return reader{
-				read:   func(p unsafe.Pointer) any { return &objectList{elem: st, p: p} },
+				read:   func(v reflect.Value) any { return &objectList{elem: st, v: v} },
 				isZero: isZero,
 			}, nil
 		}
@@ -287,21 +318,21 @@ func (v *vocabulary) reader(t reflect.Type, top bool) (reader, error) {
 	return reader{}, fmt.Errorf("the vocabulary cannot read Go type %s", t)
 }
 
-// field makes the CEL accessors of the field at offset off of st.
-func (rd reader) field(st *structType, off uintptr, typ *types.Type) *types.FieldType {
+// field makes the CEL accessors of field i of st.
+func (rd reader) field(st *structType, i int, typ *types.Type) *types.FieldType {
 	unbox := st.unbox
 	return &types.FieldType{
 		Type: typ,
 		IsSet: func(obj any) bool {
-			p, ok := unbox(obj)
-			return ok && !rd.isZero(unsafe.Add(p, off))
+			v, ok := unbox(obj)
+			return ok && !rd.isZero(v.Field(i))
 		},
 		GetFrom: func(obj any) (any, error) {
-			p, ok := unbox(obj)
+			v, ok := unbox(obj)
 			if !ok {
 				return nil, fmt.Errorf("no such field on %T: want a %s", obj, st.name)
 			}
-			return rd.read(unsafe.Add(p, off)), nil
+			return rd.read(v.Field(i)), nil
 		},
 	}
 }
@@ -362,7 +393,7 @@ func (v *vocabulary) NewValue(name string, fields map[string]ref.Val) ref.Val {
 		}
 		f.Set(reflect.ValueOf(nv))
 	}
-	return &object{t: st, p: ptr.UnsafePointer()}
+	return &object{t: st, v: ptr.Elem()}
 }
 
 // NativeToValue implements types.Adapter: a pointer to a struct of the
@@ -374,8 +405,8 @@ func (v *vocabulary) NativeToValue(value any) ref.Val {
 	}
 	t := reflect.TypeOf(value)
 	if st := v.byPtr[t]; st != nil {
-		if p, ok := st.unbox(value); ok {
-			return &object{t: st, p: p}
+		if sv, ok := st.unbox(value); ok {
+			return &object{t: st, v: sv}
 		}
 		return types.NullValue
 	}
@@ -383,16 +414,16 @@ func (v *vocabulary) NativeToValue(value any) ref.Val {
 		if st := v.byPtr[reflect.PointerTo(t)]; st != nil {
 			ptr := reflect.New(t)
 			ptr.Elem().Set(reflect.ValueOf(value))
-			return &object{t: st, p: ptr.UnsafePointer()}
+			return &object{t: st, v: ptr.Elem()}
 		}
 	}
 	return v.adapter.NativeToValue(value)
 }
 
-// object is a struct of the vocabulary as a CEL value.
+// object is a struct of the vocabulary as a CEL value; v is addressable.
 type object struct {
 	t *structType
-	p unsafe.Pointer
+	v reflect.Value
 }
 
 var (
@@ -406,9 +437,9 @@ var (
 func (o *object) ConvertToNative(typeDesc reflect.Type) (any, error) {
 	switch typeDesc {
 	case reflect.PointerTo(o.t.typ):
-		return o.t.box(o.p), nil
+		return box(o.v), nil
 	case o.t.typ:
-		return reflect.NewAt(o.t.typ, o.p).Elem().Interface(), nil
+		return o.v.Interface(), nil
 	}
 	return nil, fmt.Errorf("type conversion error from '%s' to '%v'", o.t.name, typeDesc)
 }
@@ -428,17 +459,17 @@ func (o *object) ConvertToType(typeVal ref.Type) ref.Val {
 // fields are equal.
 func (o *object) Equal(other ref.Val) ref.Val {
 	x, ok := other.(*object)
-	return types.Bool(ok && x.t == o.t && reflect.DeepEqual(o.t.box(o.p), x.t.box(x.p)))
+	return types.Bool(ok && x.t == o.t && reflect.DeepEqual(box(o.v), box(x.v)))
 }
 
 // Type implements ref.Val.
 func (o *object) Type() ref.Type { return o.t.cel }
 
 // Value implements ref.Val: a pointer to the struct.
-func (o *object) Value() any { return o.t.box(o.p) }
+func (o *object) Value() any { return box(o.v) }
 
 // IsZeroValue implements traits.Zeroer.
-func (o *object) IsZeroValue() bool { return reflect.NewAt(o.t.typ, o.p).Elem().IsZero() }
+func (o *object) IsZeroValue() bool { return o.v.IsZero() }
 
 // Get implements traits.Indexer, for fields read dynamically.
 func (o *object) Get(field ref.Val) ref.Val {
@@ -446,7 +477,7 @@ func (o *object) Get(field ref.Val) ref.Val {
 	if err != nil {
 		return err
 	}
-	v, gerr := ft.GetFrom(o.t.box(o.p))
+	v, gerr := ft.GetFrom(box(o.v))
 	if gerr != nil {
 		return types.NewErrFromString(gerr.Error())
 	}
@@ -459,7 +490,7 @@ func (o *object) IsSet(field ref.Val) ref.Val {
 	if err != nil {
 		return err
 	}
-	return types.Bool(ft.IsSet(o.t.box(o.p)))
+	return types.Bool(ft.IsSet(box(o.v)))
 }
 
 func (o *object) field(field ref.Val) (*types.FieldType, ref.Val) {
@@ -474,90 +505,100 @@ func (o *object) field(field ref.Val) (*types.FieldType, ref.Val) {
 	return ft, nil
 }
 
-// stringList is a slice of strings (or of a named string type, which has
-// the same layout) as a CEL list. It holds only a pointer to the slice, so
-// it fits in an interface value without allocating.
-type stringList struct{ p *[]string }
+// stringList is a slice of strings (or of a named string type) as a CEL
+// list. It holds only a pointer to the slice, so it fits in an interface
+// value without allocating.
+type stringList[S ~string] struct{ p *[]S }
 
-var _ traits.Lister = stringList{}
-var _ traits.Foldable = stringList{}
+var _ traits.Lister = stringList[string]{}
+var _ traits.Foldable = stringList[string]{}
 
 // list is the same list as one of CEL's own, for the operations that are
 // rare enough not to need their own implementation.
-func (l stringList) list() traits.Lister { return types.NewStringList(types.DefaultTypeAdapter, *l.p) }
+func (l stringList[S]) list() traits.Lister {
+	return types.NewStringList(types.DefaultTypeAdapter, l.strings())
+}
+
+// strings returns the list as a []string, a copy unless S is string.
+func (l stringList[S]) strings() []string {
+	if p, ok := any(l.p).(*[]string); ok {
+		return *p
+	}
+	out := make([]string, len(*l.p))
+	for i, s := range *l.p {
+		out[i] = string(s)
+	}
+	return out
+}
 
 // Add implements traits.Adder.
-func (l stringList) Add(other ref.Val) ref.Val { return l.list().Add(other) }
+func (l stringList[S]) Add(other ref.Val) ref.Val { return l.list().Add(other) }
 
 // Contains implements traits.Container: CEL's "in".
-func (l stringList) Contains(elem ref.Val) ref.Val {
+func (l stringList[S]) Contains(elem ref.Val) ref.Val {
 	s, ok := elem.(types.String)
 	if !ok {
 		return l.list().Contains(elem)
 	}
-	return types.Bool(slices.Contains(*l.p, string(s)))
+	return types.Bool(slices.Contains(*l.p, S(s)))
 }
 
 // ConvertToNative implements ref.Val.
-func (l stringList) ConvertToNative(typeDesc reflect.Type) (any, error) {
+func (l stringList[S]) ConvertToNative(typeDesc reflect.Type) (any, error) {
 	return l.list().ConvertToNative(typeDesc)
 }
 
 // ConvertToType implements ref.Val.
-func (l stringList) ConvertToType(typeVal ref.Type) ref.Val { return l.list().ConvertToType(typeVal) }
+func (l stringList[S]) ConvertToType(typeVal ref.Type) ref.Val {
+	return l.list().ConvertToType(typeVal)
+}
 
 // Equal implements ref.Val.
-func (l stringList) Equal(other ref.Val) ref.Val { return l.list().Equal(other) }
+func (l stringList[S]) Equal(other ref.Val) ref.Val { return l.list().Equal(other) }
 
 // Get implements traits.Indexer.
-func (l stringList) Get(index ref.Val) ref.Val { return l.list().Get(index) }
+func (l stringList[S]) Get(index ref.Val) ref.Val { return l.list().Get(index) }
 
 // Iterator implements traits.Iterable.
-func (l stringList) Iterator() traits.Iterator { return l.list().Iterator() }
+func (l stringList[S]) Iterator() traits.Iterator { return l.list().Iterator() }
 
 // Size implements traits.Sizer.
-func (l stringList) Size() ref.Val { return types.Int(len(*l.p)) }
+func (l stringList[S]) Size() ref.Val { return types.Int(len(*l.p)) }
 
 // Type implements ref.Val.
-func (l stringList) Type() ref.Type { return types.ListType }
+func (l stringList[S]) Type() ref.Type { return types.ListType }
 
 // Value implements ref.Val.
-func (l stringList) Value() any { return *l.p }
+func (l stringList[S]) Value() any { return l.strings() }
 
 // IsZeroValue implements traits.Zeroer.
-func (l stringList) IsZeroValue() bool { return len(*l.p) == 0 }
+func (l stringList[S]) IsZeroValue() bool { return len(*l.p) == 0 }
 
 // Fold implements traits.Foldable, for comprehensions.
-func (l stringList) Fold(f traits.Folder) {
+func (l stringList[S]) Fold(f traits.Folder) {
 	for i, s := range *l.p {
-		if !f.FoldEntry(i, types.String(s)) {
+		if !f.FoldEntry(i, types.String(string(s))) {
 			break
 		}
 	}
 }
 
-// objectList is a slice of structs of the vocabulary as a CEL list; p
-// points to the slice.
+// objectList is a slice of structs of the vocabulary as a CEL list; v is
+// the slice.
 type objectList struct {
 	elem *structType
-	p    unsafe.Pointer
+	v    reflect.Value
 }
 
 var _ traits.Lister = (*objectList)(nil)
 var _ traits.Foldable = (*objectList)(nil)
 
-// at returns a pointer to element i.
-func (l *objectList) at(i int) unsafe.Pointer {
-	data := unsafe.SliceData(*(*[]byte)(l.p)) // any slice header will do
-	return unsafe.Add(unsafe.Pointer(data), uintptr(i)*l.elem.typ.Size())
-}
-
-func (l *objectList) len() int { return len(*(*[]byte)(l.p)) }
+func (l *objectList) len() int { return l.v.Len() }
 
 func (l *objectList) list() traits.Lister {
 	elems := make([]ref.Val, l.len())
 	for i := range elems {
-		elems[i] = &object{t: l.elem, p: l.at(i)}
+		elems[i] = &object{t: l.elem, v: l.v.Index(i)}
 	}
 	return types.NewRefValList(l.elem.vocab, elems)
 }
@@ -595,9 +636,7 @@ func (l *objectList) Size() ref.Val { return types.Int(l.len()) }
 func (l *objectList) Type() ref.Type { return types.ListType }
 
 // Value implements ref.Val: the slice.
-func (l *objectList) Value() any {
-	return reflect.NewAt(reflect.SliceOf(l.elem.typ), l.p).Elem().Interface()
-}
+func (l *objectList) Value() any { return l.v.Interface() }
 
 // IsZeroValue implements traits.Zeroer.
 func (l *objectList) IsZeroValue() bool { return l.len() == 0 }
@@ -606,7 +645,7 @@ func (l *objectList) IsZeroValue() bool { return l.len() == 0 }
 // slice, as CEL's own lists of native values pass them.
 func (l *objectList) Fold(f traits.Folder) {
 	for i := range l.len() {
-		if !f.FoldEntry(i, l.elem.box(l.at(i))) {
+		if !f.FoldEntry(i, box(l.v.Index(i))) {
 			break
 		}
 	}

@@ -2,11 +2,16 @@ package ledger_test
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
+	"flag"
 	"math"
 	"os"
+	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -59,18 +64,21 @@ func TestCanonicalJSON(t *testing.T) {
 
 func TestCanonicalJSONRejects(t *testing.T) {
 	for name, in := range map[string]string{
-		"duplicate member":  `{"a":1,"a":2}`,
-		"nested duplicate":  `[{"x":{"b":1,"b":1}}]`,
-		"invalid utf-8":     "\"\xff\"",
-		"trailing value":    `{} {}`,
-		"trailing garbage":  `1 x`,
-		"number too large":  `1e400`,
-		"empty":             ``,
-		"unterminated":      `{"a":`,
-		"bare word":         `nul`,
-		"single quotes":     `{'a':1}`,
-		"trailing comma":    `[1,]`,
-		"missing separator": `{"a" 1}`,
+		"duplicate member":   `{"a":1,"a":2}`,
+		"nested duplicate":   `[{"x":{"b":1,"b":1}}]`,
+		"invalid utf-8":      "\"\xff\"",
+		"trailing value":     `{} {}`,
+		"trailing garbage":   `1 x`,
+		"number too large":   `1e400`,
+		"negative too large": `[0,{"a":-1e400}]`,
+		"lone surrogate":     `"\ud800"`,
+		"lone low surrogate": `{"\udc00":1}`,
+		"empty":              ``,
+		"unterminated":       `{"a":`,
+		"bare word":          `nul`,
+		"single quotes":      `{'a':1}`,
+		"trailing comma":     `[1,]`,
+		"missing separator":  `{"a" 1}`,
 	} {
 		t.Run(name, func(t *testing.T) {
 			if got, err := ledger.CanonicalJSON([]byte(in)); liaison.KindOf(err) != liaison.Invalid {
@@ -167,6 +175,108 @@ func FuzzCanonicalJSON(f *testing.F) {
 		again, err := ledger.CanonicalJSON(got)
 		if err != nil || string(again) != string(got) {
 			t.Fatalf("not idempotent: %q → %q → %q, %v", data, got, again, err)
+		}
+	})
+}
+
+// TestMarshalCanonicalGolden pins the canonical bytes of records as the desk
+// logs them (canonicalValues). A record's hash in the log is the hash of
+// these bytes, so they must never change; testdata/golden was written by
+// the hand-written encoder this package used before jsontext. Run with
+// -update to rewrite it, only for a new value.
+func TestMarshalCanonicalGolden(t *testing.T) {
+	for _, tt := range canonicalValues(t) {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := ledger.MarshalCanonical(tt.v)
+			if err != nil {
+				t.Fatal(err)
+			}
+			file := filepath.Join("testdata", "golden", tt.name+".json")
+			if *update {
+				if err := os.WriteFile(file, got, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(got, want) {
+				t.Errorf("MarshalCanonical(%s) differs from %s:\n got %.300s\nwant %.300s", tt.name, file, got, want)
+			}
+		})
+	}
+}
+
+var update = flag.Bool("update", false, "rewrite testdata/golden")
+
+func TestMarshalCanonicalExamples(t *testing.T) {
+	tests := []struct {
+		v    any
+		want string
+	}{
+		{map[string]any{"\u20ac": 1, "\r": 2, "\ufb33": 3, "1": 4, "😀": 5, "\u0080": 6, "ö": 7},
+			`{"\r":2,"1":4,"` + "\u0080" + `":6,"ö":7,"€":1,"😀":5,"` + "\ufb33" + `":3}`},
+		{[]any{333333333.33333329, 1e30, 4.50, 2e-3, 1e-27, 9007199254740993, uint64(math.MaxUint64), math.Copysign(0, -1)},
+			`[333333333.3333333,1e+30,4.5,0.002,1e-27,9007199254740992,18446744073709552000,0]`},
+		{"\u20ac$\u000f\nA'B\"\\\\\"/<\u2028\xff", "\"€$\\u000f\\nA'B\\\"\\\\\\\\\\\"/<\u2028\ufffd\""},
+		{struct {
+			Z string `json:"z"`
+			A *int   `json:"a"`
+		}{Z: "z"}, `{"a":null,"z":"z"}`},
+		{json.RawMessage(` {"b":1, "a": [1e2, "\u00e9\/"]} `), `{"a":[100,"é/"],"b":1}`},
+	}
+	for _, tt := range tests {
+		got, err := ledger.MarshalCanonical(tt.v)
+		if err != nil || string(got) != tt.want {
+			t.Errorf("MarshalCanonical(%#v) = %s, %v; want %s", tt.v, got, err, tt.want)
+		}
+	}
+	for name, v := range map[string]any{
+		"NaN":                 math.NaN(),
+		"func":                func() {},
+		"number out of range": json.Number("1e400"),
+		"raw duplicate":       json.RawMessage(`{"a":1,"a":2}`),
+		"raw lone surrogate":  json.RawMessage(`"\ud800"`),
+		"failing MarshalJSON": failingJSON{},
+	} {
+		if got, err := ledger.MarshalCanonical(v); err == nil {
+			t.Errorf("MarshalCanonical(%s) = %s, want an error", name, got)
+		}
+	}
+}
+
+type failingJSON struct{}
+
+func (failingJSON) MarshalJSON() ([]byte, error) { return nil, errors.New("no") }
+
+// FuzzMarshalCanonical encodes what encoding/json decodes from the input:
+// the output must be valid, canonical (CanonicalJSON leaves it as it is),
+// decode to the same value, and equal the input canonicalized directly
+// when that succeeds.
+func FuzzMarshalCanonical(f *testing.F) {
+	for _, s := range []string{`{"a":[1,2.5,"x"],"b":{"c":null}}`, `[]`, `"\u00e9\u2028<>&"`, `1e21`, `-0`,
+		`9007199254740993`, `{"\ud83d\ude00":1,"\ufb33":2}`, `{"b":1,"a":2,"b":3}`, "\"\xff\xfe\"", `"\ud800"`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var v any
+		if json.Unmarshal(data, &v) != nil {
+			return
+		}
+		got, err := ledger.MarshalCanonical(v)
+		if err != nil {
+			t.Fatalf("MarshalCanonical(%#v) = %v", v, err)
+		}
+		if again, err := ledger.CanonicalJSON(got); err != nil || !bytes.Equal(again, got) {
+			t.Fatalf("MarshalCanonical(%#v) = %q, not canonical: %q, %v", v, got, again, err)
+		}
+		var back any
+		if err := json.Unmarshal(got, &back); err != nil || !reflect.DeepEqual(back, v) {
+			t.Fatalf("MarshalCanonical(%#v) = %q, which decodes to %#v, %v", v, got, back, err)
+		}
+		if direct, err := ledger.CanonicalJSON(data); err == nil && !bytes.Equal(direct, got) {
+			t.Fatalf("CanonicalJSON(%q) = %q, MarshalCanonical of its value %q", data, direct, got)
 		}
 	})
 }

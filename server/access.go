@@ -18,6 +18,10 @@ type handlerFunc func(w http.ResponseWriter, r *http.Request, a liaison.Actor)
 func (s *Server) guard(rt route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if rt.roles == nil {
+			if err := checkParams(r, rt.pattern); err != nil {
+				s.writeError(w, r, err)
+				return
+			}
 			rt.h(w, r, liaison.Actor{})
 			return
 		}
@@ -31,6 +35,10 @@ func (s *Server) guard(rt route) http.Handler {
 		}
 		if !slices.Contains(rt.roles, a.Role) {
 			s.writeError(w, r, liaison.Errorf(liaison.Denied, "", "role %q may not call %s (roles allowed: %v)", a.Role, rt.pattern, rt.roles))
+			return
+		}
+		if err := checkParams(r, rt.pattern); err != nil {
+			s.writeError(w, r, err)
 			return
 		}
 		rt.h(w, r, a)

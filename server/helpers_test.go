@@ -30,8 +30,10 @@ import (
 	"liaison/law"
 	"liaison/ledger"
 	"liaison/packs"
+	"liaison/postgres"
 	"liaison/server"
 	"liaison/sqlite"
+	"liaison/storetest"
 )
 
 // testNow is the test clock: the desk decides as of this instant.
@@ -49,11 +51,12 @@ var allRoles = func() []liaison.Role {
 	return out
 }()
 
-// env is a real server over a real SQLite store in t.TempDir(), with one
-// token per role. Every answer it gets is checked against openapi.json.
+// env is a real server over a real store (SQLite in t.TempDir(), unless
+// made with newEnvOn), with one token per role. Every answer it gets is
+// checked against openapi.json.
 type env struct {
 	t        *testing.T
-	store    *sqlite.Store
+	store    storetest.Store
 	desk     *desk.Desk
 	srv      *server.Server
 	ts       *httptest.Server
@@ -65,12 +68,42 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	ctx := context.Background()
-	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "liaison.db"))
+	store, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "liaison.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { store.Close() })
+	return newEnvOn(t, store)
+}
+
+// stores opens a new, empty store of each kind for a test that runs on
+// both: SQLite always, PostgreSQL when LIAISON_TEST_POSTGRES_DSN is set
+// (skipped with a message otherwise, failed with LIAISON_REQUIRE_ALL=1).
+var stores = []struct {
+	name string
+	open func(t *testing.T) storetest.Store
+}{
+	{"sqlite", func(t *testing.T) storetest.Store {
+		s, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "liaison.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		return s
+	}},
+	{"postgres", func(t *testing.T) storetest.Store {
+		s, err := postgres.Open(t.Context(), storetest.PostgresSchema(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		return s
+	}},
+}
+
+// newEnvOn is newEnv on the given store, which the test closes.
+func newEnvOn(t *testing.T, store storetest.Store) *env {
+	t.Helper()
 	set, err := lawSet()
 	if err != nil {
 		t.Fatal(err)

@@ -11,6 +11,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
+	"unicode/utf8"
 
 	"liaison"
 	"liaison/desk"
@@ -101,7 +103,8 @@ func (s *Server) writeEncoded(w http.ResponseWriter, status int, data []byte) {
 // decode reads the request's JSON body into the struct v points to, with
 // liaison.Decode: unknown fields, wrong types, unknown enum values and
 // missing required fields are errors that name the field. The body must
-// be application/json and at most liaison.MaxRequestBytes.
+// be application/json and at most liaison.MaxRequestBytes. Dates must fall
+// in their plausible range as of the request's arrival.
 func decode(w http.ResponseWriter, r *http.Request, v any) error {
 	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil || mt != "application/json" {
@@ -117,7 +120,58 @@ func decode(w http.ResponseWriter, r *http.Request, v any) error {
 		}
 		return &liaison.Error{Kind: liaison.Invalid, Message: "cannot read the body", Err: err}
 	}
-	return liaison.Decode(data, v)
+	// Dates are checked against the time the request came in, on the
+	// server's clock (see observe).
+	var now time.Time
+	if info, ok := r.Context().Value(infoKey{}).(*requestInfo); ok {
+		now = info.start
+	}
+	return liaison.Decode(data, v, now)
+}
+
+// checkParams checks that the path's parameters (the wildcards of pattern)
+// and the query's names and values are text: valid UTF-8 without NUL, as
+// body fields must be (see liaison.Decode). Such a value cannot name a
+// record, and PostgreSQL cannot even compare it with one.
+func checkParams(r *http.Request, pattern string) error {
+	for rest := pattern; ; {
+		i := strings.IndexByte(rest, '{')
+		j := strings.IndexByte(rest, '}')
+		if i < 0 || j < i {
+			break
+		}
+		name := strings.TrimSuffix(rest[i+1:j], "...")
+		if msg := badText(r.PathValue(name)); msg != "" {
+			return liaison.Errorf(liaison.Invalid, name, "the path's %s %s", name, msg)
+		}
+		rest = rest[j+1:]
+	}
+	q, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		return liaison.Errorf(liaison.Invalid, "", "malformed query string")
+	}
+	for _, k := range slices.Sorted(maps.Keys(q)) {
+		if msg := badText(k); msg != "" {
+			return liaison.Errorf(liaison.Invalid, strings.ToValidUTF8(strings.ReplaceAll(k, "\x00", ""), "\uFFFD"), "a query parameter's name %s", msg)
+		}
+		for _, v := range q[k] {
+			if msg := badText(v); msg != "" {
+				return liaison.Errorf(liaison.Invalid, k, "query parameter %s %s", k, msg)
+			}
+		}
+	}
+	return nil
+}
+
+// badText says what keeps s from being text, or "".
+func badText(s string) string {
+	switch {
+	case !utf8.ValidString(s):
+		return "is not valid UTF-8"
+	case strings.IndexByte(s, 0) >= 0:
+		return "holds NUL (%00), which is not allowed"
+	}
+	return ""
 }
 
 // query returns the request's query parameters, rejecting any not named in

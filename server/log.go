@@ -102,6 +102,13 @@ func (s *Server) checkpoint(w http.ResponseWriter, r *http.Request, _ liaison.Ac
 		s.writeError(w, r, errNoSigner)
 		return
 	}
+	// Never sign over a damaged log; the store's message says what to do.
+	if hr, ok := s.log.(liaison.HealthReporter); ok {
+		if err := hr.Health(r.Context()); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+	}
 	if _, err := s.pub.Publish(r.Context()); err != nil {
 		s.writeError(w, r, err)
 		return

@@ -11,10 +11,15 @@ import (
 	"liaison/desk"
 )
 
-// TestMalformed sends bad input of every sort: each gets the right 4xx,
-// names the field, and writes nothing.
+// TestMalformed sends bad input of every sort, to a server on each store:
+// each gets the right 4xx, names the field, and writes nothing.
 func TestMalformed(t *testing.T) {
-	e := newEnv(t)
+	for _, st := range stores {
+		t.Run(st.name, func(t *testing.T) { testMalformed(t, newEnvOn(t, st.open(t))) })
+	}
+}
+
+func testMalformed(t *testing.T, e *env) {
 	la := e.createAgency(losAngeles).ID
 	tx := e.createAgency(harris).ID
 	person := e.createPerson(la).ID
@@ -121,6 +126,28 @@ func TestMalformed(t *testing.T) {
 		{"another agency's action", "", call{method: "POST", path: "/v1/actions", body: map[string]any{"request": req, "action": "honor_detainer"}, token: texan}, 403, "forbidden", "request", "limited to agency", false},
 		{"another agency's duties", "", call{method: "GET", path: "/v1/duties?agency=" + la, token: texan}, 403, "forbidden", "agency", "limited to agency", false},
 		{"unknown route", liaison.RoleAdmin, call{method: "GET", path: "/v1/nothing"}, 404, "not_found", "", "no route", false},
+		// Input is valid or refused, never rewritten (on PostgreSQL, NUL
+		// and invalid UTF-8 used to answer 500).
+		{"invalid UTF-8 in a body field", liaison.RoleClerk, call{method: "POST", path: "/v1/people", body: `{"agency": "` + la + "\", \"name\": \"\xff\xfeabc\"}"}, 400, "invalid", "name", "UTF-8", false},
+		{"lone surrogate in a body field", liaison.RoleClerk, call{method: "POST", path: "/v1/people", body: `{"agency": "` + la + `", "name": "\ud800abc"}`}, 400, "invalid", "name", "lone surrogate", false},
+		{"NUL in a body field", liaison.RoleClerk, call{method: "POST", path: "/v1/people", body: `{"agency": "` + la + `", "name": "Jo\u0000"}`}, 400, "invalid", "name", "NUL", false},
+		{"NUL in a nested body field", liaison.RoleClerk, call{method: "POST", path: "/v1/requests", body: intake(func(m map[string]any) { sub(m, "request")["issuer"] = "ICE\x00" })}, 400, "invalid", "request.issuer", "NUL", false},
+		{"invalid UTF-8 in a member name", liaison.RoleAdmin, call{method: "POST", path: "/v1/agencies", body: "{\"name\": \"X\", \"jurisdiction\": \"us\", \"type\": \"police\", \"\xc3\": 1}"}, 400, "invalid", "\ufffd", "UTF-8", false},
+		{"duplicate member", liaison.RoleAdmin, call{method: "POST", path: "/v1/agencies", body: `{"name": "X", "jurisdiction": "us", "type": "police", "name": "Y"}`}, 400, "invalid", "name", "twice", false},
+		{"duplicate nested member", liaison.RoleClerk, call{method: "POST", path: "/v1/decisions", body: `{"as_of": "2019-03-04", "jurisdiction": "us/ca", "action": "notify_release", "subject": {"age": 30, "age": 40}}`}, 400, "invalid", "subject.age", "twice", false},
+		{"NUL in a path", liaison.RoleClerk, call{method: "GET", path: "/v1/requests/req_%00"}, 400, "invalid", "id", "NUL", false},
+		{"invalid UTF-8 in a path", liaison.RoleClerk, call{method: "GET", path: "/v1/people/per_%FF%FE"}, 400, "invalid", "id", "UTF-8", false},
+		{"NUL in a query value", liaison.RoleClerk, call{method: "GET", path: "/v1/duties?agency=agy_%00"}, 400, "invalid", "agency", "NUL", false},
+		{"invalid UTF-8 in a query value", liaison.RoleAuditor, call{method: "GET", path: "/v1/proofs/inclusion?kind=request&id=%C3"}, 400, "invalid", "id", "UTF-8", false},
+		{"invalid UTF-8 in a query name", liaison.RoleClerk, call{method: "GET", path: "/v1/duties?%FF=1"}, 400, "invalid", "\ufffd", "UTF-8", false},
+		{"reason of five emoji", liaison.RoleCounsel, call{method: "POST", path: "/v1/overrides", body: map[string]any{"request": req, "action": "honor_detainer", "reason": "😀😀😀😀😀"}}, 400, "invalid", "reason", "letters or digits", false},
+		{"reason of zero-width spaces", liaison.RoleCounsel, call{method: "POST", path: "/v1/overrides", body: map[string]any{"request": req, "action": "honor_detainer", "reason": strings.Repeat("\u200b", 20)}}, 400, "invalid", "reason", "letters or digits", false},
+		{"custody event in the year 1", liaison.RoleClerk, call{method: "POST", path: "/v1/custody-events", body: map[string]any{"person": person, "kind": "booked", "at": "0001-01-01T00:00:00Z"}}, 400, "invalid", "at", "too early", false},
+		{"custody event in 9999", liaison.RoleClerk, call{method: "POST", path: "/v1/custody-events", body: map[string]any{"person": person, "kind": "booked", "at": "9999-12-31T23:59:59Z"}}, 400, "invalid", "at", "too late", false},
+		{"birth in 1800", liaison.RoleClerk, call{method: "POST", path: "/v1/people", body: map[string]any{"agency": la, "name": "X", "birth_date": "1800-01-01"}}, 400, "invalid", "birth_date", "too early", false},
+		{"birth date not a date", liaison.RoleClerk, call{method: "POST", path: "/v1/people", body: map[string]any{"agency": la, "name": "X", "birth_date": "01/02/1990"}}, 400, "invalid", "birth_date", "not a date", false},
+		{"request received next week", liaison.RoleClerk, call{method: "POST", path: "/v1/requests", body: intake(func(m map[string]any) { sub(m, "request")["received_at"] = "2025-03-10T00:00:00Z" })}, 400, "invalid", "request.received_at", "too late", false},
+		{"decision as of the year 1", liaison.RoleClerk, call{method: "POST", path: "/v1/decisions", body: decision(func(m map[string]any) { m["as_of"] = "0001-01-01" })}, 400, "invalid", "as_of", "too early", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

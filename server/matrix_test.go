@@ -21,6 +21,7 @@ type world struct {
 // made afresh, so calls that write may run again.
 var matrixCalls = map[string]func(e *env, w *world) (call, int){
 	"GET /healthz":      func(e *env, w *world) (call, int) { return call{path: "/healthz"}, 200 },
+	"GET /readyz":       func(e *env, w *world) (call, int) { return call{path: "/readyz"}, 200 },
 	"GET /openapi.json": func(e *env, w *world) (call, int) { return call{path: "/openapi.json"}, 200 },
 	"GET /log/":         func(e *env, w *world) (call, int) { return call{path: "/log/checkpoint"}, 200 },
 	"GET /metrics":      func(e *env, w *world) (call, int) { return call{path: "/metrics"}, 200 },

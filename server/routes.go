@@ -31,6 +31,7 @@ func roles(rs ...liaison.Role) []liaison.Role { return rs }
 func (s *Server) routes() []route {
 	return []route{
 		{"GET /healthz", anyone, s.healthz},
+		{"GET /readyz", anyone, s.readyz},
 		{"GET /openapi.json", anyone, s.openAPI},
 		{"GET /log/", anyone, s.publicLog},
 		{"GET /metrics", operators, s.metricsHandler()},

@@ -150,8 +150,12 @@ func (s *Server) Routes() []Route {
 	return out
 }
 
-// requestInfo carries what the access log needs from inside a handler.
-type requestInfo struct{ actor string }
+// requestInfo carries what the access log needs from inside a handler, and
+// the time the request came in, on the server's clock.
+type requestInfo struct {
+	actor string
+	start time.Time
+}
 
 type infoKey struct{}
 
@@ -160,7 +164,7 @@ type infoKey struct{}
 func (s *Server) observe(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := s.now()
-		info := &requestInfo{}
+		info := &requestInfo{start: start}
 		r = r.WithContext(context.WithValue(r.Context(), infoKey{}, info))
 		sw := &statusWriter{ResponseWriter: w}
 		next.ServeHTTP(sw, r)

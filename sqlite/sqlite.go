@@ -55,6 +55,10 @@ var migrations embed.FS
 type Store struct {
 	*sqlstore.Store
 	ckpt *checkpointer
+	// check is what Open's integrity check found (see IntegrityCheck).
+	check string
+	// uri is the database's file: URI, for Backup's connection.
+	uri string
 }
 
 // An Option changes how Open opens the database.
@@ -63,6 +67,18 @@ type Option func(*config) error
 type config struct {
 	synchronous string
 	busyTimeout time.Duration
+	check       string        // quick, full or off
+	checkBudget time.Duration // 0: no bound
+	now         func() time.Time
+}
+
+// WithClock sets the clock Open times its integrity check with (default
+// time.Now).
+func WithClock(now func() time.Time) Option {
+	return func(c *config) error {
+		c.now = now
+		return nil
+	}
 }
 
 // WithSynchronous sets SQLite's synchronous setting for writes: "FULL" (the
@@ -99,7 +115,7 @@ func WithBusyTimeout(d time.Duration) Option {
 // applies pending migrations. A database written by a newer liaison is an
 // error.
 func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
-	c := config{synchronous: "FULL", busyTimeout: 10 * time.Second}
+	c := config{synchronous: "FULL", busyTimeout: 10 * time.Second, check: "quick", checkBudget: 10 * time.Second, now: time.Now}
 	for _, o := range opts {
 		if err := o(&c); err != nil {
 			return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
@@ -150,16 +166,21 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	if err != nil {
 		panic(fmt.Sprintf("sqlite: embedded migrations: %v", err))
 	}
+	// Check the file before anything writes to it.
+	damage, check, err := integrityCheck(ctx, reader, c, c.now)
+	if err != nil {
+		return nil, errors.Join(fmt.Errorf("sqlite: open %s: integrity check: %w", abs, err), writer.Close(), reader.Close())
+	}
 	ck, err := startCheckpointer(abs, uri, busy, c.synchronous)
 	if err != nil {
 		return nil, errors.Join(fmt.Errorf("sqlite: open %s: %w", abs, err), writer.Close(), reader.Close())
 	}
 	s, err := sqlstore.New(ctx, sqlstore.Config{Dialect: dialect(), Reader: reader, Writer: writer, Migrations: sub,
-		AfterCommit: ck.afterCommit})
+		AfterCommit: ck.afterCommit, Damage: damage, Outside: newCheckpointFile(abs)})
 	if err != nil {
 		return nil, errors.Join(fmt.Errorf("sqlite: open %s: %w", abs, err), ck.stop())
 	}
-	return &Store{Store: s, ckpt: ck}, nil
+	return &Store{Store: s, ckpt: ck, check: check, uri: uri}, nil
 }
 
 // Close closes the store, then stops the checkpointer, which copies the

@@ -92,6 +92,7 @@ func TestReopen(t *testing.T) {
 			Tamper: func(ctx context.Context, query string, args ...any) error {
 				return tamper(ctx, path, query, args...)
 			},
+			Forget: func() error { return os.Remove(path + "-checkpoint") },
 		}
 	})
 }

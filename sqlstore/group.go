@@ -86,6 +86,9 @@ func (s *Store) Append(ctx context.Context, recs ...*liaison.StoredRecord) error
 	if len(recs) == 0 {
 		return nil
 	}
+	if err := s.refuse(); err != nil {
+		return err
+	}
 	defer func(start time.Time) { s.latency.observe(time.Since(start)) }(time.Now())
 	if err := validate(recs); err != nil {
 		return err

@@ -441,9 +441,17 @@ func (s *Store) LatestCheckpoint(ctx context.Context) ([]byte, error) {
 // WriteCheckpoint stores a signed checkpoint. When one of the same size is
 // stored, it is kept and this one is dropped.
 func (s *Store) WriteCheckpoint(ctx context.Context, cp ledger.Checkpoint, signed []byte) error {
+	if err := s.refuse(); err != nil {
+		return err
+	}
 	_, err := s.writer.ExecContext(ctx, s.bind(`INSERT INTO checkpoints (size, note) VALUES (?, ?) ON CONFLICT (size) DO NOTHING`), cp.Size, signed)
 	if err != nil {
 		return s.fail(ctx, fmt.Sprintf("write checkpoint of size %d", cp.Size), err)
+	}
+	if s.outside != nil {
+		if err := s.outside.Keep(cp.Size, signed); err != nil {
+			return fmt.Errorf("%s: write checkpoint of size %d outside the database: %w", s.d.Name, cp.Size, err)
+		}
 	}
 	return nil
 }

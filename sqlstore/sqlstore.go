@@ -108,6 +108,13 @@ type Config struct {
 	// meanwhile: the place for upkeep that must not run beside a write
 	// (package sqlite restarts its WAL there).
 	AfterCommit func(ctx context.Context, writer *sql.DB)
+	// Damage lists what the engine's own check of the database found
+	// wrong before New (SQLite's quick_check): the store opens, reports
+	// it from Health and refuses writes.
+	Damage []string
+	// Outside, if set, keeps the latest checkpoint outside the database,
+	// and New and Health compare the tree with it too (see checkTree).
+	Outside Outside
 }
 
 // Store is a liaison.Store and a ledger.Store over a SQL database. The
@@ -137,6 +144,10 @@ type Store struct {
 	upper hashCache
 	// afterCommit is Config.AfterCommit.
 	afterCommit func(ctx context.Context, writer *sql.DB)
+	// damage, once set, is why the store refuses writes (see Health).
+	damage atomic.Pointer[liaison.Error]
+	// outside is Config.Outside.
+	outside Outside
 }
 
 var (
@@ -144,14 +155,27 @@ var (
 	_ ledger.Store  = (*Store)(nil)
 )
 
-// New applies the pending migrations and returns the store. It takes over
-// the pools: Close closes them, and so does New when it fails.
+// New applies the pending migrations, compares the log's tree with its last
+// signed checkpoint, and returns the store. Damage found then (or listed in
+// c.Damage) does not fail New: the store opens, Health reports the damage,
+// and writes are refused, so that what is left can still be read. New
+// takes over the pools: Close closes them, and so does New when it fails.
 func New(ctx context.Context, c Config) (*Store, error) {
-	s := &Store{d: c.Dialect, reader: c.Reader, writer: c.Writer, afterCommit: c.AfterCommit,
+	s := &Store{d: c.Dialect, reader: c.Reader, writer: c.Writer, afterCommit: c.AfterCommit, outside: c.Outside,
 		appends: make(chan *pending), closing: make(chan struct{}), writerDone: make(chan struct{})}
 	err := s.migrate(ctx, c.Migrations)
 	if err == nil && s.d.Prepare {
 		err = s.prepare(ctx)
+	}
+	if err == nil {
+		problems := c.Damage
+		var problem string
+		if problem, err = s.checkTree(ctx); problem != "" {
+			problems = append(problems, problem)
+		}
+		if len(problems) > 0 {
+			s.damaged(problems)
+		}
 	}
 	if err != nil {
 		close(s.writerDone) // no writer was started

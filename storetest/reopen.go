@@ -17,12 +17,17 @@ type Place struct {
 	Open func(ctx context.Context) (Store, error)
 	// Tamper runs SQL on the place behind the store's back.
 	Tamper func(ctx context.Context, query string, args ...any) error
+	// Forget, if set, removes what the store keeps of the log outside the
+	// database (SQLite's checkpoint file), as an operator who accepts a
+	// loss would.
+	Forget func() error
 }
 
 // RunReopen checks what holds across opens of one database: records and
 // the log persist, opening a migrated database changes nothing, stores
-// opened at once all succeed, and a database from a newer schema is refused
-// with a message that says so. place returns a new, empty place.
+// opened at once all succeed, a database from a newer schema is refused
+// with a message that says so, and a log that no longer extends its last
+// signed checkpoint is reported and refuses writes. place returns a new, empty place.
 func RunReopen(t *testing.T, place func(t *testing.T) Place) {
 	t.Run("Persists", func(t *testing.T) {
 		p := place(t)
@@ -93,6 +98,8 @@ func RunReopen(t *testing.T, place func(t *testing.T) Place) {
 			t.Errorf("Open(a database at schema version 9999) = %q, want a message that names the version and says it is newer", msg)
 		}
 	})
+
+	t.Run("Damage", func(t *testing.T) { testDamage(t, place) })
 }
 
 func mustOpen(t *testing.T, p Place) Store {

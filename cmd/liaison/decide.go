@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"os"
 	"strings"
+	"time"
 
 	"liaison"
 	"liaison/law"
@@ -20,6 +21,8 @@ import (
 type decideCmd struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
+	// now bounds the dates a request may hold (see liaison.Decode).
+	now func() time.Time
 }
 
 func (c *decideCmd) run(ctx context.Context, args []string) error {
@@ -51,7 +54,7 @@ func (c *decideCmd) run(ctx context.Context, args []string) error {
 	if err != nil {
 		return fmt.Errorf("read request: %w", err)
 	}
-	req, err := liaison.DecodeRequest(data)
+	req, err := liaison.DecodeRequestAt(data, c.now())
 	if err != nil {
 		return fmt.Errorf("request: %w", err)
 	}
@@ -84,7 +87,7 @@ func (c *decideCmd) lines(ctx context.Context, set *law.Set, in io.Reader, asJSO
 		if len(strings.TrimSpace(string(line))) == 0 {
 			continue
 		}
-		req, err := liaison.DecodeRequest(line)
+		req, err := liaison.DecodeRequestAt(line, c.now())
 		var d *liaison.Decision
 		if err == nil {
 			d, err = set.Decide(req, law.Options{Explain: true})

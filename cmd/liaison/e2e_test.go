@@ -234,6 +234,14 @@ func TestTamper(t *testing.T) {
 	if out, _, err := runCmd(t, "", "log", "verify", "--db", db, "--keys", keys); err != nil {
 		t.Fatalf("log verify before tampering: %v\n%s", err, out)
 	}
+	// A backup, restored by opening the copy: it verifies too.
+	backup := filepath.Join(dir, "backup.db")
+	if out, _, err := runCmd(t, "", "backup", "--db", db, "--to", backup); err != nil {
+		t.Fatalf("backup: %v %s", err, out)
+	}
+	if out, _, err := runCmd(t, "", "log", "verify", "--db", "sqlite:"+backup, "--keys", keys); err != nil {
+		t.Fatalf("log verify of the backup: %v\n%s", err, out)
+	}
 	// A proof for a record, checked as an auditor would.
 	out, _, err := runCmd(t, "", "log", "prove", "--db", db, "--keys", keys, "--kind", "request", "--id", ids[0])
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"time"
 )
 
 func main() {
@@ -41,7 +42,7 @@ const usage = `liaison decides whether an agency may act on a federal immigratio
 
 Usage:
   liaison demo [--addr HOST:PORT]                  run with demo data (SQLite file liaison-demo.db)
-  liaison serve [--db DSN] [--addr HOST:PORT] [--keys DIR]
+  liaison serve [--db DSN] [--addr HOST:PORT] [--keys DIR] [--integrity-check quick|full|off]
   liaison decide [--json] [--jsonl] [--packs DIR] [FILE|-]
   liaison packs test [-v] [DIR]
   liaison packs lint [DIR]
@@ -51,6 +52,7 @@ Usage:
   liaison token revoke --db DSN ID
   liaison log checkpoint|verify --db DSN [--keys DIR] [--redecide]
   liaison log prove --db DSN (--kind K --id ID | --old N --new M)
+  liaison backup --db sqlite:PATH --to FILE        a consistent copy, while serving
 
 DSN: sqlite:PATH (default sqlite:liaison.db) or postgres://...
 
@@ -65,7 +67,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	}
 	switch args[0] {
 	case "decide":
-		return (&decideCmd{stdin: stdin, stdout: stdout, stderr: stderr}).run(ctx, args[1:])
+		return (&decideCmd{stdin: stdin, stdout: stdout, stderr: stderr, now: time.Now}).run(ctx, args[1:])
 	case "packs":
 		if len(args) < 2 {
 			fmt.Fprint(stderr, usage)
@@ -87,6 +89,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return (&tokenCmd{stdout: stdout, stderr: stderr}).run(ctx, args[1:])
 	case "log":
 		return (&logCmd{getenv: getenv, stdout: stdout, stderr: stderr}).run(ctx, args[1:])
+	case "backup":
+		return (&backupCmd{stdout: stdout, stderr: stderr}).run(ctx, args[1:])
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

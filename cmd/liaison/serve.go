@@ -12,13 +12,16 @@ import (
 	"runtime/debug"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"liaison"
 	"liaison/desk"
 	"liaison/ledger"
 	"liaison/server"
+	"liaison/sqlite"
 )
 
 // serveCmd is `liaison serve`.
@@ -33,6 +36,8 @@ type serveCmd struct {
 type serveFlags struct {
 	db, addr, keyDir, origin, packs string
 	checkpointEvery, tick           time.Duration
+	integrityCheck                  string
+	integrityBudget                 time.Duration
 }
 
 func (f *serveFlags) register(fs *flag.FlagSet, db string) {
@@ -43,6 +48,8 @@ func (f *serveFlags) register(fs *flag.FlagSet, db string) {
 	fs.StringVar(&f.packs, "packs", "", "read packs from `DIR` instead of the bundled ones")
 	fs.DurationVar(&f.checkpointEvery, "checkpoint-every", time.Minute, "sign a checkpoint this often")
 	fs.DurationVar(&f.tick, "duty-tick", 30*time.Second, "check duty deadlines this often")
+	fs.StringVar(&f.integrityCheck, "integrity-check", "quick", "SQLite: check the database file at start: `quick` (PRAGMA quick_check), full (integrity_check) or off")
+	fs.DurationVar(&f.integrityBudget, "integrity-budget", 10*time.Second, "SQLite: stop the start's integrity check after this long (0: let it finish)")
 }
 
 func (c *serveCmd) run(ctx context.Context, args []string) error {
@@ -124,10 +131,11 @@ func newNode(ctx context.Context, getenv func(string) string, f serveFlags, logg
 	if err != nil {
 		return nil, err
 	}
-	store, err := openStore(ctx, f.db)
+	store, err := openStore(ctx, f.db, sqlite.WithIntegrityCheck(f.integrityCheck, f.integrityBudget))
 	if err != nil {
 		return nil, err
 	}
+	reportHealth(ctx, store, logger, say)
 	channels, channel, err := channelsFromEnv(getenv)
 	if err != nil {
 		store.Close()
@@ -150,6 +158,23 @@ func newNode(ctx context.Context, getenv func(string) string, f serveFlags, logg
 	return &node{store: store, keys: ks, desk: d, server: srv}, nil
 }
 
+// reportHealth says what the store's checks at start found. A damaged
+// store still serves reads, answers 503 on /readyz and refuses writes: the
+// operator hears of it here first.
+func reportHealth(ctx context.Context, store dataStore, logger *slog.Logger, say func(string)) {
+	if s, ok := store.(*sqlite.Store); ok {
+		logger.InfoContext(ctx, "store check", "result", s.IntegrityCheck())
+	}
+	hr, ok := store.(liaison.HealthReporter)
+	if !ok {
+		return
+	}
+	if err := hr.Health(ctx); err != nil {
+		logger.ErrorContext(ctx, "store damaged: refusing writes", "err", err)
+		say("liaison: " + err.Error())
+	}
+}
+
 // channelsFromEnv configures the outbound channel: a signed webhook
 // (LIAISON_WEBHOOK_URL, LIAISON_WEBHOOK_SECRET) or email
 // (LIAISON_SMTP_ADDR, LIAISON_SMTP_FROM, LIAISON_SMTP_TO, comma-separated).
@@ -157,7 +182,7 @@ func channelsFromEnv(getenv func(string) string) (map[string]desk.Channel, strin
 	switch {
 	case getenv("LIAISON_WEBHOOK_URL") != "":
 		secret := getenv("LIAISON_WEBHOOK_SECRET")
-		if len(secret) < 16 {
+		if utf8.RuneCountInString(secret) < 16 {
 			return nil, "", errors.New("LIAISON_WEBHOOK_SECRET must be at least 16 characters")
 		}
 		return map[string]desk.Channel{"webhook": &desk.Webhook{URL: getenv("LIAISON_WEBHOOK_URL"), Secret: []byte(secret)}}, "webhook", nil

@@ -26,17 +26,18 @@ type dataStore interface {
 }
 
 // openStore opens the database a DSN names: "sqlite:PATH" (or a bare
-// path) for the embedded default, "postgres://..." for PostgreSQL.
-func openStore(ctx context.Context, dsn string) (dataStore, error) {
+// path) for the embedded default, "postgres://..." for PostgreSQL. opts
+// apply to SQLite only.
+func openStore(ctx context.Context, dsn string, opts ...sqlite.Option) (dataStore, error) {
 	switch {
 	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
 		return postgres.Open(ctx, dsn)
 	case strings.HasPrefix(dsn, "sqlite:"):
-		return sqlite.Open(ctx, strings.TrimPrefix(dsn, "sqlite:"))
+		return sqlite.Open(ctx, strings.TrimPrefix(dsn, "sqlite:"), opts...)
 	case strings.Contains(dsn, "://"):
 		return nil, fmt.Errorf("--db %q: want sqlite:PATH or a postgres:// URL", dsn)
 	}
-	return sqlite.Open(ctx, dsn)
+	return sqlite.Open(ctx, dsn, opts...)
 }
 
 // keys are the secrets a node needs: the log's note signing key and the key

@@ -1,0 +1,61 @@
+package server_test
+
+import (
+	"context"
+	"database/sql"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"liaison"
+	"liaison/sqlite"
+)
+
+// TestReadyz: /readyz answers 200 while the store is sound. When the log is
+// rolled back behind its last signed checkpoint while the server runs,
+// /readyz answers 503 saying what to do, and from then on every write is
+// refused with that message while reads go on.
+func TestReadyz(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "liaison.db")
+	store, err := sqlite.Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	e := newEnvOn(t, store)
+	la := e.createAgency(losAngeles).ID
+	e.createAgency(harris)
+	e.must(http.StatusOK, liaison.RoleClerk, call{method: "GET", path: "/readyz"}, nil)
+	e.must(http.StatusOK, liaison.RoleAdmin, call{method: "POST", path: "/v1/log/checkpoint"}, nil)
+	e.must(http.StatusOK, liaison.RoleClerk, call{method: "GET", path: "/readyz"}, nil)
+
+	// Behind the server's back: drop the newest leaf (Harris County's
+	// agency), which the checkpoint covers.
+	n := e.treeSize()
+	db, err := sql.Open("sqlite", path+"?_pragma=busy_timeout(10000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for _, q := range []string{`DELETE FROM records WHERE leaf_index >= ?`, `DELETE FROM leaves WHERE idx >= ?`, `UPDATE log_head SET size = ?`} {
+		if _, err := db.Exec(q, n-1); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+
+	resp := e.do(call{method: "GET", path: "/readyz"})
+	got := resp.apiError(t)
+	if resp.status != http.StatusServiceUnavailable || got.Error.Kind != "unavailable" || !strings.Contains(got.Error.Message, "log verify") {
+		t.Fatalf("GET /readyz after a rollback = %d %s, want 503 saying to run log verify", resp.status, resp.body)
+	}
+	resp = e.as(liaison.RoleAdmin, call{method: "POST", path: "/v1/agencies", body: map[string]any{"name": "X", "jurisdiction": "us", "type": "police"}})
+	if got := resp.apiError(t); resp.status != http.StatusServiceUnavailable || !strings.Contains(got.Error.Message, "refuses writes") {
+		t.Errorf("POST /v1/agencies on a damaged store = %d %s, want 503 saying writes are refused", resp.status, resp.body)
+	}
+	resp = e.as(liaison.RoleAdmin, call{method: "POST", path: "/v1/log/checkpoint"})
+	if resp.status != http.StatusServiceUnavailable {
+		t.Errorf("POST /v1/log/checkpoint on a damaged store = %d %s, want 503", resp.status, resp.body)
+	}
+	e.must(http.StatusOK, liaison.RoleClerk, call{method: "GET", path: "/v1/agencies/" + la}, nil)
+}
