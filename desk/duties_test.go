@@ -200,3 +200,93 @@ func TestInterviewWaitsForTheConsentForm(t *testing.T) {
 		t.Errorf("Act with the form given = %+v, %v; want carried out", res, err)
 	}
 }
+
+// The clerk's case in Los Angeles County: a detainer for a person booked on
+// a misdemeanor, an old felony conviction found later, an interview refused
+// and then allowed after written consent, a release notification, and the
+// release. At the end every duty is closed, or open with no clock of its
+// own (record keeping) and saying so.
+func TestLosAngelesCaseDuties(t *testing.T) {
+	e := newEnv(t)
+	d := e.desk(t)
+	ctx := context.Background()
+	a := agency(t, d, "us/ca/los-angeles-county", "jail")
+	p, err := d.CreatePerson(ctx, clerk, desk.PersonInput{Agency: a.ID, Name: "Test Person", BookingNumbers: []string{"LA-2291"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := detainer(a.ID, "ice-la-1", "honor_detainer", "notify_release", "allow_interview")
+	in.Person = p.ID
+	in.Subject.PendingCharges = []liaison.Offense{{Offense: "CA PC 484", Jurisdiction: "us/ca", Level: "misdemeanor", Categories: []liaison.Category{"theft"}}}
+	r, err := d.Intake(ctx, clerk, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range []liaison.Outcome{liaison.Forbidden, liaison.Forbidden, liaison.Forbidden} {
+		if got := r.Decisions[i].Decision.Outcome; got != want {
+			t.Fatalf("intake %s = %s, want %s", r.Decisions[i].Action, got, want)
+		}
+	}
+	e.clock.Add(time.Hour)
+	if _, err := d.Facts(ctx, clerk, r.Request.ID, desk.FactsInput{IdempotencyKey: "conviction", Reason: "a records check found a 2012 robbery conviction",
+		Subject: &liaison.Subject{Convictions: []liaison.Offense{robbery}}}); err != nil {
+		t.Fatal(err)
+	}
+	if res, err := d.Act(ctx, clerk, desk.ActInput{Request: r.Request.ID, Action: "allow_interview"}); err != nil || res.Action.Status != liaison.ActionRefused {
+		t.Fatalf("interview without consent = %+v, %v; want refused", res, err)
+	}
+	e.clock.Add(time.Hour)
+	if _, err := d.Facts(ctx, clerk, r.Request.ID, desk.FactsInput{IdempotencyKey: "consent", Reason: "the person signed the consent form in Spanish",
+		Subject: &liaison.Subject{Consent: &liaison.Consent{Interview: "written", FormProvided: true}}}); err != nil {
+		t.Fatal(err)
+	}
+	duties := func() []desk.Duty {
+		all, _, err := d.Duties(ctx, clerk, a.ID, "", desk.Page{Limit: desk.MaxLimit})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return all
+	}
+	done := func(prefix string) {
+		t.Helper()
+		for _, du := range duties() {
+			if strings.HasPrefix(du.Obligation, prefix) && !(du.Status == liaison.DutyDone || du.Status == liaison.DutySuperseded) {
+				if _, err := d.CompleteDuty(ctx, clerk, du.ID, desk.DoneInput{GivenBy: "Deputy R. Ortiz"}); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+		}
+		t.Fatalf("no open duty %s among %+v", prefix, duties())
+	}
+	done("us-ca-truth-act/copy-of-request")
+	done("us-ca-truth-act/consent-form")
+	if res, err := d.Act(ctx, clerk, desk.ActInput{Request: r.Request.ID, Action: "allow_interview"}); err != nil || res.Action.Status != liaison.ActionCarriedOut {
+		t.Fatalf("interview after consent = %+v, %v; want carried out", res, err)
+	}
+	res, err := d.Act(ctx, clerk, desk.ActInput{Request: r.Request.ID, Action: "notify_release"})
+	if err != nil || res.Action.Status != liaison.ActionCarriedOut {
+		t.Fatalf("release notification = %+v, %v; want carried out", res, err)
+	}
+	var notice desk.Duty
+	for _, du := range duties() {
+		if strings.HasPrefix(du.Obligation, "us-ca-truth-act/release-notice-to-person") && du.Status == liaison.DutyOpen {
+			notice = du
+		}
+	}
+	if notice.Due == nil || !notice.Due.Equal(e.clock.Now().Add(liaison.DefaultPromptly)) {
+		t.Fatalf("notice of release to the person = %+v, want open, due promptly after the notification", notice)
+	}
+	done("us-ca-truth-act/release-notice-to-person")
+	if _, err := d.RecordCustody(ctx, clerk, desk.CustodyInput{Person: p.ID, Kind: "released", At: e.clock.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	for _, du := range duties() {
+		switch {
+		case du.Status == liaison.DutyDone || du.Status == liaison.DutySuperseded:
+		case du.Trigger == liaison.NoTrigger && du.Due == nil && du.DueText != "":
+		default:
+			t.Errorf("duty %s (%s) is %s at the end of the case, due %v", du.Obligation, du.Text, du.Status, du.Due)
+		}
+	}
+}
