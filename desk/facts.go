@@ -47,7 +47,8 @@ type FactsResult struct {
 	Created bool `json:"created"`
 }
 
-// minFactsReason is the shortest written reason for facts added later.
+// minFactsReason is how many letters or digits the written reason for
+// facts added later must carry at least (counted as for overrides).
 const minFactsReason = 10
 
 // Facts adds facts to a stored request, decides every action it asks for
@@ -64,8 +65,8 @@ func (d *Desk) Facts(ctx context.Context, by liaison.Actor, request string, in F
 	if err := inScope(by, rr.Agency, "id"); err != nil {
 		return nil, err
 	}
-	if len(strings.TrimSpace(in.Reason)) < minFactsReason {
-		return nil, liaison.Errorf(liaison.Invalid, "reason", "say in at least %d characters why the facts are added or corrected", minFactsReason)
+	if n := reasonChars(in.Reason); n < minFactsReason {
+		return nil, liaison.Errorf(liaison.Invalid, "reason", "say why the facts are added or corrected, in at least %d letters or digits (this has %d)", minFactsReason, n)
 	}
 	if in.Request == nil && in.Subject == nil && in.Agreements == nil && in.Context == nil && len(in.Remove) == 0 {
 		return nil, liaison.Errorf(liaison.Invalid, "", "give facts to add or correct (request, subject, agreements, context) or paths to remove")
@@ -92,7 +93,7 @@ func (d *Desk) Facts(ctx context.Context, by liaison.Actor, request string, in F
 		return nil, err
 	}
 	fr := liaison.FactsRecord{ID: id, Agency: rr.Agency, Request: rr.ID, IdempotencyKey: in.IdempotencyKey,
-		Reason: strings.TrimSpace(in.Reason), FederalRequest: in.Request, Subject: in.Subject, Agreements: in.Agreements,
+		Reason: in.Reason, FederalRequest: in.Request, Subject: in.Subject, Agreements: in.Agreements,
 		Context: in.Context, Remove: in.Remove, RecordedBy: by, RecordedAt: now}
 	frec, err := d.record(liaison.KindFacts, id, rr.Agency, rr.Person, rr.ID, key, now, fr)
 	if err != nil {
@@ -156,9 +157,7 @@ func (d *Desk) repeatedFacts(ctx context.Context, by liaison.Actor, rr *liaison.
 	}
 	stored := FactsInput{IdempotencyKey: fr.IdempotencyKey, Reason: fr.Reason, Request: fr.FederalRequest, Subject: fr.Subject,
 		Agreements: fr.Agreements, Context: fr.Context, Remove: fr.Remove}
-	mine := *in
-	mine.Reason = strings.TrimSpace(mine.Reason)
-	field, err := firstDifference(stored, mine)
+	field, err := firstDifference(stored, *in)
 	if err != nil {
 		return nil, err
 	}
