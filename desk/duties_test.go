@@ -165,12 +165,7 @@ func TestInterviewWaitsForTheConsentForm(t *testing.T) {
 	d := e.desk(t)
 	ctx := context.Background()
 	a := agency(t, d, "us/ca/los-angeles-county", "jail")
-	in := detainer(a.ID, "ice-1", "allow_interview")
-	in.Request.Kind = "interview_request"
-	r, err := d.Intake(ctx, clerk, in)
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := intakeOf(t, d, a.ID, "ice-1", "interview_request", "allow_interview")
 	form, ok := dutyOf(r.Duties, "us-ca-truth-act/consent-form")
 	if !ok || form.Status != liaison.DutyOpen || form.Before != liaison.AllowInterview || form.Due != nil {
 		t.Fatalf("intake duties %+v: want the consent form, open, before the interview", r.Duties)

@@ -26,6 +26,18 @@ func dutyOf(ds []liaison.DutyRecord, prefix string) (liaison.DutyRecord, bool) {
 	return liaison.DutyRecord{}, false
 }
 
+// intakeOf takes in a request of the given kind asking for actions.
+func intakeOf(t *testing.T, d *desk.Desk, agency, key string, kind liaison.RequestKind, actions ...liaison.Action) *desk.IntakeResult {
+	t.Helper()
+	in := detainer(agency, key, actions...)
+	in.Request.Kind = kind
+	r, err := d.Intake(context.Background(), clerk, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
 // current returns the duty id as Duties lists it now.
 func current(t *testing.T, d *desk.Desk, agency, id string) desk.Duty {
 	t.Helper()
@@ -50,12 +62,7 @@ func TestFactsDecideAgain(t *testing.T) {
 	d := e.desk(t)
 	ctx := context.Background()
 	a := agency(t, d, "us/ca/los-angeles-county", "jail")
-	in := detainer(a.ID, "ice-1", "honor_detainer", "notify_release")
-	in.Request.Kind = "notification_request"
-	r, err := d.Intake(ctx, clerk, in)
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := intakeOf(t, d, a.ID, "ice-1", "notification_request", "honor_detainer", "notify_release")
 	if got := r.Decisions[1].Decision.Outcome; got != liaison.Forbidden {
 		t.Fatalf("notify_release at intake = %s, want forbidden (no listed conviction)", got)
 	}
@@ -174,12 +181,7 @@ func TestFactsRemove(t *testing.T) {
 	d := e.desk(t)
 	ctx := context.Background()
 	a := agency(t, d, "us/ca/los-angeles-county", "jail")
-	in := detainer(a.ID, "ice-1", "notify_release")
-	in.Request.Kind = "notification_request"
-	r, err := d.Intake(ctx, clerk, in)
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := intakeOf(t, d, a.ID, "ice-1", "notification_request", "notify_release")
 	f, err := d.Facts(ctx, clerk, r.Request.ID, desk.FactsInput{IdempotencyKey: "f1", Reason: "the criminal history check was not run",
 		Remove: []string{"subject.convictions"}})
 	if err != nil {
