@@ -284,4 +284,9 @@ func TestLosAngelesCaseDuties(t *testing.T) {
 			t.Errorf("duty %s (%s) is %s at the end of the case, due %v", du.Obligation, du.Text, du.Status, du.Due)
 		}
 	}
+	// Every decision of the case, made with the facts of its time, is
+	// decided the same again from the record.
+	if rep, err := desk.Redecide(ctx, e.store, nil); err != nil || len(rep.Differences) != 0 || rep.Decisions < 10 {
+		t.Errorf("Redecide = %+v, %v; want every decision of the case alike", rep, err)
+	}
 }
