@@ -28,6 +28,9 @@ const (
 	KindTokenRevoked = "token_revoked"
 	KindPackSet      = "pack_set"
 	KindFacts        = "facts"
+	// KindCheckpoint records a signed checkpoint of the log in the log
+	// itself (see package ledger), so that its row cannot quietly go.
+	KindCheckpoint = "checkpoint"
 )
 
 // A StoredRecord is one record as a store keeps it. Body is the record's

@@ -4,8 +4,10 @@
 // record), signed checkpoints of it, and its public, read-only face.
 //
 // A leaf is a Commitment: the SHA-256 of a domain-separated, length-prefixed
-// encoding of the record's kind, id and canonical bytes (MarshalCanonical,
-// RFC 8785 JSON) with a random per-record Salt kept beside the record. The
+// encoding of the record's whole row (kind, id, the columns it is looked up
+// by, its time and canonical bytes: MarshalCanonical, RFC 8785 JSON) with a
+// random per-record Salt kept beside the record (format 2; leaves of format
+// 1, before it, commit to kind, id and body, and still verify). The
 // public tree therefore reveals nothing about people, while anyone holding a
 // record and its salt can prove it was logged.
 //
@@ -18,7 +20,8 @@
 //   - Checkpoint. A Publisher signs C2SP tlog-checkpoint notes with the
 //     log's Ed25519 key (golang.org/x/mod/sumdb/note), on an interval and on
 //     demand, and stores them; it refuses to sign a tree that does not
-//     extend the last checkpoint.
+//     extend the last checkpoint. The SQL stores also record
+//     each checkpoint in the log itself, so that its row cannot go unseen.
 //   - Publish. Handler serves /log/checkpoint, /log/key, the hash tiles and
 //     the entry bundles (the commitments) as C2SP tlog-tiles, so any
 //     standard client can verify the log with only its key.
@@ -26,8 +29,10 @@
 //     proofs, and NewReceipt bundles one with its signed checkpoint;
 //     CheckInclusion, CheckConsistency and Receipt.Check check them.
 //   - Audit. Verify recomputes every leaf from its record, rebuilds the tree
-//     and checks it against the stored tree and every stored checkpoint,
-//     naming each changed, deleted or inserted record.
+//     and checks it against the stored tree and every stored or recorded
+//     checkpoint, naming each changed, deleted or inserted record, each
+//     column that disagrees with its record's body, and each checkpoint
+//     row deleted; it reads one snapshot of a store that has them.
 //
 // The package holds no SQL: stores implement the small interfaces in
 // store.go (MemStore is the in-memory model), and the server mounts Handler.

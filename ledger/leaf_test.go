@@ -8,6 +8,7 @@ import (
 	"errors"
 	"testing"
 	"testing/iotest"
+	"time"
 
 	"liaison"
 	"liaison/ledger"
@@ -29,13 +30,50 @@ func TestCommitmentLayout(t *testing.T) {
 	b.Write(binary.BigEndian.AppendUint64(nil, uint64(len(rec.Body))))
 	b.Write(rec.Body)
 	want := sha256.Sum256(b.Bytes())
+	if got := rec.CommitmentV1(); got != want {
+		t.Errorf("CommitmentV1() = %x, want %x", got, want)
+	}
+	// Frozen: every log written before migration 0004 depends on this
+	// value not changing.
+	const golden = "557b3e44cbae1b66ec0ac6c9c7426bf8114ada94ca4f939d718628bf04bd8d9a"
+	if got := hex.EncodeToString(want[:]); got != golden {
+		t.Errorf("the leaf format 1 changed: CommitmentV1() = %s, want %s", got, golden)
+	}
+	if f := rec.Format(want); f != 1 {
+		t.Errorf("Format(format 1 leaf) = %d, want 1", f)
+	}
+}
+
+func TestCommitmentLayoutV2(t *testing.T) {
+	rec := ledger.Record{Kind: "decision", ID: "d-17", Agency: "ag-1", Person: "p-9", Parent: "req-3", Key: "",
+		At: time.Date(2026, 3, 14, 15, 9, 26, 535897932, time.UTC), Body: []byte(`{"id":"d-17"}`)}
+	for i := range rec.Salt {
+		rec.Salt[i] = byte(i)
+	}
+	// The layout documented on Record.Commitment, written out again.
+	var b bytes.Buffer
+	b.WriteString("liaison.ledger.leaf.v2\x00")
+	b.Write(rec.Salt[:])
+	for _, s := range []string{rec.Kind, rec.ID, rec.Agency, rec.Person, rec.Parent, rec.Key} {
+		b.Write(binary.BigEndian.AppendUint32(nil, uint32(len(s))))
+		b.WriteString(s)
+	}
+	b.Write(binary.BigEndian.AppendUint64(nil, uint64(rec.At.UnixMicro())))
+	b.Write(binary.BigEndian.AppendUint64(nil, uint64(len(rec.Body))))
+	b.Write(rec.Body)
+	want := sha256.Sum256(b.Bytes())
 	if got := rec.Commitment(); got != want {
 		t.Errorf("Commitment() = %x, want %x", got, want)
 	}
-	// Frozen: every existing log depends on this value not changing.
-	const golden = "557b3e44cbae1b66ec0ac6c9c7426bf8114ada94ca4f939d718628bf04bd8d9a"
+	const golden = "0fad19d853f12fcef5149eef9a9142f858226510d71b9bdd8e648b756c75b5e1"
 	if got := hex.EncodeToString(want[:]); got != golden {
-		t.Errorf("the leaf format changed: Commitment() = %s, want %s", got, golden)
+		t.Errorf("the leaf format 2 changed: Commitment() = %s, want %s", got, golden)
+	}
+	if f := rec.Format(want); f != 2 {
+		t.Errorf("Format(format 2 leaf) = %d, want 2", f)
+	}
+	if f := rec.Format(ledger.Commitment{}); f != 0 {
+		t.Errorf("Format(another leaf) = %d, want 0", f)
 	}
 }
 
@@ -48,6 +86,13 @@ func TestCommitmentSeparatesFields(t *testing.T) {
 		"body":           {Kind: "decision", ID: "d1", Body: []byte("{ }"), Salt: ledger.Salt{1}},
 		"salt":           {Kind: "decision", ID: "d1", Body: []byte("{}"), Salt: ledger.Salt{2}},
 		"salt last byte": {Kind: "decision", ID: "d1", Body: []byte("{}"), Salt: ledger.Salt{31: 1}},
+		"agency":         {Kind: "decision", ID: "d1", Agency: "a", Body: []byte("{}"), Salt: ledger.Salt{1}},
+		"person":         {Kind: "decision", ID: "d1", Person: "a", Body: []byte("{}"), Salt: ledger.Salt{1}},
+		"parent":         {Kind: "decision", ID: "d1", Parent: "a", Body: []byte("{}"), Salt: ledger.Salt{1}},
+		"key":            {Kind: "decision", ID: "d1", Key: "a", Body: []byte("{}"), Salt: ledger.Salt{1}},
+		"agency/person":  {Kind: "decision", ID: "d1", Agency: "a", Person: "b", Body: []byte("{}"), Salt: ledger.Salt{1}},
+		"person/agency":  {Kind: "decision", ID: "d1", Agency: "ab", Body: []byte("{}"), Salt: ledger.Salt{1}},
+		"at":             {Kind: "decision", ID: "d1", At: time.UnixMicro(1), Body: []byte("{}"), Salt: ledger.Salt{1}},
 	}
 	seen := map[ledger.Commitment]string{base.Commitment(): "base"}
 	for name, rec := range variants {

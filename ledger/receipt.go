@@ -9,8 +9,10 @@ import (
 	"liaison"
 )
 
-// Receipt is what an auditor needs, besides the record and its salt, to
-// check offline that the record is in the log: the record's kind, id and
+// Receipt is what an auditor needs, besides the record as stored (its row:
+// body, index columns and time, all of which a format 2 leaf commits to;
+// see RecordOf) and its salt, to check offline that the record is in the
+// log: the record's kind, id and
 // leaf commitment, its leaf index, a signed checkpoint, and the inclusion
 // proof against it. It is the one form of a receipt: the API's
 // GET /v1/proofs/inclusion answers it and `liaison log prove` prints it.
@@ -44,12 +46,14 @@ func NewReceipt(ctx context.Context, r Reader, v *Verifier, signedCheckpoint []b
 		return Receipt{}, liaison.Errorf(liaison.Conflicting, "id",
 			"%s is leaf %d, not yet under the signed checkpoint (size %d): sign a checkpoint, then ask again", rec, index, cp.Size)
 	}
-	commitment := rec.Commitment()
 	leaves, err := r.ReadLeaves(ctx, index, 1)
 	if err != nil {
 		return Receipt{}, fmt.Errorf("receipt for leaf %d: %w", index, err)
 	}
-	if l := leaves[0]; l.Kind != rec.Kind || l.ID != rec.ID || l.Commitment != commitment {
+	// The leaf is in format 2, or in format 1 if it was written before
+	// migration 0004.
+	commitment := leaves[0].Commitment
+	if l := leaves[0]; l.Kind != rec.Kind || l.ID != rec.ID || rec.Format(commitment) == 0 {
 		return Receipt{}, liaison.Errorf(liaison.Conflicting, "id",
 			"%s does not match leaf %d: it was changed after it was logged; run `liaison log verify`", rec, index)
 	}
@@ -65,7 +69,7 @@ func NewReceipt(ctx context.Context, r Reader, v *Verifier, signedCheckpoint []b
 // It returns the checkpoint. A receipt that does not hold is an error of
 // kind liaison.Invalid.
 func (rc Receipt) Check(v *Verifier, rec Record) (Checkpoint, error) {
-	if rc.Kind != rec.Kind || rc.ID != rec.ID || rc.Commitment != rec.Commitment() {
+	if rc.Kind != rec.Kind || rc.ID != rec.ID || rec.Format(rc.Commitment) == 0 {
 		return Checkpoint{}, liaison.Errorf(liaison.Invalid, "", "receipt: it is for %s/%s, not for %s as given", rc.Kind, rc.ID, rec)
 	}
 	cp, err := v.Open([]byte(rc.Checkpoint))
@@ -75,7 +79,7 @@ func (rc Receipt) Check(v *Verifier, rec Record) (Checkpoint, error) {
 	if rc.Index < 0 || rc.Index >= cp.Size {
 		return Checkpoint{}, liaison.Errorf(liaison.Invalid, "index", "receipt: leaf %d is not in a checkpoint of size %d", rc.Index, cp.Size)
 	}
-	if err := CheckInclusion(rc.Proof, cp, rc.Index, rec.Commitment()); err != nil {
+	if err := CheckInclusion(rc.Proof, cp, rc.Index, rc.Commitment); err != nil {
 		return Checkpoint{}, fmt.Errorf("receipt for %s: %w", rec, err)
 	}
 	return cp, nil

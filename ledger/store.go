@@ -13,22 +13,17 @@ import (
 // The storage contract. A store (SQLite, PostgreSQL, MemStore) keeps three
 // things for the log, beside its records:
 //
-//   - leaves: one row per leaf (index, kind, id, commitment), indexed 0, 1, 2…
+//   - leaves: one per leaf (index, kind, id, commitment), indexed 0, 1, 2…
 //     with no gaps; the kind and id name the record the leaf commits to;
-//   - hashes: the tree's stored hashes, addressed by tlog.StoredHashIndex
-//     (about two per leaf), written once and never changed;
+//   - the tree's stored hashes, addressed by tlog.StoredHashIndex (about
+//     two per leaf), written once and never changed;
 //   - checkpoints: every signed checkpoint, as the signed note's bytes.
 //
-// Each record keeps its own Salt. Nothing here is SQL: the store maps these
-// calls onto its tables, for instance (types vary by database):
-//
-//	log_leaves      (idx BIGINT PRIMARY KEY, kind TEXT, record_id TEXT, commitment BLOB,
-//	                 UNIQUE (kind, record_id))
-//	log_hashes      (idx BIGINT PRIMARY KEY, hash BLOB)
-//	log_checkpoints (size BIGINT, note BLOB, created_at …)
-//	and in each record's table: salt BLOB NOT NULL
-//
-// ledgertest.Run checks a store against this contract.
+// Each record keeps its own Salt. Nothing here is SQL: package sqlstore
+// maps these calls onto the tables records, leaves (whose rows also hold
+// the stored hashes their appends made), checkpoints and log_head; see
+// docs/design.md. storetest.Run checks a store against this contract and
+// liaison.Store's together.
 
 // HashReader reads the tree's stored hashes.
 type HashReader interface {
@@ -103,6 +98,17 @@ type AuditSource interface {
 	Entries(ctx context.Context) iter.Seq2[Entry, error]
 	// Checkpoints yields every stored signed checkpoint, in any order.
 	Checkpoints(ctx context.Context) iter.Seq2[[]byte, error]
+}
+
+// Snapshotter is an AuditSource that can be read as of one instant. A
+// store that others append to while an audit runs implements it; Verify
+// then reads one snapshot and reports nothing that a concurrent append
+// made look wrong (a leaf written after the tree size was read).
+type Snapshotter interface {
+	AuditSource
+	// Snapshot returns the log as it is now, unchanged by later appends,
+	// and the function that releases it.
+	Snapshot(ctx context.Context) (src AuditSource, close func() error, err error)
 }
 
 // Store is everything a storage backend provides to the log. Functions in

@@ -24,6 +24,10 @@ const (
 	Deleted ProblemKind = "deleted"
 	// Inserted: a record that no leaf names: written around the log.
 	Inserted ProblemKind = "inserted"
+	// Column: a column the store looks the record up by (agency, person,
+	// parent, key) no longer says what the record's body says: the row
+	// was edited around the log.
+	Column ProblemKind = "column"
 	// LeafRow: the leaves themselves are damaged: one is missing, listed
 	// twice, or beyond the tree.
 	LeafRow ProblemKind = "leaf"
@@ -33,6 +37,9 @@ const (
 	// rebuilt from the records does not have its root: something it covers
 	// was rewritten, consistently, after it was signed.
 	CheckpointMismatch ProblemKind = "checkpoint"
+	// CheckpointMissing: a checkpoint recorded in the log is not among
+	// the stored checkpoints: its row was deleted.
+	CheckpointMissing ProblemKind = "checkpoint_missing"
 )
 
 // Problem is one thing Verify found wrong.
@@ -50,11 +57,15 @@ func (p Problem) String() string { return p.Message }
 
 // Report is the result of Verify.
 type Report struct {
-	TreeSize    int64     `json:"tree_size"`
-	Leaves      int64     `json:"leaves"`      // leaf rows read
-	Records     int64     `json:"records"`     // records read
-	Checkpoints int       `json:"checkpoints"` // stored checkpoints checked
-	Problems    []Problem `json:"problems"`
+	TreeSize    int64 `json:"tree_size"`
+	Leaves      int64 `json:"leaves"`      // leaf rows read
+	Records     int64 `json:"records"`     // records read
+	Checkpoints int   `json:"checkpoints"` // stored checkpoints checked
+	// V1Leaves counts the leaves in format 1, written before migration
+	// 0004: they commit to a record's kind, id and body only, so its
+	// columns are checked against its body alone, and its time not at all.
+	V1Leaves int64     `json:"v1_leaves,omitempty"`
+	Problems []Problem `json:"problems"`
 	// Omitted counts the problems found beyond MaxProblems.
 	Omitted int `json:"omitted,omitempty"`
 }
@@ -81,14 +92,27 @@ func (r *Report) add(kind ProblemKind, index int64, record, format string, args 
 // signed before, which bound where it is.
 //
 // Verify reads the store once, in order, in constant memory (apart from the
-// checkpoints). Its error is for failures to read; what it finds is in the
+// checkpoints); from a snapshot when src is a Snapshotter, so that it can
+// run beside appends. Its error is for failures to read; what it finds is in the
 // report.
-func Verify(ctx context.Context, src AuditSource, v *Verifier) (*Report, error) {
+func Verify(ctx context.Context, src AuditSource, v *Verifier) (rep *Report, err error) {
+	if sn, ok := src.(Snapshotter); ok {
+		snap, done, err := sn.Snapshot(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("verify log: %w", err)
+		}
+		defer func() {
+			if cerr := done(); cerr != nil && err == nil {
+				rep, err = nil, fmt.Errorf("verify log: %w", cerr)
+			}
+		}()
+		src = snap
+	}
 	size, err := src.TreeSize(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("verify log: tree size: %w", err)
 	}
-	a := &audit{ctx: ctx, src: src, rep: &Report{TreeSize: size}, size: size, lastBad: -1}
+	a := &audit{ctx: ctx, src: src, v: v, rep: &Report{TreeSize: size}, size: size, lastBad: -1, stored: map[Checkpoint]bool{}}
 	if err := a.loadCheckpoints(v); err != nil {
 		return nil, err
 	}
@@ -108,6 +132,9 @@ func Verify(ctx context.Context, src AuditSource, v *Verifier) (*Report, error) 
 		return nil, err
 	}
 	a.finishCheckpoints()
+	if err := a.finishRecorded(); err != nil {
+		return nil, err
+	}
 	// Problems about a leaf in leaf order, then the others as found.
 	slices.SortStableFunc(a.rep.Problems, func(p, q Problem) int {
 		key := func(p Problem) int64 {
@@ -125,6 +152,7 @@ func Verify(ctx context.Context, src AuditSource, v *Verifier) (*Report, error) 
 type audit struct {
 	ctx  context.Context
 	src  AuditSource
+	v    *Verifier
 	rep  *Report
 	size int64 // the store's tree size
 
@@ -153,6 +181,11 @@ type audit struct {
 	firstBad int   // index in rep.Problems of the first mismatching checkpoint, or -1
 	laterBad int   // mismatching checkpoints after it
 	anyBadCP bool
+
+	// stored holds every stored checkpoint that verifies; recorded, the
+	// checkpoints recorded in the log (see recorded.go).
+	stored   map[Checkpoint]bool
+	recorded []recordedCheckpoint
 }
 
 const flushLeaves = 1024
@@ -171,8 +204,9 @@ func (a *audit) loadCheckpoints(v *Verifier) error {
 			a.rep.add(CheckpointMismatch, -1, "", "stored checkpoint #%d: %v", i, err)
 			continue
 		}
+		a.stored[cp] = true
 		if cp.Size > a.size {
-			a.rep.add(CheckpointMismatch, cp.Size-1, "", "checkpoint of size %d is beyond the tree's %d leaves: leaves %d to %d were removed", cp.Size, a.size, a.size, cp.Size-1)
+			a.rep.add(CheckpointMismatch, cp.Size-1, "", "checkpoint of size %d is beyond the tree's %d leaves: the log was rolled back, leaves %d to %d were removed", cp.Size, a.size, a.size, cp.Size-1)
 			continue
 		}
 		a.cps = append(a.cps, cp)
@@ -345,12 +379,36 @@ func (a *audit) entry(e Entry) error {
 		a.rep.add(Changed, l.Index, l.String(), "leaf %d names %s but was joined with %s", l.Index, l, r)
 		a.lastBad = l.Index
 	default:
-		if c = r.Commitment(); c != l.Commitment {
+		a.columns(r, l.Index)
+		if r.Kind == liaison.KindCheckpoint {
+			a.recordedCheckpoint(r, l.Index)
+		}
+		switch r.Format(l.Commitment) {
+		case 1:
+			a.rep.V1Leaves++
+		case 0:
+			c = r.Commitment()
 			a.rep.add(Changed, l.Index, l.String(), "%s (leaf %d) was changed: it no longer matches its leaf", l, l.Index)
 			a.lastBad = l.Index
 		}
 	}
 	return a.push(c.LeafHash(), l.String())
+}
+
+// columns reports the index columns of r that disagree with its body.
+func (a *audit) columns(r *Record, index int64) {
+	c, err := liaison.ColumnsOf(r.Kind, r.Body)
+	if err != nil {
+		a.rep.add(Column, index, r.String(), "%s (leaf %d): %v", r, index, err)
+		return
+	}
+	stored := &liaison.StoredRecord{Kind: r.Kind, ID: r.ID, Agency: r.Agency, Person: r.Person, Parent: r.Parent, Key: r.Key}
+	if col, got, want, bad := c.Mismatch(stored); bad {
+		if col == liaison.ColumnKey {
+			got, want = "(hidden)", "(hidden)" // a key may be a secret's hash
+		}
+		a.rep.add(Column, index, r.String(), "%s (leaf %d): its %s column is %q but its body says %q: the row was edited around the log", r, index, col, got, want)
+	}
 }
 
 // missing reports the leaves from the rebuilt size up to (not including)

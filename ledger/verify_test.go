@@ -200,7 +200,7 @@ func TestVerify(t *testing.T) {
 			{ledger.LeafRow, 600, "decision/d600", "beyond the tree's 600 leaves"},
 		}},
 		{"truncated", build(t, recs[:550], cps, v), []found{
-			{ledger.CheckpointMismatch, 599, "", "checkpoint of size 600 is beyond the tree's 550 leaves: leaves 550 to 599 were removed"},
+			{ledger.CheckpointMismatch, 599, "", "checkpoint of size 600 is beyond the tree's 550 leaves: the log was rolled back, leaves 550 to 599 were removed"},
 		}},
 		{"tree hash changed", tampered{MemStore: store, hashes: map[int64]tlog.Hash{tlog.StoredHashIndex(1, 5): {1}}}, []found{
 			{ledger.Tree, -1, "", "tree hash at level 1 over leaves 10 to 11 does not match"},

@@ -16,6 +16,7 @@ package postgres
 
 import (
 	"context"
+	"database/sql"
 	"embed"
 	"errors"
 	"fmt"
@@ -97,9 +98,10 @@ func dialect() sqlstore.Dialect {
 			version    integer PRIMARY KEY,
 			name       text NOT NULL,
 			applied_at timestamptz NOT NULL DEFAULT now())`,
-		Unique:    unique,
-		Transient: transient,
-		Time:      func(t time.Time) any { return t },
+		Unique:            unique,
+		Transient:         transient,
+		SnapshotIsolation: sql.LevelRepeatableRead,
+		Time:              func(t time.Time) any { return t },
 	}
 }
 

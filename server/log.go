@@ -152,7 +152,7 @@ func (s *Server) proveInclusion(w http.ResponseWriter, r *http.Request, a liaiso
 		return
 	}
 	receipt, err := ledger.NewReceipt(r.Context(), s.log, s.signer.Verifier(), []byte(cv.Note),
-		ledger.Record{Kind: rec.Kind, ID: rec.ID, Body: rec.Body, Salt: rec.Salt}, rec.Index)
+		ledger.RecordOf(rec), rec.Index)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

@@ -43,7 +43,10 @@ func validate(recs []*liaison.StoredRecord) error {
 		if r == nil {
 			return liaison.Errorf(liaison.Invalid, "", "append: record %d of %d is nil", i+1, len(recs))
 		}
-		if err := logged(r).Validate(); err != nil {
+		if err := ledger.RecordOf(r).Validate(); err != nil {
+			return fmt.Errorf("append: %w", err)
+		}
+		if err := columns(r); err != nil {
 			return fmt.Errorf("append: %w", err)
 		}
 		if ids[name{r.Kind, r.ID}] {
@@ -60,9 +63,17 @@ func validate(recs []*liaison.StoredRecord) error {
 	return nil
 }
 
-// logged returns the part of r that the log commits to.
-func logged(r *liaison.StoredRecord) ledger.Record {
-	return ledger.Record{Kind: r.Kind, ID: r.ID, Body: r.Body, Salt: ledger.Salt(r.Salt)}
+// columns refuses a record whose index columns disagree with its body
+// (see liaison.ColumnsOf): reads would refuse it.
+func columns(r *liaison.StoredRecord) error {
+	c, err := liaison.ColumnsOf(r.Kind, r.Body)
+	if err != nil {
+		return err
+	}
+	if col, _, _, bad := c.Mismatch(r); bad {
+		return liaison.Errorf(liaison.Invalid, col.String(), "record %s/%s: the %s given is not the one its body holds", r.Kind, r.ID, col)
+	}
+	return nil
 }
 
 // maxParams bounds the parameters of one insert, well below both engines'
@@ -234,7 +245,7 @@ func (at *appendTx) ReadHashes(ctx context.Context, indexes []int64) ([]tlog.Has
 		}
 	}
 	if len(missing) > 0 {
-		found, err := at.s.readHashes(ctx, at.tx, missing)
+		found, err := at.s.readHashes(ctx, at.tx, at.s.writeHash, missing)
 		if err != nil {
 			return nil, err
 		}

@@ -100,7 +100,7 @@ func (s *Store) Append(ctx context.Context, recs ...*liaison.StoredRecord) error
 	// writer, which every append waits for, only the tree to hash.
 	p := &pending{ctx: ctx, recs: recs, commitments: make([]ledger.Commitment, len(recs)), done: make(chan struct{})}
 	for i, r := range recs {
-		p.commitments[i] = logged(r).Commitment()
+		p.commitments[i] = ledger.RecordOf(r).Commitment()
 		p.bytes += len(r.Body)
 	}
 	select {

@@ -55,6 +55,12 @@ func scanRecord(row scanner) (*liaison.StoredRecord, error) {
 		return nil, fmt.Errorf("record %s/%s: %w", r.Kind, r.ID, err)
 	}
 	r.At = t
+	// The columns are an index: a row whose columns no longer say what
+	// its body says was edited behind the store's back, and is refused
+	// rather than trusted (see liaison.ColumnsOf).
+	if err := r.CheckColumns(); err != nil {
+		return nil, err
+	}
 	return &r, nil
 }
 
@@ -171,12 +177,20 @@ func collect[T any](ctx context.Context, s *Store, q querier, op string, scan fu
 }
 
 // TreeSize returns the number of leaves committed.
-func (s *Store) TreeSize(ctx context.Context) (int64, error) {
-	var n int64
-	if err := s.reader.QueryRowContext(ctx, `SELECT size FROM log_head WHERE id = 1`).Scan(&n); err != nil {
-		return 0, s.fail(ctx, "tree size", err)
+func (s *Store) TreeSize(ctx context.Context) (int64, error) { return s.treeSize(ctx, s.reader) }
+
+func (s *Store) treeSize(ctx context.Context, q querier) (int64, error) {
+	n, err := collect(ctx, s, q, "tree size", func(row scanner) (int64, error) {
+		var n int64
+		return n, row.Scan(&n)
+	}, `SELECT size FROM log_head WHERE id = 1`)
+	if err != nil {
+		return 0, err
 	}
-	return n, nil
+	if len(n) != 1 {
+		return 0, fmt.Errorf("%s: tree size: log_head has %d rows, not 1", s.d.Name, len(n))
+	}
+	return n[0], nil
 }
 
 // hashChunk bounds the indexes one query asks for, well below both
@@ -252,8 +266,9 @@ func (q stmtQuerier) QueryContext(ctx context.Context, _ string, args ...any) (*
 }
 
 // readHashes returns the stored hashes at indexes that exist, reading in
-// tx, or from the reader pool when tx is nil.
-func (s *Store) readHashes(ctx context.Context, tx *sql.Tx, indexes []int64) (map[int64]tlog.Hash, error) {
+// tx, or from the reader pool when tx is nil. stmts are the prepared reads
+// of the pool tx runs on (s.readHash or s.writeHash).
+func (s *Store) readHashes(ctx context.Context, tx *sql.Tx, stmts map[int]*sql.Stmt, indexes []int64) (map[int64]tlog.Hash, error) {
 	leaves := make([]int64, len(indexes))
 	for i, x := range indexes {
 		leaves[i], _ = hashLeaf(x)
@@ -283,7 +298,7 @@ func (s *Store) readHashes(ctx context.Context, tx *sql.Tx, indexes []int64) (ma
 			}
 			stmt := s.readHash[n]
 			if tx != nil {
-				stmt = tx.StmtContext(ctx, s.writeHash[n])
+				stmt = tx.StmtContext(ctx, stmts[n])
 			}
 			q = stmtQuerier{stmt}
 		case tx != nil:
@@ -358,7 +373,7 @@ func (s *Store) ReadHashes(ctx context.Context, indexes []int64) ([]tlog.Hash, e
 	if len(missing) == 0 {
 		return out, nil
 	}
-	found, err := s.readHashes(ctx, nil, missing)
+	found, err := s.readHashes(ctx, nil, nil, missing)
 	if err != nil {
 		return nil, err
 	}
@@ -404,14 +419,18 @@ func scanLeaf(row scanner) (ledger.Leaf, error) {
 // ReadLeaves returns the n leaves from index start on. A leaf at or beyond
 // the tree size is an error of kind NotFound.
 func (s *Store) ReadLeaves(ctx context.Context, start int64, n int) ([]ledger.Leaf, error) {
-	size, err := s.TreeSize(ctx)
+	return s.readLeaves(ctx, s.reader, start, n)
+}
+
+func (s *Store) readLeaves(ctx context.Context, q querier, start int64, n int) ([]ledger.Leaf, error) {
+	size, err := s.treeSize(ctx, q)
 	if err != nil {
 		return nil, err
 	}
 	if start < 0 || n < 0 || start+int64(n) > size {
 		return nil, liaison.Errorf(liaison.NotFound, "", "no leaves %d to %d in a tree of %d", start, start+int64(n)-1, size)
 	}
-	leaves, err := collect(ctx, s, s.reader, "read leaves", scanLeaf,
+	leaves, err := collect(ctx, s, q, "read leaves", scanLeaf,
 		`SELECT idx, kind, id, commitment FROM leaves WHERE idx >= ? AND idx < ? ORDER BY idx`, start, start+int64(n))
 	if err != nil {
 		return nil, err
@@ -438,8 +457,12 @@ func (s *Store) LatestCheckpoint(ctx context.Context) ([]byte, error) {
 	return note, nil
 }
 
-// WriteCheckpoint stores a signed checkpoint. When one of the same size is
-// stored, it is kept and this one is dropped.
+// WriteCheckpoint stores a signed checkpoint, then records it in the log
+// (a record of kind liaison.KindCheckpoint, see package ledger). When one
+// of the same size is stored, or recorded, it is kept and this one is
+// dropped. The row comes first: should the record not follow (a crash
+// between the two), `log verify` finds nothing wrong; a record without its
+// row is what a deleted row leaves, and is reported.
 func (s *Store) WriteCheckpoint(ctx context.Context, cp ledger.Checkpoint, signed []byte) error {
 	if err := s.refuse(); err != nil {
 		return err
@@ -447,6 +470,13 @@ func (s *Store) WriteCheckpoint(ctx context.Context, cp ledger.Checkpoint, signe
 	_, err := s.writer.ExecContext(ctx, s.bind(`INSERT INTO checkpoints (size, note) VALUES (?, ?) ON CONFLICT (size) DO NOTHING`), cp.Size, signed)
 	if err != nil {
 		return s.fail(ctx, fmt.Sprintf("write checkpoint of size %d", cp.Size), err)
+	}
+	rec, err := ledger.NewCheckpointRecord(cp, signed)
+	if err != nil {
+		return err
+	}
+	if err := s.Append(ctx, rec); err != nil && liaison.KindOf(err) != liaison.Conflicting {
+		return fmt.Errorf("record checkpoint of size %d in the log: %w", cp.Size, err)
 	}
 	if s.outside != nil {
 		if err := s.outside.Keep(cp.Size, signed); err != nil {
@@ -460,8 +490,12 @@ func (s *Store) WriteCheckpoint(ctx context.Context, cp ledger.Checkpoint, signe
 // few and small: it reads them all at once, so that the consumer holds no
 // connection while it works.
 func (s *Store) Checkpoints(ctx context.Context) iter.Seq2[[]byte, error] {
+	return s.checkpoints(ctx, s.reader)
+}
+
+func (s *Store) checkpoints(ctx context.Context, q querier) iter.Seq2[[]byte, error] {
 	return func(yield func([]byte, error) bool) {
-		notes, err := collect(ctx, s, s.reader, "read checkpoints", func(row scanner) ([]byte, error) {
+		notes, err := collect(ctx, s, q, "read checkpoints", func(row scanner) ([]byte, error) {
 			var note []byte
 			return note, row.Scan(&note)
 		}, `SELECT note FROM checkpoints ORDER BY size`)
@@ -486,14 +520,18 @@ const entriesPage = 256
 // that no leaf names so. It reads a page at a time and holds no connection
 // while the consumer works.
 func (s *Store) Entries(ctx context.Context) iter.Seq2[ledger.Entry, error] {
+	return s.entries(ctx, s.reader)
+}
+
+func (s *Store) entries(ctx context.Context, q querier) iter.Seq2[ledger.Entry, error] {
 	return func(yield func(ledger.Entry, error) bool) {
 		if yieldPages(yield, func(last *ledger.Entry) ([]ledger.Entry, error) {
 			from := int64(0)
 			if last != nil {
 				from = last.Leaf.Index + 1
 			}
-			return collect(ctx, s, s.reader, "read the log's leaves and records", scanJoined,
-				`SELECT l.idx, l.kind, l.id, l.commitment, r.kind, r.id, r.body, r.salt
+			return collect(ctx, s, q, "read the log's leaves and records", scanJoined,
+				`SELECT l.idx, l.kind, l.id, l.commitment, r.kind, r.id, `+auditColumns+`
 				FROM leaves l LEFT JOIN records r ON r.leaf_index = l.idx AND r.kind = l.kind AND r.id = l.id
 				WHERE l.idx >= ? ORDER BY l.idx LIMIT ?`, from, entriesPage)
 		}) {
@@ -502,8 +540,8 @@ func (s *Store) Entries(ctx context.Context) iter.Seq2[ledger.Entry, error] {
 				if last != nil {
 					kind, id = last.Record.Kind, last.Record.ID
 				}
-				return collect(ctx, s, s.reader, "read the records without leaves", scanOrphan,
-					`SELECT r.kind, r.id, r.body, r.salt FROM records r
+				return collect(ctx, s, q, "read the records without leaves", scanOrphan,
+					`SELECT r.kind, r.id, `+auditColumns+` FROM records r
 					WHERE (? OR r.kind > ? OR (r.kind = ? AND r.id > ?))
 					AND NOT EXISTS (SELECT 1 FROM leaves l WHERE l.idx = r.leaf_index AND l.kind = r.kind AND l.id = r.id)
 					ORDER BY r.kind, r.id LIMIT ?`, last == nil, kind, kind, id, entriesPage)
@@ -535,21 +573,25 @@ func yieldPages(yield func(ledger.Entry, error) bool, fetch func(last *ledger.En
 	}
 }
 
+// auditColumns are the columns of a record, beside its kind and id, that an
+// audit reads: all that the leaf commits to.
+const auditColumns = `r.agency, r.person, r.parent, r.key, r.body, r.salt, r.at`
+
 // scanJoined reads a leaf and, when it is there, its record.
 func scanJoined(row scanner) (ledger.Entry, error) {
 	var (
-		l          ledger.Leaf
-		c          []byte
-		kind, id   sql.NullString
-		body, salt []byte
+		l        ledger.Leaf
+		c        []byte
+		kind, id sql.NullString
+		a        auditRow
 	)
-	if err := row.Scan(&l.Index, &l.Kind, &l.ID, &c, &kind, &id, &body, &salt); err != nil {
+	if err := row.Scan(append([]any{&l.Index, &l.Kind, &l.ID, &c, &kind, &id}, a.dest()...)...); err != nil {
 		return ledger.Entry{}, err
 	}
 	copy(l.Commitment[:], c)
 	e := ledger.Entry{Leaf: &l}
 	if kind.Valid {
-		e.Record = auditRecord(kind.String, id.String, body, salt)
+		e.Record = a.record(kind.String, id.String)
 	}
 	return e, nil
 }
@@ -557,18 +599,32 @@ func scanJoined(row scanner) (ledger.Entry, error) {
 // scanOrphan reads a record that no leaf names.
 func scanOrphan(row scanner) (ledger.Entry, error) {
 	var (
-		kind, id   string
-		body, salt []byte
+		kind, id string
+		a        auditRow
 	)
-	err := row.Scan(&kind, &id, &body, &salt)
-	return ledger.Entry{Record: auditRecord(kind, id, body, salt)}, err
+	err := row.Scan(append([]any{&kind, &id}, a.dest()...)...)
+	return ledger.Entry{Record: a.record(kind, id)}, err
 }
 
-// auditRecord builds the record an audit checks. A damaged salt is copied
-// as it is: the record then no longer matches its leaf, which the audit
-// reports.
-func auditRecord(kind, id string, body, salt []byte) *ledger.Record {
-	r := &ledger.Record{Kind: kind, ID: id, Body: body}
-	copy(r.Salt[:], salt)
+// auditRow is a record's auditColumns as scanned; all may be NULL in a
+// leaf's row whose record is gone.
+type auditRow struct {
+	agency, person, parent, key sql.NullString
+	body, salt                  []byte
+	at                          any
+}
+
+func (a *auditRow) dest() []any {
+	return []any{&a.agency, &a.person, &a.parent, &a.key, &a.body, &a.salt, &a.at}
+}
+
+// record builds the record an audit checks. A damaged salt is copied as it
+// is, and a time that does not read as one is left zero: the record then
+// no longer matches its leaf, which the audit reports.
+func (a *auditRow) record(kind, id string) *ledger.Record {
+	r := &ledger.Record{Kind: kind, ID: id, Agency: a.agency.String, Person: a.person.String, Parent: a.parent.String,
+		Key: a.key.String, Body: a.body}
+	r.At, _ = scanTime(a.at)
+	copy(r.Salt[:], a.salt)
 	return r
 }

@@ -83,6 +83,11 @@ type Dialect struct {
 	// and parsing the read is a third of an inclusion proof. pgx keeps a
 	// statement cache of its own.
 	Prepare bool
+	// SnapshotIsolation is the isolation level of the read-only
+	// transaction an audit reads in (see Store.Snapshot):
+	// sql.LevelRepeatableRead on PostgreSQL; the default on SQLite, whose
+	// read transactions see one snapshot already.
+	SnapshotIsolation sql.IsolationLevel
 	// Time converts a record's time to a query argument. Read back, the
 	// column must scan as time.Time or as int64 microseconds since the
 	// Unix epoch.

@@ -53,7 +53,7 @@ func testGroup(t *testing.T, s Store) {
 		t.Skip("the store does not implement storetest.Blocker")
 	}
 	ctx := t.Context()
-	stored := withKey(NewRecord(t, liaison.KindRequest, "stored"), "stored-key")
+	stored := withKey(NewRecord(t, liaison.KindRequest, "stored"), "ag/stored-key")
 	mustAppend(t, s, stored)
 
 	release, err := b.Block(ctx)
@@ -72,15 +72,15 @@ func testGroup(t *testing.T, s Store) {
 	var ok6 []*appendCall
 	for i := range 6 {
 		ok6 = append(ok6, goAppend(ctx, s, fmt.Sprintf("ok-%d", i),
-			withKey(NewRecord(t, liaison.KindRequest, fmt.Sprintf("ok-%d", i)), fmt.Sprintf("key-%d", i)),
+			withKey(NewRecord(t, liaison.KindRequest, fmt.Sprintf("ok-%d", i)), fmt.Sprintf("ag/key-%d", i)),
 			NewRecord(t, liaison.KindDecision, fmt.Sprintf("ok-%d-d", i))))
 	}
 	storedKey := goAppend(ctx, s, "stored key",
-		NewRecord(t, liaison.KindDecision, "sk-d"), withKey(NewRecord(t, liaison.KindRequest, "sk"), "stored-key"))
+		NewRecord(t, liaison.KindDecision, "sk-d"), withKey(NewRecord(t, liaison.KindRequest, "sk"), "ag/stored-key"))
 	storedID := goAppend(ctx, s, "stored id",
 		NewRecord(t, liaison.KindDecision, "sid-d"), NewRecord(t, liaison.KindRequest, "stored"))
-	raceA := goAppend(ctx, s, "race a", withKey(NewRecord(t, liaison.KindRequest, "race-a"), "race-key"))
-	raceB := goAppend(ctx, s, "race b", withKey(NewRecord(t, liaison.KindRequest, "race-b"), "race-key"))
+	raceA := goAppend(ctx, s, "race a", withKey(NewRecord(t, liaison.KindRequest, "race-a"), "ag/race-key"))
+	raceB := goAppend(ctx, s, "race b", withKey(NewRecord(t, liaison.KindRequest, "race-b"), "ag/race-key"))
 	cctx, cancel := context.WithCancel(ctx)
 	canceled := goAppend(cctx, s, "cancelled", NewRecord(t, liaison.KindRequest, "cancelled"), NewRecord(t, liaison.KindDecision, "cancelled-d"))
 	time.Sleep(queueDelay)
@@ -129,7 +129,7 @@ func testGroup(t *testing.T, s Store) {
 		t.Errorf("Append(race a) = %v and Append(race b) = %v: one of two queued appends with the same key must succeed", raceA.err, raceB.err)
 	} else {
 		wantKind(t, fmt.Sprintf("Append(%s) after Append(%s) with the same key", loser.name, winner.name), loser.err, liaison.Conflicting, "key")
-		got, err := s.ByKey(ctx, liaison.KindRequest, "race-key")
+		got, err := s.ByKey(ctx, liaison.KindRequest, "ag/race-key")
 		if err != nil || got.ID != winner.recs[0].ID {
 			t.Errorf("ByKey(race-key) = %v, %v, want %s", got, err, winner.recs[0].ID)
 		}

@@ -39,7 +39,7 @@ func NewLegacyLog(t testing.TB, n int) LegacyLog {
 	for i := range n {
 		r := NewRecord(t, kinds[i%len(kinds)], fmt.Sprintf("legacy-%05d", i))
 		r.Index = int64(i)
-		c := ledger.Record{Kind: r.Kind, ID: r.ID, Body: r.Body, Salt: r.Salt}.Commitment()
+		c := ledger.RecordOf(r).CommitmentV1() // the leaf format before 0004
 		hs, err := tlog.StoredHashes(int64(i), c[:], mem)
 		if err != nil {
 			t.Fatal(err)
@@ -106,11 +106,11 @@ func (l LegacyLog) Write(t testing.TB, exec func(query string, args ...any) erro
 
 // CheckMigrated checks a store opened on a database that held l before its
 // migrations ran: every record is there, every stored hash reads as it was
-// stored, the tree has the root of l's commitments, and the log grows on
-// from there.
+// stored, the tree has the root of l's commitments, the log grows on from
+// there (in leaf format 2), and `log verify` passes it.
 func CheckMigrated(t *testing.T, s Store, l LegacyLog) {
 	t.Helper()
-	checkLog(t, s, int64(len(l.Records)))
+	checkLogFrom(t, s, int64(len(l.Records)), int64(len(l.Records)))
 	for _, r := range l.Records {
 		get(t, s, r)
 	}
@@ -119,5 +119,11 @@ func CheckMigrated(t *testing.T, s Store, l LegacyLog) {
 	if want := int64(len(l.Records)); more[0].Index != want {
 		t.Errorf("the first record appended after the migration has leaf %d, want %d", more[0].Index, want)
 	}
-	checkLog(t, s, int64(len(l.Records)+len(more)))
+	checkLogFrom(t, s, int64(len(l.Records)+len(more)), int64(len(l.Records)))
+	// The old leaves, in format 1, still verify beside the new ones.
+	_, verifier := NewSigner(t)
+	rep, err := ledger.Verify(t.Context(), s, verifier)
+	if err != nil || !rep.OK() || rep.V1Leaves != int64(len(l.Records)) {
+		t.Errorf("Verify(after the migrations) = %+v, %v, want OK with %d format 1 leaves", rep, err, len(l.Records))
+	}
 }

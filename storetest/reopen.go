@@ -32,7 +32,7 @@ func RunReopen(t *testing.T, place func(t *testing.T) Place) {
 	t.Run("Persists", func(t *testing.T) {
 		p := place(t)
 		s := mustOpen(t, p)
-		r := withKey(NewRecord(t, liaison.KindRequest, "r1"), "k1")
+		r := withKey(NewRecord(t, liaison.KindRequest, "r1"), "ag/k1")
 		mustAppend(t, s, r, NewRecord(t, liaison.KindDecision, "d1"))
 		closeStore(t, s)
 

@@ -24,6 +24,11 @@ func Rewrite(t testing.TB, from, to liaison.Store, change func(r *liaison.Stored
 		}
 		for _, r := range recs {
 			next = r.Index + 1
+			// The checkpoints recorded in the log name roots that the
+			// rewrite changes: a forger leaves them out.
+			if r.Kind == liaison.KindCheckpoint {
+				continue
+			}
 			change(r)
 			if err := to.Append(ctx, r); err != nil {
 				t.Fatalf("Rewrite: Append(%s %s): %v", r.Kind, r.ID, err)

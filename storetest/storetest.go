@@ -12,6 +12,8 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"runtime"
@@ -66,6 +68,14 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"Checkpoints", testCheckpoints},
 		{"Verify", testVerify},
 		{"Tamper", testTamper},
+		{"TreeSizes", testTreeSizes},
+		{"Abort", testAbort},
+		{"EntriesPartly", testEntriesPartly},
+		{"Serve", testServe},
+		{"VerifyUnderLoad", testVerifyUnderLoad},
+		{"CheckpointsCannotGo", testCheckpointsCannotGo},
+		{"TamperColumns", testTamperColumns},
+		{"EditedColumnsGrantNothing", testEditedColumnsGrantNothing},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -102,9 +112,91 @@ func NewRecord(t testing.TB, kind, id string) *liaison.StoredRecord {
 	}
 }
 
-// withKey sets r's key.
+// withKey sets r's key, and its body to hold it (see fit). A request's key
+// is "agency/idempotency key".
 func withKey(r *liaison.StoredRecord, key string) *liaison.StoredRecord {
 	r.Key = key
+	return fit(r)
+}
+
+// fit rewrites r's body so that it holds r's index columns where a body of
+// its kind fixes them (liaison.ColumnsOf), and sets the columns it fixes
+// that r leaves empty (a read's parent is its person) as it fixes them.
+// It panics when no body of r's kind can hold r's columns: the test is
+// wrong.
+func fit(r *liaison.StoredRecord) *liaison.StoredRecord {
+	b := map[string]string{"id": r.ID, "kind": r.Kind}
+	set := func(field, v string) {
+		if v != "" {
+			b[field] = v
+		}
+	}
+	set("agency", r.Agency)
+	set("person", r.Person)
+	switch r.Kind {
+	case liaison.KindRequest:
+		if r.Key != "" {
+			agency, idem, ok := strings.Cut(r.Key, "/")
+			if !ok {
+				panic(fmt.Sprintf("storetest: request key %q is not agency/idempotency key", r.Key))
+			}
+			b["agency"], b["idempotency_key"] = agency, idem
+			r.Agency = agency
+		}
+	case liaison.KindDecision, liaison.KindDuty, liaison.KindAction, liaison.KindOverride:
+		set("request", r.Parent)
+	case liaison.KindFacts:
+		set("request", r.Parent)
+		if r.Key != "" {
+			request, idem, ok := strings.Cut(r.Key, "/")
+			if !ok || request != r.Parent {
+				panic(fmt.Sprintf("storetest: facts key %q is not request/idempotency key", r.Key))
+			}
+			b["idempotency_key"] = idem
+		}
+	case liaison.KindRead:
+		if r.Parent != r.Person {
+			set("request", r.Parent)
+		}
+	case liaison.KindDutyChange:
+		set("duty", r.Parent)
+	case liaison.KindDelivery:
+		set("action", r.Parent)
+	case liaison.KindToken:
+		set("hash", r.Key)
+	case liaison.KindTokenRevoked:
+		set("token", r.Parent)
+	case liaison.KindPackSet:
+		if r.Key != "" && r.Key != r.ID {
+			panic(fmt.Sprintf("storetest: a pack set's key is its id, not %q", r.Key))
+		}
+	}
+	body, err := json.Marshal(b)
+	if err != nil {
+		panic(err)
+	}
+	r.Body = body
+	c, err := liaison.ColumnsOf(r.Kind, body)
+	if err != nil {
+		panic(err)
+	}
+	for _, f := range []struct {
+		col      liaison.Column
+		stored   *string
+		fromBody string
+	}{
+		{liaison.ColumnAgency, &r.Agency, c.Agency},
+		{liaison.ColumnPerson, &r.Person, c.Person},
+		{liaison.ColumnParent, &r.Parent, c.Parent},
+		{liaison.ColumnKey, &r.Key, c.Key},
+	} {
+		if c.Fixed&f.col != 0 && *f.stored == "" {
+			*f.stored = f.fromBody
+		}
+	}
+	if col, stored, body, bad := c.Mismatch(r); bad {
+		panic(fmt.Sprintf("storetest: no %s body can have %s %q: it would say %q", r.Kind, col, stored, body))
+	}
 	return r
 }
 
@@ -202,9 +294,17 @@ func size(t testing.TB, s Store) int64 {
 }
 
 // checkLog checks the whole log against the records: TreeSize is want,
-// each leaf commits to the record with its index, and the stored tree has
-// the root computed here from the commitments alone.
+// each leaf commits to the whole row of the record with its index (leaf
+// format 2), and the stored tree has the root computed here from the
+// commitments alone.
 func checkLog(t testing.TB, s Store, want int64) {
+	t.Helper()
+	checkLogFrom(t, s, want, 0)
+}
+
+// checkLogFrom is checkLog for a log whose leaves below v2 were written
+// before migration 0004, in format 1.
+func checkLogFrom(t testing.TB, s Store, want, v2 int64) {
 	t.Helper()
 	ctx := t.Context()
 	if n := size(t, s); n != want {
@@ -234,7 +334,10 @@ func checkLog(t testing.TB, s Store, want int64) {
 		if r.Index != int64(i) {
 			t.Fatalf("List(all)[%d] is %s/%s with Index %d: the log has a gap or is out of order", i, r.Kind, r.ID, r.Index)
 		}
-		c := ledger.Record{Kind: r.Kind, ID: r.ID, Body: r.Body, Salt: r.Salt}.Commitment()
+		c := ledger.RecordOf(r).Commitment()
+		if int64(i) < v2 {
+			c = ledger.RecordOf(r).CommitmentV1()
+		}
 		if l := leaves[i]; l.Index != int64(i) || l.Kind != r.Kind || l.ID != r.ID || l.Commitment != c {
 			t.Fatalf("leaf %d = {%d %s/%s %v}, want {%d %s/%s %v}", i, l.Index, l.Kind, l.ID, l.Commitment, i, r.Kind, r.ID, c)
 		}
@@ -273,9 +376,11 @@ func checkLog(t testing.TB, s Store, want int64) {
 
 func testAppendGet(t *testing.T, s Store) {
 	a := NewRecord(t, liaison.KindRequest, "req-1")
-	a.Agency, a.Person, a.Key = "agency-1", "person-1", "idem-1"
+	a.Agency, a.Person, a.Key = "agency-1", "person-1", "agency-1/idem-1"
+	fit(a)
 	b := NewRecord(t, liaison.KindDecision, "dec-1")
 	b.Agency, b.Person, b.Parent = "agency-1", "person-1", "req-1"
+	fit(b)
 	c := NewRecord(t, liaison.KindRead, "read-1")
 	c.At = time.Date(1999, 12, 31, 23, 59, 59, 999999999, time.FixedZone("EST", -5*3600))
 	mustAppend(t, s, a, b, c)
@@ -290,12 +395,12 @@ func testAppendGet(t *testing.T, s Store) {
 	if d.Index != 3 {
 		t.Errorf("after a second Append, Index = %d, want 3", d.Index)
 	}
-	got, err := s.ByKey(t.Context(), liaison.KindRequest, "idem-1")
+	got, err := s.ByKey(t.Context(), liaison.KindRequest, "agency-1/idem-1")
 	if err != nil {
-		t.Fatalf("ByKey(request, idem-1) = %v", err)
+		t.Fatalf("ByKey(request, agency-1/idem-1) = %v", err)
 	}
 	if d := diff(got, a); d != "" {
-		t.Errorf("ByKey(request, idem-1): %s", d)
+		t.Errorf("ByKey(request, agency-1/idem-1): %s", d)
 	}
 	checkLog(t, s, 4)
 }
@@ -319,6 +424,11 @@ func testInvalid(t *testing.T, s Store) {
 	noID := NewRecord(t, liaison.KindRequest, "")
 	noSalt := NewRecord(t, liaison.KindRequest, "no-salt")
 	noSalt.Salt = [32]byte{}
+	// Columns that are not what the body says: reads would refuse them.
+	moved := fit(&liaison.StoredRecord{Kind: liaison.KindPerson, ID: "p-moved", Agency: "ag-1", Salt: noSalt.Salt, At: base})
+	moved.Salt, moved.Agency = NewRecord(t, "", "").Salt, "ag-2"
+	badBody := NewRecord(t, liaison.KindToken, "not-json")
+	badBody.Body = []byte("not JSON")
 	for _, tc := range []struct {
 		name  string
 		recs  []*liaison.StoredRecord
@@ -328,6 +438,8 @@ func testInvalid(t *testing.T, s Store) {
 		{"no kind", []*liaison.StoredRecord{noKind}, "kind"},
 		{"no id", []*liaison.StoredRecord{noID}, "id"},
 		{"zero salt", []*liaison.StoredRecord{NewRecord(t, liaison.KindRequest, "ok"), noSalt}, "salt"},
+		{"agency column not the body's", []*liaison.StoredRecord{NewRecord(t, liaison.KindRequest, "ok"), moved}, "agency"},
+		{"body not of its kind", []*liaison.StoredRecord{badBody}, "body"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			err := s.Append(t.Context(), tc.recs...)
@@ -352,7 +464,7 @@ func testInvalid(t *testing.T, s Store) {
 }
 
 func testConflict(t *testing.T, s Store) {
-	orig := withKey(NewRecord(t, liaison.KindRequest, "r1"), "k1")
+	orig := withKey(NewRecord(t, liaison.KindRequest, "r1"), "ag/k1")
 	mustAppend(t, s, orig)
 	for _, tc := range []struct {
 		name  string
@@ -360,8 +472,8 @@ func testConflict(t *testing.T, s Store) {
 		field string
 	}{
 		{"same id", NewRecord(t, liaison.KindRequest, "r1"), "id"},
-		{"same id, other key", withKey(NewRecord(t, liaison.KindRequest, "r1"), "k2"), "id"},
-		{"same key", withKey(NewRecord(t, liaison.KindRequest, "r2"), "k1"), "key"},
+		{"same id, other key", withKey(NewRecord(t, liaison.KindRequest, "r1"), "ag/k2"), "id"},
+		{"same key", withKey(NewRecord(t, liaison.KindRequest, "r2"), "ag/k1"), "key"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			err := s.Append(t.Context(), tc.r)
@@ -370,7 +482,7 @@ func testConflict(t *testing.T, s Store) {
 	}
 	get(t, s, orig)
 	// The same id or key under another kind is another record.
-	other := withKey(NewRecord(t, liaison.KindDecision, "r1"), "k1")
+	other := withKey(NewRecord(t, liaison.KindToken, "r1"), "ag/k1")
 	mustAppend(t, s, other)
 	// Records without a key never collide on it.
 	mustAppend(t, s, NewRecord(t, liaison.KindRequest, "r3"), NewRecord(t, liaison.KindRequest, "r4"))
@@ -379,7 +491,7 @@ func testConflict(t *testing.T, s Store) {
 }
 
 func testAtomic(t *testing.T, s Store) {
-	stored := withKey(NewRecord(t, liaison.KindRequest, "stored"), "stored-key")
+	stored := withKey(NewRecord(t, liaison.KindRequest, "stored"), "ag/stored-key")
 	mustAppend(t, s, stored)
 	for _, tc := range []struct {
 		name  string
@@ -393,13 +505,13 @@ func testAtomic(t *testing.T, s Store) {
 			return []*liaison.StoredRecord{NewRecord(t, liaison.KindRequest, "a"), NewRecord(t, liaison.KindRequest, "stored"), NewRecord(t, liaison.KindAction, "b")}
 		}, "id"},
 		{"duplicate of a stored key", func() []*liaison.StoredRecord {
-			return []*liaison.StoredRecord{NewRecord(t, liaison.KindRequest, "a"), withKey(NewRecord(t, liaison.KindRequest, "b"), "stored-key")}
+			return []*liaison.StoredRecord{NewRecord(t, liaison.KindRequest, "a"), withKey(NewRecord(t, liaison.KindRequest, "b"), "ag/stored-key")}
 		}, "key"},
 		{"id twice in the batch", func() []*liaison.StoredRecord {
 			return []*liaison.StoredRecord{NewRecord(t, liaison.KindRequest, "a"), NewRecord(t, liaison.KindAction, "b"), NewRecord(t, liaison.KindRequest, "a")}
 		}, "id"},
 		{"key twice in the batch", func() []*liaison.StoredRecord {
-			return []*liaison.StoredRecord{withKey(NewRecord(t, liaison.KindRequest, "a"), "k"), withKey(NewRecord(t, liaison.KindRequest, "b"), "k")}
+			return []*liaison.StoredRecord{withKey(NewRecord(t, liaison.KindRequest, "a"), "ag/k"), withKey(NewRecord(t, liaison.KindRequest, "b"), "ag/k")}
 		}, "key"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -437,13 +549,12 @@ func testAtomic(t *testing.T, s Store) {
 // new id and the same key, is refused, and the key finds the first.
 func testIdempotencyKey(t *testing.T, s Store) {
 	ctx := t.Context()
-	first := withKey(NewRecord(t, liaison.KindRequest, "req-A"), "agency-1:ice-8842")
+	first := withKey(NewRecord(t, liaison.KindRequest, "req-A"), "agency-1/ice-8842")
 	mustAppend(t, s, first)
-	again := withKey(NewRecord(t, liaison.KindRequest, "req-B"), "agency-1:ice-8842")
-	again.Body = []byte(`{"sent":"again"}`)
+	again := withKey(NewRecord(t, liaison.KindRequest, "req-B"), "agency-1/ice-8842")
 	err := s.Append(ctx, again, NewRecord(t, liaison.KindDecision, "dec-B"))
 	wantKind(t, "Append(the same request again)", err, liaison.Conflicting, "key")
-	got, err := s.ByKey(ctx, liaison.KindRequest, "agency-1:ice-8842")
+	got, err := s.ByKey(ctx, liaison.KindRequest, "agency-1/ice-8842")
 	if err != nil {
 		t.Fatalf("ByKey = %v", err)
 	}
@@ -453,7 +564,7 @@ func testIdempotencyKey(t *testing.T, s Store) {
 	if _, err := s.Get(ctx, liaison.KindDecision, "dec-B"); liaison.KindOf(err) != liaison.NotFound {
 		t.Errorf("Get(decision, dec-B) = %v, want NotFound: it was in the refused append", err)
 	}
-	_, err = s.ByKey(ctx, liaison.KindDecision, "agency-1:ice-8842")
+	_, err = s.ByKey(ctx, liaison.KindDecision, "agency-1/ice-8842")
 	wantKind(t, "ByKey(decision, the request's key)", err, liaison.NotFound, "")
 	_, err = s.ByKey(ctx, liaison.KindRequest, "")
 	wantKind(t, "ByKey(request, empty key)", err, liaison.NotFound, "")
@@ -479,6 +590,7 @@ func testList(t *testing.T, s Store) {
 	for i, sp := range specs {
 		r := NewRecord(t, sp.kind, sp.id)
 		r.Agency, r.Person, r.Parent = sp.agency, sp.person, sp.parent
+		fit(r)
 		r.At = base.Add(time.Duration(i) * time.Minute)
 		recs = append(recs, r)
 	}
@@ -543,6 +655,7 @@ func testListPaging(t *testing.T, s Store) {
 		}
 		recs[i] = NewRecord(t, kind, fmt.Sprintf("%s-%04d", kind, i))
 		recs[i].Person = "p"
+		fit(recs[i])
 	}
 	mustAppend(t, s, recs...)
 
@@ -592,12 +705,12 @@ const defaultLimit = 1000
 
 func testNotFound(t *testing.T, s Store) {
 	ctx := t.Context()
-	mustAppend(t, s, withKey(NewRecord(t, liaison.KindRequest, "r1"), "k1"))
+	mustAppend(t, s, withKey(NewRecord(t, liaison.KindRequest, "r1"), "ag/k1"))
 	_, err := s.Get(ctx, liaison.KindRequest, "r2")
 	wantKind(t, "Get(request, r2)", err, liaison.NotFound, "")
 	_, err = s.Get(ctx, liaison.KindDecision, "r1")
 	wantKind(t, "Get(decision, r1)", err, liaison.NotFound, "")
-	_, err = s.ByKey(ctx, liaison.KindRequest, "k2")
+	_, err = s.ByKey(ctx, liaison.KindRequest, "ag/k2")
 	wantKind(t, "ByKey(request, k2)", err, liaison.NotFound, "")
 	_, err = s.ReadLeaves(ctx, 1, 1)
 	wantKind(t, "ReadLeaves(1, 1)", err, liaison.NotFound, "")
@@ -614,11 +727,13 @@ func testNotFound(t *testing.T, s Store) {
 
 func testLargeBody(t *testing.T, s Store) {
 	big := NewRecord(t, liaison.KindRequest, "big")
-	big.Body = make([]byte, 8<<20)
-	if _, err := rand.Read(big.Body); err != nil {
+	noise := make([]byte, 6<<20)
+	if _, err := rand.Read(noise); err != nil {
 		t.Fatal(err)
 	}
-	empty := NewRecord(t, liaison.KindRequest, "empty")
+	big.Body = fmt.Appendf(nil, `{"id":"big","note":%q}`, base64.StdEncoding.EncodeToString(noise))
+	// A kind the store does not know may have any body, even none.
+	empty := NewRecord(t, "note", "empty")
 	empty.Body = nil
 	mustAppend(t, s, big, empty)
 	get(t, s, big)
@@ -754,7 +869,7 @@ func testLog(t *testing.T, s Store) {
 	// Leaf hashes sit where tlog says.
 	for _, i := range []int64{0, 6, 12} {
 		h, err := s.ReadHashes(ctx, []int64{tlog.StoredHashIndex(0, i)})
-		want := ledger.Record{Kind: recs[i].Kind, ID: recs[i].ID, Body: recs[i].Body, Salt: recs[i].Salt}.Commitment().LeafHash()
+		want := ledger.RecordOf(recs[i]).Commitment().LeafHash()
 		if err != nil || h[0] != want {
 			t.Errorf("ReadHashes(leaf %d) = %v, %v, want %v", i, h, err, want)
 		}
@@ -774,7 +889,7 @@ func testLog(t *testing.T, s Store) {
 		if err != nil {
 			t.Fatalf("ProveInclusion(13, %d) = %v", i, err)
 		}
-		c := ledger.Record{Kind: recs[i].Kind, ID: recs[i].ID, Body: recs[i].Body, Salt: recs[i].Salt}.Commitment()
+		c := ledger.RecordOf(recs[i]).Commitment()
 		if err := ledger.CheckInclusion(p, ledger.Checkpoint{Size: 13, Hash: root}, i, c); err != nil {
 			t.Errorf("CheckInclusion(leaf %d) = %v", i, err)
 		}
@@ -836,16 +951,21 @@ func testCheckpoints(t *testing.T, s Store) {
 		}
 	}
 	latest(cp2)
+	// The store recorded the checkpoint in the log, after its leaves.
+	rec, err := s.Get(ctx, liaison.KindCheckpoint, ledger.CheckpointRecordID(2))
+	if err != nil || rec.Index != 2 {
+		t.Fatalf("Get(the record of checkpoint 2) = %+v, %v, want leaf 2", rec, err)
+	}
+	// Its record alone is not new: the same checkpoint, nothing stored.
+	if again, err := pub.Publish(ctx); err != nil || again != cp2 {
+		t.Errorf("Publish() with only the checkpoint's record new = %+v, %v, want %+v", again, err, cp2)
+	}
 	mustAppend(t, s, NewRecord(t, liaison.KindRequest, "r3"))
 	cp3, err := pub.Publish(ctx)
-	if err != nil || cp3.Size != 3 {
-		t.Fatalf("Publish() = %+v, %v, want size 3", cp3, err)
+	if err != nil || cp3.Size != 4 {
+		t.Fatalf("Publish() = %+v, %v, want size 4 (two records, a checkpoint's, one more)", cp3, err)
 	}
 	latest(cp3)
-	// Nothing new: the same checkpoint, nothing stored.
-	if again, err := pub.Publish(ctx); err != nil || again != cp3 {
-		t.Errorf("Publish() with nothing new = %+v, %v, want %+v", again, err, cp3)
-	}
 	// Storing a size again is not an error, and keeps one per size; an
 	// older size stored late does not become the latest.
 	_, signed2, err := signer.SignTree(ctx, s, 2)
@@ -875,8 +995,11 @@ func testCheckpoints(t *testing.T, s Store) {
 		sizes = append(sizes, cp.Size)
 	}
 	slices.Sort(sizes)
-	if !slices.Equal(sizes, []int64{0, 2, 3}) {
-		t.Errorf("Checkpoints yielded sizes %v, want [0 2 3]", sizes)
+	if !slices.Equal(sizes, []int64{0, 2, 4}) {
+		t.Errorf("Checkpoints yielded sizes %v, want [0 2 4]", sizes)
+	}
+	if rep, err := ledger.Verify(ctx, s, verifier); err != nil || !rep.OK() || rep.Checkpoints != 3 {
+		t.Errorf("Verify() = %+v, %v, want OK with 3 checkpoints", rep, err)
 	}
 }
 
@@ -915,26 +1038,34 @@ func testVerify(t *testing.T, s Store) {
 			t.Fatalf("Publish() = %v", err)
 		}
 	}
+	// Each checkpoint is recorded in the log, after the leaves it covers.
+	const size = n + n/100
 	// Twice: a store may keep the hashes it has read in memory (those of
 	// the upper levels, from 256 leaves on), and must give the same again.
-	checkLog(t, s, n)
-	checkLog(t, s, n)
+	checkLog(t, s, size)
+	checkLog(t, s, size)
 	rep, err := ledger.Verify(ctx, s, verifier)
 	if err != nil {
 		t.Fatalf("Verify() = %v", err)
 	}
-	if !rep.OK() || rep.TreeSize != n || rep.Leaves != n || rep.Records != n || rep.Checkpoints != n/100 {
-		t.Errorf("Verify() = %+v, want OK with %d leaves and records and %d checkpoints", rep, n, n/100)
+	if !rep.OK() || rep.TreeSize != size || rep.Leaves != size || rep.Records != size || rep.Checkpoints != n/100 {
+		t.Errorf("Verify() = %+v, want OK with %d leaves and records and %d checkpoints", rep, size, n/100)
 	}
+}
+
+// tamperer returns s as a Tamperer, or skips the test.
+func tamperer(t *testing.T, s Store) Tamperer {
+	tam, ok := s.(Tamperer)
+	if !ok {
+		t.Skip("the store does not implement storetest.Tamperer")
+	}
+	return tam
 }
 
 // testTamper changes the database behind the store's back and checks that
 // the audit names each change.
 func testTamper(t *testing.T, s Store) {
-	tam, ok := s.(Tamperer)
-	if !ok {
-		t.Skip("the store does not implement storetest.Tamperer")
-	}
+	tam := tamperer(t, s)
 	ctx := t.Context()
 	signer, verifier := NewSigner(t)
 	var recs []*liaison.StoredRecord

@@ -165,6 +165,9 @@ func (c *logCmd) run(ctx context.Context, args []string) error {
 			if rep.Omitted > 0 {
 				fmt.Fprintf(c.stdout, "... and %d more problems\n", rep.Omitted)
 			}
+			if rep.V1Leaves > 0 {
+				fmt.Fprintf(c.stdout, "%d leaves written before migration 0004 commit to their bodies only\n", rep.V1Leaves)
+			}
 			fmt.Fprintf(c.stdout, "%d leaves, %d records, %d checkpoints: %d problems\n", rep.Leaves, rep.Records, rep.Checkpoints, len(rep.Problems)+rep.Omitted)
 		}
 		if !rep.OK() {
@@ -206,7 +209,7 @@ func (c *logCmd) prove(ctx context.Context, store dataStore, ks *keys, kind, id 
 	if err != nil {
 		return fmt.Errorf("no checkpoint yet: run `liaison log checkpoint` first: %w", err)
 	}
-	receipt, err := ledger.NewReceipt(ctx, store, ks.signer.Verifier(), signed, ledger.Record{Kind: rec.Kind, ID: rec.ID, Body: rec.Body, Salt: rec.Salt}, rec.Index)
+	receipt, err := ledger.NewReceipt(ctx, store, ks.signer.Verifier(), signed, ledger.RecordOf(rec), rec.Index)
 	if err != nil {
 		return err
 	}

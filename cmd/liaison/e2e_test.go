@@ -310,7 +310,7 @@ func checkReceipt(t *testing.T, db, keys string, out []byte, kind, id string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := rc.Check(signer.Verifier(), ledger.Record{Kind: rec.Kind, ID: rec.ID, Body: rec.Body, Salt: rec.Salt}); err != nil || rc.Kind != kind || rc.ID != id {
+	if _, err := rc.Check(signer.Verifier(), ledger.RecordOf(rec)); err != nil || rc.Kind != kind || rc.ID != id {
 		t.Errorf("log prove's receipt for %s/%s = %+v: %v", kind, id, rc, err)
 	}
 }

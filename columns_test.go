@@ -1,0 +1,89 @@
+package liaison_test
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"liaison"
+)
+
+// TestColumnsOf derives the columns from the desk's own record types, as
+// the desk sets them when it writes them.
+func TestColumnsOf(t *testing.T) {
+	actor := liaison.Actor{ID: "tok-1", Role: liaison.RoleClerk}
+	for _, tc := range []struct {
+		kind string
+		body any
+		want liaison.Columns
+	}{
+		{liaison.KindAgency, liaison.AgencyRecord{ID: "ag-1", Name: "Sheriff"},
+			liaison.Columns{Agency: "ag-1", Fixed: 15}},
+		{liaison.KindPerson, liaison.PersonRecord{ID: "per-1", Agency: "ag-1"},
+			liaison.Columns{Agency: "ag-1", Person: "per-1", Fixed: 15}},
+		{liaison.KindCustodyEvent, liaison.CustodyEventRecord{ID: "ce-1", Agency: "ag-1", Person: "per-1", Kind: "booked"},
+			liaison.Columns{Agency: "ag-1", Person: "per-1", Parent: "per-1", Fixed: 15}},
+		{liaison.KindRequest, liaison.RequestRecord{ID: "req-1", Agency: "ag-1", Person: "per-1", IdempotencyKey: "ice-7",
+			Request: liaison.FederalRequest{Kind: "detainer"}, ReceivedBy: actor},
+			liaison.Columns{Agency: "ag-1", Person: "per-1", Key: "ag-1/ice-7", Fixed: 15}},
+		{liaison.KindDecision, liaison.DecisionRecord{ID: "dec-1", Agency: "ag-1", Request: "req-1", Action: "honor_detainer"},
+			liaison.Columns{Agency: "ag-1", Parent: "req-1", Fixed: liaison.ColumnAgency | liaison.ColumnParent | liaison.ColumnKey}},
+		{liaison.KindAction, liaison.ActionRecord{ID: "act-1", Agency: "ag-1", Request: "req-1", Decision: "dec-1", Action: "notify_release"},
+			liaison.Columns{Agency: "ag-1", Parent: "req-1", Fixed: liaison.ColumnAgency | liaison.ColumnParent | liaison.ColumnKey}},
+		{liaison.KindDuty, liaison.DutyRecord{ID: "duty-1", Agency: "ag-1", Request: "req-1", Decision: "dec-1"},
+			liaison.Columns{Agency: "ag-1", Parent: "req-1", Fixed: liaison.ColumnAgency | liaison.ColumnParent | liaison.ColumnKey}},
+		{liaison.KindOverride, liaison.OverrideRecord{ID: "ovr-1", Agency: "ag-1", Request: "req-1", Action: "share_info"},
+			liaison.Columns{Agency: "ag-1", Parent: "req-1", Fixed: liaison.ColumnAgency | liaison.ColumnParent | liaison.ColumnKey}},
+		{liaison.KindDutyChange, liaison.DutyChangeRecord{ID: "dc-1", Agency: "ag-1", Duty: "duty-1", Status: liaison.DutyDone},
+			liaison.Columns{Agency: "ag-1", Parent: "duty-1", Fixed: 15}},
+		{liaison.KindDelivery, liaison.DeliveryRecord{ID: "dl-1", Agency: "ag-1", Action: "act-1", Channel: "webhook"},
+			liaison.Columns{Agency: "ag-1", Parent: "act-1", Fixed: 15}},
+		{liaison.KindRead, liaison.ReadRecord{ID: "rd-1", Agency: "ag-1", Person: "per-1", Request: "req-1"},
+			liaison.Columns{Agency: "ag-1", Person: "per-1", Parent: "req-1", Fixed: 15}},
+		{liaison.KindRead, liaison.ReadRecord{ID: "rd-2", Agency: "ag-1", Person: "per-1"},
+			liaison.Columns{Agency: "ag-1", Person: "per-1", Parent: "per-1", Fixed: 15}},
+		{liaison.KindToken, liaison.TokenRecord{ID: "tok-1", Role: liaison.RoleAdmin, Agency: "ag-1", Hash: "abc"},
+			liaison.Columns{Agency: "ag-1", Key: "abc", Fixed: 15}},
+		{liaison.KindTokenRevoked, map[string]any{"id": "rvk-1", "token": "tok-1", "actor": actor},
+			liaison.Columns{Parent: "tok-1", Key: "tok-1", Fixed: liaison.ColumnPerson | liaison.ColumnParent | liaison.ColumnKey}},
+		{liaison.KindPackSet, liaison.PackSetRecord{ID: "9f0a", Files: []liaison.PackFile{{Path: "us/x.yaml"}}},
+			liaison.Columns{Key: "9f0a", Fixed: 15}},
+		{liaison.KindFacts, liaison.FactsRecord{ID: "fct-1", Agency: "ag-1", Request: "req-1", IdempotencyKey: "f-1", Reason: "found later",
+			FederalRequest: &liaison.FederalRequest{Kind: "detainer"}, Subject: &liaison.Subject{Age: 30}, RecordedBy: liaison.Actor{ID: "tok-1", Agency: "ag-2"}},
+			liaison.Columns{Agency: "ag-1", Parent: "req-1", Key: "req-1/f-1", Fixed: liaison.ColumnAgency | liaison.ColumnParent | liaison.ColumnKey}},
+		{liaison.KindCheckpoint, map[string]any{"size": 3, "hash": "aGFzaA==", "note": "n"}, liaison.Columns{Fixed: 15}},
+		{"some_new_kind", map[string]any{"agency": "ag-1"}, liaison.Columns{}},
+	} {
+		body, err := json.Marshal(tc.body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := liaison.ColumnsOf(tc.kind, body)
+		if err != nil || got != tc.want {
+			t.Errorf("ColumnsOf(%s, %s) = %+v, %v, want %+v", tc.kind, body, got, err, tc.want)
+		}
+	}
+	if _, err := liaison.ColumnsOf(liaison.KindToken, []byte("[1]")); liaison.KindOf(err) != liaison.Invalid {
+		t.Errorf("ColumnsOf(token, [1]) = %v, want an error of kind invalid", err)
+	}
+}
+
+func TestCheckColumns(t *testing.T) {
+	body := []byte(`{"id":"per-1","agency":"ag-1"}`)
+	r := &liaison.StoredRecord{Kind: liaison.KindPerson, ID: "per-1", Agency: "ag-1", Person: "per-1", Body: body}
+	if err := r.CheckColumns(); err != nil {
+		t.Errorf("CheckColumns(matching) = %v", err)
+	}
+	r.Agency = "ag-2"
+	if err := r.CheckColumns(); liaison.KindOf(err) != liaison.Internal {
+		t.Errorf("CheckColumns(agency moved) = %v, want an error of kind internal", err)
+	}
+	tok := &liaison.StoredRecord{Kind: liaison.KindToken, ID: "tok-1", Key: "the-attackers-hash", Body: []byte(`{"hash":"the-real-hash"}`)}
+	err := tok.CheckColumns()
+	if err == nil {
+		t.Fatal("CheckColumns(token key changed) = nil")
+	}
+	if msg := err.Error(); strings.Contains(msg, "the-real-hash") || strings.Contains(msg, "the-attackers-hash") {
+		t.Errorf("CheckColumns(token key changed) = %q: the message shows a key", msg)
+	}
+}
