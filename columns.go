@@ -58,7 +58,7 @@ type Columns struct {
 // by id (a request record's "request" is the federal request, an object),
 // "action" only of a delivery (an action's is the kind of action).
 type columnFields struct {
-	id, agency, person, request, duty, action, token, hash, idempotencyKey string
+	id, agency, person, request, duty, action, token, hash, idempotencyKey, number string
 }
 
 // field returns where the body member named key goes for a record of kind,
@@ -88,6 +88,10 @@ func (f *columnFields) field(kind string, key []byte) *string {
 		return &f.hash
 	case "idempotency_key":
 		return &f.idempotencyKey
+	case "number":
+		if kind == KindBooking {
+			return &f.number
+		}
 	}
 	return nil
 }
@@ -102,7 +106,7 @@ const all = ColumnAgency | ColumnPerson | ColumnParent | ColumnKey
 func ColumnsOf(kind string, body []byte) (Columns, error) {
 	fixed := all
 	switch kind {
-	case KindAgency, KindPerson, KindCustodyEvent, KindRequest, KindDutyChange, KindDelivery, KindRead, KindToken, KindCheckpoint, KindPackSet:
+	case KindAgency, KindPerson, KindCustodyEvent, KindRequest, KindDutyChange, KindDelivery, KindRead, KindToken, KindCheckpoint, KindPackSet, KindBooking:
 	case KindDecision, KindDuty, KindAction, KindOverride, KindFacts:
 		fixed = ColumnAgency | ColumnParent | ColumnKey // the person is the request's
 	case KindTokenRevoked:
@@ -147,6 +151,8 @@ func ColumnsOf(kind string, body []byte) (Columns, error) {
 		c.Key = b.hash
 	case KindPackSet:
 		c.Key = b.id // the hash of its files, which the desk checks on load
+	case KindBooking:
+		c.Person, c.Parent, c.Key = b.person, b.person, b.agency+"/"+b.number
 	case KindTokenRevoked:
 		c.Agency, c.Parent, c.Key = "", b.token, b.token
 	}

@@ -51,6 +51,8 @@ func TestColumnsOf(t *testing.T) {
 		{liaison.KindFacts, liaison.FactsRecord{ID: "fct-1", Agency: "ag-1", Request: "req-1", IdempotencyKey: "f-1", Reason: "found later",
 			FederalRequest: &liaison.FederalRequest{Kind: "detainer"}, Subject: &liaison.Subject{Age: 30}, RecordedBy: liaison.Actor{ID: "tok-1", Agency: "ag-2"}},
 			liaison.Columns{Agency: "ag-1", Parent: "req-1", Key: "req-1/f-1", Fixed: liaison.ColumnAgency | liaison.ColumnParent | liaison.ColumnKey}},
+		{liaison.KindBooking, liaison.BookingRecord{ID: "bkg-1", Agency: "ag-1", Number: "B-1", Person: "per-1"},
+			liaison.Columns{Agency: "ag-1", Person: "per-1", Parent: "per-1", Key: "ag-1/B-1", Fixed: 15}},
 		{liaison.KindCheckpoint, map[string]any{"size": 3, "hash": "aGFzaA==", "note": "n"}, liaison.Columns{Fixed: 15}},
 		{"some_new_kind", map[string]any{"agency": "ag-1"}, liaison.Columns{}},
 	} {

@@ -4,15 +4,24 @@ import "time"
 
 // A Decision is the engine's answer to a Request.
 type Decision struct {
-	Outcome       Outcome       `json:"outcome"`
-	Decisive      []RuleRef     `json:"decisive"`
-	Considered    []Considered  `json:"considered,omitzero"`
-	Duties        []Duty        `json:"duties"`
-	Limits        Limits        `json:"limits"`
-	WouldChangeIf []Change      `json:"would_change_if"`
-	MissingFacts  []string      `json:"missing_facts"`
-	Explanation   string        `json:"explanation"`
-	Packs         []PackVersion `json:"packs,omitzero"`
+	Outcome       Outcome      `json:"outcome"`
+	Decisive      []RuleRef    `json:"decisive"`
+	Considered    []Considered `json:"considered,omitzero"`
+	Duties        []Duty       `json:"duties"`
+	Limits        Limits       `json:"limits"`
+	WouldChangeIf []Change     `json:"would_change_if"`
+	MissingFacts  []string     `json:"missing_facts"`
+	Explanation   string       `json:"explanation"`
+	// Levels are the levels of the jurisdiction, top first, and whether
+	// each had law in force: "federal and Texas law applied; no pack for
+	// Harris County". Filled when the decision is explained.
+	Levels []JurisdictionLevel `json:"levels,omitempty"`
+	// Disclose lists what the action may tell the federal side, of the
+	// facts the desk holds: for notify_release the release date and time,
+	// for share_info the items asked for, when the action is permitted or
+	// required; nothing otherwise.
+	Disclose []InfoItem    `json:"disclose,omitempty"`
+	Packs    []PackVersion `json:"packs,omitzero"`
 }
 
 // Normalize makes every list of d that is nil an empty one, so that its
@@ -38,6 +47,13 @@ func emptyIfNil[T any](s []T) []T {
 		return []T{}
 	}
 	return s
+}
+
+// JurisdictionLevel is one level of a decision's jurisdiction.
+type JurisdictionLevel struct {
+	Jurisdiction Jurisdiction `json:"jurisdiction"`
+	// Law is true when a pack of the level was in force on the day.
+	Law bool `json:"law"`
 }
 
 // RuleRef names one rule of one pack version.

@@ -10,7 +10,10 @@ import "time"
 // token carries and the agency it is limited to. The desk checks both on
 // every call: an actor with an Agency reaches only that agency's records.
 type Actor struct {
-	ID   string `json:"id"`
+	ID string `json:"id"`
+	// Name is the name of the token's holder, as the token was made: the
+	// records show who, not only which token.
+	Name string `json:"name,omitempty"`
 	Role Role   `json:"role"`
 	// Agency is the agency the actor's token is limited to; empty for a
 	// token that reaches every agency.
@@ -41,7 +44,14 @@ type AgencyRecord struct {
 	Name         string       `json:"name" liaison:"required,nonempty"`
 	Jurisdiction Jurisdiction `json:"jurisdiction" liaison:"required"`
 	Type         AgencyType   `json:"type" liaison:"required"`
-	CreatedAt    time.Time    `json:"created_at"`
+	// TimeZone is the IANA time zone the agency keeps: its deadlines and
+	// business days are local. Empty only in agencies recorded before
+	// agencies had one: law.TimeZone of the jurisdiction then.
+	TimeZone string `json:"time_zone,omitempty"`
+	// NoLocalLaw: the levels of the jurisdiction with no pack have no law
+	// of their own (the agency's creator said so).
+	NoLocalLaw bool      `json:"no_local_law,omitempty"`
+	CreatedAt  time.Time `json:"created_at"`
 
 	// Promptly is how long the agency allows for a duty the law says to
 	// do "promptly": a Go duration ("24h"); empty for the default,
@@ -61,6 +71,18 @@ type PersonRecord struct {
 	NameSealed     string    `json:"name_sealed"`
 	BirthSealed    string    `json:"birth_date_sealed"`
 	CreatedAt      time.Time `json:"created_at"`
+}
+
+// BookingRecord indexes a person by one of their booking numbers. Its Key
+// is the agency and the number ("agy_…/B-1"), unique: within an agency a
+// booking number belongs to one person, and a look-up by number is one
+// read of the key's index, checked against this body.
+type BookingRecord struct {
+	ID     string    `json:"id"`
+	Agency string    `json:"agency"`
+	Number string    `json:"number"`
+	Person string    `json:"person"`
+	At     time.Time `json:"at"`
 }
 
 // CustodyEventKind is a change in a person's custody.
@@ -182,6 +204,10 @@ const (
 	ActionRefused    ActionStatus = "refused"     // decided forbidden or conflict
 	ActionNeedsFacts ActionStatus = "needs_facts" // decided undetermined
 	ActionFailed     ActionStatus = "failed"      // permitted, but the channel failed
+	// ActionDoneOffline: permitted or required, with no outbound channel
+	// configured; staff did it themselves (by phone, in person) and said
+	// how in the record's OfflineNote. Nothing was sent.
+	ActionDoneOffline ActionStatus = "done_offline"
 )
 
 // ActionRecord is one attempt to carry out an action.
@@ -196,8 +222,10 @@ type ActionRecord struct {
 	Channel  string       `json:"channel,omitempty"`
 	Reason   string       `json:"reason"`
 	Override string       `json:"override,omitempty"`
-	Actor    Actor        `json:"actor"`
-	At       time.Time    `json:"at"`
+	// OfflineNote says how staff carried out a done_offline action.
+	OfflineNote string    `json:"offline_note,omitempty"`
+	Actor       Actor     `json:"actor"`
+	At          time.Time `json:"at"`
 }
 
 // DutyStatus is where a duty stands.

@@ -34,6 +34,13 @@ type Jurisdiction string
 type Agency struct {
 	Type AgencyType `json:"type,omitempty"`
 	Name string     `json:"name,omitempty"`
+	// TimeZone is the IANA time zone the agency keeps ("America/Chicago"):
+	// business days and hours, the calendar day of as_of and the dates
+	// rules compare are counted in it. Empty: UTC.
+	TimeZone string `json:"time_zone,omitempty"`
+	// NoLocalLaw says the levels of the jurisdiction with no pack have no
+	// law of their own (see law.Set.CheckJurisdiction).
+	NoLocalLaw bool `json:"no_local_law,omitempty"`
 }
 
 // AgencyType is the kind of agency; some laws bind only some kinds.

@@ -28,6 +28,7 @@ const (
 	KindTokenRevoked = "token_revoked"
 	KindPackSet      = "pack_set"
 	KindFacts        = "facts"
+	KindBooking      = "booking"
 	// KindCheckpoint records a signed checkpoint of the log in the log
 	// itself (see package ledger), so that its row cannot quietly go.
 	KindCheckpoint = "checkpoint"

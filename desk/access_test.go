@@ -22,7 +22,7 @@ func TestScope(t *testing.T) {
 	ctx := context.Background()
 	d := e.desk(t)
 	a := agency(t, d, "us/tx/travis-county", "sheriff")
-	b := agency(t, d, "us/tx/harris-county", "sheriff")
+	b := agency(t, d, "us/ca/test-county", "jail") // its hold is refused, so counsel may override
 	// B's records: a person, a request about them, its duties, a token.
 	pb, err := d.CreatePerson(ctx, clerk, desk.PersonInput{Agency: b.ID, Name: "Jane Roe"})
 	if err != nil {
@@ -35,9 +35,16 @@ func TestScope(t *testing.T) {
 		t.Fatal(err)
 	}
 	if len(rb.Duties) == 0 {
-		t.Fatal("the Texas detainer brought no duty")
+		t.Fatal("the California detainer brought no duty")
+	}
+	if res, err := d.Act(ctx, clerk, desk.ActInput{Request: rb.Request.ID, Action: "honor_detainer"}); err != nil || res.Action.Status != liaison.ActionRefused {
+		t.Fatalf("Act in California = %+v, %v; want refused", res, err)
 	}
 	tb, err := d.Tokens().Create(ctx, admin, desk.TokenInput{Name: "B's clerk", Role: liaison.RoleClerk, Agency: b.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ob, err := d.Override(ctx, liaison.Actor{ID: "tok_counsel", Role: liaison.RoleCounsel}, desk.OverrideInput{Request: rb.Request.ID, Action: "honor_detainer", Reason: strings.Repeat("a written reason ", 3)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,6 +84,17 @@ func TestScope(t *testing.T) {
 			return err
 		}},
 		{"Request", "id", func() error { _, err := d.Request(ctx, as(liaison.RoleAuditor), rb.Request.ID); return err }},
+		{"Case", "id", func() error {
+			_, err := d.Case(ctx, as(liaison.RoleAuditor), rb.Request.ID, desk.CaseOptions{})
+			return err
+		}},
+		{"DecisionRecord", "id", func() error { _, err := d.DecisionRecord(ctx, as(liaison.RoleAuditor), rb.Decisions[0].ID); return err }},
+		{"OverrideRecord", "id", func() error { _, err := d.OverrideRecord(ctx, as(liaison.RoleAuditor), ob.ID); return err }},
+		{"Requests", "agency", func() error {
+			_, _, err := d.Requests(ctx, as(liaison.RoleClerk), desk.RequestFilter{Agency: b.ID}, desk.Page{})
+			return err
+		}},
+		{"People", "agency", func() error { _, _, err := d.People(ctx, as(liaison.RoleClerk), b.ID, "", desk.Page{}); return err }},
 		{"Act", "request", func() error {
 			_, err := d.Act(ctx, as(liaison.RoleClerk), desk.ActInput{Request: rb.Request.ID, Action: "honor_detainer"})
 			return err
@@ -142,6 +160,13 @@ func TestScope(t *testing.T) {
 			t.Errorf("Duties as A's clerk holds %s of %s", du.ID, du.Agency)
 		}
 	}
+	reqs, _, err := d.Requests(ctx, as(liaison.RoleClerk), desk.RequestFilter{}, desk.Page{})
+	if err != nil || len(reqs) != 1 || reqs[0].ID != ra.Request.ID {
+		t.Errorf("Requests as A's clerk = %+v, %v; want A's alone", reqs, err)
+	}
+	if people, _, err := d.People(ctx, as(liaison.RoleClerk), "", "", desk.Page{}); err != nil || len(people) != 0 {
+		t.Errorf("People as A's clerk = %+v, %v; want none (A has none)", people, err)
+	}
 	tokens, _, err := d.Tokens().List(ctx, as(liaison.RoleAdmin), desk.Page{})
 	if err != nil || len(tokens) != 1 || tokens[0].ID != ta.Record.ID {
 		t.Errorf("Tokens.List as A's admin = %+v, %v; want A's token alone", tokens, err)
@@ -179,7 +204,7 @@ func TestTokens(t *testing.T) {
 		t.Fatal(err)
 	}
 	got, err := tokens.LookUp(ctx, sum)
-	if want := (liaison.Actor{ID: made.Record.ID, Role: liaison.RoleClerk, Agency: a.ID}); err != nil || got != want {
+	if want := (liaison.Actor{ID: made.Record.ID, Name: "booking desk 1", Role: liaison.RoleClerk, Agency: a.ID}); err != nil || got != want {
 		t.Errorf("LookUp = %+v, %v; want %+v", got, err, want)
 	}
 	for _, bad := range []string{"", "lsn_short", "xyz_" + made.Token[4:], made.Token + "A"} {

@@ -27,6 +27,11 @@ type ActResult struct {
 type ActInput struct {
 	Request string         `json:"request" liaison:"required,nonempty"`
 	Action  liaison.Action `json:"action" liaison:"required"`
+	// OfflineNote says how staff carried the action out themselves (by
+	// phone, in person). Required when no outbound channel is configured
+	// and the law lets the action go ahead: the action is then recorded
+	// done_offline, never carried_out with nothing sent.
+	OfflineNote string `json:"offline_note"`
 }
 
 // Act carries out one action of a stored request, deciding it again now:
@@ -97,7 +102,7 @@ func (d *Desk) Act(ctx context.Context, by liaison.Actor, in ActInput) (*ActResu
 		}
 		send = true
 		ar.Override = ov.ID
-		ar.Reason = fmt.Sprintf("OVERRIDDEN by %s (%s): %s", ov.Actor.ID, ov.ID, ov.Reason)
+		ar.Reason = fmt.Sprintf("OVERRIDDEN by %s (token %s, override %s): %s", holder(ov.Actor), ov.Actor.ID, ov.ID, ov.Reason)
 	}
 	if send {
 		if du, ok := blocking(cur, in.Action); ok {
@@ -108,12 +113,17 @@ func (d *Desk) Act(ctx context.Context, by liaison.Actor, in ActInput) (*ActResu
 		if ar.Reason == "" {
 			ar.Reason = dr.Decision.Explanation
 		}
-		if d.channel != "" {
+		if d.channel == "" {
+			note := strings.TrimSpace(in.OfflineNote)
+			if note == "" {
+				return nil, liaison.Errorf(liaison.Invalid, "offline_note", "no outbound channel is configured: carry out %s by phone or in person and say how in offline_note", in.Action)
+			}
+			ar.Status, ar.OfflineNote = liaison.ActionDoneOffline, note
+		} else {
 			ar.Channel = d.channel
-			msg := Message{ID: aid, Agency: rr.Agency, Request: rr.ID, Action: in.Action, Outcome: dr.Decision.Outcome,
-				Override: ar.Override != "", At: now}
-			for _, r := range dr.Decision.Decisive {
-				msg.Citations = append(msg.Citations, r.Citation)
+			msg, err := d.message(ctx, agency, &rr, dr, aid, ar.Override != "", now)
+			if err != nil {
+				return nil, err
 			}
 			attempts := d.channels[d.channel].Send(ctx, msg)
 			ok := false
@@ -145,7 +155,7 @@ func (d *Desk) Act(ctx context.Context, by liaison.Actor, in ActInput) (*ActResu
 		return nil, err
 	}
 	recs = append(recs, rec)
-	if ar.Status == liaison.ActionCarriedOut {
+	if ar.Status == liaison.ActionCarriedOut || ar.Status == liaison.ActionDoneOffline {
 		duties, changes, drecs, err := d.actDuties(agency, &rr, dr, aid, cur, now)
 		if err != nil {
 			return nil, err
@@ -166,12 +176,12 @@ func (d *Desk) Act(ctx context.Context, by liaison.Actor, in ActInput) (*ActResu
 // the duty to end it in time), and the changes to those it has: its
 // "carry out" duty is done, and the clocks it starts (on_action, and
 // hold_begins for a hold) start now.
-func (d *Desk) actDuties(agency *liaison.AgencyRecord, rr *liaison.RequestRecord, dr *liaison.DecisionRecord, aid string, cur []Duty, now time.Time) ([]liaison.DutyRecord, []liaison.DutyChangeRecord, []*liaison.StoredRecord, error) {
+func (d *Desk) actDuties(agency *liaison.AgencyRecord, rr *liaison.RequestRecord, dr *liaison.DecisionRecord, aid string, cur []CaseDuty, now time.Time) ([]liaison.DutyRecord, []liaison.DutyChangeRecord, []*liaison.StoredRecord, error) {
 	starts := func(t liaison.DutyTrigger, actions []liaison.Action) bool {
 		return t == liaison.OnAction && slices.Contains(actions, dr.Action) || t == liaison.HoldBegins && dr.Action == liaison.HonorDetainer
 	}
 	have := func(obligation string) bool {
-		return slices.ContainsFunc(cur, func(c Duty) bool { return c.Obligation == obligation && c.Status != liaison.DutySuperseded })
+		return slices.ContainsFunc(cur, func(c CaseDuty) bool { return c.Obligation == obligation && c.Status != liaison.DutySuperseded })
 	}
 	plan := slices.DeleteFunc(planDuties(agency, []liaison.DecisionRecord{*dr}, starts, now), func(du liaison.DutyRecord) bool {
 		return have(du.Obligation) || du.Obligation == carryOut+string(dr.Action) // done by this very act
@@ -180,7 +190,16 @@ func (d *Desk) actDuties(agency *liaison.AgencyRecord, rr *liaison.RequestRecord
 		due := now.Add(time.Duration(*l.MaxHoldHours * float64(time.Hour)))
 		text := fmt.Sprintf("End the hold within %g hours", *l.MaxHoldHours)
 		if len(l.HoldHoursExclude) > 0 {
-			due = law.AddBusinessHours(now, *l.MaxHoldHours)
+			// Weekends and holidays are the agency's, on its local calendar.
+			local := now
+			if zone := agencyZone(agency); zone != "" {
+				loc, err := d.law.Location(zone)
+				if err != nil {
+					return nil, nil, nil, fmt.Errorf("agency %s: %w", agency.ID, err)
+				}
+				local = now.In(loc)
+			}
+			due = law.AddBusinessHours(local, *l.MaxHoldHours)
 			text += " (not counting " + strings.Join(l.HoldHoursExclude, " or ") + ")"
 		}
 		plan = append(plan, liaison.DutyRecord{Agency: rr.Agency, Request: rr.ID, Decision: dr.ID, Text: text + ": release the person or have federal officers take custody.",
@@ -220,13 +239,13 @@ func (d *Desk) actDuties(agency *liaison.AgencyRecord, rr *liaison.RequestRecord
 
 // blocking returns the open duty of cur that must be done before action
 // is carried out, if any: the law makes it a precondition.
-func blocking(cur []Duty, action liaison.Action) (Duty, bool) {
+func blocking(cur []CaseDuty, action liaison.Action) (CaseDuty, bool) {
 	for _, du := range cur {
 		if du.Trigger == liaison.BeforeAction && du.Before == action && !closed(du.Status) {
 			return du, true
 		}
 	}
-	return Duty{}, false
+	return CaseDuty{}, false
 }
 
 // OverrideInput is counsel's written decision to carry out a refused action.
@@ -253,8 +272,10 @@ func reasonChars(s string) int {
 	return n
 }
 
-// Override records counsel's override of a refusal. It takes effect when
-// the action is next carried out, and is flagged on it.
+// Override records counsel's override of a refusal: the action's last
+// attempt must have been refused (Conflicting otherwise: there is nothing
+// to override). It takes effect when the action is next carried out, and
+// is flagged on it with counsel's name and token.
 func (d *Desk) Override(ctx context.Context, by liaison.Actor, in OverrideInput) (*liaison.OverrideRecord, error) {
 	if err := need(by, liaison.RoleCounsel); err != nil {
 		return nil, err
@@ -272,6 +293,24 @@ func (d *Desk) Override(ctx context.Context, by liaison.Actor, in OverrideInput)
 	if !slices.Contains(rr.Actions, in.Action) {
 		return nil, liaison.Errorf(liaison.Invalid, "action", "request %s does not ask for %s", rr.ID, in.Action)
 	}
+	// Only a refusal can be overridden: the last attempt to carry out the
+	// action must have been refused.
+	acts, err := list[liaison.ActionRecord](ctx, d.store, liaison.Filter{Kind: liaison.KindAction, Parent: rr.ID})
+	if err != nil {
+		return nil, err
+	}
+	var last *liaison.ActionRecord
+	for i := range acts {
+		if acts[i].Action == in.Action {
+			last = &acts[i]
+		}
+	}
+	if last == nil {
+		return nil, liaison.Errorf(liaison.Conflicting, "action", "%s of request %s was never tried: only a refused action can be overridden", in.Action, rr.ID)
+	}
+	if last.Status != liaison.ActionRefused {
+		return nil, liaison.Errorf(liaison.Conflicting, "action", "%s of request %s was last %s, not refused: only a refused action can be overridden", in.Action, rr.ID, last.Status)
+	}
 	id, err := d.newID("ovr")
 	if err != nil {
 		return nil, err
@@ -285,7 +324,7 @@ func (d *Desk) Override(ctx context.Context, by liaison.Actor, in OverrideInput)
 	if err := d.store.Append(ctx, rec); err != nil {
 		return nil, err
 	}
-	d.log.WarnContext(ctx, "override", "request", rr.ID, "action", in.Action, "by", by.ID, "override", id)
+	d.log.WarnContext(ctx, "override", "request", rr.ID, "action", in.Action, "by", by.ID, "name", by.Name, "override", id)
 	return o, nil
 }
 
@@ -301,4 +340,13 @@ func (d *Desk) override(ctx context.Context, request string, action liaison.Acti
 		}
 	}
 	return liaison.OverrideRecord{}, false, nil
+}
+
+// holder names an actor for a reason a person reads: the token holder's
+// name, or the token's id for a token made before tokens carried names.
+func holder(a liaison.Actor) string {
+	if a.Name != "" {
+		return a.Name
+	}
+	return a.ID
 }

@@ -11,6 +11,7 @@ import (
 	"io"
 	"net/http"
 	"net/smtp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -19,7 +20,9 @@ import (
 )
 
 // Message is what goes out when an action is carried out. It names the
-// request and the law; it carries no personal data.
+// request and the law, and of the facts about the person only what the
+// decision lets the action disclose (liaison.Decision.Disclose) and the
+// desk holds: nothing else.
 type Message struct {
 	ID        string          `json:"id"`
 	Agency    string          `json:"agency"`
@@ -29,6 +32,65 @@ type Message struct {
 	Citations []string        `json:"citations"`
 	Override  bool            `json:"override"`
 	At        time.Time       `json:"at"`
+	// Disclose is what the decision lets the action tell: the items the
+	// recipient may receive, whether or not the desk holds their values.
+	Disclose []liaison.InfoItem `json:"disclose,omitempty"`
+	// Release is the person's scheduled release, in the agency's local
+	// time: only when the decision lets the release date be disclosed
+	// and the desk knows it. Without release_time, only its date.
+	Release string `json:"release,omitempty"`
+}
+
+// message builds what goes out for an action carried out under the
+// decision dr: the law, and the facts dr lets it disclose.
+func (d *Desk) message(ctx context.Context, agency *liaison.AgencyRecord, rr *liaison.RequestRecord, dr *liaison.DecisionRecord, id string, override bool, now time.Time) (Message, error) {
+	m := Message{ID: id, Agency: rr.Agency, Request: rr.ID, Action: dr.Action, Outcome: dr.Decision.Outcome,
+		Override: override, At: now, Disclose: dr.Decision.Disclose}
+	for _, r := range dr.Decision.Decisive {
+		m.Citations = append(m.Citations, r.Citation)
+	}
+	if !slices.Contains(m.Disclose, "release_date") {
+		return m, nil
+	}
+	release, err := d.scheduledRelease(ctx, rr)
+	if err != nil || release.IsZero() {
+		return m, err
+	}
+	if zone := agencyZone(agency); zone != "" {
+		loc, err := d.law.Location(zone)
+		if err != nil {
+			return m, fmt.Errorf("agency %s: %w", agency.ID, err)
+		}
+		release = release.In(loc)
+	}
+	if slices.Contains(m.Disclose, "release_time") {
+		m.Release = release.Format(time.RFC3339)
+	} else {
+		m.Release = release.Format(time.DateOnly)
+	}
+	return m, nil
+}
+
+// scheduledRelease returns the person's latest scheduled release the desk
+// knows: a release_scheduled custody event, or else the request's facts.
+func (d *Desk) scheduledRelease(ctx context.Context, rr *liaison.RequestRecord) (time.Time, error) {
+	var at time.Time
+	if rr.Subject != nil && rr.Subject.Custody != nil {
+		at = rr.Subject.Custody.ScheduledRelease
+	}
+	if rr.Person == "" {
+		return at, nil
+	}
+	evs, err := list[liaison.CustodyEventRecord](ctx, d.store, liaison.Filter{Kind: liaison.KindCustodyEvent, Person: rr.Person})
+	if err != nil {
+		return time.Time{}, fmt.Errorf("custody of %s: %w", rr.Person, err)
+	}
+	for _, e := range evs {
+		if e.Kind == "release_scheduled" && !e.ScheduledRelease.IsZero() {
+			at = e.ScheduledRelease
+		}
+	}
+	return at, nil
 }
 
 // Attempt is one try at delivering a message.
@@ -166,6 +228,9 @@ func (e *Email) Send(ctx context.Context, m Message) []Attempt {
 	fmt.Fprintf(&b, "Agency %s carries out %s for request %s.\r\nOutcome: %s\r\n", m.Agency, m.Action, m.Request, m.Outcome)
 	for _, c := range m.Citations {
 		fmt.Fprintf(&b, "Authority: %s\r\n", c)
+	}
+	if m.Release != "" {
+		fmt.Fprintf(&b, "Scheduled release: %s\r\n", m.Release)
 	}
 	if m.Override {
 		b.WriteString("This action was carried out under an override by agency counsel.\r\n")

@@ -141,14 +141,16 @@ func (s *smtpSink) session(c net.Conn) {
 func TestEmail(t *testing.T) {
 	sink := newSMTPSink(t)
 	e := &Email{Addr: sink.ln.Addr().String(), From: "desk@agency.example", To: []string{"ero@federal.example"}}
-	attempts := e.Send(context.Background(), testMsg)
+	m := testMsg
+	m.Disclose, m.Release = []liaison.InfoItem{"release_date", "release_time"}, "2020-01-03T08:00:00-08:00"
+	attempts := e.Send(context.Background(), m)
 	if len(attempts) != 1 || attempts[0].Err != nil {
 		t.Fatalf("Send = %+v, want one delivery", attempts)
 	}
 	sink.mu.Lock()
 	defer sink.mu.Unlock()
 	if len(sink.mail) != 1 || !strings.Contains(sink.mail[0], "Subject: [liaison] notify_release permitted (request req_1)") ||
-		!strings.Contains(sink.mail[0], "Authority: 8 U.S.C. 1373") {
+		!strings.Contains(sink.mail[0], "Authority: 8 U.S.C. 1373") || !strings.Contains(sink.mail[0], "Scheduled release: 2020-01-03T08:00:00-08:00") {
 		t.Errorf("mail = %q", sink.mail)
 	}
 }

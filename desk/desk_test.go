@@ -108,7 +108,7 @@ func (e *env) deskOn(t testing.TB, store liaison.Store) *desk.Desk {
 
 func agency(t *testing.T, d *desk.Desk, jur liaison.Jurisdiction, typ liaison.AgencyType) *liaison.AgencyRecord {
 	t.Helper()
-	a, err := d.CreateAgency(context.Background(), admin, desk.AgencyInput{Name: "Test " + string(jur), Jurisdiction: jur, Type: typ})
+	a, err := d.CreateAgency(context.Background(), admin, desk.AgencyInput{Name: "Test " + string(jur), Jurisdiction: jur, Type: typ, NoLocalLaw: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -285,25 +285,6 @@ func applyChange(du *Duty, c *liaison.DutyChangeRecord) {
 // closed reports whether a duty is finished with.
 func closed(s liaison.DutyStatus) bool { return s == liaison.DutyDone || s == liaison.DutySuperseded }
 
-// caseDuties returns a request's duties (of one person's requests, with
-// person set and request empty) with their current status.
-func (d *Desk) caseDuties(ctx context.Context, request, person string) ([]Duty, error) {
-	f := liaison.Filter{Kind: liaison.KindDuty, Parent: request, Person: person}
-	var out []Duty
-	if _, err := liaison.Each(ctx, d.store, f, 0, func(du liaison.DutyRecord, _ int64) {
-		out = append(out, Duty{DutyRecord: du, Changed: du.At})
-	}); err != nil {
-		return nil, err
-	}
-	for i := range out {
-		if _, err := liaison.Each(ctx, d.store, liaison.Filter{Kind: liaison.KindDutyChange, Parent: out[i].ID}, 0,
-			func(c liaison.DutyChangeRecord, _ int64) { applyChange(&out[i], &c) }); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
-}
-
 // dutyChange encodes a change of du, not yet stored.
 func (d *Desk) dutyChange(du *liaison.DutyRecord, c liaison.DutyChangeRecord, now time.Time) (*liaison.DutyChangeRecord, *liaison.StoredRecord, error) {
 	id, err := d.newID("dch")

@@ -18,7 +18,7 @@ func TestOneDutyPerObligation(t *testing.T) {
 	e := newEnv(t)
 	d := e.desk(t)
 	ctx := context.Background()
-	a, err := d.CreateAgency(ctx, admin, desk.AgencyInput{Name: "Test LA", Jurisdiction: "us/ca/los-angeles-county", Type: "jail", Promptly: "4h"})
+	a, err := d.CreateAgency(ctx, admin, desk.AgencyInput{Name: "Test LA", Jurisdiction: "us/ca/los-angeles-county", Type: "jail", Promptly: "4h", NoLocalLaw: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -208,7 +208,7 @@ func (d *Desk) followDuties(ctx context.Context, agency *liaison.AgencyRecord, r
 	all := planDuties(agency, decisions, started, now)
 	plan := slices.DeleteFunc(slices.Clone(all), func(du liaison.DutyRecord) bool {
 		a, carry := strings.CutPrefix(du.Obligation, carryOut)
-		return carry && done[liaison.Action(a)] || slices.ContainsFunc(cur, func(c Duty) bool {
+		return carry && done[liaison.Action(a)] || slices.ContainsFunc(cur, func(c CaseDuty) bool {
 			return c.Obligation == du.Obligation && c.Status != liaison.DutySuperseded
 		})
 	})

@@ -2,6 +2,7 @@ package desk_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -189,5 +190,36 @@ func TestFactsRemove(t *testing.T) {
 	}
 	if got := f.Decisions[0].Decision.Outcome; got != liaison.Undetermined {
 		t.Errorf("notify_release with convictions removed = %s, want undetermined", got)
+	}
+}
+
+// The case shows the facts learned later; to an auditor, without the
+// facts about the person or the written reason.
+func TestCaseShowsFacts(t *testing.T) {
+	e := newEnv(t)
+	d := e.desk(t)
+	ctx := context.Background()
+	a := agency(t, d, "us/ca/los-angeles-county", "jail")
+	r := intakeOf(t, d, a.ID, "ice-1", "notification_request", "notify_release")
+	if _, err := d.Facts(ctx, clerk, r.Request.ID, desk.FactsInput{IdempotencyKey: "f1", Reason: "a records check found a robbery conviction",
+		Subject: &liaison.Subject{Convictions: []liaison.Offense{robbery}}}); err != nil {
+		t.Fatal(err)
+	}
+	c, err := d.Case(ctx, clerk, r.Request.ID, desk.CaseOptions{})
+	if err != nil || len(c.Facts) != 1 || c.Facts[0].Subject == nil || len(c.Facts[0].Subject.Convictions) != 1 {
+		t.Fatalf("Case as clerk = facts %+v, %v; want the conviction added", c.Facts, err)
+	}
+	c, err = d.Case(ctx, auditor, r.Request.ID, desk.CaseOptions{})
+	if err != nil || len(c.Facts) != 1 {
+		t.Fatalf("Case as auditor = %+v, %v", c, err)
+	}
+	b, err := json.Marshal(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, secret := range []string{"CA PC 211", "robbery conviction"} {
+		if strings.Contains(string(b), secret) {
+			t.Errorf("Case as auditor shows %q: %s", secret, b)
+		}
 	}
 }

@@ -167,6 +167,8 @@ func (d *Desk) Intake(ctx context.Context, by liaison.Actor, in IntakeInput) (*I
 // Request returns a stored request with its decisions and duties, for a
 // reader. A request about a person (a person's id or facts about them) is
 // a read of that person's record, and is logged as one in the same write.
+// Auditors get it without the facts about the person (see redacted). The
+// API answers with the whole case instead (Case).
 func (d *Desk) Request(ctx context.Context, by liaison.Actor, id string) (*IntakeResult, error) {
 	if err := need(by, staff...); err != nil {
 		return nil, err
@@ -181,6 +183,7 @@ func (d *Desk) Request(ctx context.Context, by liaison.Actor, id string) (*Intak
 	if err := d.logRead(ctx, by, &res.Request); err != nil {
 		return nil, err
 	}
+	res.Request, _ = redacted(by, res.Request)
 	return res, nil
 }
 
@@ -209,8 +212,17 @@ func (d *Desk) requestResult(ctx context.Context, id string) (*IntakeResult, err
 func decisionRequest(agency *liaison.AgencyRecord, rr *liaison.RequestRecord, action liaison.Action, asOf time.Time) *liaison.Request {
 	fr := rr.Request
 	return &liaison.Request{AsOf: asOf, Jurisdiction: agency.Jurisdiction,
-		Agency: &liaison.Agency{Type: agency.Type, Name: agency.Name}, Action: action,
+		Agency: &liaison.Agency{Type: agency.Type, Name: agency.Name, TimeZone: agencyZone(agency), NoLocalLaw: agency.NoLocalLaw}, Action: action,
 		Request: &fr, Subject: rr.Subject, Agreements: rr.Agreements, Context: rr.Context}
+}
+
+// agencyZone is the time zone an agency keeps: its own, or for one
+// recorded before agencies had one, its jurisdiction's ("" for UTC).
+func agencyZone(a *liaison.AgencyRecord) string {
+	if a.TimeZone != "" {
+		return a.TimeZone
+	}
+	return law.TimeZone(a.Jurisdiction)
 }
 
 // decide decides one action of a request (with rr's facts, which may be

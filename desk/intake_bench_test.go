@@ -38,4 +38,4 @@ func BenchmarkIntakeWork(b *testing.B) {
 	b.ReportMetric(float64(n)/float64(b.N), "answer-B/op")
 }
 
-var deskAgency = desk.AgencyInput{Name: "Bench County Jail", Jurisdiction: "us/ca/bench-county", Type: "jail"}
+var deskAgency = desk.AgencyInput{Name: "Bench County Jail", Jurisdiction: "us/ca/bench-county", Type: "jail", NoLocalLaw: true}

@@ -73,7 +73,13 @@ func LoadPackSet(ctx context.Context, store liaison.Store, hash string) (*law.Se
 // decideAgain decides a stored decision again from its stored facts (the
 // request, its agency, the action and the instant) with set.
 func decideAgain(set *law.Set, agency *liaison.AgencyRecord, rr *liaison.RequestRecord, dr *liaison.DecisionRecord) (*liaison.Decision, error) {
-	dec, err := set.Decide(decisionRequest(agency, rr, dr.Action, dr.AsOf), law.Options{Explain: true})
+	req := decisionRequest(agency, rr, dr.Action, dr.AsOf)
+	if dr.Engine == "" || dr.Engine == "liaison-engine/1" {
+		// Engine 1 counted every date and business hour in UTC (the
+		// desk's as_of is UTC): decide as it did.
+		req.Agency.TimeZone = "UTC"
+	}
+	dec, err := set.Decide(req, law.Options{Explain: true})
 	if err != nil {
 		return nil, fmt.Errorf("decide %s again: %w", dr.ID, err)
 	}
@@ -89,9 +95,17 @@ func decideAgain(set *law.Set, agency *liaison.AgencyRecord, rr *liaison.Request
 // --redecide` lists every such decision). Decisions stored before pack
 // sets were keep the trace they were stored with.
 func (d *Desk) Trace(ctx context.Context, res *IntakeResult) error {
-	var agency *liaison.AgencyRecord
+	drs := make([]*liaison.DecisionRecord, len(res.Decisions))
 	for i := range res.Decisions {
-		dr := &res.Decisions[i]
+		drs[i] = &res.Decisions[i]
+	}
+	return d.trace(ctx, &res.Request, drs)
+}
+
+// trace traces the decisions drs of the request rr, as Trace does.
+func (d *Desk) trace(ctx context.Context, rr *liaison.RequestRecord, drs []*liaison.DecisionRecord) error {
+	var agency *liaison.AgencyRecord
+	for _, dr := range drs {
 		if dr.PackSet == "" {
 			continue
 		}
@@ -100,17 +114,17 @@ func (d *Desk) Trace(ctx context.Context, res *IntakeResult) error {
 			return err
 		}
 		if agency == nil {
-			if agency, err = d.agency(ctx, res.Request.Agency); err != nil {
+			if agency, err = d.agency(ctx, rr.Agency); err != nil {
 				return err
 			}
 		}
-		rr := &res.Request
+		facts := rr
 		if dr.Facts != "" {
-			if rr, _, err = d.effective(ctx, rr, dr.Facts); err != nil {
+			if facts, _, err = d.effective(ctx, rr, dr.Facts); err != nil {
 				return err
 			}
 		}
-		dec, err := decideAgain(set, agency, rr, dr)
+		dec, err := decideAgain(set, agency, facts, dr)
 		if err != nil {
 			return err
 		}

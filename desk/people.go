@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"liaison"
+	"liaison/law"
 )
 
 // AgencyInput creates an agency.
@@ -13,6 +14,13 @@ type AgencyInput struct {
 	Name         string               `json:"name" liaison:"required,nonempty"`
 	Jurisdiction liaison.Jurisdiction `json:"jurisdiction" liaison:"required"`
 	Type         liaison.AgencyType   `json:"type" liaison:"required"`
+	// TimeZone is the IANA zone the agency keeps; empty for the one its
+	// jurisdiction has (law.TimeZone), which a federal agency, or one in a
+	// county split between two zones, must name.
+	TimeZone string `json:"time_zone"`
+	// NoLocalLaw says the levels of the jurisdiction with no pack have no
+	// law of their own; without it such a jurisdiction is an error.
+	NoLocalLaw bool `json:"no_local_law"`
 
 	// Promptly is how long the agency allows for what the law says to do
 	// "promptly" (a Go duration, e.g. "4h"); default liaison.DefaultPromptly.
@@ -31,12 +39,23 @@ func (d *Desk) CreateAgency(ctx context.Context, by liaison.Actor, in AgencyInpu
 	if dur, err := time.ParseDuration(in.Promptly); in.Promptly != "" && (err != nil || dur <= 0) {
 		return nil, liaison.Errorf(liaison.Invalid, "promptly", "%q is not a positive duration such as 4h", in.Promptly)
 	}
+	if err := d.law.CheckJurisdiction(in.Jurisdiction, in.NoLocalLaw); err != nil {
+		return nil, err
+	}
+	zone := in.TimeZone
+	if zone == "" {
+		if zone = law.TimeZone(in.Jurisdiction); zone == "" {
+			return nil, liaison.Errorf(liaison.Invalid, "time_zone", "agencies at %s keep no one time zone: name the agency's (an IANA zone such as America/Chicago)", in.Jurisdiction)
+		}
+	} else if err := law.CheckTimeZone("time_zone", zone); err != nil {
+		return nil, err
+	}
 	id, err := d.newID("agy")
 	if err != nil {
 		return nil, err
 	}
-	a := &liaison.AgencyRecord{ID: id, Name: in.Name, Jurisdiction: in.Jurisdiction, Type: in.Type, CreatedAt: d.now().UTC(),
-		Promptly: in.Promptly}
+	a := &liaison.AgencyRecord{ID: id, Name: in.Name, Jurisdiction: in.Jurisdiction, Type: in.Type,
+		TimeZone: zone, NoLocalLaw: in.NoLocalLaw, CreatedAt: d.now().UTC(), Promptly: in.Promptly}
 	rec, err := d.record(liaison.KindAgency, id, id, "", "", "", a.CreatedAt, a)
 	if err != nil {
 		return nil, err
@@ -143,7 +162,14 @@ func (d *Desk) CreatePerson(ctx context.Context, by liaison.Actor, in PersonInpu
 	if err != nil {
 		return nil, err
 	}
-	if err := d.store.Append(ctx, rec); err != nil {
+	bookings, err := d.bookings(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	if err := d.store.Append(ctx, append([]*liaison.StoredRecord{rec}, bookings...)...); err != nil {
+		if liaison.KindOf(err) == liaison.Conflicting {
+			return nil, liaison.Errorf(liaison.Conflicting, "booking_numbers", "a booking number was given to another person of this agency just now")
+		}
 		return nil, err
 	}
 	return &Person{ID: id, Agency: p.Agency, BookingNumbers: p.BookingNumbers, Name: in.Name, BirthDate: in.BirthDate, CreatedAt: p.CreatedAt}, nil
@@ -162,20 +188,22 @@ func (d *Desk) Person(ctx context.Context, by liaison.Actor, id string) (*Person
 	if err := inScope(by, p.Agency, "id"); err != nil {
 		return nil, err
 	}
-	rid, err := d.newID("read")
-	if err != nil {
-		return nil, err
-	}
-	now := d.now().UTC()
-	rec, err := d.record(liaison.KindRead, rid, p.Agency, p.ID, p.ID, "", now, liaison.ReadRecord{ID: rid, Agency: p.Agency, Person: p.ID, Actor: by, At: now})
+	rec, err := d.readRecord(by, p.Agency, p.ID, p.ID, "")
 	if err != nil {
 		return nil, err
 	}
 	if err := d.store.Append(ctx, rec); err != nil {
 		return nil, err
 	}
-	out := &Person{ID: p.ID, Agency: p.Agency, BookingNumbers: p.BookingNumbers, CreatedAt: p.CreatedAt, Sealed: by.Role == liaison.RoleAuditor}
+	return d.personView(by, &p)
+}
+
+// personView returns p as by may see it: its name and date of birth
+// opened, unless by's role does not open personal data.
+func (d *Desk) personView(by liaison.Actor, p *liaison.PersonRecord) (*Person, error) {
+	out := &Person{ID: p.ID, Agency: p.Agency, BookingNumbers: p.BookingNumbers, CreatedAt: p.CreatedAt, Sealed: !opens(by)}
 	if !out.Sealed {
+		var err error
 		if out.Name, err = d.sealer.Open(p.NameSealed, p.ID+"/name"); err != nil {
 			return nil, err
 		}

@@ -19,17 +19,23 @@ func (d *Desk) logRead(ctx context.Context, by liaison.Actor, rr *liaison.Reques
 	if rr.Person == "" && rr.Subject == nil {
 		return nil
 	}
-	rid, err := d.newID("read")
-	if err != nil {
-		return err
-	}
-	now := d.now().UTC()
-	rec, err := d.record(liaison.KindRead, rid, rr.Agency, rr.Person, rr.ID, "", now,
-		liaison.ReadRecord{ID: rid, Agency: rr.Agency, Person: rr.Person, Request: rr.ID, Actor: by, At: now})
+	rec, err := d.readRecord(by, rr.Agency, rr.Person, rr.ID, rr.ID)
 	if err != nil {
 		return err
 	}
 	return d.store.Append(ctx, rec)
+}
+
+// readRecord returns the record of a read by by, now, of the person's
+// record (request empty) or of a request; parent is the record read.
+func (d *Desk) readRecord(by liaison.Actor, agency, person, parent, request string) (*liaison.StoredRecord, error) {
+	rid, err := d.newID("read")
+	if err != nil {
+		return nil, err
+	}
+	now := d.now().UTC()
+	return d.record(liaison.KindRead, rid, agency, person, parent, "", now,
+		liaison.ReadRecord{ID: rid, Agency: agency, Person: person, Request: request, Actor: by, At: now})
 }
 
 // repeated answers an intake whose idempotency key (key, the agency's and

@@ -246,5 +246,5 @@ func (t *Tokens) LookUp(ctx context.Context, sum [sha256.Size]byte) (liaison.Act
 	} else if rv != nil {
 		return liaison.Actor{}, liaison.Errorf(liaison.Unauthorized, "Authorization", "this API token was revoked")
 	}
-	return liaison.Actor{ID: tr.ID, Role: tr.Role, Agency: tr.Agency}, nil
+	return liaison.Actor{ID: tr.ID, Name: tr.Name, Role: tr.Role, Agency: tr.Agency}, nil
 }

@@ -45,10 +45,15 @@ type eval struct {
 }
 
 // Decide answers req with the packs of every level of req.Jurisdiction in
-// force at req.AsOf. It returns an error only when a condition fails to
-// evaluate (a pack bug), never for an answer it cannot give: that is the
-// outcome undetermined.
+// force at req.AsOf, counting dates and business hours in the agency's
+// time zone. It returns an error only when a condition fails to evaluate
+// (a pack bug) or the time zone is unknown (Invalid), never for an answer
+// it cannot give: that is the outcome undetermined.
 func (s *Set) Decide(req *liaison.Request, opt Options) (*liaison.Decision, error) {
+	req, err := s.local(req)
+	if err != nil {
+		return nil, err
+	}
 	sc, _ := s.scratch.Get().(*scratch)
 	if sc == nil {
 		sc = new(scratch)
@@ -71,6 +76,7 @@ func (s *Set) decide(sc *scratch, req *liaison.Request, opt Options) (*liaison.D
 	d := &newDecision().Decision
 	used := d.Packs
 	levelStart := sc.levelStart[:0]
+	var hadLaw uint64 // bit li: a pack of level li is in force
 	for li, jur := range levels {
 		levelStart = append(levelStart, len(evals))
 		for _, pk := range s.byJur[jur] {
@@ -78,6 +84,7 @@ func (s *Set) decide(sc *scratch, req *liaison.Request, opt Options) (*liaison.D
 			if v == nil {
 				continue
 			}
+			hadLaw |= 1 << li
 			used = append(used, liaison.PackVersion{ID: pk.ID, Version: v.Version, SHA256: v.sha256})
 			if !anyRules || ai >= len(v.byAction) {
 				continue
@@ -138,7 +145,13 @@ func (s *Set) decide(sc *scratch, req *liaison.Request, opt Options) (*liaison.D
 		if err := s.explain(d, &c, res, act, absent, req); err != nil {
 			return nil, err
 		}
+		d.Levels = make([]liaison.JurisdictionLevel, len(levels))
+		for li, jur := range levels {
+			d.Levels[li] = liaison.JurisdictionLevel{Jurisdiction: jur, Law: hadLaw&(1<<li) != 0}
+		}
+		d.Explanation += " " + s.levelsSentence(req.Jurisdiction, hadLaw, d.Levels)
 	}
+	d.Disclose = disclose(req, d.Outcome)
 	return d, nil
 }
 

@@ -37,8 +37,10 @@ func (f Finding) String() string {
 // citation, a permit and a forbid of one level that can both hold with
 // no exception link between them (tests serve as witnesses, besides rules
 // that always hold), rules that can never apply, and packs without a
-// notice. Type errors, unknown facts and overlapping versions are load
-// errors and are reported by Load.
+// notice, versions of one instrument with days between them that no
+// version covers, and rules that hold in none of the tests. Type errors,
+// unknown facts and overlapping versions are load errors and are reported
+// by Load.
 func (s *Set) Lint(tests []*Test) []Finding {
 	var out []Finding
 	for _, pk := range s.packs {
@@ -66,7 +68,57 @@ func (s *Set) Lint(tests []*Test) []Finding {
 			}
 		}
 	}
+	out = append(out, s.gaps()...)
+	out = append(out, s.idle(tests)...)
 	return append(out, s.overlaps(tests)...)
+}
+
+// gaps finds days between two versions of one instrument when neither is
+// in force: an amendment whose effective_from does not follow the day its
+// predecessor's effective_to ends. A repeal and a later re-enactment are a
+// real gap, but rare enough that lint asks for it to be looked at.
+func (s *Set) gaps() []Finding {
+	var out []Finding
+	for _, pk := range s.packs {
+		vs := slices.Clone(pk.Versions)
+		slices.SortFunc(vs, func(a, b *Version) int { return a.EffectiveFrom.Compare(b.EffectiveFrom.Time) })
+		for i := 1; i < len(vs); i++ {
+			prev, next := vs[i-1], vs[i]
+			if prev.EffectiveTo == nil {
+				continue // an overlap, which Load refuses
+			}
+			if dayAfter := prev.EffectiveTo.AddDate(0, 0, 1); next.EffectiveFrom.After(dayAfter) {
+				out = append(out, Finding{SeverityWarning, pk.file, "", fmt.Sprintf(
+					"no version in force from %s to %s, between version %q and version %q: if the instrument was in force then, end %q the day before %q begins",
+					dayAfter.Format(time.DateOnly), next.EffectiveFrom.AddDate(0, 0, -1).Format(time.DateOnly), prev.Version, next.Version, prev.Version, next.Version)})
+			}
+		}
+	}
+	return out
+}
+
+// idle finds rules that hold in none of the tests. Whether a CEL condition
+// can ever hold is not decidable in general; the tests are the witnesses
+// (as for overlaps), so a rule no test shows holding is one whose
+// conditions may contradict each other or its version's dates, or one
+// that simply wants a test. Without tests, nothing is reported.
+func (s *Set) idle(tests []*Test) []Finding {
+	if len(tests) == 0 {
+		return nil
+	}
+	results := make([]TestResult, 0, len(tests))
+	for _, t := range tests {
+		results = append(results, s.Run(t))
+	}
+	held := Exercised(results)
+	var out []Finding
+	for _, r := range s.Rules() {
+		if !held[r.Key()] {
+			out = append(out, Finding{SeverityWarning, r.version.pack.file, r.ID, fmt.Sprintf(
+				"holds in none of the %d pack tests (version %s): it may never apply; add a test where it holds", len(tests), r.version.Version)})
+		}
+	}
+	return out
 }
 
 // overlaps finds a permit and a forbid of the same jurisdiction, for the

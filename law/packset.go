@@ -14,8 +14,10 @@ import (
 // to the engine that can answer the same facts under the same packs
 // differently (combination, activation, unknown facts, duties), so that a
 // stored decision says which engine made it. Explanation wording alone
-// does not change it.
-const EngineVersion = "liaison-engine/1"
+// does not change it. Version 2: dates and business hours in the
+// agency's time zone (docs/packs.md, "Local time"); a decision of
+// version 1 made for an agency away from UTC may be answered otherwise.
+const EngineVersion = "liaison-engine/2"
 
 // packSetDomain separates the pack set hash from every other SHA-256 the
 // system computes.

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"cel.dev/cel-go/cel"
@@ -26,6 +27,11 @@ type Set struct {
 	unknowns []unknownFact
 	files    []liaison.PackFile // sorted by path; see packset.go
 	hash     string             // HashFiles(files)
+	zones    sync.Map           // IANA name → *time.Location, see Location
+	// sentences: levelsKey → the sentence saying which levels had law,
+	// at most maxSentences of them (nSentences counts the stores tried).
+	sentences  sync.Map
+	nSentences atomic.Int64
 }
 
 // unknownFact is a request field that is unknown, not empty, when absent.

@@ -63,6 +63,9 @@ func (p *Publisher) Publish(ctx context.Context) (Checkpoint, error) {
 			return Checkpoint{}, fmt.Errorf("publish checkpoint: the latest stored checkpoint does not verify with this log's key (was the key or the origin changed?): %w", err)
 		}
 		if err := p.extends(ctx, latest, cp); err != nil {
+			if errors.Is(err, ErrInconsistent) {
+				p.damaged(ctx)
+			}
 			return Checkpoint{}, fmt.Errorf("publish checkpoint of size %d: %w", size, err)
 		}
 		if latest.Size == size {
@@ -91,6 +94,19 @@ func (p *Publisher) Publish(ctx context.Context) (Checkpoint, error) {
 		return Checkpoint{}, fmt.Errorf("publish checkpoint of size %d: store: %w", size, err)
 	}
 	return cp, nil
+}
+
+// damaged asks a store that checks itself (liaison.HealthReporter) to look
+// again, once Publish has found its tree no longer extending the last
+// signed checkpoint: the store then refuses writes from this moment, not
+// only from its next start or /readyz, so that nothing more is appended to a
+// log that has been rolled back behind its checkpoint while serving.
+func (p *Publisher) damaged(ctx context.Context) {
+	if h, ok := p.Store.(liaison.HealthReporter); ok {
+		if err := h.Health(ctx); err != nil && p.Logger != nil {
+			p.Logger.ErrorContext(ctx, "log: the store refuses writes", "err", err)
+		}
+	}
 }
 
 // extends checks that the tree headed by cp extends latest.

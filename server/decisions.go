@@ -15,6 +15,10 @@ func (s *Server) decide(w http.ResponseWriter, r *http.Request, a liaison.Actor)
 		s.writeError(w, r, err)
 		return
 	}
+	if err := s.law.CheckRequest(&req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	d, err := s.law.Decide(&req, law.Options{Explain: true})
 	if err != nil {
 		s.writeError(w, r, err)

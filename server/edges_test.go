@@ -26,7 +26,7 @@ func TestEdges(t *testing.T) {
 		{"DELETE", "/v1/agencies", 405, "invalid", "GET, HEAD, POST"},
 		{"PUT", "/v1/agencies/" + la, 405, "invalid", "GET, HEAD"},
 		{"GET", "/v1/tokens/tok_x/revoke", 405, "invalid", "POST"},
-		{"GET", "/v1/people", 405, "invalid", "POST"},
+		{"DELETE", "/v1/people", 405, "invalid", "GET, HEAD, POST"},
 		{"POST", "/log/checkpoint", 405, "invalid", "GET, HEAD"},
 		{"GET", "/v1/nothing", 404, "not_found", ""},
 		{"GET", "/log/nothing", 404, "not_found", ""},

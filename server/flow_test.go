@@ -45,10 +45,15 @@ func TestFlow(t *testing.T) {
 	}
 	var ov liaison.OverrideRecord
 	e.must(http.StatusCreated, liaison.RoleCounsel, call{method: "POST", path: "/v1/overrides", body: override}, &ov)
-	e.must(http.StatusCreated, liaison.RoleClerk, call{method: "POST", path: "/v1/actions",
-		body: map[string]any{"request": reqID, "action": "honor_detainer"}}, &act)
-	if act.Action.Status != liaison.ActionCarriedOut || act.Action.Override != ov.ID || !strings.HasPrefix(act.Action.Reason, "OVERRIDDEN") {
-		t.Errorf("act after override = %s, override %q, reason %q; want carried_out, %s, OVERRIDDEN…", act.Action.Status, act.Action.Override, act.Action.Reason, ov.ID)
+	// With no outbound channel configured, the clerk says how it was done.
+	act2 := map[string]any{"request": reqID, "action": "honor_detainer"}
+	if r := e.as(liaison.RoleClerk, call{method: "POST", path: "/v1/actions", body: act2}); r.status != http.StatusBadRequest || !strings.Contains(string(r.body), "offline_note") {
+		t.Errorf("act with no channel and no offline_note = %d %s, want 400 naming offline_note", r.status, r.body)
+	}
+	act2["offline_note"] = "Phoned the ICE duty officer at 10:05; hold confirmed in writing by fax."
+	e.must(http.StatusCreated, liaison.RoleClerk, call{method: "POST", path: "/v1/actions", body: act2}, &act)
+	if act.Action.Status != liaison.ActionDoneOffline || act.Action.OfflineNote == "" || act.Action.Channel != "" || act.Action.Override != ov.ID || !strings.HasPrefix(act.Action.Reason, "OVERRIDDEN") {
+		t.Errorf("act after override = %s, note %q, override %q, reason %q; want done_offline with the note, %s, OVERRIDDEN…", act.Action.Status, act.Action.OfflineNote, act.Action.Override, act.Action.Reason, ov.ID)
 	}
 	if act.Decision.Decision.Outcome != liaison.Forbidden {
 		t.Errorf("the decision under the override = %s, want still forbidden", act.Decision.Decision.Outcome)

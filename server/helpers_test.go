@@ -401,8 +401,8 @@ func (e *env) docRejects(c call) error {
 // Fixtures.
 
 var (
-	harris     = desk.AgencyInput{Name: "Harris County Sheriff's Office", Jurisdiction: "us/tx/harris-county", Type: "sheriff"}
-	losAngeles = desk.AgencyInput{Name: "Los Angeles County Sheriff's Department", Jurisdiction: "us/ca/los-angeles-county", Type: "sheriff"}
+	harris     = desk.AgencyInput{Name: "Harris County Sheriff's Office", Jurisdiction: "us/tx/harris-county", Type: "sheriff", NoLocalLaw: true}
+	losAngeles = desk.AgencyInput{Name: "Los Angeles County Sheriff's Department", Jurisdiction: "us/ca/los-angeles-county", Type: "sheriff", NoLocalLaw: true}
 )
 
 // detainer is an I-247A detainer on an administrative warrant for a person
@@ -428,7 +428,7 @@ func detainer(agency, person, key string) map[string]any {
 func decisionRequest() map[string]any {
 	return map[string]any{
 		"as_of": "2019-03-04T09:30:00-08:00", "jurisdiction": "us/ca/los-angeles-county",
-		"agency": map[string]any{"type": "jail", "name": "County Jail"}, "action": "notify_release",
+		"agency": map[string]any{"type": "jail", "name": "County Jail", "no_local_law": true}, "action": "notify_release",
 		"request": map[string]any{"kind": "detainer", "form": "I-247A", "issuer": "ICE", "info_requested": []string{"release_date"}},
 		"subject": map[string]any{"custody": map[string]any{"status": "in_custody", "scheduled_release": "2019-03-06T08:00:00-08:00"},
 			"convictions": []map[string]any{{"offense": "CA PC 211", "jurisdiction": "us/ca", "level": "felony", "date": "2012-05-14",

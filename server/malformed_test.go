@@ -33,7 +33,7 @@ func testMalformed(t *testing.T, e *env) {
 	unknown := desk.TokenPrefix + strings.Repeat("A", 43)
 
 	agency := func(change func(m map[string]any)) map[string]any {
-		m := map[string]any{"name": "X County Sheriff", "jurisdiction": "us/ca/x-county", "type": "sheriff"}
+		m := map[string]any{"name": "X County Sheriff", "jurisdiction": "us/ca/x-county", "type": "sheriff", "no_local_law": true}
 		change(m)
 		return m
 	}

@@ -13,7 +13,32 @@ import (
 // world is what the role matrix's calls refer to.
 type world struct {
 	agency, person, request, duty string
+	decision, override            string
 	n                             int // makes each intake's idempotency key new
+}
+
+// newWorld makes what the matrix's calls refer to, in Los Angeles: a
+// person booked as B-1, a detainer about them with the subject facts of
+// in (detainer's when nil), its refusal and counsel's override, and a
+// signed checkpoint.
+func newWorld(e *env, in map[string]any) *world {
+	e.t.Helper()
+	w := &world{agency: e.createAgency(losAngeles).ID}
+	w.person = e.createPerson(w.agency).ID
+	if in == nil {
+		in = detainer(w.agency, w.person, "matrix-0")
+	}
+	in["agency"], in["person"] = w.agency, w.person
+	res := e.intake(http.StatusCreated, in)
+	w.request, w.duty, w.decision = res.Request.ID, res.Duties[0].ID, res.Decisions[0].ID
+	e.must(http.StatusCreated, liaison.RoleClerk, call{method: "POST", path: "/v1/actions",
+		body: map[string]any{"request": w.request, "action": "honor_detainer", "offline_note": "Phoned the ICE duty officer."}}, nil)
+	var o liaison.OverrideRecord
+	e.must(http.StatusCreated, liaison.RoleCounsel, call{method: "POST", path: "/v1/overrides",
+		body: map[string]any{"request": w.request, "action": "honor_detainer", "reason": "A judicial warrant was presented at the jail."}}, &o)
+	w.override = o.ID
+	e.must(http.StatusOK, liaison.RoleAdmin, call{method: "POST", path: "/v1/log/checkpoint"}, nil)
+	return w
 }
 
 // matrixCalls gives, for each route of routes.go, a call that succeeds for
@@ -34,8 +59,20 @@ var matrixCalls = map[string]func(e *env, w *world) (call, int){
 		return call{path: "/v1/tokens/" + id + "/revoke"}, 200
 	},
 	"POST /v1/decisions": func(e *env, w *world) (call, int) { return call{body: decisionRequest()}, 200 },
-	"POST /v1/agencies":  func(e *env, w *world) (call, int) { return call{body: harris}, 201 },
-	"GET /v1/agencies":   func(e *env, w *world) (call, int) { return call{}, 200 },
+	"GET /v1/decisions/{id}": func(e *env, w *world) (call, int) {
+		return call{path: "/v1/decisions/" + w.decision}, 200
+	},
+	"GET /v1/overrides/{id}": func(e *env, w *world) (call, int) {
+		return call{path: "/v1/overrides/" + w.override}, 200
+	},
+	"GET /v1/people": func(e *env, w *world) (call, int) {
+		return call{path: "/v1/people?booking=B-1&agency=" + w.agency}, 200
+	},
+	"GET /v1/requests": func(e *env, w *world) (call, int) {
+		return call{path: "/v1/requests?agency=" + w.agency}, 200
+	},
+	"POST /v1/agencies": func(e *env, w *world) (call, int) { return call{body: harris}, 201 },
+	"GET /v1/agencies":  func(e *env, w *world) (call, int) { return call{}, 200 },
 	"GET /v1/agencies/{id}": func(e *env, w *world) (call, int) {
 		return call{path: "/v1/agencies/" + w.agency}, 200
 	},
@@ -57,10 +94,15 @@ var matrixCalls = map[string]func(e *env, w *world) (call, int){
 			"reason": "the booking record was corrected", "subject": map[string]any{"age": 30 + w.n}}}, 201
 	},
 	"POST /v1/actions": func(e *env, w *world) (call, int) {
-		return call{body: map[string]any{"request": w.request, "action": "honor_detainer"}}, 201
+		return call{body: map[string]any{"request": w.request, "action": "honor_detainer", "offline_note": "Phoned the ICE duty officer."}}, 201
 	},
 	"POST /v1/overrides": func(e *env, w *world) (call, int) {
-		return call{body: map[string]any{"request": w.request, "action": "honor_detainer", "reason": "A judicial warrant was presented at the jail."}}, 201
+		// Only a refusal can be overridden, and the world's request has
+		// been carried out by now: a request of its own, refused.
+		w.n++
+		id := e.intake(http.StatusCreated, detainer(w.agency, w.person, fmt.Sprint("matrix-", w.n))).Request.ID
+		e.must(http.StatusCreated, liaison.RoleClerk, call{method: "POST", path: "/v1/actions", body: map[string]any{"request": id, "action": "honor_detainer"}}, nil)
+		return call{body: map[string]any{"request": id, "action": "honor_detainer", "reason": "A judicial warrant was presented at the jail."}}, 201
 	},
 	"GET /v1/duties": func(e *env, w *world) (call, int) {
 		return call{path: "/v1/duties?status=open&agency=" + w.agency}, 200
@@ -84,11 +126,7 @@ var matrixCalls = map[string]func(e *env, w *world) (call, int){
 // refused call writes nothing.
 func TestRoleMatrix(t *testing.T) {
 	e := newEnv(t)
-	w := &world{agency: e.createAgency(losAngeles).ID}
-	w.person = e.createPerson(w.agency).ID
-	res := e.intake(http.StatusCreated, detainer(w.agency, w.person, "matrix-0"))
-	w.request, w.duty = res.Request.ID, res.Duties[0].ID
-	e.must(http.StatusOK, liaison.RoleAdmin, call{method: "POST", path: "/v1/log/checkpoint"}, nil)
+	w := newWorld(e, nil)
 
 	routes := e.srv.Routes()
 	if len(routes) != len(matrixCalls) {

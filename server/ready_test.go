@@ -50,7 +50,7 @@ func TestReadyz(t *testing.T) {
 	if resp.status != http.StatusServiceUnavailable || got.Error.Kind != "unavailable" || !strings.Contains(got.Error.Message, "log verify") {
 		t.Fatalf("GET /readyz after a rollback = %d %s, want 503 saying to run log verify", resp.status, resp.body)
 	}
-	resp = e.as(liaison.RoleAdmin, call{method: "POST", path: "/v1/agencies", body: map[string]any{"name": "X", "jurisdiction": "us", "type": "police"}})
+	resp = e.as(liaison.RoleAdmin, call{method: "POST", path: "/v1/agencies", body: map[string]any{"name": "X", "jurisdiction": "us", "type": "police", "time_zone": "America/New_York"}})
 	if got := resp.apiError(t); resp.status != http.StatusServiceUnavailable || !strings.Contains(got.Error.Message, "refuses writes") {
 		t.Errorf("POST /v1/agencies on a damaged store = %d %s, want 503 saying writes are refused", resp.status, resp.body)
 	}

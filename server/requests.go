@@ -37,18 +37,6 @@ func (s *Server) intake(w http.ResponseWriter, r *http.Request, a liaison.Actor)
 	s.writeJSON(w, r, status, res)
 }
 
-func (s *Server) getRequest(w http.ResponseWriter, r *http.Request, a liaison.Actor) {
-	res, err := s.desk.Request(r.Context(), a, r.PathValue("id"))
-	if err == nil && r.URL.Query().Get("trace") == "1" {
-		err = s.desk.Trace(r.Context(), res)
-	}
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	s.writeJSON(w, r, http.StatusOK, res)
-}
-
 // act carries out one action of a stored request, deciding it again now.
 // A refusal is a result, not an error: 201 with the action's status.
 func (s *Server) act(w http.ResponseWriter, r *http.Request, a liaison.Actor) {

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -18,8 +19,8 @@ import (
 func testDamage(t *testing.T, place func(t *testing.T) Place) {
 	const size = 4
 	// setup makes a log of size records with a signed checkpoint over
-	// them, and returns the checkpoint's signed note.
-	setup := func(t *testing.T, p Place) []byte {
+	// them, and returns the checkpoint's signed note and its signer.
+	setup := func(t *testing.T, p Place) ([]byte, *ledger.Signer) {
 		s := mustOpen(t, p)
 		defer closeStore(t, s)
 		for i := range size {
@@ -35,7 +36,7 @@ func testDamage(t *testing.T, place func(t *testing.T) Place) {
 			t.Fatal(err)
 		}
 		healthy(t, s)
-		return note
+		return note, signer
 	}
 	rollBack := func(t *testing.T, p Place, to int64) {
 		for _, q := range []string{`DELETE FROM records WHERE leaf_index >= $1`, `DELETE FROM leaves WHERE idx >= $1`, `UPDATE log_head SET size = $1`} {
@@ -52,9 +53,24 @@ func testDamage(t *testing.T, place func(t *testing.T) Place) {
 		damaged(t, p, "fewer than the 4")
 	})
 
+	t.Run("RolledBackWhileOpen", func(t *testing.T) {
+		p := place(t)
+		_, signer := setup(t, p)
+		s := mustOpen(t, p)
+		defer closeStore(t, s)
+		healthy(t, s)
+		rollBack(t, p, size-2)
+		if _, err := (&ledger.Publisher{Store: s, Signer: signer}).Publish(t.Context()); !errors.Is(err, ledger.ErrInconsistent) {
+			t.Fatalf("Publish(tree rolled back behind its checkpoint) = %v, want ErrInconsistent", err)
+		}
+		if err := s.Append(t.Context(), NewRecord(t, liaison.KindRead, "after-rollback")); liaison.KindOf(err) != liaison.Unavailable {
+			t.Errorf("Append(after Publish found the rollback) = %v, want the store's damage, of kind unavailable", err)
+		}
+	})
+
 	t.Run("RolledBackAndRegrown", func(t *testing.T) {
 		p := place(t)
-		note := setup(t, p)
+		note, _ := setup(t, p)
 		// Roll back behind the checkpoint, hide the checkpoint, grow the
 		// log past it with other records, then put the checkpoint back.
 		rollBack(t, p, size-2)

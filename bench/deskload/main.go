@@ -260,7 +260,7 @@ func setUp(ctx context.Context, st store, base string) (clerk, agency string, er
 		return "", "", err
 	}
 	admin, clerk := adm.Token, c.Token
-	body, _ := json.Marshal(map[string]string{"name": "Bench County Jail", "jurisdiction": "us/ca/bench-county", "type": "jail"})
+	body, _ := json.Marshal(map[string]any{"name": "Bench County Jail", "jurisdiction": "us/ca/bench-county", "type": "jail", "no_local_law": true})
 	req, _ := http.NewRequestWithContext(ctx, "POST", base+"/v1/agencies", bytes.NewReader(body))
 	req.Header.Set("Authorization", "Bearer "+admin)
 	req.Header.Set("Content-Type", "application/json")

@@ -58,6 +58,9 @@ func (c *decideCmd) run(ctx context.Context, args []string) error {
 	if err != nil {
 		return fmt.Errorf("request: %w", err)
 	}
+	if err := set.CheckRequest(req); err != nil {
+		return fmt.Errorf("request: %w", err)
+	}
 	d, err := set.Decide(req, law.Options{Explain: true})
 	if err != nil {
 		return err
@@ -89,6 +92,9 @@ func (c *decideCmd) lines(ctx context.Context, set *law.Set, in io.Reader, asJSO
 		}
 		req, err := liaison.DecodeRequestAt(line, c.now())
 		var d *liaison.Decision
+		if err == nil {
+			err = set.CheckRequest(req)
+		}
 		if err == nil {
 			d, err = set.Decide(req, law.Options{Explain: true})
 		}
@@ -128,7 +134,13 @@ func loadPacks(dir string) (*law.Set, error) {
 
 // writeText prints a decision for a person at a desk.
 func writeText(w io.Writer, req *liaison.Request, d *liaison.Decision) {
-	fmt.Fprintf(w, "%s — %s in %s on %s\n\n", strings.ToUpper(string(d.Outcome)), req.Action, req.Jurisdiction, req.AsOf.Format("2006-01-02"))
+	asOf := req.AsOf
+	if req.Agency != nil && req.Agency.TimeZone != "" {
+		if loc, err := time.LoadLocation(req.Agency.TimeZone); err == nil {
+			asOf = asOf.In(loc) // the agency's day, as the engine counts it
+		}
+	}
+	fmt.Fprintf(w, "%s — %s in %s on %s\n\n", strings.ToUpper(string(d.Outcome)), req.Action, req.Jurisdiction, asOf.Format("2006-01-02"))
 	fmt.Fprintf(w, "%s\n", d.Explanation)
 	if len(d.Decisive) > 0 {
 		fmt.Fprintf(w, "\nBecause of:\n")
@@ -149,6 +161,13 @@ func writeText(w io.Writer, req *liaison.Request, d *liaison.Decision) {
 			}
 			fmt.Fprintln(w)
 		}
+	}
+	if len(d.Disclose) > 0 {
+		items := make([]string, len(d.Disclose))
+		for i, it := range d.Disclose {
+			items[i] = string(it)
+		}
+		fmt.Fprintf(w, "\nMay disclose: %s\n", strings.Join(items, ", "))
 	}
 	if len(d.MissingFacts) > 0 {
 		fmt.Fprintf(w, "\nMissing facts: %s\n", strings.Join(d.MissingFacts, ", "))

@@ -64,19 +64,20 @@ func (c *demoCmd) seed(ctx context.Context, n *node, addr string) error {
 
 func demoData(ctx context.Context, d *desk.Desk, admin, clerk liaison.Actor) error {
 	type place struct {
-		name string
-		jur  liaison.Jurisdiction
-		typ  liaison.AgencyType
+		name       string
+		jur        liaison.Jurisdiction
+		typ        liaison.AgencyType
+		noLocalLaw bool // no county pack: the county has no law of its own here
 	}
 	places := []place{
-		{"Los Angeles County Jail (demo)", "us/ca/los-angeles-county", "jail"},
-		{"Boston Police Department (demo)", "us/ma/boston", "police"},
-		{"Travis County Sheriff (demo)", "us/tx/travis-county", "sheriff"},
+		{"Los Angeles County Jail (demo)", "us/ca/los-angeles-county", "jail", true},
+		{"Boston Police Department (demo)", "us/ma/boston", "police", false},
+		{"Travis County Sheriff (demo)", "us/tx/travis-county", "sheriff", true},
 	}
 	felony := []liaison.Offense{{Offense: "PC 211", Level: "felony", Date: time.Date(2016, 5, 1, 0, 0, 0, 0, time.UTC),
 		Categories: []liaison.Category{"serious_felony", "violent_felony", "robbery"}}}
 	for i, p := range places {
-		a, err := d.CreateAgency(ctx, admin, desk.AgencyInput{Name: p.name, Jurisdiction: p.jur, Type: p.typ})
+		a, err := d.CreateAgency(ctx, admin, desk.AgencyInput{Name: p.name, Jurisdiction: p.jur, Type: p.typ, NoLocalLaw: p.noLocalLaw})
 		if err != nil {
 			return err
 		}

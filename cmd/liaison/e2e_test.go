@@ -126,8 +126,8 @@ func setup(t *testing.T, dir string) (db, clerk, agency string, srv *instance, e
 	admin := token(t, db, "admin")
 	clerk = token(t, db, "clerk")
 	srv = startServer(t, env, "--db", db, "--addr", "127.0.0.1:0", "--keys", filepath.Join(dir, "keys"))
-	code, body := call(t, "http://"+srv.base, admin, "POST", "/v1/agencies", map[string]string{
-		"name": "Test County Jail", "jurisdiction": "us/ca/test-county", "type": "jail"})
+	code, body := call(t, "http://"+srv.base, admin, "POST", "/v1/agencies", map[string]any{
+		"name": "Test County Jail", "jurisdiction": "us/ca/test-county", "type": "jail", "no_local_law": true})
 	if code != http.StatusCreated {
 		t.Fatalf("create agency = %d %s", code, body)
 	}

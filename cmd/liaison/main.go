@@ -10,6 +10,9 @@ import (
 	"os"
 	"os/signal"
 	"time"
+	// The IANA time zone database, so agencies' zones load on machines
+	// without one (about 450 KB).
+	_ "time/tzdata"
 )
 
 func main() {

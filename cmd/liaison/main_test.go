@@ -69,7 +69,7 @@ func runCmd(t *testing.T, stdin string, args ...string) (string, string, error) 
 
 func TestDecideJSON(t *testing.T) {
 	dir := packDir(t, testTests)
-	out, _, err := runCmd(t, `{"as_of": "2020-01-01", "jurisdiction": "us/zz/town", "action": "honor_detainer"}`, "decide", "--json", "--packs", dir, "-")
+	out, _, err := runCmd(t, `{"as_of": "2020-01-01", "jurisdiction": "us/zz/town", "agency": {"no_local_law": true}, "action": "honor_detainer"}`, "decide", "--json", "--packs", dir, "-")
 	if err != nil {
 		t.Fatalf("decide: %v", err)
 	}
