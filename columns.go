@@ -73,7 +73,7 @@ func (f *columnFields) field(kind string, key []byte) *string {
 		return &f.person
 	case "request":
 		switch kind {
-		case KindRead, KindDecision, KindDuty, KindAction, KindOverride:
+		case KindRead, KindDecision, KindDuty, KindAction, KindOverride, KindFacts:
 			return &f.request
 		}
 	case "duty":
@@ -107,7 +107,7 @@ func ColumnsOf(kind string, body []byte) (Columns, error) {
 	fixed := all
 	switch kind {
 	case KindAgency, KindPerson, KindCustodyEvent, KindRequest, KindDutyChange, KindDelivery, KindRead, KindToken, KindCheckpoint, KindPackSet, KindBooking:
-	case KindDecision, KindDuty, KindAction, KindOverride:
+	case KindDecision, KindDuty, KindAction, KindOverride, KindFacts:
 		fixed = ColumnAgency | ColumnParent | ColumnKey // the person is the request's
 	case KindTokenRevoked:
 		fixed = ColumnPerson | ColumnParent | ColumnKey // the agency is the token's
@@ -138,6 +138,11 @@ func ColumnsOf(kind string, body []byte) (Columns, error) {
 		}
 	case KindDecision, KindDuty, KindAction, KindOverride:
 		c.Parent = b.request
+	case KindFacts:
+		c.Parent = b.request
+		if b.idempotencyKey != "" {
+			c.Key = b.request + "/" + b.idempotencyKey
+		}
 	case KindDutyChange:
 		c.Parent = b.duty
 	case KindDelivery:

@@ -97,7 +97,36 @@ type Duty struct {
 	// DueText says the deadline in words ("before the interview").
 	DueText string  `json:"due_text,omitempty"`
 	Rule    RuleRef `json:"rule"`
+	// Trigger is what starts the duty's clock; empty means on_receipt.
+	Trigger DutyTrigger `json:"trigger,omitempty"`
+	// Before, for the trigger before_action, is the action the duty must
+	// be done before: the desk does not carry it out while the duty is open.
+	Before Action `json:"before,omitempty"`
+	// Within is how long after its trigger the duty is due, when the engine
+	// cannot compute Due itself: a duration ("48h"), or "promptly" (the
+	// agency's setting). Empty when Due is set or there is no deadline.
+	Within string `json:"within,omitempty"`
 }
+
+// DutyTrigger is the event that starts a duty's clock (see docs/packs.md).
+type DutyTrigger string
+
+// The triggers of a duty.
+const (
+	OnReceipt    DutyTrigger = "on_receipt"    // the request is received (intake)
+	OnAction     DutyTrigger = "on_action"     // an action that brought the duty is carried out
+	HoldBegins   DutyTrigger = "hold_begins"   // a hold on a detainer is carried out
+	BeforeAction DutyTrigger = "before_action" // no clock: must be done before the action Before
+	NoTrigger    DutyTrigger = "none"          // no clock at all: a record-keeping duty
+)
+
+// Enum lists the valid triggers.
+func (DutyTrigger) Enum() []string {
+	return []string{"on_receipt", "on_action", "hold_begins", "before_action", "none"}
+}
+
+// Promptly is what a duty's due says for "promptly": the agency's setting.
+const Promptly = "promptly"
 
 // Limits bound the action when it is taken.
 type Limits struct {

@@ -52,7 +52,15 @@ type AgencyRecord struct {
 	// of their own (the agency's creator said so).
 	NoLocalLaw bool      `json:"no_local_law,omitempty"`
 	CreatedAt  time.Time `json:"created_at"`
+
+	// Promptly is how long the agency allows for a duty the law says to
+	// do "promptly": a Go duration ("24h"); empty for the default,
+	// DefaultPromptly.
+	Promptly string `json:"promptly,omitempty"`
 }
+
+// DefaultPromptly is an agency's "promptly" when it sets none.
+const DefaultPromptly = 24 * time.Hour
 
 // PersonRecord is a person in an agency's custody. Name and date of birth
 // are sealed (AES-GCM) before they are stored and never logged.
@@ -120,6 +128,7 @@ type Stage string
 const (
 	StageIntake Stage = "intake" // when the request arrived
 	StageAct    Stage = "act"    // again, when the action was to be carried out
+	StageFacts  Stage = "facts"  // again, when facts were added (see FactsRecord)
 )
 
 // DecisionRecord is a decision as the desk made and stored it: compact,
@@ -140,6 +149,34 @@ type DecisionRecord struct {
 	// pack sets were.
 	PackSet string `json:"pack_set,omitempty"`
 	Engine  string `json:"engine,omitempty"`
+	// Facts is the last facts record (FactsRecord) the decision's facts
+	// include: the request's effective facts are its own, changed by each
+	// facts record of the request up to this one, in log order. Empty: the
+	// request's facts as received.
+	Facts string `json:"facts,omitempty"`
+	// Supersedes is the decision this one replaces, decided again when
+	// facts were added; the old one stays in the record.
+	Supersedes string `json:"supersedes,omitempty"`
+}
+
+// FactsRecord is facts about a request learned after intake: added or
+// corrected by someone, for a written reason. The request's effective
+// facts are its own with each facts record applied in log order (see
+// docs/api.md): a member given replaces the stored one (objects member by
+// member, lists whole), and each path in Remove is cleared.
+type FactsRecord struct {
+	ID             string          `json:"id"`
+	Agency         string          `json:"agency"`
+	Request        string          `json:"request"`
+	IdempotencyKey string          `json:"idempotency_key"`
+	Reason         string          `json:"reason"`
+	FederalRequest *FederalRequest `json:"federal_request,omitempty"`
+	Subject        *Subject        `json:"subject,omitempty"`
+	Agreements     []Agreement     `json:"agreements,omitempty"`
+	Context        *Context        `json:"context,omitempty"`
+	Remove         []string        `json:"remove,omitempty"`
+	RecordedBy     Actor           `json:"recorded_by"`
+	RecordedAt     time.Time       `json:"recorded_at"`
 }
 
 // PackSetRecord is a set of packs decisions were made with: every pack
@@ -200,9 +237,16 @@ const (
 	DutyDone      DutyStatus = "done"
 	DutyOverdue   DutyStatus = "overdue"
 	DutyEscalated DutyStatus = "escalated"
+	// DutyWaiting: the duty's trigger (a hold, an action carried out) has
+	// not happened; its clock has not started.
+	DutyWaiting DutyStatus = "waiting"
+	// DutySuperseded: facts added later gave decisions that no longer
+	// bring the duty.
+	DutySuperseded DutyStatus = "superseded"
 )
 
-// DutyRecord is a task the law gives the agency, from a decision.
+// DutyRecord is a task the law gives the agency, from a decision: one per
+// obligation of a request, listing the actions that brought it.
 type DutyRecord struct {
 	ID       string     `json:"id"`
 	Agency   string     `json:"agency"`
@@ -214,6 +258,14 @@ type DutyRecord struct {
 	DueText  string     `json:"due_text,omitempty"`
 	Status   DutyStatus `json:"status"`
 	At       time.Time  `json:"at"`
+	// Obligation names what the duty is, once per request: "pack/rule#"
+	// and a hash of its text for a rule's duty, "carry_out:<action>" for
+	// a required action, "end_hold" for a hold's time limit.
+	Obligation string      `json:"obligation,omitempty"`
+	Actions    []Action    `json:"actions,omitempty"`
+	Trigger    DutyTrigger `json:"trigger,omitempty"`
+	Before     Action      `json:"before,omitempty"`
+	Within     string      `json:"within,omitempty"`
 }
 
 // DutyChangeRecord records a new status of a duty.
@@ -225,6 +277,13 @@ type DutyChangeRecord struct {
 	Note   string     `json:"note,omitempty"`
 	Actor  Actor      `json:"actor"`
 	At     time.Time  `json:"at"`
+	// Due is set when the change starts the duty's clock (its trigger
+	// happened): the duty is due then from now on.
+	Due *time.Time `json:"due,omitempty"`
+	// GivenBy and GivenAt say who did what the duty asks, and when (a
+	// notice given to the person), when that is not the actor and now.
+	GivenBy string    `json:"given_by,omitempty"`
+	GivenAt time.Time `json:"given_at,omitzero"`
 }
 
 // OverrideRecord is counsel's written decision to carry out an action the

@@ -27,6 +27,7 @@ const (
 	KindToken        = "token"
 	KindTokenRevoked = "token_revoked"
 	KindPackSet      = "pack_set"
+	KindFacts        = "facts"
 	KindBooking      = "booking"
 	// KindCheckpoint records a signed checkpoint of the log in the log
 	// itself (see package ledger), so that its row cannot quietly go.

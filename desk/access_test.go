@@ -103,8 +103,15 @@ func TestScope(t *testing.T) {
 			_, err := d.Override(ctx, as(liaison.RoleCounsel), desk.OverrideInput{Request: rb.Request.ID, Action: "honor_detainer", Reason: strings.Repeat("a written reason ", 3)})
 			return err
 		}},
+		{"Facts", "id", func() error {
+			_, err := d.Facts(ctx, as(liaison.RoleClerk), rb.Request.ID, desk.FactsInput{IdempotencyKey: "f", Reason: "another agency's case", Subject: &liaison.Subject{Age: 30}})
+			return err
+		}},
 		{"Duties", "agency", func() error { _, _, err := d.Duties(ctx, as(liaison.RoleClerk), b.ID, "", desk.Page{}); return err }},
-		{"CompleteDuty", "id", func() error { _, err := d.CompleteDuty(ctx, as(liaison.RoleClerk), rb.Duties[0].ID, ""); return err }},
+		{"CompleteDuty", "id", func() error {
+			_, err := d.CompleteDuty(ctx, as(liaison.RoleClerk), rb.Duties[0].ID, desk.DoneInput{})
+			return err
+		}},
 		{"Record", "id", func() error {
 			_, err := d.Record(ctx, as(liaison.RoleAuditor), liaison.KindRequest, rb.Request.ID)
 			return err

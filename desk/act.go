@@ -14,10 +14,13 @@ import (
 
 // ActResult is what became of one attempt to carry out an action.
 type ActResult struct {
-	Action     liaison.ActionRecord     `json:"action"`
-	Decision   liaison.DecisionRecord   `json:"decision"`
-	Duties     []liaison.DutyRecord     `json:"duties"`
-	Deliveries []liaison.DeliveryRecord `json:"deliveries"`
+	Action   liaison.ActionRecord   `json:"action"`
+	Decision liaison.DecisionRecord `json:"decision"`
+	Duties   []liaison.DutyRecord   `json:"duties"`
+	// DutyChanges are the changes the action made to the request's duties:
+	// its "carry out" duty done, the clocks it started.
+	DutyChanges []liaison.DutyChangeRecord `json:"duty_changes"`
+	Deliveries  []liaison.DeliveryRecord   `json:"deliveries"`
 }
 
 // ActInput names the action of a stored request to carry out.
@@ -59,7 +62,15 @@ func (d *Desk) Act(ctx context.Context, by liaison.Actor, in ActInput) (*ActResu
 		return nil, err
 	}
 	now := d.now().UTC()
-	dr, drec, err := d.decide(agency, &rr, in.Action, liaison.StageAct, now)
+	eff, factsID, err := d.effective(ctx, &rr, "")
+	if err != nil {
+		return nil, err
+	}
+	dr, drec, err := d.decide(agency, eff, in.Action, liaison.StageAct, now, func(dr *liaison.DecisionRecord) { dr.Facts = factsID })
+	if err != nil {
+		return nil, err
+	}
+	cur, err := d.caseDuties(ctx, rr.ID, "")
 	if err != nil {
 		return nil, err
 	}
@@ -69,7 +80,7 @@ func (d *Desk) Act(ctx context.Context, by liaison.Actor, in ActInput) (*ActResu
 	}
 	ar := liaison.ActionRecord{ID: aid, Agency: rr.Agency, Request: rr.ID, Decision: dr.ID, Action: in.Action,
 		Outcome: dr.Decision.Outcome, Actor: by, At: now}
-	res := &ActResult{Decision: *dr, Duties: []liaison.DutyRecord{}, Deliveries: []liaison.DeliveryRecord{}}
+	res := &ActResult{Decision: *dr, Duties: []liaison.DutyRecord{}, DutyChanges: []liaison.DutyChangeRecord{}, Deliveries: []liaison.DeliveryRecord{}}
 	recs := []*liaison.StoredRecord{drec}
 
 	send := false
@@ -94,6 +105,10 @@ func (d *Desk) Act(ctx context.Context, by liaison.Actor, in ActInput) (*ActResu
 		ar.Reason = fmt.Sprintf("OVERRIDDEN by %s (token %s, override %s): %s", holder(ov.Actor), ov.Actor.ID, ov.ID, ov.Reason)
 	}
 	if send {
+		if du, ok := blocking(cur, in.Action); ok {
+			return nil, liaison.Errorf(liaison.Conflicting, "action", "duty %s must be recorded done before %s is carried out: %s (%s)",
+				du.ID, words(in.Action), du.Text, du.Citation)
+		}
 		ar.Status = liaison.ActionCarriedOut
 		if ar.Reason == "" {
 			ar.Reason = dr.Decision.Explanation
@@ -141,11 +156,11 @@ func (d *Desk) Act(ctx context.Context, by liaison.Actor, in ActInput) (*ActResu
 	}
 	recs = append(recs, rec)
 	if ar.Status == liaison.ActionCarriedOut || ar.Status == liaison.ActionDoneOffline {
-		duties, drecs, err := d.actDuties(ctx, agency, &rr, dr, now)
+		duties, changes, drecs, err := d.actDuties(agency, &rr, dr, aid, cur, now)
 		if err != nil {
 			return nil, err
 		}
-		res.Duties = duties
+		res.Duties, res.DutyChanges = duties, changes
 		recs = append(recs, drecs...)
 	}
 	if err := d.store.Append(ctx, recs...); err != nil {
@@ -156,23 +171,22 @@ func (d *Desk) Act(ctx context.Context, by liaison.Actor, in ActInput) (*ActResu
 	return res, nil
 }
 
-// actDuties returns the duties an action carried out brings that intake
-// did not already record, and, for a hold, the duty to end it in time.
-func (d *Desk) actDuties(ctx context.Context, agency *liaison.AgencyRecord, rr *liaison.RequestRecord, dr *liaison.DecisionRecord, now time.Time) ([]liaison.DutyRecord, []*liaison.StoredRecord, error) {
-	have, err := list[liaison.DutyRecord](ctx, d.store, liaison.Filter{Kind: liaison.KindDuty, Parent: rr.ID})
-	if err != nil {
-		return nil, nil, err
+// actDuties returns what carrying out dr's action does to the request's
+// duties cur: the duties it brings that the request has not (for a hold,
+// the duty to end it in time), and the changes to those it has: its
+// "carry out" duty is done, and the clocks it starts (on_action, and
+// hold_begins for a hold) start now.
+func (d *Desk) actDuties(agency *liaison.AgencyRecord, rr *liaison.RequestRecord, dr *liaison.DecisionRecord, aid string, cur []CaseDuty, now time.Time) ([]liaison.DutyRecord, []liaison.DutyChangeRecord, []*liaison.StoredRecord, error) {
+	starts := func(t liaison.DutyTrigger, actions []liaison.Action) bool {
+		return t == liaison.OnAction && slices.Contains(actions, dr.Action) || t == liaison.HoldBegins && dr.Action == liaison.HonorDetainer
 	}
-	fresh := *dr
-	fresh.Decision.Duties = slices.DeleteFunc(slices.Clone(dr.Decision.Duties), func(du liaison.Duty) bool {
-		return slices.ContainsFunc(have, func(h liaison.DutyRecord) bool { return h.Text == du.Text && h.Citation == du.Citation })
+	have := func(obligation string) bool {
+		return slices.ContainsFunc(cur, func(c CaseDuty) bool { return c.Obligation == obligation && c.Status != liaison.DutySuperseded })
+	}
+	plan := slices.DeleteFunc(planDuties(agency, []liaison.DecisionRecord{*dr}, starts, now), func(du liaison.DutyRecord) bool {
+		return have(du.Obligation) || du.Obligation == carryOut+string(dr.Action) // done by this very act
 	})
-	fresh.Decision.Outcome = liaison.Permitted // the "carry out" task is done by this very act
-	duties, recs, err := d.duties(rr, &fresh, now)
-	if err != nil {
-		return nil, nil, err
-	}
-	if l := dr.Decision.Limits; dr.Action == liaison.HonorDetainer && l.MaxHoldHours != nil {
+	if l := dr.Decision.Limits; dr.Action == liaison.HonorDetainer && l.MaxHoldHours != nil && !have(endHold) {
 		due := now.Add(time.Duration(*l.MaxHoldHours * float64(time.Hour)))
 		text := fmt.Sprintf("End the hold within %g hours", *l.MaxHoldHours)
 		if len(l.HoldHoursExclude) > 0 {
@@ -181,21 +195,57 @@ func (d *Desk) actDuties(ctx context.Context, agency *liaison.AgencyRecord, rr *
 			if zone := agencyZone(agency); zone != "" {
 				loc, err := d.law.Location(zone)
 				if err != nil {
-					return nil, nil, fmt.Errorf("agency %s: %w", agency.ID, err)
+					return nil, nil, nil, fmt.Errorf("agency %s: %w", agency.ID, err)
 				}
 				local = now.In(loc)
 			}
 			due = law.AddBusinessHours(local, *l.MaxHoldHours)
 			text += " (not counting " + strings.Join(l.HoldHoursExclude, " or ") + ")"
 		}
-		more, mrecs, err := d.duties(rr, &liaison.DecisionRecord{ID: dr.ID, Decision: liaison.Decision{
-			Duties: []liaison.Duty{{Text: text + ": release the person or have federal officers take custody.", Citation: l.Citation, Due: &due}}}}, now)
-		if err != nil {
-			return nil, nil, err
-		}
-		duties, recs = append(duties, more...), append(recs, mrecs...)
+		plan = append(plan, liaison.DutyRecord{Agency: rr.Agency, Request: rr.ID, Decision: dr.ID, Text: text + ": release the person or have federal officers take custody.",
+			Citation: l.Citation, Due: &due, Status: liaison.DutyOpen, At: now, Obligation: endHold, Actions: []liaison.Action{dr.Action},
+			Trigger: liaison.HoldBegins})
 	}
-	return duties, recs, nil
+	duties, recs, err := d.newDuties(rr, plan, now)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	changes := []liaison.DutyChangeRecord{}
+	for _, du := range cur {
+		var c liaison.DutyChangeRecord
+		switch {
+		case closed(du.Status):
+			continue
+		case du.Obligation == carryOut+string(dr.Action):
+			c = liaison.DutyChangeRecord{Status: liaison.DutyDone, Note: "carried out (" + aid + ")"}
+		case du.Status == liaison.DutyWaiting && starts(du.Trigger, du.Actions):
+			c = liaison.DutyChangeRecord{Status: liaison.DutyOpen, Note: words(dr.Action) + " carried out (" + aid + "): the duty's clock starts"}
+			if du.Within != "" {
+				c.Due = dueAfter(agency, du.Within, now)
+			}
+		default:
+			continue
+		}
+		c.Actor = scheduler
+		ch, rec, err := d.dutyChange(&du.DutyRecord, c, now)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		changes = append(changes, *ch)
+		recs = append(recs, rec)
+	}
+	return duties, changes, recs, nil
+}
+
+// blocking returns the open duty of cur that must be done before action
+// is carried out, if any: the law makes it a precondition.
+func blocking(cur []CaseDuty, action liaison.Action) (CaseDuty, bool) {
+	for _, du := range cur {
+		if du.Trigger == liaison.BeforeAction && du.Before == action && !closed(du.Status) {
+			return du, true
+		}
+	}
+	return CaseDuty{}, false
 }
 
 // OverrideInput is counsel's written decision to carry out a refused action.

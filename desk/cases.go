@@ -25,14 +25,19 @@ type Case struct {
 	// ClosedBy says why a closed case is closed (see CaseState).
 	ClosedBy string `json:"closed_by,omitempty"`
 	// Standing is where each action the request asks for stands.
-	Standing  []ActionState                `json:"standing"`
-	Person    *Person                      `json:"person,omitempty"`
-	Decisions []CaseDecision               `json:"decisions"`
-	Actions   []CaseAction                 `json:"actions"`
-	Overrides []CaseOverride               `json:"overrides"`
-	Duties    []CaseDuty                   `json:"duties"`
-	Custody   []liaison.CustodyEventRecord `json:"custody_events"`
-	Reads     []CaseRead                   `json:"reads"`
+	Standing  []ActionState  `json:"standing"`
+	Person    *Person        `json:"person,omitempty"`
+	Decisions []CaseDecision `json:"decisions"`
+	Actions   []CaseAction   `json:"actions"`
+	Overrides []CaseOverride `json:"overrides"`
+	Duties    []CaseDuty     `json:"duties"`
+	// Facts are the facts learned after intake, in log order: the
+	// request's effective facts are its own with each applied (see
+	// FactsInput). Sealed, they leave out the facts about the person, the
+	// warrant's charge and the written reason, as the request does.
+	Facts   []liaison.FactsRecord        `json:"facts"`
+	Custody []liaison.CustodyEventRecord `json:"custody_events"`
+	Reads   []CaseRead                   `json:"reads"`
 }
 
 // CaseState says whether a case still needs the desk.
@@ -140,7 +145,10 @@ func (d *Desk) Case(ctx context.Context, by liaison.Actor, id string, opt CaseOp
 	if c.Overrides, err = d.caseOverrides(ctx, id, names); err != nil {
 		return nil, err
 	}
-	if c.Duties, err = d.caseDuties(ctx, id); err != nil {
+	if c.Duties, err = d.caseDuties(ctx, id, ""); err != nil {
+		return nil, err
+	}
+	if c.Facts, err = list[liaison.FactsRecord](ctx, d.store, liaison.Filter{Kind: liaison.KindFacts, Parent: id}); err != nil {
 		return nil, err
 	}
 	reads, err := list[liaison.ReadRecord](ctx, d.store, liaison.Filter{Kind: liaison.KindRead, Parent: id})
@@ -171,6 +179,17 @@ func (d *Desk) Case(ctx context.Context, by liaison.Actor, id string, opt CaseOp
 		for i := range c.Duties {
 			for j := range c.Duties[i].Changes {
 				c.Duties[i].Changes[j].Note = ""
+			}
+		}
+		for i := range c.Facts {
+			// As the request: no facts about the person, no charge, and
+			// no free text.
+			f := &c.Facts[i]
+			f.Subject, f.Reason = nil, ""
+			if f.FederalRequest != nil && f.FederalRequest.Warrant != nil && f.FederalRequest.Warrant.Charge != "" {
+				fr, w := *f.FederalRequest, *f.FederalRequest.Warrant
+				w.Charge, fr.Warrant = "", &w
+				f.FederalRequest = &fr
 			}
 		}
 	}
@@ -306,9 +325,11 @@ func (d *Desk) caseOverrides(ctx context.Context, id string, names tokenNames) (
 	return out, nil
 }
 
-// caseDuties returns the duties of the request id with their changes.
-func (d *Desk) caseDuties(ctx context.Context, id string) ([]CaseDuty, error) {
-	duties, err := list[liaison.DutyRecord](ctx, d.store, liaison.Filter{Kind: liaison.KindDuty, Parent: id})
+// caseDuties returns the duties of the request id (of the person's
+// requests, with id empty and person set) with their changes and current
+// status.
+func (d *Desk) caseDuties(ctx context.Context, id, person string) ([]CaseDuty, error) {
+	duties, err := list[liaison.DutyRecord](ctx, d.store, liaison.Filter{Kind: liaison.KindDuty, Parent: id, Person: person})
 	if err != nil {
 		return nil, err
 	}
@@ -320,11 +341,7 @@ func (d *Desk) caseDuties(ctx context.Context, id string) ([]CaseDuty, error) {
 		}
 		out[i] = CaseDuty{Duty: Duty{DutyRecord: du, Changed: du.At}, Changes: changes}
 		for _, c := range changes {
-			// In log order, the last one wins, but done is final (as in
-			// Duties).
-			if out[i].Status != liaison.DutyDone {
-				out[i].Status, out[i].Changed = c.Status, c.At
-			}
+			applyChange(&out[i].Duty, &c) // as in Duties
 		}
 	}
 	return out, nil

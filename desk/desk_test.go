@@ -542,7 +542,7 @@ func TestDutiesPagedWithStatus(t *testing.T) {
 		}
 		if i%2 == 1 {
 			for _, du := range res.Duties {
-				if _, err := d.CompleteDuty(ctx, clerk, du.ID, ""); err != nil {
+				if _, err := d.CompleteDuty(ctx, clerk, du.ID, desk.DoneInput{}); err != nil {
 					t.Fatal(err)
 				}
 				done = append(done, du.ID)

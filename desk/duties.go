@@ -2,6 +2,10 @@ package desk
 
 import (
 	"context"
+	"crypto/sha256"
+	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"liaison"
@@ -34,30 +38,34 @@ func (d *Desk) Duties(ctx context.Context, by liaison.Actor, agency string, stat
 	}
 	// A change is logged after its duty, so the page's duties, all at or
 	// after from, have none before it: a later page reads fewer changes.
-	latest := map[string]liaison.DutyChangeRecord{}
+	changes := map[string][]liaison.DutyChangeRecord{}
 	f := liaison.Filter{Kind: liaison.KindDutyChange, Agency: agency}
 	if _, err := liaison.Each(ctx, d.store, f, from, func(c liaison.DutyChangeRecord, _ int64) {
-		// In log order, the last one wins, but done is final: the scheduler
-		// may mark a duty overdue just as a clerk completes it, and its
-		// change land after.
-		if prev, ok := latest[c.Duty]; !ok || prev.Status != liaison.DutyDone {
-			latest[c.Duty] = c
-		}
+		changes[c.Duty] = append(changes[c.Duty], c)
 	}); err != nil {
 		return nil, "", err
 	}
 	current := func(du *Duty) bool {
 		du.Changed = du.At
-		if c, ok := latest[du.ID]; ok {
-			du.Status, du.Changed = c.Status, c.At
+		for _, c := range changes[du.ID] {
+			applyChange(du, &c)
 		}
 		return status == "" || du.Status == status
 	}
 	return page(ctx, d.store, liaison.Filter{Kind: liaison.KindDuty, Agency: agency}, p, current)
 }
 
-// CompleteDuty records that the duty id was done, with a note.
-func (d *Desk) CompleteDuty(ctx context.Context, by liaison.Actor, id, note string) (*liaison.DutyChangeRecord, error) {
+// DoneInput records that a duty was done: a note, and for a notice, who
+// gave it and when (default: the caller, now).
+type DoneInput struct {
+	Note    string    `json:"note"`
+	GivenBy string    `json:"given_by"`
+	GivenAt time.Time `json:"given_at"`
+}
+
+// CompleteDuty records that the duty id was done. A duty done already, or
+// superseded, is an error of kind Conflicting.
+func (d *Desk) CompleteDuty(ctx context.Context, by liaison.Actor, id string, in DoneInput) (*liaison.DutyChangeRecord, error) {
 	if err := need(by, liaison.RoleClerk, liaison.RoleSupervisor); err != nil {
 		return nil, err
 	}
@@ -68,24 +76,32 @@ func (d *Desk) CompleteDuty(ctx context.Context, by liaison.Actor, id, note stri
 	if err := inScope(by, du.Agency, "id"); err != nil {
 		return nil, err
 	}
-	return d.changeDuty(ctx, du, liaison.DutyDone, note, by)
-}
-
-func (d *Desk) changeDuty(ctx context.Context, du liaison.DutyRecord, status liaison.DutyStatus, note string, by liaison.Actor) (*liaison.DutyChangeRecord, error) {
-	id, err := d.newID("dch")
-	if err != nil {
+	now := d.now().UTC()
+	if in.GivenAt.After(now) {
+		return nil, liaison.Errorf(liaison.Invalid, "given_at", "%s is in the future", in.GivenAt.Format(time.RFC3339))
+	}
+	cur := Duty{DutyRecord: du, Changed: du.At}
+	if _, err := liaison.Each(ctx, d.store, liaison.Filter{Kind: liaison.KindDutyChange, Parent: du.ID}, 0,
+		func(c liaison.DutyChangeRecord, _ int64) { applyChange(&cur, &c) }); err != nil {
 		return nil, err
 	}
-	now := d.now().UTC()
-	c := &liaison.DutyChangeRecord{ID: id, Agency: du.Agency, Duty: du.ID, Status: status, Note: note, Actor: by, At: now}
-	rec, err := d.record(liaison.KindDutyChange, id, du.Agency, "", du.ID, "", now, c)
+	if closed(cur.Status) {
+		return nil, liaison.Errorf(liaison.Conflicting, "id", "duty %s is %s already (%s)", du.ID, cur.Status, cur.Changed.Format(time.RFC3339))
+	}
+	return d.changeDuty(ctx, du, liaison.DutyChangeRecord{Status: liaison.DutyDone, Note: in.Note, Actor: by,
+		GivenBy: in.GivenBy, GivenAt: in.GivenAt.UTC()})
+}
+
+// changeDuty stores a change of du made now.
+func (d *Desk) changeDuty(ctx context.Context, du liaison.DutyRecord, c liaison.DutyChangeRecord) (*liaison.DutyChangeRecord, error) {
+	out, rec, err := d.dutyChange(&du, c, d.now().UTC())
 	if err != nil {
 		return nil, err
 	}
 	if err := d.store.Append(ctx, rec); err != nil {
 		return nil, err
 	}
-	return c, nil
+	return out, nil
 }
 
 // scheduler is the actor the desk's own changes are recorded under.
@@ -119,7 +135,8 @@ func (d *Desk) Tick(ctx context.Context) ([]liaison.DutyChangeRecord, error) {
 		default:
 			continue
 		}
-		c, err := d.changeDuty(ctx, du.DutyRecord, next, "deadline "+du.Due.UTC().Format(time.RFC3339)+" passed", scheduler)
+		c, err := d.changeDuty(ctx, du.DutyRecord, liaison.DutyChangeRecord{Status: next,
+			Note: "deadline " + du.Due.UTC().Format(time.RFC3339) + " passed", Actor: scheduler})
 		if err != nil {
 			return out, err
 		}
@@ -143,4 +160,167 @@ func (d *Desk) Run(ctx context.Context, interval time.Duration) {
 		case <-t.C:
 		}
 	}
+}
+
+// The obligations the desk makes itself, beside the duties of rules.
+const (
+	carryOut = "carry_out:" // and the action: the law requires it
+	endHold  = "end_hold"   // a hold's time limit
+)
+
+// obligation names a rule's duty once per request: the same rule's duty
+// brought by several actions (or by decisions made again) is one duty.
+// Its text is part of the name, so a rule with two duties has two, and a
+// new version's reworded duty is a new one.
+func obligation(du liaison.Duty) string {
+	h := sha256.Sum256([]byte(du.Text))
+	return fmt.Sprintf("%s/%s#%x", du.Rule.Pack, du.Rule.Rule, h[:6])
+}
+
+// planDuties returns the duties decisions bring, one per obligation, with
+// the actions that brought each, not yet stored: without id, with the
+// status and due time their trigger gives at now. started says whether a
+// trigger has happened already (nil: none has, as at intake).
+func planDuties(agency *liaison.AgencyRecord, decisions []liaison.DecisionRecord, started func(liaison.DutyTrigger, []liaison.Action) bool, now time.Time) []liaison.DutyRecord {
+	var out []liaison.DutyRecord
+	add := func(dr *liaison.DecisionRecord, du liaison.DutyRecord) {
+		if i := slices.IndexFunc(out, func(o liaison.DutyRecord) bool { return o.Obligation == du.Obligation }); i >= 0 {
+			if !slices.Contains(out[i].Actions, dr.Action) {
+				out[i].Actions = append(out[i].Actions, dr.Action)
+			}
+			return
+		}
+		du.Agency, du.Request, du.Decision, du.Actions, du.At = dr.Agency, dr.Request, dr.ID, []liaison.Action{dr.Action}, now
+		du.Status = liaison.DutyOpen
+		switch du.Trigger {
+		case liaison.OnAction, liaison.HoldBegins:
+			if started == nil || !started(du.Trigger, du.Actions) {
+				du.Status, du.Due = liaison.DutyWaiting, nil
+			} else if du.Within != "" {
+				du.Due = dueAfter(agency, du.Within, now)
+			}
+		case liaison.BeforeAction:
+			if du.DueText == "" {
+				du.DueText = "before " + words(du.Before) + " is carried out"
+			}
+		case liaison.NoTrigger:
+			if du.DueText == "" {
+				du.DueText = "no due time: a record-keeping duty"
+			}
+		default:
+			if du.Due == nil && du.Within != "" {
+				du.Due = dueAfter(agency, du.Within, now)
+			}
+		}
+		out = append(out, du)
+	}
+	for i := range decisions {
+		dr := &decisions[i]
+		for _, du := range dr.Decision.Duties {
+			add(dr, liaison.DutyRecord{Text: du.Text, Citation: du.Citation, Due: du.Due, DueText: du.DueText,
+				Obligation: obligation(du), Trigger: du.Trigger, Before: du.Before, Within: du.Within})
+		}
+		if dr.Decision.Outcome == liaison.Required {
+			var cites []string
+			for _, r := range dr.Decision.Decisive {
+				cites = append(cites, r.Citation)
+			}
+			add(dr, liaison.DutyRecord{Text: fmt.Sprintf("Carry out %s: the law requires it", words(dr.Action)),
+				Citation: strings.Join(cites, "; "), DueText: "as the request asks", Obligation: carryOut + string(dr.Action)})
+		}
+	}
+	return out
+}
+
+// words writes an action as words: "allow interview".
+func words(a liaison.Action) string { return strings.ReplaceAll(string(a), "_", " ") }
+
+// dueAfter returns when a duty is due that is due within (a duration, or
+// "promptly": the agency's setting) of start.
+func dueAfter(agency *liaison.AgencyRecord, within string, start time.Time) *time.Time {
+	dur := liaison.DefaultPromptly
+	if within != liaison.Promptly {
+		dur, _ = time.ParseDuration(within) // checked when the pack was loaded
+	} else if agency != nil && agency.Promptly != "" {
+		dur, _ = time.ParseDuration(agency.Promptly) // checked when the agency was created
+	}
+	due := start.Add(dur).UTC()
+	return &due
+}
+
+// newDuties gives planned duties their ids and records.
+func (d *Desk) newDuties(rr *liaison.RequestRecord, plan []liaison.DutyRecord, now time.Time) ([]liaison.DutyRecord, []*liaison.StoredRecord, error) {
+	out := []liaison.DutyRecord{}
+	var recs []*liaison.StoredRecord
+	for _, du := range plan {
+		id, err := d.newID("duty")
+		if err != nil {
+			return nil, nil, err
+		}
+		du.ID = id
+		rec, err := d.record(liaison.KindDuty, id, rr.Agency, rr.Person, rr.ID, "", now, du)
+		if err != nil {
+			return nil, nil, err
+		}
+		out = append(out, du)
+		recs = append(recs, rec)
+	}
+	return out, recs, nil
+}
+
+// applyChange brings du to the change c: done is final (the scheduler may
+// mark a duty overdue just as a clerk completes it, and its change land
+// after), and a change that starts the clock sets the due time.
+func applyChange(du *Duty, c *liaison.DutyChangeRecord) {
+	if du.Status == liaison.DutyDone {
+		return
+	}
+	du.Status, du.Changed = c.Status, c.At
+	if c.Due != nil {
+		due := *c.Due
+		du.Due = &due
+	}
+}
+
+// closed reports whether a duty is finished with.
+func closed(s liaison.DutyStatus) bool { return s == liaison.DutyDone || s == liaison.DutySuperseded }
+
+// dutyChange encodes a change of du, not yet stored.
+func (d *Desk) dutyChange(du *liaison.DutyRecord, c liaison.DutyChangeRecord, now time.Time) (*liaison.DutyChangeRecord, *liaison.StoredRecord, error) {
+	id, err := d.newID("dch")
+	if err != nil {
+		return nil, nil, err
+	}
+	c.ID, c.Agency, c.Duty, c.At = id, du.Agency, du.ID, now
+	rec, err := d.record(liaison.KindDutyChange, id, du.Agency, "", du.ID, "", now, c)
+	if err != nil {
+		return nil, nil, err
+	}
+	return &c, rec, nil
+}
+
+// holdsEnded returns the changes that close the duties to end a hold on
+// the person of e, when e releases or transfers the person: the hold has
+// ended.
+func (d *Desk) holdsEnded(ctx context.Context, e *liaison.CustodyEventRecord) ([]*liaison.StoredRecord, error) {
+	if e.Kind != "released" && e.Kind != "transferred" {
+		return nil, nil
+	}
+	cur, err := d.caseDuties(ctx, "", e.Person)
+	if err != nil {
+		return nil, err
+	}
+	var recs []*liaison.StoredRecord
+	for _, du := range cur {
+		if du.Obligation != endHold || closed(du.Status) {
+			continue
+		}
+		_, rec, err := d.dutyChange(&du.DutyRecord, liaison.DutyChangeRecord{Status: liaison.DutyDone, Actor: e.RecordedBy,
+			Note: fmt.Sprintf("the person was %s at %s (%s)", e.Kind, e.At.Format(time.RFC3339), e.ID)}, d.now().UTC())
+		if err != nil {
+			return nil, err
+		}
+		recs = append(recs, rec)
+	}
+	return recs, nil
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"liaison"
@@ -135,21 +134,20 @@ func (d *Desk) Intake(ctx context.Context, by liaison.Actor, in IntakeInput) (*I
 		return nil, err
 	}
 	recs := []*liaison.StoredRecord{rec}
-	var decRecs, dutyRecs []*liaison.StoredRecord
-	res.Decisions, res.Duties = []liaison.DecisionRecord{}, []liaison.DutyRecord{}
+	var decRecs []*liaison.StoredRecord
+	res.Decisions = []liaison.DecisionRecord{}
 	for _, a := range in.Actions {
-		dr, drec, err := d.decide(agency, &rr, a, liaison.StageIntake, now)
+		dr, drec, err := d.decide(agency, &rr, a, liaison.StageIntake, now, func(*liaison.DecisionRecord) {})
 		if err != nil {
 			return nil, err
 		}
 		res.Decisions = append(res.Decisions, *dr)
 		decRecs = append(decRecs, drec)
-		duties, drecs, err := d.duties(&rr, dr, now)
-		if err != nil {
-			return nil, err
-		}
-		res.Duties = append(res.Duties, duties...)
-		dutyRecs = append(dutyRecs, drecs...)
+	}
+	var dutyRecs []*liaison.StoredRecord
+	res.Duties, dutyRecs, err = d.newDuties(&rr, planDuties(agency, res.Decisions, nil, now), now)
+	if err != nil {
+		return nil, err
 	}
 	recs = append(append(recs, decRecs...), dutyRecs...)
 	if err := d.store.Append(ctx, recs...); err != nil {
@@ -227,8 +225,10 @@ func agencyZone(a *liaison.AgencyRecord) string {
 	return law.TimeZone(a.Jurisdiction)
 }
 
-// decide decides one action of a request and encodes the decision record.
-func (d *Desk) decide(agency *liaison.AgencyRecord, rr *liaison.RequestRecord, action liaison.Action, stage liaison.Stage, now time.Time) (*liaison.DecisionRecord, *liaison.StoredRecord, error) {
+// decide decides one action of a request (with rr's facts, which may be
+// its effective facts) and encodes the decision record, which set may
+// complete first.
+func (d *Desk) decide(agency *liaison.AgencyRecord, rr *liaison.RequestRecord, action liaison.Action, stage liaison.Stage, now time.Time, set func(*liaison.DecisionRecord)) (*liaison.DecisionRecord, *liaison.StoredRecord, error) {
 	dec, err := d.law.Decide(decisionRequest(agency, rr, action, now), law.Options{Explain: true})
 	if err != nil {
 		return nil, nil, fmt.Errorf("decide %s for request %s: %w", action, rr.ID, err)
@@ -241,46 +241,10 @@ func (d *Desk) decide(agency *liaison.AgencyRecord, rr *liaison.RequestRecord, a
 	dec.Compact()   // the trace is derived on read, from the pack set (see Trace)
 	dr := &liaison.DecisionRecord{ID: id, Agency: rr.Agency, Request: rr.ID, Action: action, Stage: stage, AsOf: now, Decision: *dec,
 		PackSet: d.law.Hash(), Engine: law.EngineVersion}
+	set(dr)
 	rec, err := d.record(liaison.KindDecision, id, rr.Agency, rr.Person, rr.ID, "", now, dr)
 	if err != nil {
 		return nil, nil, err
 	}
 	return dr, rec, nil
-}
-
-// duties turns a decision's duties, and a required action, into tasks.
-func (d *Desk) duties(rr *liaison.RequestRecord, dr *liaison.DecisionRecord, now time.Time) ([]liaison.DutyRecord, []*liaison.StoredRecord, error) {
-	out := []liaison.DutyRecord{}
-	var recs []*liaison.StoredRecord
-	add := func(text, citation string, due *time.Time, dueText string) error {
-		id, err := d.newID("duty")
-		if err != nil {
-			return err
-		}
-		du := liaison.DutyRecord{ID: id, Agency: rr.Agency, Request: rr.ID, Decision: dr.ID, Text: text, Citation: citation,
-			Due: due, DueText: dueText, Status: liaison.DutyOpen, At: now}
-		rec, err := d.record(liaison.KindDuty, id, rr.Agency, rr.Person, rr.ID, "", now, du)
-		if err != nil {
-			return err
-		}
-		out = append(out, du)
-		recs = append(recs, rec)
-		return nil
-	}
-	for _, du := range dr.Decision.Duties {
-		if err := add(du.Text, du.Citation, du.Due, du.DueText); err != nil {
-			return nil, nil, err
-		}
-	}
-	if dr.Decision.Outcome == liaison.Required {
-		var cites []string
-		for _, r := range dr.Decision.Decisive {
-			cites = append(cites, r.Citation)
-		}
-		text := fmt.Sprintf("Carry out %s: the law requires it", strings.ReplaceAll(string(dr.Action), "_", " "))
-		if err := add(text, strings.Join(cites, "; "), nil, "as the request asks"); err != nil {
-			return nil, nil, err
-		}
-	}
-	return out, recs, nil
 }

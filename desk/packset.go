@@ -118,7 +118,13 @@ func (d *Desk) trace(ctx context.Context, rr *liaison.RequestRecord, drs []*liai
 				return err
 			}
 		}
-		dec, err := decideAgain(set, agency, rr, dr)
+		facts := rr
+		if dr.Facts != "" {
+			if facts, _, err = d.effective(ctx, rr, dr.Facts); err != nil {
+				return err
+			}
+		}
+		dec, err := decideAgain(set, agency, facts, dr)
 		if err != nil {
 			return err
 		}

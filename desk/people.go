@@ -21,6 +21,10 @@ type AgencyInput struct {
 	// NoLocalLaw says the levels of the jurisdiction with no pack have no
 	// law of their own; without it such a jurisdiction is an error.
 	NoLocalLaw bool `json:"no_local_law"`
+
+	// Promptly is how long the agency allows for what the law says to do
+	// "promptly" (a Go duration, e.g. "4h"); default liaison.DefaultPromptly.
+	Promptly string `json:"promptly"`
 }
 
 // CreateAgency records a new agency. Admins only, and not one limited to
@@ -31,6 +35,9 @@ func (d *Desk) CreateAgency(ctx context.Context, by liaison.Actor, in AgencyInpu
 	}
 	if by.Agency != "" {
 		return nil, liaison.Errorf(liaison.Denied, "", "this token is limited to agency %s: it may not create agencies", by.Agency)
+	}
+	if dur, err := time.ParseDuration(in.Promptly); in.Promptly != "" && (err != nil || dur <= 0) {
+		return nil, liaison.Errorf(liaison.Invalid, "promptly", "%q is not a positive duration such as 4h", in.Promptly)
 	}
 	if err := d.law.CheckJurisdiction(in.Jurisdiction, in.NoLocalLaw); err != nil {
 		return nil, err
@@ -48,7 +55,7 @@ func (d *Desk) CreateAgency(ctx context.Context, by liaison.Actor, in AgencyInpu
 		return nil, err
 	}
 	a := &liaison.AgencyRecord{ID: id, Name: in.Name, Jurisdiction: in.Jurisdiction, Type: in.Type,
-		TimeZone: zone, NoLocalLaw: in.NoLocalLaw, CreatedAt: d.now().UTC()}
+		TimeZone: zone, NoLocalLaw: in.NoLocalLaw, CreatedAt: d.now().UTC(), Promptly: in.Promptly}
 	rec, err := d.record(liaison.KindAgency, id, id, "", "", "", a.CreatedAt, a)
 	if err != nil {
 		return nil, err
@@ -241,7 +248,11 @@ func (d *Desk) RecordCustody(ctx context.Context, by liaison.Actor, in CustodyIn
 	if err != nil {
 		return nil, err
 	}
-	if err := d.store.Append(ctx, rec); err != nil {
+	ends, err := d.holdsEnded(ctx, e)
+	if err != nil {
+		return nil, err
+	}
+	if err := d.store.Append(ctx, append([]*liaison.StoredRecord{rec}, ends...)...); err != nil {
 		return nil, err
 	}
 	return e, nil

@@ -100,7 +100,13 @@ func (r *redecider) one(ctx context.Context, dr *liaison.DecisionRecord) error {
 	if r.with != nil {
 		with = r.with
 	}
-	now, err := decideAgain(with, agency, &r.request, dr)
+	rr := &r.request
+	if dr.Facts != "" {
+		if rr, _, err = effectiveFacts(ctx, r.store, rr, dr.Facts); err != nil {
+			return err
+		}
+	}
+	now, err := decideAgain(with, agency, rr, dr)
 	if err != nil {
 		return err
 	}
@@ -110,7 +116,7 @@ func (r *redecider) one(ctx context.Context, dr *liaison.DecisionRecord) error {
 		return nil
 	}
 	if r.with != nil {
-		then, err := decideAgain(stored, agency, &r.request, dr)
+		then, err := decideAgain(stored, agency, rr, dr)
 		if err != nil {
 			return err
 		}

@@ -125,7 +125,7 @@ func TestTickReadsOnlyNewRecords(t *testing.T) {
 	appendRecords(t, e.store, dutyRecord(t, agy, "duty_other", at(-2*time.Hour), t0.Add(-3*time.Hour)))
 	appendRecords(t, e.store, changeRecord(t, agy, "duty_other", liaison.DutyOverdue, t0.Add(-30*time.Minute)))
 	for _, id := range []string{"duty_base_000", "duty_nodue_0"} {
-		if _, err := d.CompleteDuty(ctx, clerk, id, ""); err != nil {
+		if _, err := d.CompleteDuty(ctx, clerk, id, desk.DoneInput{}); err != nil {
 			t.Fatal(err)
 		}
 	}

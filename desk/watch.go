@@ -24,6 +24,9 @@ type watch struct {
 	// live holds the duties Tick may still act on: with a deadline, and
 	// open or overdue. Done and escalated duties are dropped for good.
 	live map[string]*watched
+	// waiting holds the duties whose clock has not started: a change
+	// that starts it (with a due time) makes them live.
+	waiting map[string]liaison.DutyRecord
 	// queue orders live by when each is next due for a change.
 	queue queue
 	// early holds the latest change of each duty not in live, read in the
@@ -49,7 +52,7 @@ type watched struct {
 // On error, w keeps what it read; the next call goes on from there.
 func (w *watch) read(ctx context.Context, s liaison.Store, escalateAfter time.Duration) error {
 	if w.live == nil {
-		w.live, w.early = map[string]*watched{}, map[string]liaison.DutyChangeRecord{}
+		w.live, w.early, w.waiting = map[string]*watched{}, map[string]liaison.DutyChangeRecord{}, map[string]liaison.DutyRecord{}
 	}
 	var err error
 	w.nextDuty, err = liaison.Each(ctx, s, liaison.Filter{Kind: liaison.KindDuty}, w.nextDuty,
@@ -67,14 +70,15 @@ func (w *watch) read(ctx context.Context, s liaison.Store, escalateAfter time.Du
 func (w *watch) addDuty(du liaison.DutyRecord, escalateAfter time.Duration) {
 	c, early := w.early[du.ID]
 	delete(w.early, du.ID)
-	if du.Due == nil {
-		return
-	}
 	wd := &watched{Duty: Duty{DutyRecord: du, Changed: du.At}}
 	if early {
-		wd.Status, wd.Changed = c.Status, c.At
+		applyChange(&wd.Duty, &c)
 	}
-	if wd.Status != liaison.DutyOpen && wd.Status != liaison.DutyOverdue {
+	if wd.Status == liaison.DutyWaiting {
+		w.waiting[du.ID] = du
+		return
+	}
+	if wd.Due == nil || wd.Status != liaison.DutyOpen && wd.Status != liaison.DutyOverdue {
 		return
 	}
 	w.live[du.ID] = wd
@@ -84,6 +88,12 @@ func (w *watch) addDuty(du liaison.DutyRecord, escalateAfter time.Duration) {
 
 // change takes a newly read change of a duty.
 func (w *watch) change(c liaison.DutyChangeRecord, index int64, escalateAfter time.Duration) {
+	if du, ok := w.waiting[c.Duty]; ok {
+		delete(w.waiting, c.Duty)
+		w.early[c.Duty] = c
+		w.addDuty(du, escalateAfter) // with its change, as if it came early
+		return
+	}
 	wd, ok := w.live[c.Duty]
 	switch {
 	case !ok && index >= w.nextDuty:

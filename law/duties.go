@@ -30,11 +30,16 @@ func (s *Set) duties(d *liaison.Decision, c *combiner, res result, act interpret
 			continue
 		}
 		for _, ds := range r.Duties {
-			duty := liaison.Duty{Text: ds.Text, Citation: ds.Citation, DueText: ds.DueText, Rule: r.Ref()}
+			duty := liaison.Duty{Text: ds.Text, Citation: ds.Citation, DueText: ds.DueText, Rule: r.Ref(), Before: ds.Before}
 			if duty.Citation == "" {
 				duty.Citation = r.Citation
 			}
+			if ds.Trigger != liaison.OnReceipt {
+				duty.Trigger = ds.Trigger
+			}
 			switch {
+			case ds.Due != "" && (ds.Trigger != liaison.OnReceipt || ds.Due == liaison.Promptly):
+				duty.Within = ds.Due // due once the trigger happens, or on the agency's setting: the desk knows when
 			case ds.Due != "":
 				due := asOf.Add(ds.due)
 				duty.Due = &due

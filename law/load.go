@@ -388,7 +388,24 @@ func (c *checker) rule(env *cel.Env, lists map[string]*compiledList, r *Rule, rp
 		if d.Due != "" && d.DueExpr != "" {
 			c.fail(dp, r.ID, "give due or due_expr, not both")
 		}
-		if d.Due != "" {
+		switch {
+		case d.Trigger == "":
+			d.Trigger = liaison.OnReceipt
+		case !slices.Contains(d.Trigger.Enum(), string(d.Trigger)):
+			c.fail(dp+".trigger", r.ID, "trigger %q is not one of %s", d.Trigger, strings.Join(d.Trigger.Enum(), ", "))
+		}
+		if (d.Trigger == liaison.BeforeAction) != (d.Before != "") {
+			c.fail(dp+".before", r.ID, "give before (the action) with trigger before_action, and only then")
+		} else if d.Before != "" && !slices.Contains(d.Before.Enum(), string(d.Before)) {
+			c.fail(dp+".before", r.ID, "before %q is not an action", d.Before)
+		}
+		if (d.Trigger == liaison.BeforeAction || d.Trigger == liaison.NoTrigger) && (d.Due != "" || d.DueExpr != "") {
+			c.fail(dp+".due", r.ID, "a duty with trigger %s has no clock: give no due or due_expr", d.Trigger)
+		}
+		if d.DueExpr != "" && d.Trigger != liaison.OnReceipt {
+			c.fail(dp+".due_expr", r.ID, "due_expr is computed at the decision: use it only with trigger on_receipt")
+		}
+		if d.Due != "" && d.Due != liaison.Promptly {
 			dur, err := time.ParseDuration(d.Due)
 			if err != nil {
 				c.fail(dp+".due", r.ID, "due %q is not a duration such as 48h: %v", d.Due, err)

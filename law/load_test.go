@@ -39,6 +39,12 @@ func TestLoadErrors(t *testing.T) {
 			`rule h: listed_in("nope"): no list`},
 		{"bad due", zzHeader + "      - {id: i, actions: [honor_detainer], effect: permit, citation: x, duties: [{text: t, due: two days}]}\n",
 			`rule i: due "two days" is not a duration`},
+		{"unknown trigger", zzHeader + "      - {id: j, actions: [honor_detainer], effect: permit, citation: x, duties: [{text: t, trigger: later}]}\n",
+			`rule j: trigger "later" is not one of`},
+		{"before without its trigger", zzHeader + "      - {id: k, actions: [allow_interview], effect: permit, citation: x, duties: [{text: t, before: allow_interview}]}\n",
+			`rule k: give before (the action) with trigger before_action`},
+		{"before_action with a clock", zzHeader + "      - {id: l, actions: [allow_interview], effect: permit, citation: x, duties: [{text: t, trigger: before_action, before: allow_interview, due: 1h}]}\n",
+			`rule l: a duty with trigger before_action has no clock`},
 		{"overlapping versions", `
 id: zz
 title: ZZ

@@ -108,9 +108,15 @@ type DutySpec struct {
 	Citation string `yaml:"citation"`
 	// Due is a Go duration after as_of ("48h"), or DueExpr a CEL expression
 	// giving a timestamp; DueText says the deadline in words.
+	// Due may also be "promptly": the agency's own setting for it.
 	Due     string `yaml:"due"`
 	DueExpr string `yaml:"due_expr"`
 	DueText string `yaml:"due_text"`
+	// Trigger is what starts the clock of Due (default on_receipt; see
+	// liaison.DutyTrigger); Before names the action a before_action duty
+	// must be done before.
+	Trigger liaison.DutyTrigger `yaml:"trigger"`
+	Before  liaison.Action      `yaml:"before"`
 
 	due     time.Duration
 	dueProg *program

@@ -266,6 +266,40 @@ func TestDutyDeadline(t *testing.T) {
 	}
 }
 
+// A duty's trigger: the engine computes a due time only from the decision
+// (on_receipt, with a duration); for a later trigger or "promptly" it says
+// how long after the trigger, and the desk computes it.
+func TestDutyTriggers(t *testing.T) {
+	s := mustLoad(t, fsOf(raw("us/zz/zz.yaml", zzHeader+`
+      - id: may
+        actions: [honor_detainer]
+        effect: permit
+        citation: ZZ Act 2
+        duties:
+          - {text: on hold, trigger: hold_begins, due: 2h}
+          - {text: promptly, due: promptly}
+          - {text: before, trigger: before_action, before: transfer_custody}
+          - {text: records, trigger: none}
+`)))
+	d := decideAt(t, s, "2020-03-02T10:00:00Z", "")
+	type got struct {
+		Trigger liaison.DutyTrigger
+		Before  liaison.Action
+		Within  string
+		Due     bool
+	}
+	want := []got{{liaison.HoldBegins, "", "2h", false}, {"", "", "promptly", false},
+		{liaison.BeforeAction, liaison.TransferCustody, "", false}, {liaison.NoTrigger, "", "", false}}
+	if len(d.Duties) != len(want) {
+		t.Fatalf("Decide: duties %+v, want %d", d.Duties, len(want))
+	}
+	for i, du := range d.Duties {
+		if g := (got{du.Trigger, du.Before, du.Within, du.Due != nil}); g != want[i] {
+			t.Errorf("duty %q = %+v, want %+v", du.Text, g, want[i])
+		}
+	}
+}
+
 // Case 19: "a conviction within 5 years", measured from as_of.
 func TestWithinYears(t *testing.T) {
 	s := mustLoad(t, fsOf(raw("us/zz/zz.yaml", zzHeader+`

@@ -10,7 +10,8 @@ import (
 )
 
 // dutyStatuses are the values of ?status=.
-var dutyStatuses = []string{string(liaison.DutyOpen), string(liaison.DutyDone), string(liaison.DutyOverdue), string(liaison.DutyEscalated)}
+var dutyStatuses = []string{string(liaison.DutyOpen), string(liaison.DutyDone), string(liaison.DutyOverdue), string(liaison.DutyEscalated),
+	string(liaison.DutyWaiting), string(liaison.DutySuperseded)}
 
 // dutyList is the answer to GET /v1/duties.
 type dutyList struct {
@@ -39,18 +40,13 @@ func (s *Server) listDuties(w http.ResponseWriter, r *http.Request, a liaison.Ac
 	s.writeJSON(w, r, http.StatusOK, dutyList{Duties: duties, Next: next})
 }
 
-// doneInput is the body of POST /v1/duties/{id}/done.
-type doneInput struct {
-	Note string `json:"note"`
-}
-
 func (s *Server) completeDuty(w http.ResponseWriter, r *http.Request, a liaison.Actor) {
-	var in doneInput
+	var in desk.DoneInput
 	if err := decode(w, r, &in); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	ch, err := s.desk.CompleteDuty(r.Context(), a, r.PathValue("id"), in.Note)
+	ch, err := s.desk.CompleteDuty(r.Context(), a, r.PathValue("id"), in)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

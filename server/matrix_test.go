@@ -88,6 +88,11 @@ var matrixCalls = map[string]func(e *env, w *world) (call, int){
 		return call{body: detainer(w.agency, w.person, fmt.Sprint("matrix-", w.n))}, 201
 	},
 	"GET /v1/requests/{id}": func(e *env, w *world) (call, int) { return call{path: "/v1/requests/" + w.request}, 200 },
+	"POST /v1/requests/{id}/facts": func(e *env, w *world) (call, int) {
+		w.n++
+		return call{path: "/v1/requests/" + w.request + "/facts", body: map[string]any{"idempotency_key": fmt.Sprint("facts-", w.n),
+			"reason": "the booking record was corrected", "subject": map[string]any{"age": 30 + w.n}}}, 201
+	},
 	"POST /v1/actions": func(e *env, w *world) (call, int) {
 		return call{body: map[string]any{"request": w.request, "action": "honor_detainer", "offline_note": "Phoned the ICE duty officer."}}, 201
 	},
@@ -103,7 +108,10 @@ var matrixCalls = map[string]func(e *env, w *world) (call, int){
 		return call{path: "/v1/duties?status=open&agency=" + w.agency}, 200
 	},
 	"POST /v1/duties/{id}/done": func(e *env, w *world) (call, int) {
-		return call{path: "/v1/duties/" + w.duty + "/done", body: map[string]any{}}, 200
+		// A duty is done once (a second time is a 409): a fresh one.
+		w.n++
+		duty := e.intake(http.StatusCreated, detainer(w.agency, w.person, fmt.Sprint("matrix-", w.n))).Duties[0].ID
+		return call{path: "/v1/duties/" + duty + "/done", body: map[string]any{}}, 200
 	},
 	"GET /v1/proofs/inclusion": func(e *env, w *world) (call, int) {
 		return call{path: "/v1/proofs/inclusion?kind=agency&id=" + w.agency}, 200

@@ -97,9 +97,11 @@ func TestOpenAPIEnums(t *testing.T) {
 		"CustodyEventKind": liaison.CustodyEventKind("").Enum(),
 		"AccessKind":       liaison.AccessKind("").Enum(),
 		"RuleStatus":       {"applied", "not_held", "unknown", "defeated", "void", "not_effective"},
-		"Stage":            {"intake", "act"},
+		"Stage":            {string(liaison.StageIntake), string(liaison.StageAct), string(liaison.StageFacts)},
 		"ActionStatus":     {"carried_out", "refused", "needs_facts", "failed", "done_offline"},
-		"DutyStatus":       {"open", "done", "overdue", "escalated"},
+		"DutyStatus": {string(liaison.DutyOpen), string(liaison.DutyDone), string(liaison.DutyOverdue), string(liaison.DutyEscalated),
+			string(liaison.DutyWaiting), string(liaison.DutySuperseded)},
+		"DutyTrigger": liaison.DutyTrigger("").Enum(),
 	} {
 		ref, ok := oa.doc.Components.Schemas[name]
 		if !ok {

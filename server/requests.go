@@ -67,3 +67,27 @@ func (s *Server) override(w http.ResponseWriter, r *http.Request, a liaison.Acto
 	}
 	s.writeJSON(w, r, http.StatusCreated, o)
 }
+
+// addFacts adds facts learned after intake to a request, which decides its
+// actions again: 201 when new; 200 with the stored record when the same
+// facts were sent before with their key; 409 when different ones were.
+func (s *Server) addFacts(w http.ResponseWriter, r *http.Request, a liaison.Actor) {
+	var in desk.FactsInput
+	if err := decode(w, r, &in); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	res, err := s.desk.Facts(r.Context(), a, r.PathValue("id"), in)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	status := http.StatusOK
+	if res.Created {
+		status = http.StatusCreated
+		for _, d := range res.Decisions {
+			s.countDecisions("facts", d.Decision.Outcome)
+		}
+	}
+	s.writeJSON(w, r, status, res)
+}

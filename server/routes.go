@@ -50,6 +50,7 @@ func (s *Server) routes() []route {
 		{"POST /v1/requests", booking, s.intake},
 		{"GET /v1/requests", staff, s.listRequests},
 		{"GET /v1/requests/{id}", staff, s.getRequest},
+		{"POST /v1/requests/{id}/facts", roles(clerk, supervisor, counsel), s.addFacts},
 		{"POST /v1/actions", roles(clerk, supervisor, counsel), s.act},
 		{"POST /v1/overrides", roles(counsel), s.override},
 		{"GET /v1/overrides/{id}", staff, s.getOverride},

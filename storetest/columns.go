@@ -32,6 +32,8 @@ func columnRecord(t testing.TB, kind, id string) *liaison.StoredRecord {
 		r.Person, r.Parent, r.Key = "", "tok-"+id, "tok-"+id
 	case liaison.KindPackSet:
 		r.Agency, r.Person, r.Parent, r.Key = "", "", "", id
+	case liaison.KindFacts:
+		r.Key = r.Parent + "/idem-" + id
 	}
 	return fit(r)
 }
@@ -40,7 +42,7 @@ func columnRecord(t testing.TB, kind, id string) *liaison.StoredRecord {
 var recordKinds = []string{
 	liaison.KindAgency, liaison.KindPerson, liaison.KindCustodyEvent, liaison.KindRequest, liaison.KindDecision,
 	liaison.KindAction, liaison.KindDuty, liaison.KindDutyChange, liaison.KindOverride, liaison.KindDelivery,
-	liaison.KindRead, liaison.KindToken, liaison.KindTokenRevoked, liaison.KindPackSet,
+	liaison.KindRead, liaison.KindToken, liaison.KindTokenRevoked, liaison.KindPackSet, liaison.KindFacts,
 }
 
 // testTamperColumns edits each column a store looks records up by, and the

@@ -145,6 +145,15 @@ func fit(r *liaison.StoredRecord) *liaison.StoredRecord {
 		}
 	case liaison.KindDecision, liaison.KindDuty, liaison.KindAction, liaison.KindOverride:
 		set("request", r.Parent)
+	case liaison.KindFacts:
+		set("request", r.Parent)
+		if r.Key != "" {
+			request, idem, ok := strings.Cut(r.Key, "/")
+			if !ok || request != r.Parent {
+				panic(fmt.Sprintf("storetest: facts key %q is not request/idempotency key", r.Key))
+			}
+			b["idempotency_key"] = idem
+		}
 	case liaison.KindRead:
 		if r.Parent != r.Person {
 			set("request", r.Parent)
