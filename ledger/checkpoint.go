@@ -211,3 +211,27 @@ func (v *Verifier) Open(signed []byte) (Checkpoint, error) {
 	}
 	return cp, nil
 }
+
+// KeyID returns the key's origin and hash (origin+hash), which is how a
+// signed note's signature line names the key: enough to tell keys apart,
+// not to verify with.
+func (v *Verifier) KeyID() string {
+	f := strings.SplitN(v.key, "+", 3)
+	return f[0] + "+" + f[1]
+}
+
+// SignerIDs returns the keys, as KeyID names them, whose signatures the
+// signed note carries, verified or not. A note that does not parse is an
+// error of kind liaison.Invalid.
+func SignerIDs(signed []byte) ([]string, error) {
+	_, err := note.Open(signed, note.VerifierList())
+	var unverified *note.UnverifiedNoteError
+	if !errors.As(err, &unverified) {
+		return nil, &liaison.Error{Kind: liaison.Invalid, Message: "checkpoint is not a signed note", Err: err}
+	}
+	var ids []string
+	for _, s := range unverified.Note.UnverifiedSigs {
+		ids = append(ids, fmt.Sprintf("%s+%08x", s.Name, s.Hash))
+	}
+	return ids, nil
+}

@@ -199,3 +199,27 @@ func FuzzParseCheckpoint(f *testing.F) {
 		}
 	})
 }
+
+// TestSignerIDs names the key that signed a checkpoint the way the
+// verifier's KeyID names it, so an operator can tell which key a database
+// expects.
+func TestSignerIDs(t *testing.T) {
+	a, b := testSigner(t, 1), testSigner(t, 2)
+	signed, err := a.Sign(ledger.Checkpoint{Origin: a.Origin(), Size: 0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids, err := ledger.SignerIDs(signed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ids) != 1 || ids[0] != a.Verifier().KeyID() {
+		t.Errorf("SignerIDs = %q, want [%q]", ids, a.Verifier().KeyID())
+	}
+	if a.Verifier().KeyID() == b.Verifier().KeyID() || !strings.HasPrefix(a.Verifier().Key(), a.Verifier().KeyID()+"+") {
+		t.Errorf("KeyID %q of key %q, other key's %q", a.Verifier().KeyID(), a.Verifier().Key(), b.Verifier().KeyID())
+	}
+	if _, err := ledger.SignerIDs([]byte("not a note")); liaison.KindOf(err) != liaison.Invalid {
+		t.Errorf("SignerIDs(not a note) = %v, want Invalid", err)
+	}
+}

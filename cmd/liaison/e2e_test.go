@@ -3,10 +3,10 @@ package main
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -28,7 +28,9 @@ import (
 // can start a real server process and SIGKILL it.
 func TestMain(m *testing.M) {
 	if args := os.Getenv("LIAISON_TEST_EXEC"); args != "" {
-		err := run(context.Background(), strings.Split(args, "\x1f"), os.Getenv, os.Stdin, os.Stdout, os.Stderr)
+		ctx, stop := signalContext()
+		err := run(ctx, strings.Split(args, "\x1f"), os.Getenv, os.Stdin, os.Stdout, os.Stderr)
+		stop()
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "liaison:", err)
 			os.Exit(exitCode(err))
@@ -38,10 +40,32 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
+// syncBuffer is a bytes.Buffer that a goroutine writes while a test may
+// read it.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) WriteString(s string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.buf.WriteString(s)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
 // instance is a liaison server in a child process.
 type instance struct {
 	cmd  *exec.Cmd
 	base string
+	// stderr receives the server's lines on stderr (its log), when a test
+	// reads them; lines nobody waits for are dropped.
+	stderr chan string
 }
 
 func startServer(t *testing.T, env []string, args ...string) *instance {
@@ -52,11 +76,26 @@ func startServer(t *testing.T, env []string, args ...string) *instance {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
+	var stderr syncBuffer
+	// A pipe of our own (not StderrPipe): Wait then waits for the copy, and
+	// the scanner below never reads after Wait.
+	errOut, errIn := io.Pipe()
+	cmd.Stderr = errIn
+	t.Cleanup(func() { errIn.Close() })
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	lines := make(chan string, 64)
+	go func() {
+		sc := bufio.NewScanner(errOut)
+		for sc.Scan() {
+			stderr.WriteString(sc.Text() + "\n")
+			select {
+			case lines <- sc.Text():
+			default:
+			}
+		}
+	}()
 	addr := make(chan string, 1)
 	go func() {
 		sc := bufio.NewScanner(out)
@@ -68,7 +107,7 @@ func startServer(t *testing.T, env []string, args ...string) *instance {
 	}()
 	select {
 	case a := <-addr:
-		return &instance{cmd: cmd, base: a}
+		return &instance{cmd: cmd, base: a, stderr: lines}
 	case <-time.After(30 * time.Second):
 		cmd.Process.Kill()
 		t.Fatalf("server did not start: %s", stderr.String())

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"syscall"
 	"time"
 	// The IANA time zone database, so agencies' zones load on machines
 	// without one (about 450 KB).
@@ -16,7 +17,7 @@ import (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	ctx, stop := signalContext()
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr); err != nil {
 		var ex exitError
@@ -25,6 +26,14 @@ func main() {
 		}
 		os.Exit(exitCode(err))
 	}
+}
+
+// signalContext ends on SIGINT or SIGTERM: serve then shuts down in order
+// (see serveCmd.serve). A second signal kills the process as usual.
+func signalContext() (context.Context, context.CancelFunc) {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	context.AfterFunc(ctx, stop)
+	return ctx, stop
 }
 
 // exitError ends the program with a status and no further message (the

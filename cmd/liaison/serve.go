@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"runtime/debug"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -38,6 +39,7 @@ type serveFlags struct {
 	checkpointEvery, tick           time.Duration
 	integrityCheck                  string
 	integrityBudget                 time.Duration
+	drain                           time.Duration
 }
 
 func (f *serveFlags) register(fs *flag.FlagSet, db string) {
@@ -49,6 +51,7 @@ func (f *serveFlags) register(fs *flag.FlagSet, db string) {
 	fs.DurationVar(&f.checkpointEvery, "checkpoint-every", time.Minute, "sign a checkpoint this often")
 	fs.DurationVar(&f.tick, "duty-tick", 30*time.Second, "check duty deadlines this often")
 	fs.StringVar(&f.integrityCheck, "integrity-check", "quick", "SQLite: check the database file at start: `quick` (PRAGMA quick_check), full (integrity_check) or off")
+	fs.DurationVar(&f.drain, "drain-timeout", 30*time.Second, "on SIGINT or SIGTERM, wait this long for requests in flight before closing their connections")
 	fs.DurationVar(&f.integrityBudget, "integrity-budget", 10*time.Second, "SQLite: stop the start's integrity check after this long (0: let it finish)")
 }
 
@@ -69,47 +72,87 @@ func (c *serveCmd) run(ctx context.Context, args []string) error {
 // collector took about 12% of the CPU under load (see docs/operations.md).
 const serveGCPercent = 400
 
-// serve runs the server until ctx ends. seed, if set, runs once the
-// server's parts exist, before it listens (the demo's data).
-func (c *serveCmd) serve(ctx context.Context, f serveFlags, seed func(context.Context, *node) error) error {
+// The HTTP server's timeouts. A request's body and its answer are small
+// (a few KB; the largest, a case with its history, is well under a MB), so
+// a client that takes longer than these is stuck or hostile.
+const (
+	readHeaderTimeout = 10 * time.Second
+	readTimeout       = 30 * time.Second
+	writeTimeout      = 60 * time.Second
+	idleTimeout       = 2 * time.Minute
+)
+
+// serve runs the server until ctx ends, then shuts down in order: it stops
+// accepting, lets the requests in flight finish (up to f.drain), stops the
+// duty scheduler and the checkpoint publisher and waits for them, and
+// closes the store. seed, if set, runs once the server's parts exist,
+// before it serves (the demo's data).
+func (c *serveCmd) serve(ctx context.Context, f serveFlags, seed func(context.Context, *node) error) (err error) {
 	if c.getenv("GOGC") == "" {
 		// Restored on return, for the tests that serve in process.
 		defer debug.SetGCPercent(debug.SetGCPercent(serveGCPercent))
 	}
+	// Listen first: a port in use stops the start before it makes keys, a
+	// database or tokens.
+	ln, err := net.Listen("tcp", f.addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	defer ln.Close() // Serve closes it too; a second Close does no harm
 	logger := slog.New(slog.NewJSONHandler(c.stderr, nil))
 	n, err := newNode(ctx, c.getenv, f, logger, func(s string) { fmt.Fprintln(c.stderr, s) })
 	if err != nil {
 		return err
 	}
-	defer n.store.Close()
+	defer func() {
+		if cerr := n.store.Close(); cerr != nil && err == nil {
+			err = fmt.Errorf("close store: %w", cerr)
+		}
+	}()
 	if seed != nil {
 		if err := seed(ctx, n); err != nil {
 			return fmt.Errorf("demo data: %w", err)
 		}
 	}
-	ln, err := net.Listen("tcp", f.addr)
-	if err != nil {
-		return fmt.Errorf("listen: %w", err)
-	}
-	srv := &http.Server{Handler: n.server.Handler(), ReadHeaderTimeout: 10 * time.Second,
+	srv := &http.Server{Handler: n.server.Handler(),
+		ReadHeaderTimeout: readHeaderTimeout, ReadTimeout: readTimeout, WriteTimeout: writeTimeout, IdleTimeout: idleTimeout,
 		ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
+
+	// The workers outlive ctx: they stop after the requests in flight,
+	// which may still need them.
+	work, stopWork := context.WithCancel(context.WithoutCancel(ctx))
+	var workers sync.WaitGroup
 	pub := &ledger.Publisher{Store: n.store, Signer: n.keys.signer, Logger: logger}
-	go pub.Run(ctx, f.checkpointEvery)
-	go n.desk.Run(ctx, f.tick)
-	go func() {
-		<-ctx.Done()
-		shutdown, done := context.WithTimeout(context.Background(), 10*time.Second)
-		defer done()
-		srv.Shutdown(shutdown)
+	workers.Go(func() { pub.Run(work, f.checkpointEvery) })
+	workers.Go(func() { n.desk.Run(work, f.tick) })
+	defer func() {
+		stopWork()
+		workers.Wait()
 	}()
+
+	srv.RegisterOnShutdown(func() {
+		// Shutdown runs this once the listener is closed.
+		logger.Info("shutting down: stopped accepting, draining requests in flight", "timeout", f.drain.String())
+	})
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
 	fmt.Fprintf(c.stdout, "liaison listening on http://%s (log origin %q)\n", ln.Addr(), n.keys.signer.Origin())
 	if c.ready != nil {
 		c.ready(ln.Addr().String())
 	}
-	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return err
+	select {
+	case err := <-served:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	drain, cancel := context.WithTimeout(context.WithoutCancel(ctx), f.drain)
+	defer cancel()
+	if err := srv.Shutdown(drain); err != nil {
+		logger.Warn("shutting down: requests still in flight after the drain timeout; closing their connections", "err", err)
+		srv.Close()
+	}
+	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serve: %w", err)
 	}
 	return nil
 }
@@ -127,12 +170,13 @@ func newNode(ctx context.Context, getenv func(string) string, f serveFlags, logg
 	if err != nil {
 		return nil, err
 	}
-	ks, err := loadKeys(getenv, f.keyDir, f.origin, true, say)
+	store, err := openStore(ctx, f.db, sqlite.WithIntegrityCheck(f.integrityCheck, f.integrityBudget))
 	if err != nil {
 		return nil, err
 	}
-	store, err := openStore(ctx, f.db, sqlite.WithIntegrityCheck(f.integrityCheck, f.integrityBudget))
+	ks, err := storeKeys(ctx, store, getenv, f, say)
 	if err != nil {
+		store.Close()
 		return nil, err
 	}
 	reportHealth(ctx, store, logger, say)
@@ -156,6 +200,39 @@ func newNode(ctx context.Context, getenv func(string) string, f serveFlags, logg
 	}
 	srv := server.New(server.Config{Desk: d, Law: set, Log: store, Signer: ks.signer, Registry: reg, Logger: logger})
 	return &node{store: store, keys: ks, desk: d, server: srv}, nil
+}
+
+// storeKeys loads the node's keys for store. Keys are made only for a
+// database without signed checkpoints (a new one): for one with them, a new
+// log key could not continue its log and a new seal key could not open its
+// sealed data. A log key other than the one that signed the latest
+// checkpoint is refused, naming the key expected.
+func storeKeys(ctx context.Context, store ledger.CheckpointStore, getenv func(string) string, f serveFlags, say func(string)) (*keys, error) {
+	signed, err := store.LatestCheckpoint(ctx)
+	if err != nil && liaison.KindOf(err) != liaison.NotFound {
+		return nil, fmt.Errorf("log key check: latest checkpoint: %w", err)
+	}
+	signedBefore := err == nil
+	ks, err := loadKeys(getenv, f.keyDir, f.origin, !signedBefore, say)
+	if err != nil {
+		if signedBefore {
+			return nil, fmt.Errorf("this database has signed checkpoints, so no new keys are made for it: %w", err)
+		}
+		return nil, err
+	}
+	if !signedBefore {
+		return ks, nil
+	}
+	v := ks.signer.Verifier()
+	if _, err := v.Open(signed); err == nil {
+		return ks, nil
+	}
+	ids, err := ledger.SignerIDs(signed)
+	if err != nil {
+		return nil, fmt.Errorf("log key check: latest checkpoint: %w", err)
+	}
+	return nil, liaison.Errorf(liaison.Conflicting, "", "log key %s did not sign this database's checkpoints; they are signed by %s: start with that key (LIAISON_LOG_KEY or --keys DIR with its log.key)",
+		v.KeyID(), strings.Join(ids, ", "))
 }
 
 // reportHealth says what the store's checks at start found. A damaged
