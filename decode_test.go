@@ -65,7 +65,10 @@ func TestDecodeRequestErrors(t *testing.T) {
 func TestDecodeScenarios(t *testing.T) {
 	files, _ := filepath.Glob("../shared/law/scenarios/*.jsonl")
 	if len(files) == 0 {
-		t.Skip("../shared/law/scenarios not found beside the checkout")
+		if os.Getenv("LIAISON_REQUIRE_ALL") == "1" {
+			t.Fatal("LIAISON_REQUIRE_ALL=1 but ../shared/law/scenarios is not beside the checkout")
+		}
+		t.Skip("../shared/law/scenarios not found beside the checkout (LIAISON_REQUIRE_ALL=1 makes this a failure)")
 	}
 	for _, f := range files {
 		data, err := os.ReadFile(f)

@@ -103,12 +103,20 @@ func (s *Store) Append(ctx context.Context, recs ...*liaison.StoredRecord) error
 		p.commitments[i] = ledger.RecordOf(r).Commitment()
 		p.bytes += len(r.Body)
 	}
+	// queued counts the callers at this select, for Stats (and for tests
+	// that must know their appends are queued before they go on).
+	s.queued.Add(1)
+	var err error
 	select {
 	case s.appends <- p:
 	case <-ctx.Done():
-		return s.fail(ctx, "append: wait for the writer", ctx.Err())
+		err = s.fail(ctx, "append: wait for the writer", ctx.Err())
 	case <-s.closing:
-		return fmt.Errorf("%s: append: %w", s.d.Name, errClosed)
+		err = fmt.Errorf("%s: append: %w", s.d.Name, errClosed)
+	}
+	s.queued.Add(-1)
+	if err != nil {
+		return err
 	}
 	<-p.done
 	if p.err != nil {
@@ -130,6 +138,7 @@ func (s *Store) writeLoop() {
 		select {
 		case p := <-s.appends:
 			group = append(group, p)
+			s.taken.Add(1)
 		case <-s.closing:
 			return
 		}
@@ -139,6 +148,7 @@ func (s *Store) writeLoop() {
 			select {
 			case p := <-s.appends:
 				group = append(group, p)
+				s.taken.Add(1)
 				n, size = n+len(p.recs), size+p.bytes
 			default:
 				break more

@@ -21,10 +21,6 @@ import (
 // refuses fails alone. The contract suite (storetest) checks the rest on
 // every store.
 
-// queueDelay is how long the tests wait for goroutines they start to
-// reach the store's queue: far longer than it takes.
-const queueDelay = 100 * time.Millisecond
-
 // open opens a store in a new file and returns it with a connection of
 // the test's own to the file.
 func open(t *testing.T) (*sqlite.Store, *sql.DB) {
@@ -73,13 +69,14 @@ func queue(t *testing.T, s *sqlite.Store, db *sql.DB, recs [][]*liaison.StoredRe
 		wg       sync.WaitGroup
 		firstErr error
 	)
+	taken := s.Stats().Taken
 	wg.Go(func() { firstErr = s.Append(t.Context(), storetest.NewRecord(t, liaison.KindRead, "first")) })
-	time.Sleep(queueDelay)
+	storetest.WaitQueue(t, s, taken+1, 0) // the writer has it, and waits for the lock
 	errs := make([]error, len(recs))
 	for i := range recs {
 		wg.Go(func() { errs[i] = s.Append(t.Context(), recs[i]...) })
 	}
-	time.Sleep(queueDelay)
+	storetest.WaitQueue(t, s, taken+1, int64(len(recs)))
 	release()
 	wg.Wait()
 	return errs, firstErr
@@ -170,12 +167,14 @@ func TestGroupCancelAll(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	var wg sync.WaitGroup
 	errs := make([]error, 4)
+	taken := s.Stats().Taken
 	for i := range errs {
 		wg.Go(func() {
 			errs[i] = s.Append(ctx, storetest.NewRecord(t, liaison.KindRead, fmt.Sprint(i)))
 		})
 	}
-	time.Sleep(queueDelay)
+	// One in the writer, waiting for the lock; three queued behind it.
+	storetest.WaitQueue(t, s, taken+1, int64(len(errs)-1))
 	cancel()
 	done := make(chan struct{})
 	go func() { wg.Wait(); close(done) }()

@@ -139,7 +139,10 @@ type Store struct {
 	// records in them; latency times the calls to Append (see Stats).
 	groups  atomic.Int64
 	records atomic.Int64
-	latency latencies
+	// queued counts the callers waiting to hand an append to the writer,
+	// taken the appends the writer has taken.
+	queued, taken atomic.Int64
+	latency       latencies
 	// stmts are the prepared inserts, when Dialect.Prepare is set. Only
 	// the writer goroutine uses them. readHash and writeHash read stored
 	// hashes, on the reader and the writer pool, by number of indexes.

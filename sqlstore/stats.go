@@ -17,6 +17,11 @@ type Stats struct {
 	// an error, and Latency how long they took.
 	Appends int64
 	Latency Histogram
+	// Queued is how many callers of Append wait, now, to hand their
+	// records to the writer, which is busy with a group; Taken counts the
+	// appends the writer has taken from them. Tests wait on these to know
+	// an append is queued, or being written, without sleeping.
+	Queued, Taken int64
 }
 
 // Histogram is a distribution of durations: Counts[i] is how many were at
@@ -66,5 +71,6 @@ func (l *latencies) histogram() Histogram {
 // Stats returns the store's counts so far.
 func (s *Store) Stats() Stats {
 	lat := s.latency.histogram()
-	return Stats{Transactions: s.groups.Load(), Records: s.records.Load(), Appends: int64(lat.Count), Latency: lat}
+	return Stats{Transactions: s.groups.Load(), Records: s.records.Load(), Appends: int64(lat.Count), Latency: lat,
+		Queued: s.queued.Load(), Taken: s.taken.Load()}
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"liaison"
+	"liaison/sqlstore"
 )
 
 // Blocker is implemented by a test's wrapper around a store that can take
@@ -19,9 +20,27 @@ type Blocker interface {
 	Block(ctx context.Context) (release func() error, err error)
 }
 
-// queueDelay is how long the group tests wait for goroutines they start to
-// reach the store's queue: far longer than it takes.
-const queueDelay = 100 * time.Millisecond
+// Queue is a store that says how many appends wait for its writer and
+// how many it has taken (sqlstore.Store's Stats): the group tests wait on
+// these, not on time, to know their appends have queued.
+type Queue interface {
+	Stats() sqlstore.Stats
+}
+
+// WaitQueue waits until the store's writer has taken at least taken
+// appends and at least queued callers wait to hand theirs over. It polls:
+// the store has no event to wait on, and the test's own deadline bounds
+// the wait.
+func WaitQueue(t testing.TB, q Queue, taken, queued int64) {
+	t.Helper()
+	for {
+		st := q.Stats()
+		if st.Taken >= taken && st.Queued >= queued {
+			return
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
 
 // appendCall is one Append made in the background.
 type appendCall struct {
@@ -52,6 +71,10 @@ func testGroup(t *testing.T, s Store) {
 	if !ok {
 		t.Skip("the store does not implement storetest.Blocker")
 	}
+	q, ok := s.(Queue)
+	if !ok {
+		t.Fatal("a Blocker store must implement storetest.Queue, for the test to know its appends queued")
+	}
 	ctx := t.Context()
 	stored := withKey(NewRecord(t, liaison.KindRequest, "stored"), "ag/stored-key")
 	mustAppend(t, s, stored)
@@ -67,8 +90,9 @@ func testGroup(t *testing.T, s Store) {
 		}
 	}()
 	// The first append waits for the lock; the others queue behind it.
+	taken := q.Stats().Taken
 	first := goAppend(ctx, s, "first", NewRecord(t, liaison.KindRead, "first"))
-	time.Sleep(queueDelay)
+	WaitQueue(t, q, taken+1, 0)
 	var ok6 []*appendCall
 	for i := range 6 {
 		ok6 = append(ok6, goAppend(ctx, s, fmt.Sprintf("ok-%d", i),
@@ -83,7 +107,7 @@ func testGroup(t *testing.T, s Store) {
 	raceB := goAppend(ctx, s, "race b", withKey(NewRecord(t, liaison.KindRequest, "race-b"), "ag/race-key"))
 	cctx, cancel := context.WithCancel(ctx)
 	canceled := goAppend(cctx, s, "cancelled", NewRecord(t, liaison.KindRequest, "cancelled"), NewRecord(t, liaison.KindDecision, "cancelled-d"))
-	time.Sleep(queueDelay)
+	WaitQueue(t, q, taken+1, 6+5)
 
 	cancel()
 	select {
