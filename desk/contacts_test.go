@@ -1,0 +1,175 @@
+package desk_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"liaison"
+	"liaison/desk"
+)
+
+var supervisor = liaison.Actor{ID: "tok_supervisor", Role: liaison.RoleSupervisor}
+
+// bostonEmail is the seed's case: a Boston police officer e-mails an ICE
+// agent that a person is about to be released from jail.
+func bostonEmail(agency string, at time.Time, key string) desk.ContactInput {
+	return desk.ContactInput{Agency: agency, Officer: "BPD-1042", At: at, Channel: "email", Counterpart: "ice_ero",
+		Action: "notify_release", Disclosed: []liaison.InfoItem{"release_date"}, Source: "audit", IdempotencyKey: key}
+}
+
+// The Boston officer's e-mail, recorded as of October 2019 and as of 2025:
+// each is decided under the Boston Trust Act version then in force, and
+// says that 1373/1644 did not protect it (a release date is not status
+// information). Reviewed, revised, read: all logged.
+func TestBostonContactAsOfWhenItHappened(t *testing.T) {
+	e := newEnv(t)
+	e.clock.t = time.Date(2026, 1, 5, 15, 0, 0, 0, time.UTC)
+	d := e.desk(t)
+	ctx := context.Background()
+	a := agency(t, d, "us/ma/boston", "police")
+	for _, tt := range []struct {
+		at      time.Time
+		version string // the local law in force
+		cites   string // the decisive citation, when forbidden
+		outcome liaison.Outcome
+	}{
+		// The 2014 ordinance held people only: it did not restrict telling
+		// of a release.
+		{time.Date(2019, 10, 15, 14, 0, 0, 0, time.UTC), "Boston Trust Act (2014", "", liaison.Permitted},
+		{time.Date(2025, 3, 10, 14, 0, 0, 0, time.UTC), "Boston Trust Act as amended 2019", "Boston Trust Act (2019)", liaison.Forbidden},
+	} {
+		c, created, err := d.RecordContact(ctx, supervisor, bostonEmail(a.ID, tt.at, "msg-"+tt.at.Format("2006")))
+		if err != nil || !created {
+			t.Fatalf("RecordContact(%s) = %v, %v", tt.at, created, err)
+		}
+		if c.Decision.Outcome != tt.outcome {
+			t.Errorf("contact of %s: outcome %s, want %s: %s", tt.at, c.Decision.Outcome, tt.outcome, c.Decision.Explanation)
+		}
+		if len(c.LocalLaw) != 1 || !strings.HasPrefix(c.LocalLaw[0], tt.version) {
+			t.Errorf("contact of %s: local law in force %q, want the %s version", tt.at, c.LocalLaw, tt.version)
+		}
+		if tt.cites != "" && !citesIn(c.Decision.Decisive, tt.cites) {
+			t.Errorf("contact of %s: decisive %+v, want %s", tt.at, c.Decision.Decisive, tt.cites)
+		}
+		if !strings.Contains(c.Federal, "did not protect") || !strings.Contains(c.Federal, "release date") {
+			t.Errorf("contact of %s: federal note %q, want it to say 1373/1644 did not protect a release date", tt.at, c.Federal)
+		}
+		if c.PackSet == "" || c.Engine == "" || !c.At.Equal(tt.at) {
+			t.Errorf("contact %+v: want its pack set, engine and time", c)
+		}
+		again, created, err := d.RecordContact(ctx, supervisor, bostonEmail(a.ID, tt.at, "msg-"+tt.at.Format("2006")))
+		if err != nil || created || again.ID != c.ID {
+			t.Errorf("RecordContact again = %v, %v, %v; want the stored %s", again, created, err, c.ID)
+		}
+	}
+	other := bostonEmail(a.ID, time.Date(2025, 3, 11, 0, 0, 0, 0, time.UTC), "msg-2025")
+	if _, _, err := d.RecordContact(ctx, supervisor, other); liaison.KindOf(err) != liaison.Conflicting {
+		t.Errorf("another contact under a used key = %v, want conflicting", err)
+	}
+}
+
+func citesIn(rs []liaison.RuleRef, s string) bool {
+	for _, r := range rs {
+		if strings.Contains(r.Citation, s) {
+			return true
+		}
+	}
+	return false
+}
+
+func TestContactReviewHasHistory(t *testing.T) {
+	e := newEnv(t)
+	e.clock.t = time.Date(2026, 1, 5, 15, 0, 0, 0, time.UTC)
+	d := e.desk(t)
+	ctx := context.Background()
+	a := agency(t, d, "us/ma/boston", "police")
+	c, _, err := d.RecordContact(ctx, clerk, bostonEmail(a.ID, time.Date(2025, 3, 10, 14, 0, 0, 0, time.UTC), ""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.Review(ctx, clerk, c.ID, desk.FindingInput{Finding: "unlawful", Reason: "r"}); liaison.KindOf(err) != liaison.Denied {
+		t.Errorf("a clerk's review = %v, want denied", err)
+	}
+	first, err := d.Review(ctx, supervisor, c.ID, desk.FindingInput{Finding: "cannot_be_determined", Reason: "waiting for the officer"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := d.Review(ctx, counsel, c.ID, desk.FindingInput{Finding: "unlawful", Reason: "a release date given for civil enforcement",
+		OfficerStatement: "I thought it was allowed"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if second.Supersedes != first.ID {
+		t.Errorf("revised finding supersedes %q, want %q", second.Supersedes, first.ID)
+	}
+	reads := func() int {
+		t.Helper()
+		recs, err := e.store.List(ctx, liaison.Filter{Kind: liaison.KindRead, Parent: c.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(recs)
+	}
+	before := reads()
+	v, err := d.Contact(ctx, auditor, c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(v.Findings) != 2 || v.Finding == nil || v.Finding.ID != second.ID || v.Finding.OfficerStatement == "" {
+		t.Errorf("Contact = %+v, want both findings, the second in force", v)
+	}
+	if reads() != before+1 {
+		t.Errorf("reading a contact logged %d reads, want 1", reads()-before)
+	}
+	other := liaison.Actor{ID: "tok_x", Role: liaison.RoleSupervisor, Agency: "agy_other"}
+	if _, err := d.Contact(ctx, other, c.ID); liaison.KindOf(err) != liaison.Denied {
+		t.Errorf("Contact by another agency's supervisor = %v, want denied", err)
+	}
+}
+
+// The same Boston officer asking first, in 2025: no, with the Trust Act's
+// citation, and kept as a record of good faith when asked to.
+func TestAskFirst(t *testing.T) {
+	e := newEnv(t)
+	e.clock.t = time.Date(2025, 3, 10, 14, 0, 0, 0, time.UTC)
+	d := e.desk(t)
+	ctx := context.Background()
+	a := agency(t, d, "us/ma/boston", "police")
+	ask := desk.AskInput{Agency: a.ID, Officer: "BPD-1042", Channel: "email", Counterpart: "ice_ero",
+		Action: "notify_release", Disclosed: []liaison.InfoItem{"release_date"}}
+	ans, err := d.Ask(ctx, clerk, ask)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(ans.Answer, "No:") || !strings.Contains(ans.Answer, "Boston Trust Act (2019)") || ans.Kept {
+		t.Errorf("Ask = %+v, want a plain no citing the 2019 Trust Act, not kept", ans)
+	}
+	if _, err := d.Contact(ctx, clerk, ans.Contact.ID); liaison.KindOf(err) != liaison.NotFound {
+		t.Errorf("an answer not kept is stored: %v", err)
+	}
+	// Status information: 8 U.S.C. 1373 and 1644 protect sharing it.
+	ask.Action, ask.Disclosed, ask.Keep = "share_info", []liaison.InfoItem{"immigration_status"}, true
+	ans, err = d.Ask(ctx, clerk, ask)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(ans.Answer, "Yes") || !strings.Contains(ans.Contact.Federal, "applied") || !ans.Kept {
+		t.Errorf("Ask(status) = %+v, want yes, under 1373/1644, kept", ans)
+	}
+	v, err := d.Contact(ctx, clerk, ans.Contact.ID)
+	if err != nil || v.Contact.Source != "asked_first" {
+		t.Errorf("kept answer = %+v, %v", v, err)
+	}
+	// Not knowing why the information would be shared with an HSI agent,
+	// the answer is undetermined and names the purpose.
+	ask.Counterpart, ask.Action, ask.Disclosed, ask.Keep = "ice_hsi", "share_info", []liaison.InfoItem{"address"}, false
+	ans, err = d.Ask(ctx, clerk, ask)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ans.Contact.Decision.Outcome != liaison.Undetermined || !strings.Contains(ans.Answer, "context.purpose") {
+		t.Errorf("Ask(HSI, no purpose) = %+v, want undetermined naming the purpose", ans)
+	}
+}
