@@ -1,0 +1,71 @@
+package server
+
+import (
+	"net/http"
+
+	"liaison"
+	"liaison/desk"
+)
+
+// recordContact records a contact that happened outside the desk: 201
+// when new, 200 with the stored one when its idempotency key was used for
+// the same contact before, 409 when for another.
+func (s *Server) recordContact(w http.ResponseWriter, r *http.Request, a liaison.Actor) {
+	var in desk.ContactInput
+	if err := decode(w, r, &in); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	c, created, err := s.desk.RecordContact(r.Context(), a, in)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	status := http.StatusOK
+	if created {
+		status = http.StatusCreated
+		s.countDecisions("contact", c.Decision.Outcome)
+	}
+	w.Header().Set("Location", "/v1/contacts/"+c.ID)
+	s.writeJSON(w, r, status, c)
+}
+
+// getContact answers a contact with its findings; the read is logged.
+func (s *Server) getContact(w http.ResponseWriter, r *http.Request, a liaison.Actor) {
+	v, err := s.desk.Contact(r.Context(), a, r.PathValue("id"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.writeJSON(w, r, http.StatusOK, v)
+}
+
+// reviewContact records a finding on a contact, revising any before it.
+func (s *Server) reviewContact(w http.ResponseWriter, r *http.Request, a liaison.Actor) {
+	var in desk.FindingInput
+	if err := decode(w, r, &in); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	f, err := s.desk.Review(r.Context(), a, r.PathValue("id"), in)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.writeJSON(w, r, http.StatusCreated, f)
+}
+
+// askFirst answers an officer's question before they act.
+func (s *Server) askFirst(w http.ResponseWriter, r *http.Request, a liaison.Actor) {
+	var in desk.AskInput
+	if err := decode(w, r, &in); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	ans, err := s.desk.Ask(r.Context(), a, in)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.writeJSON(w, r, http.StatusOK, ans)
+}
