@@ -213,15 +213,20 @@ func issuerOf(c liaison.Counterpart) liaison.Issuer {
 	return "other_federal"
 }
 
-// decideContact decides a contact. Its purpose, when not given, is civil
-// immigration enforcement for ICE ERO (the office that enforces it);
+// decideContact decides a contact. Its purpose, when not given, is an
+// emergency response in exigent circumstances, else civil immigration
+// enforcement for ICE ERO (the office that enforces it);
 // for another counterpart the contact is decided for each purpose the law
 // may turn on, and when the outcomes differ the answer is undetermined,
 // naming the purpose as the fact that would decide it.
 func decideContact(set *law.Set, agency *liaison.AgencyRecord, in *ContactInput) (*liaison.Decision, error) {
 	opt := law.Options{Explain: true}
 	purpose := in.Purpose
-	if purpose == "" && in.Counterpart == "ice_ero" {
+	switch {
+	case purpose != "":
+	case in.Exigent:
+		purpose = "emergency_response" // the officer answered an emergency
+	case in.Counterpart == "ice_ero":
 		purpose = "immigration_enforcement"
 	}
 	if purpose != "" {

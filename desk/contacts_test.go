@@ -173,3 +173,29 @@ func TestAskFirst(t *testing.T) {
 		t.Errorf("Ask(HSI, no purpose) = %+v, want undetermined naming the purpose", ans)
 	}
 }
+
+// An officer answering a call for help or an officer-safety emergency that
+// involves federal agents is not cooperating in immigration enforcement:
+// no bundled law flags it. Exigent circumstances without a purpose are
+// an emergency response.
+func TestEmergencyResponseIsNeverForbidden(t *testing.T) {
+	e := newEnv(t)
+	e.clock.t = time.Date(2026, 1, 5, 15, 0, 0, 0, time.UTC)
+	d := e.desk(t)
+	ctx := context.Background()
+	for _, j := range []liaison.Jurisdiction{"us/ma/boston", "us/nj", "us/ca", "us/il", "us/or", "us/wa", "us/ny/new-york-city", "us/tx", "us/fl"} {
+		a := agency(t, d, j, "police")
+		for _, at := range []time.Time{time.Date(2019, 10, 15, 14, 0, 0, 0, time.UTC), time.Date(2025, 6, 1, 3, 0, 0, 0, time.UTC)} {
+			for _, cp := range []liaison.Counterpart{"ice_ero", "ice_hsi", "cbp"} {
+				c, _, err := d.RecordContact(ctx, supervisor, desk.ContactInput{Agency: a.ID, Officer: "P-1", At: at, Channel: "in_person",
+					Counterpart: cp, Action: "assist_operation", Exigent: true, Source: "self_report"})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if o := c.Decision.Outcome; o == liaison.Forbidden || o == liaison.Conflict || o == liaison.Undetermined {
+					t.Errorf("%s, %s, with %s: a 911 response is %s: %s", j, at.Format("2006-01-02"), cp, o, c.Decision.Explanation)
+				}
+			}
+		}
+	}
+}
