@@ -57,6 +57,8 @@ func TestColumnsOf(t *testing.T) {
 			liaison.Columns{Agency: "ag-1", Person: "per-1", Key: "ag-1/<m1@x>", Fixed: 15}},
 		{liaison.KindContactFinding, liaison.ContactFindingRecord{ID: "cfd-1", Agency: "ag-1", Contact: "con-1", Finding: "lawful", Actor: actor},
 			liaison.Columns{Agency: "ag-1", Parent: "con-1", Fixed: 15}},
+		{liaison.KindContactDraft, liaison.ContactDraftRecord{ID: "cdr-1", Agency: "ag-1", MessageID: "<m1@x>", Officer: "a@bpd.example", RecordedBy: actor},
+			liaison.Columns{Agency: "ag-1", Key: "ag-1/<m1@x>", Fixed: 15}},
 		{liaison.KindCheckpoint, map[string]any{"size": 3, "hash": "aGFzaA==", "note": "n"}, liaison.Columns{Fixed: 15}},
 		{"some_new_kind", map[string]any{"agency": "ag-1"}, liaison.Columns{}},
 	} {

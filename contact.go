@@ -86,3 +86,26 @@ type ContactFindingRecord struct {
 	Actor            Actor     `json:"actor"`
 	At               time.Time `json:"at"`
 }
+
+// ContactDraftRecord is a message exchanged with a federal immigration
+// domain, found by scanning an agency's e-mail export: a contact to
+// review, not yet described or decided. Subject and body are kept only as
+// SHA-256 hashes (hex), never in clear. Its key is the agency and the
+// message's Message-ID, so a scan run again adds nothing.
+type ContactDraftRecord struct {
+	ID        string `json:"id"`
+	Agency    string `json:"agency"`
+	MessageID string `json:"message_id"`
+	// At is the message's Date.
+	At time.Time `json:"at"`
+	// Outgoing: sent from the agency's side to the federal side.
+	Outgoing bool `json:"outgoing"`
+	// Officer is the agency-side address; Federal the federal one.
+	Officer     string      `json:"officer"`
+	Federal     string      `json:"federal"`
+	Counterpart Counterpart `json:"counterpart"`
+	SubjectHash string      `json:"subject_sha256"`
+	BodyHash    string      `json:"body_sha256"`
+	RecordedBy  Actor       `json:"recorded_by"`
+	RecordedAt  time.Time   `json:"recorded_at"`
+}
