@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
+	"strings"
 	"time"
 
 	"liaison"
@@ -23,10 +25,10 @@ type contactsCmd struct {
 	now            func() time.Time
 }
 
-const contactsUsage = "usage: liaison contacts record|ask --db DSN [--keys DIR] [--role ROLE] [--agency ID] [FILE|-]"
+const contactsUsage = "usage: liaison contacts record|ask --db DSN [--keys DIR] [--role ROLE] [--agency ID] [FILE|-] | liaison contacts scan --db DSN [--keys DIR] --agency ID [--domains D,...] MBOX|DIR"
 
 func (c *contactsCmd) run(ctx context.Context, args []string) error {
-	if len(args) == 0 || (args[0] != "record" && args[0] != "ask") {
+	if len(args) == 0 || (args[0] != "record" && args[0] != "ask" && args[0] != "scan") {
 		fmt.Fprintln(c.stderr, contactsUsage)
 		return exitError(2)
 	}
@@ -38,12 +40,19 @@ func (c *contactsCmd) run(ctx context.Context, args []string) error {
 	role := fs.String("role", "supervisor", "the role to act as: clerk, supervisor or counsel")
 	agency := fs.String("agency", "", "act only within this agency")
 	dir := fs.String("packs", "", "packs from `DIR` instead of the bundled ones")
+	domains := fs.String("domains", strings.Join(desk.DefaultFederalDomains, ","), "scan: the federal immigration `DOMAINS`, comma-separated (subdomains match)")
 	if err := fs.Parse(args[1:]); err != nil {
 		return exitError(2)
 	}
-	data, err := readInput(c.stdin, fs.Arg(0))
-	if err != nil {
-		return fmt.Errorf("contacts %s: %w", sub, err)
+	var data []byte
+	if sub != "scan" {
+		var err error
+		if data, err = readInput(c.stdin, fs.Arg(0)); err != nil {
+			return fmt.Errorf("contacts %s: %w", sub, err)
+		}
+	} else if fs.NArg() != 1 || *agency == "" {
+		fmt.Fprintln(c.stderr, contactsUsage)
+		return exitError(2)
 	}
 	set, err := loadPacks(*dir)
 	if err != nil {
@@ -66,7 +75,19 @@ func (c *contactsCmd) run(ctx context.Context, args []string) error {
 	// as it checks the API's callers.
 	by := liaison.Actor{ID: "cli", Name: "command line", Role: liaison.Role(*role), Agency: *agency}
 	var out any
-	if sub == "record" {
+	switch sub {
+	case "scan":
+		rep, err := d.ScanMail(ctx, by, *agency, strings.Split(*domains, ","), mailSource(fs.Arg(0)))
+		if err != nil {
+			return err
+		}
+		for _, m := range rep.Malformed {
+			fmt.Fprintf(c.stderr, "skipped %s: %s\n", m.Position, m.Error)
+		}
+		fmt.Fprintf(c.stderr, "%d messages: %d with federal domains, %d new drafts, %d scanned before, %d malformed\n",
+			rep.Messages, rep.Matched, rep.Created, rep.Existing, len(rep.Malformed))
+		out = rep
+	case "record":
 		var in desk.ContactInput
 		if err := liaison.Decode(data, &in, c.now()); err != nil {
 			return err
@@ -79,7 +100,7 @@ func (c *contactsCmd) run(ctx context.Context, args []string) error {
 			fmt.Fprintf(c.stderr, "contact %s was recorded before under this idempotency key\n", ct.ID)
 		}
 		out = ct
-	} else {
+	default:
 		var in desk.AskInput
 		if err := liaison.Decode(data, &in, c.now()); err != nil {
 			return err
@@ -94,6 +115,39 @@ func (c *contactsCmd) run(ctx context.Context, args []string) error {
 	enc := json.NewEncoder(c.stdout)
 	enc.SetIndent("", "  ")
 	return enc.Encode(out)
+}
+
+// mailSource hands on the messages of an mbox file, or of each .eml file
+// of a folder (in name order), each with its position.
+func mailSource(path string) func(func(desk.Mail) error) error {
+	return func(fn func(desk.Mail) error) error {
+		info, err := os.Stat(path)
+		if err != nil {
+			return err
+		}
+		if !info.IsDir() {
+			f, err := os.Open(path)
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			return desk.ReadMbox(f, fn)
+		}
+		names, err := filepath.Glob(filepath.Join(path, "*.eml"))
+		if err != nil {
+			return err
+		}
+		for _, name := range names { // Glob sorts them
+			raw, err := os.ReadFile(name)
+			if err != nil {
+				return err
+			}
+			if err := fn(desk.Mail{Position: filepath.Base(name), Raw: raw}); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
 }
 
 // readInput reads the file named, or in for "" and "-", up to one byte

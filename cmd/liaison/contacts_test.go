@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -58,5 +59,26 @@ func TestContactsCommands(t *testing.T) {
 	}
 	if _, _, err := runCmd(t, ask, "contacts", "ask", "--db", db, "--keys", keyDir, "--role", "auditor"); liaison.KindOf(err) != liaison.Denied {
 		t.Errorf("contacts ask as an auditor = %v, want denied", err)
+	}
+
+	// A folder of .eml files: one to ICE, one between officers, one broken.
+	mail := filepath.Join(dir, "mail")
+	if err := os.Mkdir(mail, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for name, text := range map[string]string{
+		"1.eml": "From: BPD-1042@pd.example\nTo: agent@ice.dhs.gov\nDate: Tue, 15 Oct 2019 10:00:00 -0400\nMessage-ID: <1@pd.example>\nSubject: release\n\nReleased at 6.\n",
+		"2.eml": "From: a@pd.example\nTo: b@pd.example\nDate: Tue, 15 Oct 2019 10:00:00 -0400\nMessage-ID: <2@pd.example>\n\nLunch?\n",
+		"3.eml": "From: a@pd.example\nTo: agent@ice.dhs.gov\nDate: not a date\n\nx\n",
+	} {
+		if err := os.WriteFile(filepath.Join(mail, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, want := range []string{"3 messages: 1 with federal domains, 1 new drafts, 0 scanned before, 1 malformed", "3 messages: 1 with federal domains, 0 new drafts, 1 scanned before, 1 malformed"} {
+		_, errOut, err := runCmd(t, "", "contacts", "scan", "--db", db, "--keys", keyDir, "--agency", a.ID, mail)
+		if err != nil || !strings.Contains(errOut, want) || !strings.Contains(errOut, "skipped 3.eml: date") {
+			t.Errorf("contacts scan #%d = %v, %q; want %q and 3.eml skipped", i+1, err, errOut, want)
+		}
 	}
 }

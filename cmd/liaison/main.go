@@ -57,6 +57,8 @@ Usage:
   liaison log prove --db DSN (--kind K --id ID | --old N --new M)
   liaison contacts record|ask --db DSN [--keys DIR] [--role ROLE] [--agency ID] [FILE|-]
                                                    a contact outside the desk; an officer asking first
+  liaison contacts scan --db DSN [--keys DIR] --agency ID [--domains D,...] MBOX|DIR
+                                                   draft contacts from an e-mail export (.eml files in DIR)
   liaison backup --db sqlite:PATH --to FILE        a consistent copy, while serving
 
 DSN: sqlite:PATH (default sqlite:liaison.db) or postgres://...
