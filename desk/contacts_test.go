@@ -199,3 +199,70 @@ func TestEmergencyResponseIsNeverForbidden(t *testing.T) {
 		}
 	}
 }
+
+// Figures count contacts by month, channel, counterpart, disclosure,
+// outcome and finding in force, and name no officer.
+func TestContactFigures(t *testing.T) {
+	e := newEnv(t)
+	e.clock.t = time.Date(2026, 1, 5, 15, 0, 0, 0, time.UTC)
+	d := e.desk(t)
+	ctx := context.Background()
+	a := agency(t, d, "us/ma/boston", "police")
+	var ids []string
+	// The third, to CBP without a purpose, is undetermined: the purpose
+	// decides it.
+	for i, at := range []time.Time{time.Date(2019, 10, 15, 14, 0, 0, 0, time.UTC), time.Date(2025, 3, 10, 14, 0, 0, 0, time.UTC), time.Date(2025, 3, 11, 9, 0, 0, 0, time.UTC)} {
+		in := bostonEmail(a.ID, at, "")
+		if i == 2 {
+			in.Channel, in.Counterpart, in.Action, in.Disclosed = "phone", "cbp", "share_info", []liaison.InfoItem{"address", "immigration_status"}
+		}
+		c, _, err := d.RecordContact(ctx, supervisor, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, c.ID)
+	}
+	for _, f := range []liaison.Finding{"cannot_be_determined", "unlawful"} {
+		if _, err := d.Review(ctx, counsel, ids[1], desk.FindingInput{Finding: f, Reason: "read"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := d.Ask(ctx, clerk, desk.AskInput{Agency: a.ID, Officer: "BPD-1042", Channel: "email", Counterpart: "ice_ero", Action: "notify_release", Keep: true}); err != nil {
+		t.Fatal(err)
+	}
+	f, err := d.Figures(ctx, auditor, a.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var csv strings.Builder
+	if err := f.WriteCSV(&csv); err != nil {
+		t.Fatal(err)
+	}
+	want := `dimension,value,contacts
+all,,3
+questions,,1
+month,2019-10,1
+month,2025-03,2
+channel,email,2
+channel,phone,1
+counterpart,cbp,1
+counterpart,ice_ero,2
+disclosure,address,1
+disclosure,immigration_status,1
+disclosure,release_date,2
+outcome,forbidden,1
+outcome,permitted,1
+outcome,undetermined,1
+finding,unlawful,1
+finding,unreviewed,2
+`
+	if csv.String() != want {
+		t.Errorf("figures CSV =\n%s\nwant\n%s", csv.String(), want)
+	}
+	if strings.Contains(csv.String(), "BPD-1042") {
+		t.Error("figures name the officer")
+	}
+	if _, err := d.Figures(ctx, clerk, a.ID); liaison.KindOf(err) != liaison.Denied {
+		t.Errorf("a clerk's figures = %v, want denied", err)
+	}
+}

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"net/http"
 
 	"liaison"
@@ -68,4 +69,36 @@ func (s *Server) askFirst(w http.ResponseWriter, r *http.Request, a liaison.Acto
 		return
 	}
 	s.writeJSON(w, r, http.StatusOK, ans)
+}
+
+// contactFigures answers an agency's contact figures, de-identified, as
+// JSON or with ?format=csv as CSV.
+func (s *Server) contactFigures(w http.ResponseWriter, r *http.Request, a liaison.Actor) {
+	q, err := query(r, "agency", "format")
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	format := q.Get("format")
+	if format != "" && format != "json" && format != "csv" {
+		s.writeError(w, r, liaison.Errorf(liaison.Invalid, "format", "unknown value %q (want json or csv)", format))
+		return
+	}
+	f, err := s.desk.Figures(r.Context(), a, q.Get("agency"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if format != "csv" {
+		s.writeJSON(w, r, http.StatusOK, f)
+		return
+	}
+	var b bytes.Buffer
+	if err := f.WriteCSV(&b); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	_, _ = w.Write(b.Bytes())
 }

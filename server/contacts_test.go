@@ -64,3 +64,17 @@ func TestBostonContactOverHTTP(t *testing.T) {
 		t.Errorf("asking first = %q, want no, citing the Trust Act as amended", ans.Answer)
 	}
 }
+
+func TestContactFiguresCSV(t *testing.T) {
+	e := newEnv(t)
+	w := newWorld(e, nil)
+	e.contact(w)
+	resp := e.as(liaison.RoleAuditor, call{method: "GET", path: "/v1/contacts/figures?format=csv&agency=" + w.agency})
+	if resp.status != 200 || !strings.HasPrefix(resp.header.Get("Content-Type"), "text/csv") ||
+		!strings.Contains(string(resp.body), "all,,1\n") || !strings.Contains(string(resp.body), "disclosure,release_date,1\n") || strings.Contains(string(resp.body), "LA-7") {
+		t.Errorf("figures as CSV = %d %s %s", resp.status, resp.header.Get("Content-Type"), resp.body)
+	}
+	if resp := e.as(liaison.RoleAuditor, call{method: "GET", path: "/v1/contacts/figures?format=xml&agency=" + w.agency}); resp.status != 400 {
+		t.Errorf("figures as xml = %d, want 400", resp.status)
+	}
+}

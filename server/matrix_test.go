@@ -121,6 +121,9 @@ var matrixCalls = map[string]func(e *env, w *world) (call, int){
 		return call{body: map[string]any{"agency": w.agency, "officer": "LA-7", "channel": "phone", "counterpart": "ice_ero",
 			"action": "share_info", "disclosed": []string{"immigration_status"}, "keep": true}}, 200
 	},
+	"GET /v1/contacts/figures": func(e *env, w *world) (call, int) {
+		return call{path: "/v1/contacts/figures?agency=" + w.agency}, 200
+	},
 	"GET /v1/contacts/{id}": func(e *env, w *world) (call, int) {
 		return call{path: "/v1/contacts/" + e.contact(w)}, 200
 	},
