@@ -290,7 +290,7 @@ var federalPacks = []string{"us-8-usc-1373", "us-8-usc-1644"}
 func federalNote(in *ContactInput, dec *liaison.Decision) string {
 	for _, c := range dec.Considered {
 		if slices.Contains(federalPacks, c.Pack) && c.Status == liaison.StatusApplied {
-			return "8 U.S.C. 1373 and 1644 applied: what was shared is citizenship or immigration status information, which no state or local rule may forbid an officer to exchange with federal immigration officers (" + c.Citation + ")."
+			return "8 U.S.C. 1373 and 1644 apply: what is shared is citizenship or immigration status information, which no state or local rule may forbid an officer to exchange with federal immigration officers (" + c.Citation + ")."
 		}
 	}
 	var other []string
@@ -298,17 +298,20 @@ func federalNote(in *ContactInput, dec *liaison.Decision) string {
 		other = append(other, "a release date or time")
 	}
 	for _, i := range in.Disclosed {
+		if in.Action == liaison.NotifyRelease && (i == "release_date" || i == "release_time") {
+			continue // said above
+		}
 		if !slices.Contains(statusInfo, i) {
 			other = append(other, strings.ReplaceAll(string(i), "_", " "))
 		}
 	}
 	if in.Action != liaison.ShareInfo && in.Action != liaison.NotifyRelease {
-		return fmt.Sprintf("8 U.S.C. 1373 and 1644 did not apply: they reach the exchange of citizenship or immigration status information, not %s.", strings.ReplaceAll(string(in.Action), "_", " "))
+		return fmt.Sprintf("8 U.S.C. 1373 and 1644 do not apply: they reach the exchange of citizenship or immigration status information, not %s.", strings.ReplaceAll(string(in.Action), "_", " "))
 	}
 	if len(other) == 0 {
-		return "8 U.S.C. 1373 and 1644 reach citizenship and immigration status information, but did not apply under the law in force (see the decision)."
+		return "8 U.S.C. 1373 and 1644 reach citizenship and immigration status information, but do not apply here under the law in force (see the decision)."
 	}
-	return fmt.Sprintf("8 U.S.C. 1373 and 1644 did not protect this contact: they reach only citizenship and immigration status information, not %s.", strings.Join(other, ", "))
+	return fmt.Sprintf("8 U.S.C. 1373 and 1644 do not protect it: they reach only citizenship and immigration status information, not %s.", strings.Join(other, ", "))
 }
 
 // Contact returns a contact with its findings. The read is logged.

@@ -41,7 +41,7 @@ func TestBostonContactOverHTTP(t *testing.T) {
 		in["at"], in["officer"] = tt.at, "BPD-1042"
 		var c liaison.ContactRecord
 		e.must(http.StatusCreated, liaison.RoleSupervisor, call{method: "POST", path: "/v1/contacts", body: in}, &c)
-		if c.Decision.Outcome != tt.outcome || len(c.LocalLaw) != 1 || !strings.HasPrefix(c.LocalLaw[0], tt.law) || !strings.Contains(c.Federal, "did not protect") {
+		if c.Decision.Outcome != tt.outcome || len(c.LocalLaw) != 1 || !strings.HasPrefix(c.LocalLaw[0], tt.law) || !strings.Contains(c.Federal, "do not protect") {
 			t.Errorf("contact as of %s = %s, %q, %q; want %s under %s, unprotected by 1373/1644", tt.at, c.Decision.Outcome, c.LocalLaw, c.Federal, tt.outcome, tt.law)
 		}
 		e.must(http.StatusOK, liaison.RoleSupervisor, call{method: "POST", path: "/v1/contacts", body: in}, nil)

@@ -39,8 +39,11 @@ func TestContactsCommands(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	body := `{"agency":"` + a.ID + `","officer":"BPD-1042","at":"2019-10-15T14:00:00Z","channel":"email","counterpart":"ice_ero",
-		"action":"notify_release","disclosed":["release_date"],"source":"audit","idempotency_key":"m-1"}`
+	example, err := os.ReadFile("../../examples/contact-boston.json") // the README's example
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := strings.Replace(string(example), "agy_REPLACE_WITH_THE_BOSTON_AGENCY_ID", a.ID, 1)
 	out, errOut, err := runCmd(t, body, "contacts", "record", "--db", db, "--keys", keyDir)
 	if err != nil {
 		t.Fatalf("contacts record: %v\n%s", err, errOut)
