@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"encoding/json"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -174,4 +175,38 @@ func idPrefix(s string) string {
 		return ""
 	}
 	return p
+}
+
+// TestAPIDocExamples checks that docs/api.md's "Example bodies" shows
+// every operation of every route of routes.go, each on a line of its own
+// (followed by its query, its body or its answer).
+func TestAPIDocExamples(t *testing.T) {
+	oa, err := loadOpenAPI()
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile("../docs/api.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, ok := strings.Cut(string(data), "\n## Example bodies\n")
+	if !ok {
+		t.Fatal(`docs/api.md has no section "## Example bodies"`)
+	}
+	section, _, _ = strings.Cut(section, "\n## ")
+	shown := map[string]bool{}
+	for line := range strings.Lines(section) {
+		if method, rest, ok := strings.Cut(strings.TrimSpace(line), " "); ok {
+			path, _, _ := strings.Cut(strings.Fields(rest + " ")[0], "?")
+			shown[method+" "+path] = true
+		}
+	}
+	e := newEnv(t)
+	for _, rt := range e.srv.Routes() {
+		for _, o := range routeOperations(oa.doc, rt) {
+			if !shown[o.method+" "+o.path] {
+				t.Errorf(`%s %s: not in docs/api.md's "Example bodies"`, o.method, o.path)
+			}
+		}
+	}
 }
