@@ -62,7 +62,14 @@ func mediaExample(mt *openapi3.MediaType) any {
 // TestOpenAPIExamples checks that openapi.json shows an example body for
 // every route of routes.go: for its request, when it takes one, and for
 // each of its success answers (the loader has checked each example
-// against its schema). A new route needs its examples before this passes.
+// against its schema). A new route needs its examples before this passes:
+// take them from a test server, sending the route's matrixCalls call (its
+// body as the request example, the answer as the response example), with
+// the world's agency, person and request ids replaced by those the other
+// examples use (agy_01955cf33e8095abdecd14b29ac915b5,
+// per_01955cf33e80b25fcb5d3e38d07c59c0,
+// req_01955cf33e80a164154a12db9fc1889f) and the tests' person by Alex
+// Example, born 1988-06-15.
 func TestOpenAPIExamples(t *testing.T) {
 	oa, err := loadOpenAPI()
 	if err != nil {
