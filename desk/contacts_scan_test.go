@@ -53,11 +53,8 @@ func scanMbox(t testing.TB, d *desk.Desk, agency string, data []byte) *desk.Scan
 // malformed message with its position, stores no body or subject in clear,
 // and run again adds nothing.
 func TestScanMail(t *testing.T) {
-	e := newEnv(t)
-	e.clock.t = time.Date(2026, 1, 5, 15, 0, 0, 0, time.UTC)
-	d := e.desk(t)
+	e, d, a := bostonDesk(t, time.Date(2026, 1, 5, 15, 0, 0, 0, time.UTC))
 	ctx := context.Background()
-	a := agency(t, d, "us/ma/boston", "police")
 	data := mbox(3000)
 	rep := scanMbox(t, d, a.ID, data)
 	if rep.Messages != 3000 || rep.Matched != 1200 || rep.Created != 1200 || rep.Existing != 0 || len(rep.Malformed) != 600 {

@@ -12,6 +12,16 @@ import (
 
 var supervisor = liaison.Actor{ID: "tok_supervisor", Role: liaison.RoleSupervisor}
 
+// bostonDesk returns an env whose clock stands at now, its desk, and a
+// Boston police agency.
+func bostonDesk(t *testing.T, now time.Time) (*env, *desk.Desk, *liaison.AgencyRecord) {
+	t.Helper()
+	e := newEnv(t)
+	e.clock.t = now
+	d := e.desk(t)
+	return e, d, agency(t, d, "us/ma/boston", "police")
+}
+
 // bostonEmail is the seed's case: a Boston police officer e-mails an ICE
 // agent that a person is about to be released from jail.
 func bostonEmail(agency string, at time.Time, key string) desk.ContactInput {
@@ -24,11 +34,8 @@ func bostonEmail(agency string, at time.Time, key string) desk.ContactInput {
 // says that 1373/1644 did not protect it (a release date is not status
 // information). Reviewed, revised, read: all logged.
 func TestBostonContactAsOfWhenItHappened(t *testing.T) {
-	e := newEnv(t)
-	e.clock.t = time.Date(2026, 1, 5, 15, 0, 0, 0, time.UTC)
-	d := e.desk(t)
+	_, d, a := bostonDesk(t, time.Date(2026, 1, 5, 15, 0, 0, 0, time.UTC))
 	ctx := context.Background()
-	a := agency(t, d, "us/ma/boston", "police")
 	for _, tt := range []struct {
 		at      time.Time
 		version string // the local law in force
@@ -80,11 +87,8 @@ func citesIn(rs []liaison.RuleRef, s string) bool {
 }
 
 func TestContactReviewHasHistory(t *testing.T) {
-	e := newEnv(t)
-	e.clock.t = time.Date(2026, 1, 5, 15, 0, 0, 0, time.UTC)
-	d := e.desk(t)
+	e, d, a := bostonDesk(t, time.Date(2026, 1, 5, 15, 0, 0, 0, time.UTC))
 	ctx := context.Background()
-	a := agency(t, d, "us/ma/boston", "police")
 	c, _, err := d.RecordContact(ctx, clerk, bostonEmail(a.ID, time.Date(2025, 3, 10, 14, 0, 0, 0, time.UTC), ""))
 	if err != nil {
 		t.Fatal(err)
@@ -132,11 +136,8 @@ func TestContactReviewHasHistory(t *testing.T) {
 // The same Boston officer asking first, in 2025: no, with the Trust Act's
 // citation, and kept as a record of good faith when asked to.
 func TestAskFirst(t *testing.T) {
-	e := newEnv(t)
-	e.clock.t = time.Date(2025, 3, 10, 14, 0, 0, 0, time.UTC)
-	d := e.desk(t)
+	_, d, a := bostonDesk(t, time.Date(2025, 3, 10, 14, 0, 0, 0, time.UTC))
 	ctx := context.Background()
-	a := agency(t, d, "us/ma/boston", "police")
 	ask := desk.AskInput{Agency: a.ID, Officer: "BPD-1042", Channel: "email", Counterpart: "ice_ero",
 		Action: "notify_release", Disclosed: []liaison.InfoItem{"release_date"}}
 	ans, err := d.Ask(ctx, clerk, ask)
@@ -203,11 +204,8 @@ func TestEmergencyResponseIsNeverForbidden(t *testing.T) {
 // Figures count contacts by month, channel, counterpart, disclosure,
 // outcome and finding in force, and name no officer.
 func TestContactFigures(t *testing.T) {
-	e := newEnv(t)
-	e.clock.t = time.Date(2026, 1, 5, 15, 0, 0, 0, time.UTC)
-	d := e.desk(t)
+	_, d, a := bostonDesk(t, time.Date(2026, 1, 5, 15, 0, 0, 0, time.UTC))
 	ctx := context.Background()
-	a := agency(t, d, "us/ma/boston", "police")
 	var ids []string
 	// The third, to CBP without a purpose, is undetermined: the purpose
 	// decides it.
