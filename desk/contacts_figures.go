@@ -34,17 +34,9 @@ func (d *Desk) Figures(ctx context.Context, by liaison.Actor, agency string) (*C
 	if err := need(by, liaison.RoleSupervisor, liaison.RoleCounsel, liaison.RoleAuditor, liaison.RoleAdmin); err != nil {
 		return nil, err
 	}
-	if agency == "" {
-		agency = by.Agency
-	}
-	if agency == "" {
-		return nil, liaison.Errorf(liaison.Invalid, "agency", "name the agency")
-	}
-	if err := inScope(by, agency, "agency"); err != nil {
+	agency, err := d.contactAgency(ctx, by, agency)
+	if err != nil {
 		return nil, err
-	}
-	if _, err := d.agency(ctx, agency); err != nil {
-		return nil, notFoundAs(err, "agency")
 	}
 	finding := map[string]liaison.Finding{}
 	if _, err := liaison.Each(ctx, d.store, liaison.Filter{Kind: liaison.KindContactFinding, Agency: agency}, 0,
@@ -76,6 +68,37 @@ func (d *Desk) Figures(ctx context.Context, by liaison.Actor, agency string) (*C
 		return nil, fmt.Errorf("contact figures: %w", err)
 	}
 	return f, nil
+}
+
+// contactAgency is the agency a call about contacts names: agency, or
+// the one by's token is limited to; it must exist and be in by's scope.
+func (d *Desk) contactAgency(ctx context.Context, by liaison.Actor, agency string) (string, error) {
+	if agency == "" {
+		agency = by.Agency
+	}
+	if agency == "" {
+		return "", liaison.Errorf(liaison.Invalid, "agency", "name the agency")
+	}
+	if err := inScope(by, agency, "agency"); err != nil {
+		return "", err
+	}
+	if _, err := d.agency(ctx, agency); err != nil {
+		return "", notFoundAs(err, "agency")
+	}
+	return agency, nil
+}
+
+// Drafts lists an agency's contact drafts from e-mail scans, in the order
+// they were stored, a page at a time, for review.
+func (d *Desk) Drafts(ctx context.Context, by liaison.Actor, agency string, p Page) ([]liaison.ContactDraftRecord, string, error) {
+	if err := need(by, liaison.RoleSupervisor, liaison.RoleCounsel, liaison.RoleAuditor); err != nil {
+		return nil, "", err
+	}
+	agency, err := d.contactAgency(ctx, by, agency)
+	if err != nil {
+		return nil, "", err
+	}
+	return page[liaison.ContactDraftRecord](ctx, d.store, liaison.Filter{Kind: liaison.KindContactDraft, Agency: agency}, p, nil)
 }
 
 // WriteCSV writes the figures as CSV: dimension, value, contacts; a row

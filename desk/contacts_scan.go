@@ -58,11 +58,9 @@ func (d *Desk) ScanMail(ctx context.Context, by liaison.Actor, agency string, do
 	if err := need(by, reviewRoles...); err != nil {
 		return nil, err
 	}
-	if err := inScope(by, agency, "agency"); err != nil {
+	agency, err := d.contactAgency(ctx, by, agency)
+	if err != nil {
 		return nil, err
-	}
-	if _, err := d.agency(ctx, agency); err != nil {
-		return nil, notFoundAs(err, "agency")
 	}
 	if len(domains) == 0 {
 		domains = DefaultFederalDomains
@@ -73,7 +71,7 @@ func (d *Desk) ScanMail(ctx context.Context, by liaison.Actor, agency string, do
 		return nil, fmt.Errorf("scan mail: %w", err)
 	}
 	rep := &ScanReport{Malformed: []MalformedMessage{}, Drafts: []string{}}
-	err := each(func(m Mail) error {
+	err = each(func(m Mail) error {
 		rep.Messages++
 		c, err := d.draft(by, agency, domains, m.Raw)
 		if err != nil {

@@ -89,6 +89,13 @@ func TestScanMail(t *testing.T) {
 	if cbp != 250 || outgoing != 750 {
 		t.Errorf("first 1000 drafts: %d from CBP, %d outgoing; want 250, 750", cbp, outgoing)
 	}
+	drafts, next, err := d.Drafts(ctx, auditor, a.ID, desk.Page{Limit: 1000})
+	if err != nil || len(drafts) != 1000 || next == "" || drafts[0].MessageID != "<0@pd.example>" || drafts[0].Officer != "officer0@pd.example" || drafts[0].Federal != "agent0@ice.dhs.gov" {
+		t.Errorf("Drafts = %d, %q, %v; first %+v", len(drafts), next, err, drafts[0])
+	}
+	if rest, next, err := d.Drafts(ctx, auditor, a.ID, desk.Page{Cursor: next, Limit: 1000}); err != nil || len(rest) != 200 || next != "" {
+		t.Errorf("Drafts, page 2 = %d, %q, %v; want the last 200", len(rest), next, err)
+	}
 	again := scanMbox(t, d, a.ID, data)
 	if again.Created != 0 || again.Existing != 1200 || len(again.Malformed) != 600 {
 		t.Errorf("scan again = %d created, %d existing, %d malformed; want 0, 1200, 600", again.Created, again.Existing, len(again.Malformed))

@@ -102,3 +102,24 @@ func (s *Server) contactFigures(w http.ResponseWriter, r *http.Request, a liaiso
 	w.Header().Set("Cache-Control", "no-store")
 	_, _ = w.Write(b.Bytes())
 }
+
+// draftList is the answer to GET /v1/contacts/drafts.
+type draftList struct {
+	Drafts []liaison.ContactDraftRecord `json:"drafts"`
+	Next   string                       `json:"next,omitempty"`
+}
+
+// listDrafts lists an agency's contact drafts from e-mail scans.
+func (s *Server) listDrafts(w http.ResponseWriter, r *http.Request, a liaison.Actor) {
+	p, q, err := pageQuery(r, "agency")
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	drafts, next, err := s.desk.Drafts(r.Context(), a, q.Get("agency"), p)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.writeJSON(w, r, http.StatusOK, draftList{Drafts: drafts, Next: next})
+}

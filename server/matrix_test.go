@@ -124,6 +124,9 @@ var matrixCalls = map[string]func(e *env, w *world) (call, int){
 	"GET /v1/contacts/figures": func(e *env, w *world) (call, int) {
 		return call{path: "/v1/contacts/figures?agency=" + w.agency}, 200
 	},
+	"GET /v1/contacts/drafts": func(e *env, w *world) (call, int) {
+		return call{path: "/v1/contacts/drafts?agency=" + w.agency}, 200
+	},
 	"GET /v1/contacts/{id}": func(e *env, w *world) (call, int) {
 		return call{path: "/v1/contacts/" + e.contact(w)}, 200
 	},

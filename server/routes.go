@@ -59,6 +59,7 @@ func (s *Server) routes() []route {
 		{"POST /v1/contacts", roles(clerk, supervisor, counsel), s.recordContact},
 		{"POST /v1/contacts/ask", roles(clerk, supervisor, counsel), s.askFirst},
 		{"GET /v1/contacts/figures", roles(supervisor, counsel, auditor, admin), s.contactFigures},
+		{"GET /v1/contacts/drafts", roles(supervisor, counsel, auditor), s.listDrafts},
 		{"GET /v1/contacts/{id}", roles(clerk, supervisor, counsel, auditor), s.getContact},
 		{"POST /v1/contacts/{id}/findings", roles(supervisor, counsel), s.reviewContact},
 		{"GET /v1/proofs/inclusion", operators, s.proveInclusion},
