@@ -108,6 +108,13 @@ func TestContactReviewHasHistory(t *testing.T) {
 	if second.Supersedes != first.ID {
 		t.Errorf("revised finding supersedes %q, want %q", second.Supersedes, first.ID)
 	}
+	third, err := d.Review(ctx, supervisor, c.ID, desk.FindingInput{Finding: "unlawful", Reason: "confirmed on appeal"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if third.Supersedes != second.ID {
+		t.Errorf("a third finding supersedes %q, want the second, %q", third.Supersedes, second.ID)
+	}
 	reads := func() int {
 		t.Helper()
 		recs, err := e.store.List(ctx, liaison.Filter{Kind: liaison.KindRead, Parent: c.ID})
@@ -121,8 +128,8 @@ func TestContactReviewHasHistory(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(v.Findings) != 2 || v.Finding == nil || v.Finding.ID != second.ID || v.Finding.OfficerStatement == "" {
-		t.Errorf("Contact = %+v, want both findings, the second in force", v)
+	if len(v.Findings) != 3 || v.Finding == nil || v.Finding.ID != third.ID || v.Findings[1].OfficerStatement == "" {
+		t.Errorf("Contact = %+v, want the three findings, the third in force", v)
 	}
 	if reads() != before+1 {
 		t.Errorf("reading a contact logged %d reads, want 1", reads()-before)
