@@ -58,7 +58,7 @@ type Columns struct {
 // by id (a request record's "request" is the federal request, an object),
 // "action" only of a delivery (an action's is the kind of action).
 type columnFields struct {
-	id, agency, person, request, duty, action, token, hash, idempotencyKey, number string
+	id, agency, person, request, duty, action, token, hash, idempotencyKey, number, contact, messageID string
 }
 
 // field returns where the body member named key goes for a record of kind,
@@ -88,6 +88,12 @@ func (f *columnFields) field(kind string, key []byte) *string {
 		return &f.hash
 	case "idempotency_key":
 		return &f.idempotencyKey
+	case "contact":
+		if kind == KindContactFinding {
+			return &f.contact
+		}
+	case "message_id":
+		return &f.messageID
 	case "number":
 		if kind == KindBooking {
 			return &f.number
@@ -106,7 +112,7 @@ const all = ColumnAgency | ColumnPerson | ColumnParent | ColumnKey
 func ColumnsOf(kind string, body []byte) (Columns, error) {
 	fixed := all
 	switch kind {
-	case KindAgency, KindPerson, KindCustodyEvent, KindRequest, KindDutyChange, KindDelivery, KindRead, KindToken, KindCheckpoint, KindPackSet, KindBooking:
+	case KindAgency, KindPerson, KindCustodyEvent, KindRequest, KindDutyChange, KindDelivery, KindRead, KindToken, KindCheckpoint, KindPackSet, KindBooking, KindContact, KindContactFinding, KindContactDraft:
 	case KindDecision, KindDuty, KindAction, KindOverride, KindFacts:
 		fixed = ColumnAgency | ColumnParent | ColumnKey // the person is the request's
 	case KindTokenRevoked:
@@ -145,6 +151,15 @@ func ColumnsOf(kind string, body []byte) (Columns, error) {
 		}
 	case KindDutyChange:
 		c.Parent = b.duty
+	case KindContact:
+		c.Person = b.person
+		if b.idempotencyKey != "" {
+			c.Key = b.agency + "/" + b.idempotencyKey
+		}
+	case KindContactFinding:
+		c.Parent = b.contact
+	case KindContactDraft:
+		c.Key = b.agency + "/" + b.messageID
 	case KindDelivery:
 		c.Parent = b.action
 	case KindToken:

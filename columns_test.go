@@ -53,6 +53,12 @@ func TestColumnsOf(t *testing.T) {
 			liaison.Columns{Agency: "ag-1", Parent: "req-1", Key: "req-1/f-1", Fixed: liaison.ColumnAgency | liaison.ColumnParent | liaison.ColumnKey}},
 		{liaison.KindBooking, liaison.BookingRecord{ID: "bkg-1", Agency: "ag-1", Number: "B-1", Person: "per-1"},
 			liaison.Columns{Agency: "ag-1", Person: "per-1", Parent: "per-1", Key: "ag-1/B-1", Fixed: 15}},
+		{liaison.KindContact, liaison.ContactRecord{ID: "con-1", Agency: "ag-1", Officer: "B-17", Person: "per-1", IdempotencyKey: "<m1@x>", RecordedBy: actor},
+			liaison.Columns{Agency: "ag-1", Person: "per-1", Key: "ag-1/<m1@x>", Fixed: 15}},
+		{liaison.KindContactFinding, liaison.ContactFindingRecord{ID: "cfd-1", Agency: "ag-1", Contact: "con-1", Finding: "lawful", Actor: actor},
+			liaison.Columns{Agency: "ag-1", Parent: "con-1", Fixed: 15}},
+		{liaison.KindContactDraft, liaison.ContactDraftRecord{ID: "cdr-1", Agency: "ag-1", MessageID: "<m1@x>", Officer: "a@bpd.example", RecordedBy: actor},
+			liaison.Columns{Agency: "ag-1", Key: "ag-1/<m1@x>", Fixed: 15}},
 		{liaison.KindCheckpoint, map[string]any{"size": 3, "hash": "aGFzaA==", "note": "n"}, liaison.Columns{Fixed: 15}},
 		{"some_new_kind", map[string]any{"agency": "ag-1"}, liaison.Columns{}},
 	} {

@@ -390,7 +390,10 @@ func (Purpose) Enum() []string {
 		"consular_notification",
 		// Deciding eligibility for a benefit the person seeks: an exception
 		// to ORS 180.805 (2017) and ORS 181A.823(1)(b) (2021).
-		"benefit_eligibility"}
+		"benefit_eligibility",
+		// Answering a call for help or an officer-safety emergency that
+		// involves federal agents (a 911 call): not immigration enforcement.
+		"emergency_response"}
 }
 
 // Location is where the action is taken.

@@ -29,6 +29,13 @@ const (
 	KindPackSet      = "pack_set"
 	KindFacts        = "facts"
 	KindBooking      = "booking"
+	// KindContact is a contact with federal officers outside the desk, or
+	// an officer's question asked first; KindContactFinding a review of one.
+	KindContact        = "contact"
+	KindContactFinding = "contact_finding"
+	// KindContactDraft is a message with a federal immigration domain
+	// found in an e-mail export, for review.
+	KindContactDraft = "contact_draft"
 	// KindCheckpoint records a signed checkpoint of the log in the log
 	// itself (see package ledger), so that its row cannot quietly go.
 	KindCheckpoint = "checkpoint"

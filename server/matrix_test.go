@@ -113,6 +113,26 @@ var matrixCalls = map[string]func(e *env, w *world) (call, int){
 		duty := e.intake(http.StatusCreated, detainer(w.agency, w.person, fmt.Sprint("matrix-", w.n))).Duties[0].ID
 		return call{path: "/v1/duties/" + duty + "/done", body: map[string]any{}}, 200
 	},
+	"POST /v1/contacts": func(e *env, w *world) (call, int) {
+		w.n++
+		return call{body: contactInput(w.agency, fmt.Sprint("msg-", w.n))}, 201
+	},
+	"POST /v1/contacts/ask": func(e *env, w *world) (call, int) {
+		return call{body: map[string]any{"agency": w.agency, "officer": "LA-7", "channel": "phone", "counterpart": "ice_ero",
+			"action": "share_info", "disclosed": []string{"immigration_status"}, "keep": true}}, 200
+	},
+	"GET /v1/contacts/figures": func(e *env, w *world) (call, int) {
+		return call{path: "/v1/contacts/figures?agency=" + w.agency}, 200
+	},
+	"GET /v1/contacts/drafts": func(e *env, w *world) (call, int) {
+		return call{path: "/v1/contacts/drafts?agency=" + w.agency}, 200
+	},
+	"GET /v1/contacts/{id}": func(e *env, w *world) (call, int) {
+		return call{path: "/v1/contacts/" + e.contact(w)}, 200
+	},
+	"POST /v1/contacts/{id}/findings": func(e *env, w *world) (call, int) {
+		return call{path: "/v1/contacts/" + e.contact(w) + "/findings", body: map[string]any{"finding": "lawful", "reason": "Status information only."}}, 201
+	},
 	"GET /v1/proofs/inclusion": func(e *env, w *world) (call, int) {
 		return call{path: "/v1/proofs/inclusion?kind=agency&id=" + w.agency}, 200
 	},

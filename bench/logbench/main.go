@@ -129,9 +129,12 @@ func entry() []byte {
 	return b
 }
 
-// record returns the i-th record: its body is a 32-byte entry.
+// record returns the i-th record: its body is a 32-byte entry, as
+// Tessera's are. Its kind is none of the desk's, whose bodies are JSON
+// that settles their lookup columns (liaison.ColumnsOf): a log entry of
+// its own kind has no columns to check.
 func record(i int64) *liaison.StoredRecord {
-	r := &liaison.StoredRecord{Kind: liaison.KindRead, ID: fmt.Sprintf("e%011d", i), Body: entry(), At: time.Now()}
+	r := &liaison.StoredRecord{Kind: "entry", ID: fmt.Sprintf("e%011d", i), Body: entry(), At: time.Now()}
 	if _, err := rand.Read(r.Salt[:]); err != nil {
 		panic(err)
 	}

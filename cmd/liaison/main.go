@@ -64,6 +64,10 @@ Usage:
   liaison token revoke --db DSN ID
   liaison log checkpoint|verify --db DSN [--keys DIR] [--redecide]
   liaison log prove --db DSN (--kind K --id ID | --old N --new M)
+  liaison contacts record|ask --db DSN [--keys DIR] [--role ROLE] [--agency ID] [FILE|-]
+                                                   a contact outside the desk; an officer asking first
+  liaison contacts scan --db DSN [--keys DIR] --agency ID [--domains D,...] MBOX|DIR
+                                                   draft contacts from an e-mail export (.eml files in DIR)
   liaison backup --db sqlite:PATH --to FILE        a consistent copy, while serving
 
 DSN: sqlite:PATH (default sqlite:liaison.db) or postgres://...
@@ -101,6 +105,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return (&tokenCmd{stdout: stdout, stderr: stderr}).run(ctx, args[1:])
 	case "log":
 		return (&logCmd{getenv: getenv, stdout: stdout, stderr: stderr}).run(ctx, args[1:])
+	case "contacts":
+		return (&contactsCmd{getenv: getenv, stdin: stdin, stdout: stdout, stderr: stderr, now: time.Now}).run(ctx, args[1:])
 	case "backup":
 		return (&backupCmd{stdout: stdout, stderr: stderr}).run(ctx, args[1:])
 	case "help", "-h", "--help":

@@ -1,0 +1,165 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"liaison"
+	"liaison/desk"
+)
+
+// contactsCmd is `liaison contacts record|ask`: a contact that happened
+// outside the desk recorded, or an officer's question answered, from a
+// JSON body as POST /v1/contacts and /v1/contacts/ask take it.
+type contactsCmd struct {
+	getenv         func(string) string
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	now            func() time.Time
+}
+
+const contactsUsage = "usage: liaison contacts record|ask --db DSN [--keys DIR] [--role ROLE] [--agency ID] [FILE|-] | liaison contacts scan --db DSN [--keys DIR] --agency ID [--domains D,...] MBOX|DIR"
+
+func (c *contactsCmd) run(ctx context.Context, args []string) error {
+	if len(args) == 0 || (args[0] != "record" && args[0] != "ask" && args[0] != "scan") {
+		fmt.Fprintln(c.stderr, contactsUsage)
+		return exitError(2)
+	}
+	sub := args[0]
+	fs := flag.NewFlagSet("contacts "+sub, flag.ContinueOnError)
+	fs.SetOutput(c.stderr)
+	db := fs.String("db", "sqlite:liaison.db", "database: sqlite:`PATH` or postgres://...")
+	keyDir := fs.String("keys", "liaison-keys", "`DIR` of log.key and seal.key (or set LIAISON_LOG_KEY, LIAISON_SEAL_KEY)")
+	role := fs.String("role", "supervisor", "the role to act as: clerk, supervisor or counsel")
+	agency := fs.String("agency", "", "act only within this agency")
+	dir := fs.String("packs", "", "packs from `DIR` instead of the bundled ones")
+	domains := fs.String("domains", strings.Join(desk.DefaultFederalDomains, ","), "scan: the federal immigration `DOMAINS`, comma-separated (subdomains match)")
+	if err := fs.Parse(args[1:]); err != nil {
+		return exitError(2)
+	}
+	var data []byte
+	if sub != "scan" {
+		var err error
+		if data, err = readInput(c.stdin, fs.Arg(0)); err != nil {
+			return fmt.Errorf("contacts %s: %w", sub, err)
+		}
+	} else if fs.NArg() != 1 || *agency == "" {
+		fmt.Fprintln(c.stderr, contactsUsage)
+		return exitError(2)
+	}
+	set, err := loadPacks(*dir)
+	if err != nil {
+		return err
+	}
+	ks, err := loadKeys(c.getenv, *keyDir, "", false, func(string) {})
+	if err != nil {
+		return err
+	}
+	store, err := openStore(ctx, *db)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	d, err := desk.New(desk.Config{Store: store, Law: set, Sealer: ks.sealer, Now: c.now})
+	if err != nil {
+		return err
+	}
+	// The command line acts in the role it is given; the desk checks it
+	// as it checks the API's callers.
+	by := liaison.Actor{ID: "cli", Name: "command line", Role: liaison.Role(*role), Agency: *agency}
+	var out any
+	switch sub {
+	case "scan":
+		rep, err := d.ScanMail(ctx, by, *agency, strings.Split(*domains, ","), mailSource(fs.Arg(0)))
+		if err != nil {
+			return err
+		}
+		for _, m := range rep.Malformed {
+			fmt.Fprintf(c.stderr, "skipped %s: %s\n", m.Position, m.Error)
+		}
+		fmt.Fprintf(c.stderr, "%d messages: %d with federal domains, %d new drafts, %d scanned before, %d malformed\n",
+			rep.Messages, rep.Matched, rep.Created, rep.Existing, len(rep.Malformed))
+		out = rep
+	case "record":
+		var in desk.ContactInput
+		if err := liaison.Decode(data, &in, c.now()); err != nil {
+			return err
+		}
+		ct, created, err := d.RecordContact(ctx, by, in)
+		if err != nil {
+			return err
+		}
+		if !created {
+			fmt.Fprintf(c.stderr, "contact %s was recorded before under this idempotency key\n", ct.ID)
+		}
+		out = ct
+	default:
+		var in desk.AskInput
+		if err := liaison.Decode(data, &in, c.now()); err != nil {
+			return err
+		}
+		ans, err := d.Ask(ctx, by, in)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(c.stderr, ans.Answer)
+		out = ans
+	}
+	enc := json.NewEncoder(c.stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(out)
+}
+
+// mailSource hands on the messages of an mbox file, or of each .eml file
+// of a folder (in name order), each with its position.
+func mailSource(path string) func(func(desk.Mail) error) error {
+	return func(fn func(desk.Mail) error) error {
+		info, err := os.Stat(path)
+		if err != nil {
+			return err
+		}
+		if !info.IsDir() {
+			f, err := os.Open(path)
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			return desk.ReadMbox(f, fn)
+		}
+		names, err := filepath.Glob(filepath.Join(path, "*.eml"))
+		if err != nil {
+			return err
+		}
+		for _, name := range names { // Glob sorts them
+			raw, err := os.ReadFile(name)
+			if err != nil {
+				return err
+			}
+			if err := fn(desk.Mail{Position: filepath.Base(name), Raw: raw}); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+}
+
+// readInput reads the file named, or in for "" and "-", up to one byte
+// more than a body may hold (liaison.Decode then refuses it).
+func readInput(in io.Reader, name string) ([]byte, error) {
+	if name != "" && name != "-" {
+		f, err := os.Open(name)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		in = f
+	}
+	return io.ReadAll(io.LimitReader(in, liaison.MaxRequestBytes+1))
+}
