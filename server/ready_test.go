@@ -51,3 +51,19 @@ func TestReadyz(t *testing.T) {
 	}
 	e.must(http.StatusOK, liaison.RoleClerk, call{method: "GET", path: "/v1/agencies/" + la}, nil)
 }
+
+// TestHealthzAlive: /healthz says the process is alive and nothing more:
+// with its store closed, /readyz answers 503 and /healthz still 200, so
+// that a liveness probe does not restart a node for its database's sake.
+func TestHealthzAlive(t *testing.T) {
+	e := newEnv(t)
+	if err := e.store.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if resp := e.do(call{method: "GET", path: "/readyz"}); resp.status != http.StatusServiceUnavailable {
+		t.Errorf("GET /readyz with the store closed = %d %s, want 503", resp.status, resp.body)
+	}
+	if resp := e.do(call{method: "GET", path: "/healthz"}); resp.status != http.StatusOK {
+		t.Errorf("GET /healthz with the store closed = %d %s, want 200", resp.status, resp.body)
+	}
+}
