@@ -18,21 +18,25 @@ import (
 	"liaison"
 )
 
-// TestServeListensFirst: with the port taken, serve stops before it makes
-// keys or a database.
+// TestServeListensFirst: with the port taken, serve and demo stop before
+// they make keys, a database or tokens.
 func TestServeListensFirst(t *testing.T) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer ln.Close()
-	dir := t.TempDir()
-	_, _, err = runCmd(t, "", "serve", "--addr", ln.Addr().String(), "--db", "sqlite:"+filepath.Join(dir, "liaison.db"), "--keys", filepath.Join(dir, "keys"))
-	if err == nil || !strings.Contains(err.Error(), "listen") {
-		t.Fatalf("serve on a taken port = %v, want a listen error", err)
-	}
-	if names, _ := os.ReadDir(dir); len(names) != 0 {
-		t.Errorf("serve on a taken port made %v", names)
+	for _, cmd := range []string{"serve", "demo"} {
+		t.Run(cmd, func(t *testing.T) {
+			dir := t.TempDir()
+			out, _, err := runCmd(t, "", cmd, "--addr", ln.Addr().String(), "--db", "sqlite:"+filepath.Join(dir, "liaison.db"), "--keys", filepath.Join(dir, "keys"))
+			if err == nil || !strings.Contains(err.Error(), "listen") {
+				t.Fatalf("%s on a taken port = %v, want a listen error", cmd, err)
+			}
+			if names, _ := os.ReadDir(dir); len(names) != 0 || strings.Contains(out, "token") {
+				t.Errorf("%s on a taken port made %v and said %q", cmd, names, out)
+			}
+		})
 	}
 }
 
