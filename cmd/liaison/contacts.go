@@ -77,7 +77,9 @@ func (c *contactsCmd) run(ctx context.Context, args []string) error {
 	var out any
 	switch sub {
 	case "scan":
-		rep, err := d.ScanMail(ctx, by, *agency, strings.Split(*domains, ","), mailSource(fs.Arg(0)))
+		bar := newProgress(c.stderr, "scanning")
+		rep, err := d.ScanMail(ctx, by, *agency, strings.Split(*domains, ","), mailSource(fs.Arg(0), bar.show))
+		bar.end()
 		if err != nil {
 			return err
 		}
@@ -119,7 +121,10 @@ func (c *contactsCmd) run(ctx context.Context, args []string) error {
 
 // mailSource hands on the messages of an mbox file, or of each .eml file
 // of a folder (in name order), each with its position.
-func mailSource(path string) func(func(desk.Mail) error) error {
+// mailSource reads the messages of an mbox file, or of the .eml files of
+// a folder, and tells progress how far it is after each: bytes of the
+// file, or files of the folder, read of the total.
+func mailSource(path string, progress func(done, total int64)) func(func(desk.Mail) error) error {
 	return func(fn func(desk.Mail) error) error {
 		info, err := os.Stat(path)
 		if err != nil {
@@ -131,13 +136,19 @@ func mailSource(path string) func(func(desk.Mail) error) error {
 				return err
 			}
 			defer f.Close()
-			return desk.ReadMbox(f, fn)
+			cr := &countingReader{r: f}
+			err = desk.ReadMbox(cr, func(m desk.Mail) error {
+				progress(cr.n, info.Size())
+				return fn(m)
+			})
+			progress(info.Size(), info.Size())
+			return err
 		}
 		names, err := filepath.Glob(filepath.Join(path, "*.eml"))
 		if err != nil {
 			return err
 		}
-		for _, name := range names { // Glob sorts them
+		for i, name := range names { // Glob sorts them
 			raw, err := os.ReadFile(name)
 			if err != nil {
 				return err
@@ -145,8 +156,61 @@ func mailSource(path string) func(func(desk.Mail) error) error {
 			if err := fn(desk.Mail{Position: filepath.Base(name), Raw: raw}); err != nil {
 				return err
 			}
+			progress(int64(i+1), int64(len(names)))
 		}
 		return nil
+	}
+}
+
+// countingReader counts the bytes read through it.
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// progress draws a one-line progress bar on a terminal, redrawn when the
+// whole percent changes; on anything else (a file, a pipe, a test) it
+// draws nothing, so logs are not filled with carriage returns.
+type progress struct {
+	w     io.Writer // nil: not a terminal
+	label string
+	last  int
+}
+
+func newProgress(w io.Writer, label string) *progress {
+	p := &progress{label: label, last: -1}
+	if f, ok := w.(*os.File); ok {
+		if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
+			p.w = w
+		}
+	}
+	return p
+}
+
+func (p *progress) show(done, total int64) {
+	if p.w == nil || total <= 0 {
+		return
+	}
+	pct := int(min(done, total) * 100 / total)
+	if pct == p.last {
+		return
+	}
+	p.last = pct
+	const width = 30
+	fill := pct * width / 100
+	fmt.Fprintf(p.w, "\r%s [%s%s] %3d%%", p.label, strings.Repeat("#", fill), strings.Repeat(" ", width-fill), pct)
+}
+
+// end finishes the bar's line, if one was drawn.
+func (p *progress) end() {
+	if p.w != nil && p.last >= 0 {
+		fmt.Fprintln(p.w)
 	}
 }
 
