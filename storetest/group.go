@@ -27,16 +27,23 @@ type Queue interface {
 	Stats() sqlstore.Stats
 }
 
-// WaitQueue waits until the store's writer has taken at least taken
-// appends and at least queued callers wait to hand theirs over. It polls:
-// the store has no event to wait on, and the test's own deadline bounds
-// the wait.
-func WaitQueue(t testing.TB, q Queue, taken, queued int64) {
+// WaitQueue waits until the store's writer has taken at least one append
+// since its count was since (Stats().Taken, read before the appends
+// began), and n appends since then are taken or wait to be handed over:
+// the writer may take several waiting appends at once into its group, so
+// "taken or queued" is what says every append has arrived. It polls, as
+// the store has no event to wait on, and fails the test after a minute
+// with the counts it saw, rather than hang.
+func WaitQueue(t testing.TB, q Queue, since, n int64) {
 	t.Helper()
+	deadline := time.Now().Add(time.Minute)
 	for {
 		st := q.Stats()
-		if st.Taken >= taken && st.Queued >= queued {
+		if st.Taken > since && st.Taken-since+st.Queued >= n {
 			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("waited a minute for %d appends to reach the writer: %d taken, %d queued", n, st.Taken-since, st.Queued)
 		}
 		time.Sleep(time.Millisecond)
 	}
@@ -92,7 +99,7 @@ func testGroup(t *testing.T, s Store) {
 	// The first append waits for the lock; the others queue behind it.
 	taken := q.Stats().Taken
 	first := goAppend(ctx, s, "first", NewRecord(t, liaison.KindRead, "first"))
-	WaitQueue(t, q, taken+1, 0)
+	WaitQueue(t, q, taken, 1)
 	var ok6 []*appendCall
 	for i := range 6 {
 		ok6 = append(ok6, goAppend(ctx, s, fmt.Sprintf("ok-%d", i),
@@ -107,7 +114,7 @@ func testGroup(t *testing.T, s Store) {
 	raceB := goAppend(ctx, s, "race b", withKey(NewRecord(t, liaison.KindRequest, "race-b"), "ag/race-key"))
 	cctx, cancel := context.WithCancel(ctx)
 	canceled := goAppend(cctx, s, "cancelled", NewRecord(t, liaison.KindRequest, "cancelled"), NewRecord(t, liaison.KindDecision, "cancelled-d"))
-	WaitQueue(t, q, taken+1, 6+5)
+	WaitQueue(t, q, taken, 1+6+5)
 
 	cancel()
 	select {
