@@ -108,7 +108,7 @@ func cardOf(c *desk.Case, a liaison.Action, role liaison.Role, key string) card 
 	if last != nil {
 		k.Status = last.Status
 		if last.Status == liaison.ActionRefused {
-			k.Overridden = slices.ContainsFunc(c.Overrides, func(o desk.CaseOverride) bool { return o.Action == a && o.At.After(last.At) })
+			k.Overridden = slices.ContainsFunc(c.Overrides, func(o desk.CaseOverride) bool { return o.Action == a && !o.At.Before(last.At) })
 		}
 	}
 	acts := role == liaison.RoleClerk || role == liaison.RoleSupervisor || role == liaison.RoleCounsel
@@ -144,8 +144,18 @@ func history(c *desk.Case) []event {
 			Detail: "at " + string(d.Stage), Kind: liaison.KindDecision, ID: d.ID})
 	}
 	for _, a := range c.Actions {
+		// The reason of a carried-out action is its decision's
+		// explanation, on its card already; an override's or a refusal's
+		// says why.
+		detail := a.Reason
+		switch {
+		case a.Status == liaison.ActionDoneOffline:
+			detail = "How: " + a.OfflineNote
+		case a.Status == liaison.ActionCarriedOut && a.Override == "":
+			detail = "Sent through " + a.Channel
+		}
 		out = append(out, event{At: a.At, What: fmt.Sprintf("%s: %s by %s", words(a.Action), words(a.Status), who(a.Actor)),
-			Detail: strings.TrimSpace(a.Reason + " " + a.OfflineNote), Kind: liaison.KindAction, ID: a.ID})
+			Detail: detail, Kind: liaison.KindAction, ID: a.ID})
 		for _, dl := range a.Deliveries {
 			res := "delivered"
 			if !dl.OK {

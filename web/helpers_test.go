@@ -124,7 +124,37 @@ func newEnv(t testing.TB) *env {
 		t.Fatal(err)
 	}
 	e.caseID = res.Request.ID
+	e.holdCase(t)
 	return e
+}
+
+// holdCase adds a Texas case whose hold began 45 hours ago: its duty to
+// end the hold within 48 hours is due in 3, under the queue's 4.
+func (e *env) holdCase(t testing.TB) {
+	t.Helper()
+	ctx := context.Background()
+	admin, clerk := liaison.Actor{ID: "cli", Role: liaison.RoleAdmin}, e.actors[liaison.RoleClerk]
+	a, err := e.desk.CreateAgency(ctx, admin, desk.AgencyInput{Name: "Harris County Jail", Jurisdiction: "us/tx/harris-county", Type: "jail", NoLocalLaw: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := e.desk.CreatePerson(ctx, clerk, desk.PersonInput{Agency: a.ID, Name: "Jon Roe", BookingNumbers: []string{"H-2001"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Add(-45 * time.Hour)
+	defer e.clock.Add(45 * time.Hour)
+	res, err := e.desk.Intake(ctx, clerk, desk.IntakeInput{Agency: a.ID, Person: p.ID, IdempotencyKey: "ice-2",
+		Request: liaison.FederalRequest{Kind: "detainer", Form: "I-247A", Issuer: "ICE",
+			ProbableCauseBasis: []liaison.PCBasis{"biometric_match"}, Warrant: &liaison.Warrant{Kind: "administrative", Form: "I-200"}},
+		Actions: []liaison.Action{"honor_detainer", "notify_release"},
+		Subject: &liaison.Subject{Custody: &liaison.Custody{Status: "eligible_for_release"}, Convictions: []liaison.Offense{}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.desk.Act(ctx, clerk, desk.ActInput{Request: res.Request.ID, Action: "honor_detainer", OfflineNote: "hold placed at booking"}); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // browser is an HTTP client with its own cookies that does not follow

@@ -399,3 +399,21 @@ func TestSignInCode(t *testing.T) {
 		t.Errorf("POST /signin/code after it expired = %d, want 401", p.status)
 	}
 }
+
+// The queue puts the most urgent first and says, in words as well as in
+// red, when a deadline is under 4 hours away or past.
+func TestQueueMostUrgentFirst(t *testing.T) {
+	e := newEnv(t)
+	b := e.browser(t)
+	b.signIn(liaison.RoleClerk)
+	q := b.get("/queue").body
+	overdue := strings.Index(q, `<span class="clock urgent">⚠ overdue by`)
+	soon := strings.Index(q, `<span class="clock urgent">⚠ 3h 00m left (under 4 hours)</span>`)
+	later := strings.Index(q, `<span class="clock">1d 0h left</span>`)
+	if overdue < 0 || soon < 0 || later < 0 || !(overdue < soon && soon < later) {
+		t.Errorf("GET /queue: overdue at %d, under 4 hours at %d, a day left at %d; want all three, in that order", overdue, soon, later)
+	}
+	if !strings.Contains(q, "Wed 4 Mar 2026, 14:00 CST") || !strings.Contains(q, "Thu 5 Mar 2026, 09:00 PST") {
+		t.Errorf("GET /queue: deadlines not in each agency's local time")
+	}
+}
