@@ -26,9 +26,10 @@ type Shape struct {
 	// ICE), withdrawn (lifted or withdrawn by ICE, or in error), other
 	// custody (released to the state prison or another agency).
 	Outcomes []Share `json:"outcomes"`
-	// NotificationShare is, by year, the share of requests that asked only
-	// to be told of the release (Form I-247N) among the forms of the time.
-	NotificationShare map[string]float64 `json:"notification_share"`
+	// NotificationShare is the share of requests that asked only to be
+	// told of the release (Form I-247N) among the Priority Enforcement
+	// Program's forms (I-247D and I-247N, 2015-2017).
+	NotificationShare float64 `json:"notification_share"`
 	// ReleaseReasons are how people leave jail when no one takes custody.
 	ReleaseReasons []Share `json:"release_reasons"`
 }

@@ -71,9 +71,9 @@ func derive(t *testing.T, dir string) *Shape {
 		"offences":           "travis-county-ice-detainers/ice_detainer_bookings_redacted.csv: most serious non-detainer charge of each booking 2012-2016, charge literals bucketed (see bucket in shape_test.go)",
 		"custody_days":       "travis-county-ice-detainers: days from booking date to the 4200 ICE DETAINER line's disposition date, bookings 2012-2016",
 		"outcomes":           "travis-county-ice-detainers: disposition type of the 4200 ICE DETAINER lines, bookings 2012-2016, grouped",
-		"notification_share": "npr-ice-detainers-2007-2015/aggregates/detainers_by_type_and_year.csv: I247N among all forms, 2014 and 2015",
+		"notification_share": "npr-ice-detainers-2007-2015/aggregates/detainers_by_type_and_year.csv: I247N among I247D and I247N, 2015 (the first year of both)",
 		"release_reasons":    "pierce-county-jail-ice-holds/reference/release_dispositions.csv, grouped into liaison's release reasons",
-	}, Years: map[string]float64{}, NotificationShare: map[string]float64{}}
+	}, Years: map[string]float64{}}
 
 	// Detainer share.
 	for _, row := range readCSV(t, filepath.Join(dir, "pierce-county-jail-ice-holds/reference/descriptive_stats.csv")) {
@@ -98,9 +98,7 @@ func derive(t *testing.T, dir string) *Shape {
 		}
 		forms[row[0]][strings.Fields(row[1])[0]] += num(t, row[2])
 	}
-	for y, f := range forms {
-		s.NotificationShare[y] = round(f["I247N"] / (f["I247"] + f["I247D"] + f["I247N"]))
-	}
+	s.NotificationShare = round(forms["2015"]["I247N"] / (forms["2015"]["I247D"] + forms["2015"]["I247N"]))
 	// Travis County: offences, custody days, outcomes.
 	offences, outcomes := map[string]float64{}, map[string]float64{}
 	var days []float64
