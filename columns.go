@@ -58,7 +58,7 @@ type Columns struct {
 // by id (a request record's "request" is the federal request, an object),
 // "action" only of a delivery (an action's is the kind of action).
 type columnFields struct {
-	id, agency, person, request, duty, action, token, hash, idempotencyKey, number, contact, messageID string
+	id, agency, person, request, duty, action, token, hash, idempotencyKey, number, contact, messageID, session, code string
 }
 
 // field returns where the body member named key goes for a record of kind,
@@ -94,6 +94,14 @@ func (f *columnFields) field(kind string, key []byte) *string {
 		}
 	case "message_id":
 		return &f.messageID
+	case "session":
+		if kind == KindSessionSeen || kind == KindSessionEnded {
+			return &f.session
+		}
+	case "code":
+		if kind == KindSignInCodeUsed {
+			return &f.code
+		}
 	case "number":
 		if kind == KindBooking {
 			return &f.number
@@ -112,7 +120,8 @@ const all = ColumnAgency | ColumnPerson | ColumnParent | ColumnKey
 func ColumnsOf(kind string, body []byte) (Columns, error) {
 	fixed := all
 	switch kind {
-	case KindAgency, KindPerson, KindCustodyEvent, KindRequest, KindDutyChange, KindDelivery, KindRead, KindToken, KindCheckpoint, KindPackSet, KindBooking, KindContact, KindContactFinding, KindContactDraft:
+	case KindAgency, KindPerson, KindCustodyEvent, KindRequest, KindDutyChange, KindDelivery, KindRead, KindToken, KindCheckpoint, KindPackSet, KindBooking, KindContact, KindContactFinding, KindContactDraft,
+		KindSession, KindSessionSeen, KindSessionEnded, KindSignInCode, KindSignInCodeUsed:
 	case KindDecision, KindDuty, KindAction, KindOverride, KindFacts:
 		fixed = ColumnAgency | ColumnParent | ColumnKey // the person is the request's
 	case KindTokenRevoked:
@@ -170,6 +179,14 @@ func ColumnsOf(kind string, body []byte) (Columns, error) {
 		c.Person, c.Parent, c.Key = b.person, b.person, b.agency+"/"+b.number
 	case KindTokenRevoked:
 		c.Agency, c.Parent, c.Key = "", b.token, b.token
+	case KindSession, KindSignInCode:
+		c.Key = b.hash
+	case KindSessionSeen:
+		c.Parent = b.session
+	case KindSessionEnded:
+		c.Parent, c.Key = b.session, b.session // a session ends once
+	case KindSignInCodeUsed:
+		c.Parent, c.Key = b.code, b.code // a code is used once
 	}
 	return c, nil
 }

@@ -333,3 +333,63 @@ type TokenRecord struct {
 	Hash      string    `json:"hash"`
 	CreatedAt time.Time `json:"created_at"`
 }
+
+// SessionRecord is a session of the staff desk's web pages: who signed in
+// (the actor of the API token or sign-in code they gave), until when. The
+// session's secret is only in the browser's cookie; the record keeps its
+// SHA-256 (hex) as its key, as a token's record does. Records are kept in
+// the store, not in a server's memory, so that the servers sharing a
+// database share the sessions.
+type SessionRecord struct {
+	ID     string `json:"id"`
+	Agency string `json:"agency,omitempty"`
+	Hash   string `json:"hash"`
+	Actor  Actor  `json:"actor"`
+	// CreatedAt is when the session began; Expires when it ends at the
+	// latest, used or not. IdleSeconds is how long it lasts unused (see
+	// SessionSeenRecord).
+	CreatedAt   time.Time `json:"created_at"`
+	Expires     time.Time `json:"expires"`
+	IdleSeconds int64     `json:"idle_seconds"`
+}
+
+// SessionSeenRecord says a session was in use at At: its idle time counts
+// from the latest one (or from its start).
+type SessionSeenRecord struct {
+	ID      string    `json:"id"`
+	Agency  string    `json:"agency,omitempty"`
+	Session string    `json:"session"`
+	At      time.Time `json:"at"`
+}
+
+// SessionEndedRecord ends a session before it expires: signed out, or its
+// token revoked. A session ends once.
+type SessionEndedRecord struct {
+	ID      string    `json:"id"`
+	Agency  string    `json:"agency,omitempty"`
+	Session string    `json:"session"`
+	Reason  string    `json:"reason"`
+	At      time.Time `json:"at"`
+}
+
+// SignInCodeRecord is a one-time code that opens a session as Actor until
+// Expires (the demo prints one per role, so that no token is put in a
+// URL). The record keeps the code's SHA-256 (hex) as its key.
+type SignInCodeRecord struct {
+	ID        string    `json:"id"`
+	Agency    string    `json:"agency,omitempty"`
+	Hash      string    `json:"hash"`
+	Actor     Actor     `json:"actor"`
+	CreatedAt time.Time `json:"created_at"`
+	Expires   time.Time `json:"expires"`
+}
+
+// SignInCodeUsedRecord records that the code Code was exchanged for the
+// session Session. Its key is the code's id: a code is used once.
+type SignInCodeUsedRecord struct {
+	ID      string    `json:"id"`
+	Agency  string    `json:"agency,omitempty"`
+	Code    string    `json:"code"`
+	Session string    `json:"session"`
+	At      time.Time `json:"at"`
+}

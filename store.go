@@ -39,6 +39,16 @@ const (
 	// KindCheckpoint records a signed checkpoint of the log in the log
 	// itself (see package ledger), so that its row cannot quietly go.
 	KindCheckpoint = "checkpoint"
+	// KindSession is a signed-in session of the staff desk's web pages
+	// (package web); KindSessionSeen renews its idle clock and
+	// KindSessionEnded ends it (signed out, expired). KindSignInCode is a
+	// short-lived, single-use code exchanged for a session, and
+	// KindSignInCodeUsed its use.
+	KindSession        = "session"
+	KindSessionSeen    = "session_seen"
+	KindSessionEnded   = "session_ended"
+	KindSignInCode     = "signin_code"
+	KindSignInCodeUsed = "signin_code_used"
 )
 
 // A StoredRecord is one record as a store keeps it. Body is the record's

@@ -85,6 +85,9 @@ func New(cfg Config) (*Desk, error) {
 	return d, nil
 }
 
+// Law returns the law the desk decides by.
+func (d *Desk) Law() *law.Set { return d.law }
+
 // Tokens returns the desk's API tokens, over its store.
 func (d *Desk) Tokens() *Tokens { return d.tokens }
 

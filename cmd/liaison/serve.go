@@ -23,6 +23,7 @@ import (
 	"liaison/ledger"
 	"liaison/server"
 	"liaison/sqlite"
+	"liaison/web"
 )
 
 // serveCmd is `liaison serve`.
@@ -40,6 +41,7 @@ type serveFlags struct {
 	integrityCheck                  string
 	integrityBudget                 time.Duration
 	drain                           time.Duration
+	secureCookies                   bool
 }
 
 func (f *serveFlags) register(fs *flag.FlagSet, db string) {
@@ -52,6 +54,7 @@ func (f *serveFlags) register(fs *flag.FlagSet, db string) {
 	fs.DurationVar(&f.tick, "duty-tick", 30*time.Second, "check duty deadlines this often")
 	fs.StringVar(&f.integrityCheck, "integrity-check", "quick", "SQLite: check the database file at start: `quick` (PRAGMA quick_check), full (integrity_check) or off")
 	fs.DurationVar(&f.drain, "drain-timeout", 30*time.Second, "on SIGINT or SIGTERM, wait this long for requests in flight before closing their connections")
+	fs.BoolVar(&f.secureCookies, "secure-cookies", false, "mark the web desk's session cookie Secure on plain HTTP too (behind a proxy that ends TLS)")
 	fs.DurationVar(&f.integrityBudget, "integrity-budget", 10*time.Second, "SQLite: stop the start's integrity check after this long (0: let it finish)")
 }
 
@@ -114,7 +117,8 @@ func (c *serveCmd) serve(ctx context.Context, f serveFlags, seed func(context.Co
 			return fmt.Errorf("demo data: %w", err)
 		}
 	}
-	srv := &http.Server{Handler: n.server.Handler(),
+	site := web.New(web.Config{Desk: n.desk, Store: n.store, Log: n.store, Verifier: n.keys.signer.Verifier(), API: n.server.Handler(), SecureCookies: f.secureCookies, Logger: logger})
+	srv := &http.Server{Handler: site.Handler(),
 		ReadHeaderTimeout: readHeaderTimeout, ReadTimeout: readTimeout, WriteTimeout: writeTimeout, IdleTimeout: idleTimeout,
 		ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
 

@@ -1,0 +1,419 @@
+package web_test
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"liaison"
+	"liaison/desk"
+	"liaison/web"
+)
+
+// Every page is sent with the security headers, and without anything
+// personal in its headers or URL.
+func TestPageHeaders(t *testing.T) {
+	e := newEnv(t)
+	b := e.browser(t)
+	b.signIn(liaison.RoleClerk)
+	for _, path := range []string{"/signin", "/queue", "/cases/" + e.caseID, "/duties", "/custody?person=" + e.person.ID, "/law/rules/us-ca-values-act/no-detainer-holds", "/static/style.css"} {
+		p := b.get(path)
+		if p.status != http.StatusOK && !(strings.HasPrefix(path, "/law/") && p.status == http.StatusNotFound) {
+			t.Errorf("GET %s = %d, want 200", path, p.status)
+		}
+		csp := p.header.Get("Content-Security-Policy")
+		if !strings.Contains(csp, "default-src 'none'") || !strings.Contains(csp, "frame-ancestors 'none'") || strings.Contains(csp, "unsafe-inline") {
+			t.Errorf("GET %s: Content-Security-Policy %q, want default-src 'none', frame-ancestors 'none', no unsafe-inline", path, csp)
+		}
+		for h, want := range map[string]string{"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer", "Cache-Control": "no-store"} {
+			if got := p.header.Get(h); got != want {
+				t.Errorf("GET %s: %s = %q, want %q", path, h, got, want)
+			}
+		}
+		for h, vs := range p.header {
+			for _, v := range vs {
+				if strings.Contains(v, "B-1001") || strings.Contains(v, "Ruiz") {
+					t.Errorf("GET %s: header %s = %q holds personal data", path, h, v)
+				}
+			}
+		}
+	}
+	// The API is still served, as it was, under the same handler.
+	if p := b.get("/healthz"); p.status != http.StatusOK {
+		t.Errorf("GET /healthz = %d, want 200", p.status)
+	}
+	if p := b.get("/v1/requests"); p.status != http.StatusUnauthorized || !strings.Contains(p.body, `"kind":"unauthorized"`) {
+		t.Errorf("GET /v1/requests without a token = %d %s, want the API's JSON 401 (a session cookie is no API credential)", p.status, p.body)
+	}
+}
+
+// A case is found by booking number through a POST, and the answer sends
+// the browser to the case's id: the number is in no URL.
+func TestSearchByBooking(t *testing.T) {
+	e := newEnv(t)
+	b := e.browser(t)
+	b.signIn(liaison.RoleClerk)
+	p := b.post("/queue/search", url.Values{"booking": {"B-1001"}, "agency": {e.agency.ID}})
+	if p.status != http.StatusSeeOther || p.header.Get("Location") != "/cases/"+e.caseID {
+		t.Fatalf("POST /queue/search = %d %q, want 303 to /cases/%s", p.status, p.header.Get("Location"), e.caseID)
+	}
+	p = b.post("/queue/search", url.Values{"booking": {"B-9999"}, "agency": {e.agency.ID}})
+	if p.status != http.StatusNotFound || !strings.Contains(p.body, "No case has that booking number") {
+		t.Errorf("POST /queue/search for an unknown number = %d, want 404 saying so", p.status)
+	}
+	q := b.get("/queue")
+	if !strings.Contains(q.body, `href="/cases/`+e.caseID+`"`) {
+		t.Errorf("GET /queue: no link to the open case %s", e.caseID)
+	}
+	if strings.Contains(q.body, "B-1001") || strings.Contains(q.body, "Ruiz") {
+		t.Errorf("GET /queue shows personal data; a queue line carries none")
+	}
+}
+
+// Markup in a person's name, a fact's reason or an override's reason is
+// shown as text.
+func TestMarkupIsText(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	clerk, counsel := e.actors[liaison.RoleClerk], e.actors[liaison.RoleCounsel]
+	if _, err := e.desk.Facts(ctx, clerk, e.caseID, desk.FactsInput{IdempotencyKey: "x", Reason: `records <img src=x onerror=alert("fact")> check`,
+		Subject: &liaison.Subject{Convictions: []liaison.Offense{}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.desk.Act(ctx, clerk, desk.ActInput{Request: e.caseID, Action: "honor_detainer"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.desk.Override(ctx, counsel, desk.OverrideInput{Request: e.caseID, Action: "honor_detainer",
+		Reason: `a court order <script>alert("reason")</script> of today requires the hold`}); err != nil {
+		t.Fatal(err)
+	}
+	b := e.browser(t)
+	b.signIn(liaison.RoleClerk)
+	p := b.get("/cases/" + e.caseID)
+	for _, raw := range []string{`<script>alert("name")`, `<b>Ruiz</b>`, `<img src=x`, `<script>alert("reason")`} {
+		if strings.Contains(p.body, raw) {
+			t.Errorf("GET /cases/%s holds %q as markup", e.caseID, raw)
+		}
+	}
+	for _, text := range []string{`Ana &lt;script&gt;alert(&#34;name&#34;)&lt;/script&gt;&lt;b&gt;Ruiz&lt;/b&gt;`, `records &lt;img src=x onerror=alert(&#34;fact&#34;)&gt; check`, `&lt;script&gt;alert(&#34;reason&#34;)&lt;/script&gt;`} {
+		if !strings.Contains(p.body, text) {
+			t.Errorf("GET /cases/%s does not show %q as text", e.caseID, text)
+		}
+	}
+	if strings.Contains(p.body, "<script") || strings.Contains(p.body, " style=") {
+		t.Errorf("GET /cases/%s holds a script or an inline style", e.caseID)
+	}
+}
+
+// A form posted from another site is refused, and does nothing.
+func TestCrossSitePostRefused(t *testing.T) {
+	e := newEnv(t)
+	b := e.browser(t)
+	b.signIn(liaison.RoleClerk)
+	b.origin = "https://attacker.example"
+	for _, path := range []string{"/cases/" + e.caseID + "/act", "/signout", "/signin"} {
+		req, _ := http.NewRequest(http.MethodPost, e.ts.URL+path, strings.NewReader("action=honor_detainer&offline_note=x"))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Sec-Fetch-Site", "cross-site")
+		req.Header.Set("Origin", "https://attacker.example")
+		if p := b.do(req); p.status != http.StatusForbidden || !strings.Contains(p.body, "sent from another site") {
+			t.Errorf("cross-site POST %s = %d, want 403", path, p.status)
+		}
+	}
+	c, err := e.desk.Case(context.Background(), e.actors[liaison.RoleAuditor], e.caseID, desk.CaseOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Actions) != 0 {
+		t.Errorf("after a cross-site POST the case has %d actions, want none", len(c.Actions))
+	}
+	// And the session was not ended by the cross-site sign-out.
+	if p := b.get("/queue"); p.status != http.StatusOK {
+		t.Errorf("GET /queue after a cross-site sign-out = %d, want 200: the session still open", p.status)
+	}
+}
+
+// A session id planted in the browser before sign-in is never adopted:
+// signing in makes a new one, and the planted one opens nothing.
+func TestSessionFixation(t *testing.T) {
+	e := newEnv(t)
+	b := e.browser(t)
+	u, _ := url.Parse(e.ts.URL)
+	planted := strings.Repeat("A", 43)
+	b.c.Jar.SetCookies(u, []*http.Cookie{{Name: "liaison_session", Value: planted, Path: "/"}})
+	if p := b.get("/queue"); p.status != http.StatusSeeOther || p.header.Get("Location") != "/signin" {
+		t.Fatalf("GET /queue with a planted cookie = %d %q, want 303 to /signin", p.status, p.header.Get("Location"))
+	}
+	b.signIn(liaison.RoleClerk)
+	var got string
+	for _, c := range b.c.Jar.Cookies(u) {
+		if c.Name == "liaison_session" {
+			got = c.Value
+		}
+	}
+	if got == "" || got == planted {
+		t.Fatalf("session cookie after sign-in = %q, want a new one", got)
+	}
+	other := e.browser(t)
+	other.c.Jar.SetCookies(u, []*http.Cookie{{Name: "liaison_session", Value: planted, Path: "/"}})
+	if p := other.get("/queue"); p.status != http.StatusSeeOther {
+		t.Errorf("GET /queue with the planted cookie after the victim signed in = %d, want 303 to /signin", p.status)
+	}
+}
+
+// The cookie is HttpOnly and SameSite=Strict, and Secure with the
+// __Host- prefix when asked to be.
+func TestCookieAttributes(t *testing.T) {
+	e := newEnv(t)
+	b := e.browser(t)
+	p := b.post("/signin", url.Values{"token": {e.tokens[liaison.RoleClerk]}})
+	c := p.header.Get("Set-Cookie")
+	if !strings.HasPrefix(c, "liaison_session=") || !strings.Contains(c, "HttpOnly") || !strings.Contains(c, "SameSite=Strict") || strings.Contains(c, "Secure") {
+		t.Errorf("Set-Cookie = %q, want liaison_session, HttpOnly, SameSite=Strict, not Secure over plain HTTP", c)
+	}
+	secure := web.New(web.Config{Desk: e.desk, Store: e.store, API: http.NotFoundHandler(), Now: e.clock.Now, SecureCookies: true})
+	req, _ := http.NewRequest(http.MethodPost, "/signin", strings.NewReader(url.Values{"token": {e.tokens[liaison.RoleClerk]}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	rec := newRecorder()
+	secure.Handler().ServeHTTP(rec, req)
+	if c := rec.Header().Get("Set-Cookie"); !strings.HasPrefix(c, "__Host-liaison_session=") || !strings.Contains(c, "Secure") {
+		t.Errorf("Set-Cookie with SecureCookies = %q, want __Host-liaison_session, Secure", c)
+	}
+}
+
+// Sessions end: idle an hour, after 12 hours in use, and on sign-out,
+// after which the old cookie opens nothing.
+func TestSessionExpiry(t *testing.T) {
+	e := newEnv(t)
+	b := e.browser(t)
+	b.signIn(liaison.RoleClerk)
+	e.clock.Add(59 * time.Minute)
+	if p := b.get("/queue"); p.status != http.StatusOK {
+		t.Fatalf("GET /queue 59 minutes after sign-in = %d, want 200", p.status)
+	}
+	e.clock.Add(61 * time.Minute)
+	if p := b.get("/queue"); p.status != http.StatusSeeOther {
+		t.Errorf("GET /queue idle 61 minutes = %d, want 303 to /signin", p.status)
+	}
+
+	b = e.browser(t)
+	b.signIn(liaison.RoleClerk)
+	for i := 0; i < 12*3-1; i++ {
+		e.clock.Add(20 * time.Minute)
+		if p := b.get("/duties"); p.status != http.StatusOK {
+			t.Fatalf("GET /duties %d minutes into a session in use = %d, want 200", (i+1)*20, p.status)
+		}
+	}
+	e.clock.Add(20 * time.Minute)
+	if p := b.get("/duties"); p.status != http.StatusSeeOther {
+		t.Errorf("GET /duties 12 hours into a session in use = %d, want 303: sessions last 12 hours at most", p.status)
+	}
+
+	b = e.browser(t)
+	b.signIn(liaison.RoleClerk)
+	u, _ := url.Parse(e.ts.URL)
+	cookies := b.c.Jar.Cookies(u)
+	if p := b.post("/signout", nil); p.status != http.StatusSeeOther {
+		t.Fatalf("POST /signout = %d, want 303", p.status)
+	}
+	replay := e.browser(t)
+	replay.c.Jar.SetCookies(u, cookies)
+	if p := replay.get("/queue"); p.status != http.StatusSeeOther {
+		t.Errorf("GET /queue with a signed-out session's cookie = %d, want 303 to /signin", p.status)
+	}
+}
+
+// A revoked token's sessions end with it.
+func TestRevokedTokenEndsSession(t *testing.T) {
+	e := newEnv(t)
+	b := e.browser(t)
+	b.signIn(liaison.RoleClerk)
+	if _, err := e.desk.Tokens().Revoke(context.Background(), liaison.Actor{ID: "cli", Role: liaison.RoleAdmin}, e.actors[liaison.RoleClerk].ID); err != nil {
+		t.Fatal(err)
+	}
+	if p := b.get("/queue"); p.status != http.StatusSeeOther {
+		t.Errorf("GET /queue after the token was revoked = %d, want 303 to /signin", p.status)
+	}
+}
+
+// The roles are the API's: a visitor sees no staff page, the public's
+// token opens none, a clerk cannot override, an auditor sees the person
+// sealed.
+func TestRoleGates(t *testing.T) {
+	e := newEnv(t)
+	anon := e.browser(t)
+	for _, path := range []string{"/queue", "/cases/" + e.caseID, "/duties", "/custody"} {
+		if p := anon.get(path); p.status != http.StatusSeeOther || p.header.Get("Location") != "/signin" {
+			t.Errorf("GET %s signed out = %d %q, want 303 to /signin", path, p.status, p.header.Get("Location"))
+		}
+	}
+	if p := anon.post("/cases/"+e.caseID+"/act", url.Values{"action": {"honor_detainer"}}); p.status != http.StatusUnauthorized {
+		t.Errorf("POST act signed out = %d, want 401", p.status)
+	}
+	public := e.browser(t)
+	public.signIn(liaison.RolePublic)
+	for _, path := range []string{"/queue", "/cases/" + e.caseID, "/duties"} {
+		if p := public.get(path); p.status != http.StatusForbidden || strings.Contains(p.body, "Ruiz") {
+			t.Errorf("GET %s as public = %d, want 403 with no personal data", path, p.status)
+		}
+	}
+	clerk := e.browser(t)
+	clerk.signIn(liaison.RoleClerk)
+	if p := clerk.post("/cases/"+e.caseID+"/act", url.Values{"action": {"honor_detainer"}}); p.status != http.StatusSeeOther {
+		t.Fatalf("POST act (refusal) as clerk = %d, want 303\n%s", p.status, p.body)
+	}
+	p := clerk.post("/cases/"+e.caseID+"/override", url.Values{"action": {"honor_detainer"}, "reason": {"the clerk thinks it should be held anyway"}})
+	if p.status != http.StatusForbidden {
+		t.Errorf("POST override as clerk = %d, want 403", p.status)
+	}
+	if strings.Contains(clerk.get("/cases/"+e.caseID).body, "Counsel's override") {
+		t.Errorf("the case page shows a clerk counsel's override form")
+	}
+	auditor := e.browser(t)
+	auditor.signIn(liaison.RoleAuditor)
+	ap := auditor.get("/cases/" + e.caseID)
+	if ap.status != http.StatusOK || strings.Contains(ap.body, "Ruiz") || !strings.Contains(ap.body, "sealed") {
+		t.Errorf("GET case as auditor = %d, name shown %v; want 200, sealed", ap.status, strings.Contains(ap.body, "Ruiz"))
+	}
+	if !strings.Contains(ap.body, "/receipts/") {
+		t.Errorf("GET case as auditor: no receipt links")
+	}
+	c, err := e.desk.Case(context.Background(), e.actors[liaison.RoleAuditor], e.caseID, desk.CaseOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Overrides) != 0 {
+		t.Errorf("overrides after a clerk's attempt: %d, want 0", len(c.Overrides))
+	}
+	// Every view of the case is logged, as the API logs it.
+	readers := map[string]bool{}
+	for _, r := range c.Reads {
+		readers[string(r.Actor.Role)] = true
+	}
+	if !readers["clerk"] || !readers["auditor"] {
+		t.Errorf("reads logged by role: %v, want the clerk's and the auditor's page views", readers)
+	}
+}
+
+// The clerk's path: supply a missing fact and see the decision change,
+// carry out the permitted action and see it in the history; counsel
+// overrides a refusal, refused without a written reason.
+func TestCaseFlow(t *testing.T) {
+	e := newEnv(t)
+	b := e.browser(t)
+	b.signIn(liaison.RoleClerk)
+	casePath := "/cases/" + e.caseID
+	p := b.get(casePath)
+	if !strings.Contains(p.body, `<button type="button" class="primary" disabled aria-describedby="why-honor_detainer">`) {
+		t.Errorf("GET case: carry out honor_detainer not disabled")
+	}
+	if !strings.Contains(p.body, `Disabled: the decision is forbidden (Cal. Gov. Code 7284.6(a)(1)(B))`) {
+		t.Errorf("GET case: the reason honor_detainer is disabled is not shown")
+	}
+	if !strings.Contains(p.body, `id="card-notify_release"`) || !strings.Contains(p.body, "Supply the missing facts") {
+		t.Fatalf("GET case: no facts form on the undetermined notify_release card")
+	}
+	robbery := `[{"offense":"CA PC 211","jurisdiction":"us/ca","description":"robbery","level":"felony","date":"2018-04-02","categories":["serious_felony","violent_felony","robbery"]}]`
+	p = b.post(casePath+"/facts", url.Values{"action": {"notify_release"}, "key": {"k1"}, "reason": {"a records check today"},
+		"path": {"subject.convictions"}, "value": {robbery}})
+	if p.status != http.StatusSeeOther {
+		t.Fatalf("POST facts = %d, want 303\n%s", p.status, p.body)
+	}
+	c, err := e.desk.Case(context.Background(), e.actors[liaison.RoleAuditor], e.caseID, desk.CaseOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var outcome liaison.Outcome
+	for _, s := range c.Standing {
+		if s.Action == "notify_release" {
+			outcome = s.Outcome
+		}
+	}
+	if outcome != liaison.Permitted {
+		t.Fatalf("notify_release after the conviction was supplied = %s, want permitted", outcome)
+	}
+	p = b.post(casePath+"/act", url.Values{"action": {"notify_release"}})
+	if p.status != http.StatusUnprocessableEntity || !strings.Contains(p.body, "no outbound channel is configured") {
+		t.Errorf("POST act without a note (no channel) = %d, want 422 asking for the note", p.status)
+	}
+	p = b.post(casePath+"/act", url.Values{"action": {"notify_release"}, "offline_note": {"phoned the ERO duty officer"}})
+	if p.status != http.StatusSeeOther {
+		t.Fatalf("POST act = %d, want 303\n%s", p.status, p.body)
+	}
+	if p = b.get(casePath); !strings.Contains(p.body, "notify release: done offline by Test clerk (clerk)") || !strings.Contains(p.body, "phoned the ERO duty officer") {
+		t.Errorf("GET case after carrying out notify_release: not in the history")
+	}
+	if p := b.post(casePath+"/act", url.Values{"action": {"honor_detainer"}}); p.status != http.StatusSeeOther {
+		t.Fatalf("POST act (refusal) = %d", p.status)
+	}
+	counsel := e.browser(t)
+	counsel.signIn(liaison.RoleCounsel)
+	if p := counsel.get(casePath); !strings.Contains(p.body, "Counsel's override of the refusal") {
+		t.Fatalf("GET case as counsel after a refusal: no override form\n%s", p.body)
+	}
+	p = counsel.post(casePath+"/override", url.Values{"action": {"honor_detainer"}, "reason": {""}})
+	if p.status != http.StatusUnprocessableEntity || !strings.Contains(p.body, "written reason") {
+		t.Errorf("POST override without a reason = %d, want 422 asking for a written reason", p.status)
+	}
+	p = counsel.post(casePath+"/override", url.Values{"action": {"honor_detainer"}, "reason": {"Judicial warrant signed by Judge Doe received by fax at 14:02"}})
+	if p.status != http.StatusSeeOther {
+		t.Fatalf("POST override = %d\n%s", p.status, p.body)
+	}
+	if p = counsel.get(casePath); !strings.Contains(p.body, "Override of the refusal to honor detainer by Test counsel") {
+		t.Errorf("GET case after the override: not in the history")
+	}
+}
+
+// A sign-in code opens one session, once, before it expires; following
+// the link alone uses nothing.
+func TestSignInCode(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	code, err := web.NewSignInCode(ctx, e.store, e.actors[liaison.RoleSupervisor], 10*time.Minute, e.clock.Now, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := e.browser(t)
+	if p := b.get("/signin/code?c=" + url.QueryEscape(code)); p.status != http.StatusOK {
+		t.Fatalf("GET /signin/code = %d", p.status)
+	}
+	if p := b.post("/signin/code", url.Values{"c": {code}}); p.status != http.StatusSeeOther || p.header.Get("Location") != "/queue" {
+		t.Fatalf("POST /signin/code = %d %q, want 303 to /queue", p.status, p.header.Get("Location"))
+	}
+	if p := b.get("/queue"); p.status != http.StatusOK || !strings.Contains(p.body, "Test supervisor") {
+		t.Errorf("GET /queue after the code = %d, want the supervisor signed in", p.status)
+	}
+	again := e.browser(t)
+	if p := again.post("/signin/code", url.Values{"c": {code}}); p.status != http.StatusUnauthorized {
+		t.Errorf("POST /signin/code a second time = %d, want 401", p.status)
+	}
+	late, err := web.NewSignInCode(ctx, e.store, e.actors[liaison.RoleClerk], 10*time.Minute, e.clock.Now, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Add(11 * time.Minute)
+	if p := e.browser(t).post("/signin/code", url.Values{"c": {late}}); p.status != http.StatusUnauthorized {
+		t.Errorf("POST /signin/code after it expired = %d, want 401", p.status)
+	}
+}
+
+// The queue puts the most urgent first and says, in words as well as in
+// red, when a deadline is under 4 hours away or past.
+func TestQueueMostUrgentFirst(t *testing.T) {
+	e := newEnv(t)
+	b := e.browser(t)
+	b.signIn(liaison.RoleClerk)
+	q := b.get("/queue").body
+	overdue := strings.Index(q, `<span class="clock urgent">⚠ overdue by`)
+	soon := strings.Index(q, `<span class="clock urgent">⚠ 3h 00m left (under 4 hours)</span>`)
+	later := strings.Index(q, `<span class="clock">1d 0h left</span>`)
+	if overdue < 0 || soon < 0 || later < 0 || !(overdue < soon && soon < later) {
+		t.Errorf("GET /queue: overdue at %d, under 4 hours at %d, a day left at %d; want all three, in that order", overdue, soon, later)
+	}
+	if !strings.Contains(q, "Wed 4 Mar 2026, 14:00 CST") || !strings.Contains(q, "Thu 5 Mar 2026, 09:00 PST") {
+		t.Errorf("GET /queue: deadlines not in each agency's local time")
+	}
+}
