@@ -51,7 +51,7 @@ func Generate(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	cfg.defaults()
 	if cfg.Workers == 0 {
-		cfg.Workers = 8
+		cfg.Workers = 32
 	}
 	plan := Plan(shape, cfg.Options)
 	res := &Result{Plan: plan, Actions: map[liaison.ActionStatus]int{}}
@@ -83,7 +83,8 @@ func Generate(ctx context.Context, cfg Config) (*Result, error) {
 	for w := range cfg.Workers {
 		wg.Go(func() {
 			var c clock
-			d, err := newDesk(&c)
+			store := newRecent(cfg.Store)
+			d, err := desk.New(desk.Config{Store: store, Law: cfg.Law, Sealer: cfg.Sealer, Now: c.now})
 			if err != nil {
 				errs[w] = err
 				return
@@ -94,6 +95,7 @@ func Generate(ctx context.Context, cfg Config) (*Result, error) {
 				if i >= len(all) || ctx.Err() != nil {
 					break
 				}
+				store.forget()
 				if err := run.one(ctx, &all[i]); err != nil {
 					errs[w] = fmt.Errorf("case %s: %w", all[i].Booking, err)
 					return

@@ -311,3 +311,29 @@ func TestOpenCasesDueSoon(t *testing.T) {
 		t.Errorf("actions %v, duties done %d: want actions carried out and refused, duties done", res.Actions, res.DutiesDone)
 	}
 }
+
+// BenchmarkGenerate makes a history of 500 cases per op and reports the
+// CPU time per case (the machine's load stretches wall time, not this):
+// go test ./history -run - -bench Generate -benchtime 1x
+func BenchmarkGenerate(b *testing.B) {
+	set, err := lawSet()
+	if err != nil {
+		b.Fatal(err)
+	}
+	sealer, _ := desk.NewSealer(make([]byte, 32), rand.Reader)
+	var cpu time.Duration
+	for i := range b.N {
+		store, err := sqlite.Open(context.Background(), filepath.Join(b.TempDir(), fmt.Sprintf("demo%d.db", i)))
+		if err != nil {
+			b.Fatal(err)
+		}
+		c := cpuTime()
+		if _, err := history.Generate(context.Background(), history.Config{Store: store, Law: set, Sealer: sealer,
+			Options: history.Options{Seed: uint64(i), Now: today, Cases: 500}}); err != nil {
+			b.Fatal(err)
+		}
+		cpu += cpuTime() - c
+		store.Close()
+	}
+	b.ReportMetric(float64(cpu.Microseconds())/float64(b.N*550), "cpu-µs/case")
+}
