@@ -106,6 +106,9 @@ type Duty struct {
 	// cannot compute Due itself: a duration ("48h"), or "promptly" (the
 	// agency's setting). Empty when Due is set or there is no deadline.
 	Within string `json:"within,omitempty"`
+	// Notice, for a duty to give the person a notice, names the notice
+	// (package notice renders it): "ca-interview-consent".
+	Notice string `json:"notice,omitempty"`
 }
 
 // DutyTrigger is the event that starts a duty's clock (see docs/packs.md).

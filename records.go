@@ -266,6 +266,9 @@ type DutyRecord struct {
 	Trigger    DutyTrigger `json:"trigger,omitempty"`
 	Before     Action      `json:"before,omitempty"`
 	Within     string      `json:"within,omitempty"`
+	// Notice names the notice to the person the duty asks for (package
+	// notice renders it), when it asks for one.
+	Notice string `json:"notice,omitempty"`
 }
 
 // DutyChangeRecord records a new status of a duty.

@@ -218,7 +218,7 @@ func planDuties(agency *liaison.AgencyRecord, decisions []liaison.DecisionRecord
 		dr := &decisions[i]
 		for _, du := range dr.Decision.Duties {
 			add(dr, liaison.DutyRecord{Text: du.Text, Citation: du.Citation, Due: du.Due, DueText: du.DueText,
-				Obligation: obligation(du), Trigger: du.Trigger, Before: du.Before, Within: du.Within})
+				Obligation: obligation(du), Trigger: du.Trigger, Before: du.Before, Within: du.Within, Notice: du.Notice})
 		}
 		if dr.Decision.Outcome == liaison.Required {
 			var cites []string

@@ -30,7 +30,7 @@ func (s *Set) duties(d *liaison.Decision, c *combiner, res result, act interpret
 			continue
 		}
 		for _, ds := range r.Duties {
-			duty := liaison.Duty{Text: ds.Text, Citation: ds.Citation, DueText: ds.DueText, Rule: r.Ref(), Before: ds.Before}
+			duty := liaison.Duty{Text: ds.Text, Citation: ds.Citation, DueText: ds.DueText, Rule: r.Ref(), Before: ds.Before, Notice: ds.Notice}
 			if duty.Citation == "" {
 				duty.Citation = r.Citation
 			}

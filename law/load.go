@@ -117,6 +117,9 @@ func ParsePack(name string, data []byte) (*Pack, error) {
 
 var idRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]*$`)
 
+// noticeRE is the form of a notice id a duty names (package notice holds them).
+var noticeRE = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
+
 // parsePack decodes, validates and compiles one pack file.
 func (s *Set) parsePack(file string, data []byte) (*Pack, []error) {
 	var pk Pack
@@ -411,6 +414,9 @@ func (c *checker) rule(env *cel.Env, lists map[string]*compiledList, r *Rule, rp
 				c.fail(dp+".due", r.ID, "due %q is not a duration such as 48h: %v", d.Due, err)
 			}
 			d.due = dur
+		}
+		if d.Notice != "" && !noticeRE.MatchString(d.Notice) {
+			c.fail(dp+".notice", r.ID, "notice %q is not a notice id such as ca-interview-consent (lower-case letters, digits and hyphens)", d.Notice)
 		}
 		if d.DueExpr != "" {
 			d.dueProg = c.compile(env, lists, r, dp+".due_expr", d.DueExpr, cel.TimestampType, map[string]bool{})

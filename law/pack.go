@@ -117,6 +117,9 @@ type DutySpec struct {
 	// must be done before.
 	Trigger liaison.DutyTrigger `yaml:"trigger"`
 	Before  liaison.Action      `yaml:"before"`
+	// Notice, for a duty to give the person a notice, names it: the id of
+	// a notice of package notice, e.g. "ca-interview-consent".
+	Notice string `yaml:"notice"`
 
 	due     time.Duration
 	dueProg *program

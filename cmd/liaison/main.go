@@ -53,7 +53,8 @@ func exitCode(err error) int {
 const usage = `liaison decides whether an agency may act on a federal immigration request.
 
 Usage:
-  liaison demo [--addr HOST:PORT]                  run with demo data (SQLite file liaison-demo.db)
+  liaison demo [--addr HOST:PORT] [--cases N] [--seed N] [--db DSN]
+                                                   run with years of generated history (a temporary SQLite database)
   liaison serve [--db DSN] [--addr HOST:PORT] [--keys DIR] [--integrity-check quick|full|off]
   liaison decide [--json] [--jsonl] [--packs DIR] [FILE|-]
   liaison packs test [-v] [DIR]

@@ -1,0 +1,140 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"liaison"
+)
+
+// lockedBuffer is an io.Writer safe to read while the demo writes it.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *lockedBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+func (s *lockedBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+
+// TestDemoStarts runs `liaison demo` with a small history, then signs in
+// with the clerk's one-time link as a browser would (the link's page, then
+// its form), and finds today's open cases in the queue. The link works
+// once.
+func TestDemoStarts(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var out lockedBuffer
+	ready := make(chan string, 1)
+	done := make(chan error, 1)
+	// Today is the clock's: the web desk counts the time left from it.
+	today := time.Now()
+	c := &demoCmd{getenv: func(string) string { return "" }, stdout: &out, stderr: io.Discard,
+		ready: func(a string) { ready <- a }, now: func() time.Time { return today }}
+	dir := t.TempDir()
+	go func() {
+		done <- c.run(ctx, []string{"--addr", "127.0.0.1:0", "--cases", "60", "--seed", "3",
+			"--db", "sqlite:" + filepath.Join(dir, "demo.db"), "--keys", filepath.Join(dir, "keys")})
+	}()
+	var addr string
+	select {
+	case addr = <-ready:
+	case err := <-done:
+		t.Fatalf("demo = %v\n%s", err, out.String())
+	}
+	text := out.String()
+	for _, want := range []string{"demo history (seed 3): 60 people with federal requests", "2012-01-01 to " + today.Format(time.DateOnly),
+		"Los Angeles County Jail (demo)", "Travis County Sheriff (demo)", "Boston Police Department (demo)"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("demo says no %q:\n%s", want, text)
+		}
+	}
+	links := map[string]string{}
+	for _, m := range regexp.MustCompile(`(?m)^  (\w+) +(/signin/code\?c=\S+)$`).FindAllStringSubmatch(text, -1) {
+		links[m[1]] = m[2]
+	}
+	for _, role := range liaison.Role("").Enum() {
+		if links[role] == "" {
+			t.Errorf("demo prints no sign-in link for %s:\n%s", role, text)
+		}
+	}
+	if strings.Contains(text, "code?c=lsn_") || regexp.MustCompile(`\?\S*token=`).MatchString(text) {
+		t.Errorf("a token in a URL:\n%s", text)
+	}
+
+	jar, _ := cookiejar.New(nil)
+	client := &http.Client{Jar: jar}
+	base := "http://" + addr
+	u, err := url.Parse(base + links["clerk"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	code := u.Query().Get("c")
+	page := get(t, client, base+links["clerk"])
+	if !strings.Contains(page, code) {
+		t.Errorf("the link's page has no form with its code:\n%s", page)
+	}
+	if jarHas(jar, base) {
+		t.Error("opening the link signed in: a link preview would use the code up")
+	}
+	resp, err := client.PostForm(base+"/signin/code", url.Values{"c": {code}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	queue, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !jarHas(jar, base) {
+		t.Fatalf("POST /signin/code = %d, want a session and the queue:\n%s", resp.StatusCode, queue)
+	}
+	// Today's cases: detainers on the I-247A, with duties due within hours.
+	if n := strings.Count(string(queue), "detainer (I-247A)"); n < 5 {
+		t.Errorf("the queue shows %d I-247A detainers, want today's open cases:\n%s", n, queue)
+	}
+	if !regexp.MustCompile(`\d+h \d\dm left`).Match(queue) {
+		t.Errorf("the queue shows no duty due within hours:\n%s", queue)
+	}
+	again, err := http.PostForm(base+"/signin/code", url.Values{"c": {code}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	again.Body.Close()
+	if again.StatusCode == http.StatusOK || again.StatusCode == http.StatusSeeOther {
+		t.Errorf("the clerk's code used twice: %d, want it refused", again.StatusCode)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("demo = %v", err)
+	}
+}
+
+func get(t *testing.T, c *http.Client, u string) string {
+	t.Helper()
+	resp, err := c.Get(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s = %d\n%s", u, resp.StatusCode, b)
+	}
+	return string(b)
+}
+
+func jarHas(jar http.CookieJar, base string) bool {
+	u, _ := url.Parse(base)
+	return len(jar.Cookies(u)) > 0
+}
