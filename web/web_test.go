@@ -417,3 +417,63 @@ func TestQueueMostUrgentFirst(t *testing.T) {
 		t.Errorf("GET /queue: deadlines not in each agency's local time")
 	}
 }
+
+// A duty that asks for a notice links to it in each language; the notice
+// shows the person's name as text, and "record as given" marks the duty
+// done with who gave it. Auditors, who do not open names, get none.
+func TestNotice(t *testing.T) {
+	e := newEnv(t)
+	b := e.browser(t)
+	b.signIn(liaison.RoleClerk)
+	ctx := context.Background()
+	c, err := e.desk.Case(ctx, e.actors[liaison.RoleClerk], e.caseID, desk.CaseOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var duty string
+	for _, du := range c.Duties {
+		if du.Notice == "ca-request-copy" {
+			duty = du.ID
+		}
+	}
+	if duty == "" {
+		t.Fatalf("the case's duties %+v: none asks for the notice ca-request-copy (Cal. Gov. Code 7283.1(b))", c.Duties)
+	}
+	path := "/cases/" + e.caseID + "/notices/" + duty
+	if p := b.get("/cases/" + e.caseID); !strings.Contains(p.body, `href="`+path+`?lang=es" lang="es">Español</a>`) {
+		t.Errorf("case page: no link to the notice in Spanish")
+	}
+	p := b.get(path + "?lang=es")
+	if p.status != http.StatusOK || !strings.Contains(p.body, `<article class="notice" lang="es"`) || !strings.Contains(p.body, "Aviso de una solicitud de las autoridades federales de inmigración") {
+		t.Fatalf("GET %s?lang=es = %d, want the notice in Spanish", path, p.status)
+	}
+	if strings.Contains(p.body, `<script>alert("name")`) || !strings.Contains(p.body, `Ana &lt;script&gt;`) {
+		t.Errorf("the notice does not show the person's name as text")
+	}
+	if !strings.Contains(p.body, `<script src="/static/print.js" defer></script>`) || !strings.Contains(p.body, `data-print`) {
+		t.Errorf("the notice page has no print button")
+	}
+	if css := b.get("/notice.css"); css.status != http.StatusOK || !strings.Contains(css.body, "@media print") {
+		t.Errorf("GET /notice.css = %d, want the notices' print stylesheet", css.status)
+	}
+	auditor := e.browser(t)
+	auditor.signIn(liaison.RoleAuditor)
+	if p := auditor.get(path + "?lang=en"); p.status != http.StatusForbidden || strings.Contains(p.body, "Ruiz") {
+		t.Errorf("GET notice as auditor = %d, want 403 without the name", p.status)
+	}
+	if p := b.post("/duties/"+duty+"/done", url.Values{"case": {e.caseID}, "given_by": {"Deputy L. Ortiz"}, "note": {"given in Spanish"}}); p.status != http.StatusSeeOther || p.header.Get("Location") != "/cases/"+e.caseID+"#duties" {
+		t.Fatalf("record as given = %d %q", p.status, p.header.Get("Location"))
+	}
+	c, err = e.desk.Case(ctx, e.actors[liaison.RoleClerk], e.caseID, desk.CaseOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, du := range c.Duties {
+		if du.ID == duty {
+			last := du.Changes[len(du.Changes)-1]
+			if du.Status != liaison.DutyDone || last.GivenBy != "Deputy L. Ortiz" || last.GivenAt.IsZero() {
+				t.Errorf("duty after record as given: %s, given by %q at %v; want done, by Deputy L. Ortiz, now", du.Status, last.GivenBy, last.GivenAt)
+			}
+		}
+	}
+}
