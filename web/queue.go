@@ -14,7 +14,7 @@ import (
 )
 
 // queueLimit is how many open cases a page of the queue shows.
-const queueLimit = 50
+const queueLimit = 25
 
 // urgentWithin is when a deadline turns red: under 4 hours left.
 const urgentWithin = 4 * time.Hour
