@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -575,5 +576,24 @@ func TestReceipt(t *testing.T) {
 	clerk.signIn(liaison.RoleClerk)
 	if p := clerk.get("/cases/" + e.caseID + "/receipts/request/" + e.caseID); p.status != http.StatusForbidden {
 		t.Errorf("GET receipt as clerk = %d, want 403", p.status)
+	}
+}
+
+// The queue shows the newest cases first and pages back in time: a page
+// that ends before a case's record does not show it.
+func TestQueueOlderPage(t *testing.T) {
+	e := newEnv(t)
+	b := e.browser(t)
+	b.signIn(liaison.RoleClerk)
+	la, err := e.store.Get(context.Background(), liaison.KindRequest, e.caseID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	row := `<td><a href="/cases/` + e.caseID + `">` + e.caseID + `</a> <span class="status">`
+	if q := b.get(fmt.Sprintf("/queue?before=%d", la.Index)).body; strings.Contains(q, row) {
+		t.Errorf("GET /queue?before=%d shows the case recorded at leaf %d", la.Index, la.Index)
+	}
+	if q := b.get(fmt.Sprintf("/queue?before=%d", la.Index+1)).body; !strings.Contains(q, row) {
+		t.Errorf("GET /queue?before=%d does not show the case recorded at leaf %d", la.Index+1, la.Index)
 	}
 }
