@@ -291,6 +291,20 @@ const (
 	Undecided Intent = "undecided"
 )
 
+// IntentFrom is the intent a decision leaves the agency: a required
+// action it will carry out, a forbidden or conflicting one it will not;
+// for a permitted or undetermined one the choice is the agency's, so the
+// notice says it is not made yet until staff say otherwise.
+func IntentFrom(d liaison.Decision) Intent {
+	switch d.Outcome {
+	case liaison.Required:
+		return Comply
+	case liaison.Forbidden, liaison.Conflict:
+		return Decline
+	}
+	return Undecided
+}
+
 // Data is what a notice says about one person and one request. Every
 // string is text: markup in it is shown as written.
 type Data struct {

@@ -320,3 +320,12 @@ func TestRenderErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestIntentFrom(t *testing.T) {
+	for o, want := range map[liaison.Outcome]notice.Intent{liaison.Required: notice.Comply, liaison.Forbidden: notice.Decline,
+		liaison.Conflict: notice.Decline, liaison.Permitted: notice.Undecided, liaison.Undetermined: notice.Undecided} {
+		if got := notice.IntentFrom(liaison.Decision{Outcome: o}); got != want {
+			t.Errorf("IntentFrom(%s) = %s, want %s", o, got, want)
+		}
+	}
+}
