@@ -138,3 +138,24 @@ func jarHas(jar http.CookieJar, base string) bool {
 	u, _ := url.Parse(base)
 	return len(jar.Cookies(u)) > 0
 }
+
+// TestNoticeCommand: liaison notice prints a notice as a page, in the
+// language asked, and lists what it has.
+func TestNoticeCommand(t *testing.T) {
+	out, _, err := runCmd(t, "", "notice", "--lang", "es", "--person", "Ana <b>Pérez</b>", "--agency", "Cárcel del Condado", "--intent", "decline", "ca-request-copy")
+	if err != nil {
+		t.Fatalf("notice ca-request-copy = %v", err)
+	}
+	for _, want := range []string{`<html lang="es">`, "Ana &lt;b&gt;Pérez&lt;/b&gt;", "Cárcel del Condado no tiene la intención de cumplir", "<cite>Cal. Gov. Code 7283.1(b)</cite>"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("notice --lang es ca-request-copy lacks %q", want)
+		}
+	}
+	out, _, err = runCmd(t, "", "notice", "--list")
+	if err != nil || !strings.Contains(out, "tx-detainer-hold") || !strings.Contains(out, "es (Español)") {
+		t.Errorf("notice --list = %v\n%s", err, out)
+	}
+	if _, _, err := runCmd(t, "", "notice", "--lang", "xx", "tx-detainer-hold"); liaison.KindOf(err) != liaison.NotFound {
+		t.Errorf("notice --lang xx = %v, want not found", err)
+	}
+}
