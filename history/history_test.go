@@ -138,6 +138,9 @@ func TestPlanReproducible(t *testing.T) {
 	if len(a.Cases) != 500 {
 		t.Errorf("Plan(500 cases) has %d", len(a.Cases))
 	}
+	if want := int(500/shape.DetainerShare + 0.5); a.Bookings != want || a.Bookings < 50000 {
+		t.Errorf("Plan(500 cases) stands for %d bookings, want %d (share %g)", a.Bookings, want, shape.DetainerShare)
+	}
 }
 
 // TestPlanShape: the plan follows the data's shape: the offence mix, the

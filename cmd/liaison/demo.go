@@ -94,6 +94,8 @@ func (c *demoCmd) seed(ctx context.Context, n *node, f serveFlags, seed uint64, 
 		fmt.Fprintf(c.stdout, "demo history (seed %d): %d people with federal requests and %d without, %s to %s, at %s; %d open today; made through the desk in %.1fs\n",
 			seed, len(res.Plan.Cases), len(res.Plan.Plain), history.Start.Format(time.DateOnly), now().Format(time.DateOnly),
 			strings.Join(names, ", "), open, time.Since(start).Seconds())
+		fmt.Fprintf(c.stdout, "  (at the share of jail bookings that carry a detainer in the data, %d such people stand for about %d bookings)\n",
+			len(res.Plan.Cases), res.Plan.Bookings)
 	}
 	base := "http://" + f.addr
 	if strings.HasSuffix(f.addr, ":0") {
