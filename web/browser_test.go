@@ -174,7 +174,7 @@ func (tb *tab) accessible(name string) {
 	tb.run(chromedp.Evaluate[chromedp.Void](tb.axe))
 	out := get(tb, chromedp.Evaluate[string](`axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']}})
 			.then(r => JSON.stringify(r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map(n => n.target.join(' '))}))))`,
-			func(p *runtime.EvaluateParams) { p.AwaitPromise = new(true) }))
+		func(p *runtime.EvaluateParams) { p.AwaitPromise = new(true) }))
 	var vs []axeViolation
 	if err := json.Unmarshal([]byte(out), &vs); err != nil {
 		tb.t.Fatalf("axe on %s: %v", name, err)
@@ -249,7 +249,10 @@ func (tb *tab) tabTo(want string, limit int) {
 // The staff desk in Chromium, as a clerk and counsel use it: every page
 // free of console errors and of serious accessibility violations.
 func TestBrowser(t *testing.T) {
-	e := newEnv(t)
+	// A plain name: the screenshots go in the README. Markup in names is
+	// TestMarkupIsText's.
+	const name = "Ana María Ruiz"
+	e := newEnvNamed(t, name)
 	tb := newTab(t, e)
 
 	// Sign in with the token.
@@ -272,8 +275,8 @@ func TestBrowser(t *testing.T) {
 	if loc := tb.location(); !strings.HasSuffix(loc, "/cases/"+e.caseID) || strings.Contains(loc, "B-1001") {
 		t.Errorf("found by booking number: at %s, want /cases/%s", loc, e.caseID)
 	}
-	if name := tb.text(".name"); name != personName {
-		t.Errorf("person's name shown as %q, want %q as text", name, personName)
+	if got := tb.text(".name"); got != name {
+		t.Errorf("person's name shown as %q, want %q", got, name)
 	}
 
 	// A forbidden action: its button disabled, with the reason.

@@ -63,6 +63,12 @@ const personName = `Ana <script>alert("name")</script><b>Ruiz</b>`
 
 func newEnv(t testing.TB) *env {
 	t.Helper()
+	return newEnvNamed(t, personName)
+}
+
+// newEnvNamed is newEnv with the person named name.
+func newEnvNamed(t testing.TB, name string) *env {
+	t.Helper()
 	ctx := context.Background()
 	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "web.db"))
 	if err != nil {
@@ -108,7 +114,7 @@ func newEnv(t testing.TB) *env {
 		t.Fatal(err)
 	}
 	clerk := e.actors[liaison.RoleClerk]
-	if e.person, err = d.CreatePerson(ctx, clerk, desk.PersonInput{Agency: e.agency.ID, Name: personName, BirthDate: "1990-05-06", BookingNumbers: []string{"B-1001"}}); err != nil {
+	if e.person, err = d.CreatePerson(ctx, clerk, desk.PersonInput{Agency: e.agency.ID, Name: name, BirthDate: "1990-05-06", BookingNumbers: []string{"B-1001"}}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := d.RecordCustody(ctx, clerk, desk.CustodyInput{Person: e.person.ID, Kind: "booked", At: clock.Now().Add(-48 * time.Hour)}); err != nil {
