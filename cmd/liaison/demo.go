@@ -70,6 +70,7 @@ func (c *demoCmd) seed(ctx context.Context, n *node, f serveFlags, seed uint64, 
 	if err != nil {
 		return err
 	}
+	try := "/v1/duties?status=open"
 	if len(have) == 0 {
 		now := time.Now
 		if c.now != nil {
@@ -88,6 +89,9 @@ func (c *demoCmd) seed(ctx context.Context, n *node, f serveFlags, seed uint64, 
 		open := 0
 		for _, cs := range res.Plan.Cases {
 			if cs.Open {
+				if open == 0 { // a case of today's, found by its booking number
+					try = fmt.Sprintf("/v1/requests?agency=%s&booking=%s", res.Agencies[cs.Place].ID, cs.Booking)
+				}
 				open++
 			}
 		}
@@ -117,6 +121,6 @@ func (c *demoCmd) seed(ctx context.Context, n *node, f serveFlags, seed uint64, 
 		tokens = append(tokens, fmt.Sprintf("  %-10s %s\n", role, tok.Token))
 	}
 	fmt.Fprintf(c.stdout, "API tokens (new each start; use as Authorization: Bearer TOKEN):\n%s", strings.Join(tokens, ""))
-	fmt.Fprintf(c.stdout, "try: curl -s -H 'Authorization: Bearer <clerk token>' %s/v1/requests?status=open\n", base)
+	fmt.Fprintf(c.stdout, "try: curl -s -H 'Authorization: Bearer <clerk token>' '%s%s'\n", base, try)
 	return nil
 }
