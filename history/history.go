@@ -77,13 +77,14 @@ func Generate(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	all := append(append([]Case{}, plan.Plain...), plan.Cases...)
 	var next atomic.Int64
+	shared := &global{}
 	var mu sync.Mutex
 	errs := make([]error, cfg.Workers)
 	var wg sync.WaitGroup
 	for w := range cfg.Workers {
 		wg.Go(func() {
 			var c clock
-			store := newRecent(cfg.Store)
+			store := newRecent(cfg.Store, shared)
 			d, err := desk.New(desk.Config{Store: store, Law: cfg.Law, Sealer: cfg.Sealer, Now: c.now})
 			if err != nil {
 				errs[w] = err
