@@ -326,7 +326,7 @@ func BenchmarkGenerate(b *testing.B) {
 	sealer, _ := desk.NewSealer(make([]byte, 32), rand.Reader)
 	var cpu time.Duration
 	for i := range b.N {
-		store, err := sqlite.Open(context.Background(), filepath.Join(b.TempDir(), fmt.Sprintf("demo%d.db", i)))
+		store, err := sqlite.Open(context.Background(), filepath.Join(b.TempDir(), fmt.Sprintf("demo%d.db", i)), sqlite.WithSynchronous("FULL")) // as the demo's
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -23,10 +23,10 @@ type recent struct {
 	liaison.Store
 	global *global
 	mu     sync.Mutex
-	byID  map[[2]string]*liaison.StoredRecord
-	byKey map[[2]string]*liaison.StoredRecord
-	ids   map[string]bool // every kept record's id
-	all   []*liaison.StoredRecord
+	byID   map[[2]string]*liaison.StoredRecord
+	byKey  map[[2]string]*liaison.StoredRecord
+	ids    map[string]bool // every kept record's id
+	all    []*liaison.StoredRecord
 }
 
 // global keeps, for every worker, the records each desk reads once and
