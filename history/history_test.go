@@ -318,6 +318,9 @@ func TestOpenCasesDueSoon(t *testing.T) {
 // BenchmarkGenerate makes a history of 500 cases per op and reports the
 // CPU time per case (the machine's load stretches wall time, not this):
 // go test ./history -run - -bench Generate -benchtime 1x
+// syncMode is the SQLite synchronous setting BenchmarkGenerate uses.
+var syncMode = "FULL"
+
 func BenchmarkGenerate(b *testing.B) {
 	set, err := lawSet()
 	if err != nil {
@@ -326,7 +329,7 @@ func BenchmarkGenerate(b *testing.B) {
 	sealer, _ := desk.NewSealer(make([]byte, 32), rand.Reader)
 	var cpu time.Duration
 	for i := range b.N {
-		store, err := sqlite.Open(context.Background(), filepath.Join(b.TempDir(), fmt.Sprintf("demo%d.db", i)), sqlite.WithSynchronous("FULL")) // as the demo's
+		store, err := sqlite.Open(context.Background(), filepath.Join(b.TempDir(), fmt.Sprintf("demo%d.db", i)), sqlite.WithSynchronous(syncMode)) // FULL: as the demo's
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -36,7 +36,7 @@ func (c *demoCmd) run(ctx context.Context, args []string) error {
 	var f serveFlags
 	f.register(fs, "")
 	seed := fs.Uint64("seed", 1, "seed of the generated history: the same seed makes the same history")
-	cases := fs.Int("cases", 2500, "people with a federal request in the generated history, 2012 to today")
+	cases := fs.Int("cases", 1500, "people with a federal request in the generated history, 2012 to today")
 	if err := fs.Parse(args); err != nil {
 		return exitError(2)
 	}
