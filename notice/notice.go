@@ -45,6 +45,9 @@ type Notice struct {
 	// Quote is the law's own words for the notice, in English.
 	Quote  string `yaml:"quote"`
 	Source string `yaml:"source"`
+	// Says are the law's own words for what the notice must tell, which
+	// the English text keeps as they are (the other languages translate it).
+	Says []string `yaml:"says"`
 	// StaffNote is shown to staff on screen and never printed.
 	StaffNote string `yaml:"staff_note"`
 	// Rule, for a notice no duty names, is the pack rule ("pack/rule")

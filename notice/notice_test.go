@@ -329,3 +329,25 @@ func TestIntentFrom(t *testing.T) {
 		}
 	}
 }
+
+// TestLawWords: where the law gives the notice's words, the English text
+// keeps them, so that the notice says what the law says.
+func TestLawWords(t *testing.T) {
+	c := bundled(t)
+	for _, n := range c.Notices() {
+		if n.ID != "detainer-copy" && len(n.Says) == 0 {
+			t.Errorf("notice %s lists none of the law's words (says)", n.ID)
+		}
+		var b strings.Builder
+		if err := c.Render(&b, n.ID, "en", data()); err != nil {
+			t.Fatal(err)
+		}
+		text := strings.Join(strings.Fields(regexp.MustCompile(`<[^>]*>`).ReplaceAllString(b.String(), " ")), " ")
+		text = strings.ReplaceAll(text, "&#39;", "'")
+		for _, w := range n.Says {
+			if !strings.Contains(text, w) {
+				t.Errorf("notice %s (en) does not say %q", n.ID, w)
+			}
+		}
+	}
+}
