@@ -37,6 +37,7 @@ func TestQueryPlans(t *testing.T) {
 	}{
 		{"kind", "", nil, "records_by_kind"},
 		{"agency", "", nil, "records_by_agency"},
+		{"kind and agency", "", nil, "records_by_kind_agency"},
 		{"person", "", nil, "records_by_person"},
 		{"parent", "", nil, "records_by_parent"},
 		{"key", sqlstore.ByKeyQuery, []any{"request", "k-1"}, "records_kind_key_key"},
@@ -49,6 +50,8 @@ func TestQueryPlans(t *testing.T) {
 					f.Kind = liaison.KindDuty
 				case "agency":
 					f.Agency = "agy_1"
+				case "kind and agency":
+					f.Kind, f.Agency = liaison.KindDuty, "agy_1"
 				case "person":
 					f.Person = "per_1"
 				case "parent":

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
 	cdplog "github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
@@ -68,7 +69,7 @@ func newTab(t *testing.T, e *env) *tab {
 	t.Cleanup(cancel)
 	ctx, cancel := chromedp.NewContext(actx)
 	t.Cleanup(cancel)
-	ctx, cancel = context.WithTimeout(ctx, 90*time.Second)
+	ctx, cancel = context.WithTimeout(ctx, 3*time.Minute)
 	t.Cleanup(cancel)
 	axe, err := os.ReadFile(filepath.Join("testdata", "vendor", "axe-core", "axe.min.js"))
 	if err != nil {
@@ -314,6 +315,34 @@ func TestBrowser(t *testing.T) {
 		t.Errorf("history after the refusal: %q", h)
 	}
 	tb.noErrors("case after actions")
+
+	// Print a notice in Spanish: the copy of the request the TRUTH Act
+	// asks for (Cal. Gov. Code 7283.1(b)); in print, only the notice.
+	tb.navigate(chromedp.Click(css(`section[aria-labelledby=duties] a[lang=es]`)))
+	if h := tb.text("article.notice[lang=es] h1"); h != "Aviso de una solicitud de las autoridades federales de inmigración" {
+		t.Errorf("notice in Spanish: title %q", h)
+	}
+	if p := tb.text("article.notice .notice-person"); p != name {
+		t.Errorf("notice: person %q, want %q", p, name)
+	}
+	tb.accessible("notice")
+	if _, err := chromedp.Call(tb.ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: "print"}); err != nil {
+		t.Fatal(err)
+	}
+	shown := get(tb, chromedp.Evaluate[string](`['header.top', 'body > footer', '#print', 'form[action$="/done"]', 'article.notice', 'article.notice .notice-law'].map(s => document.querySelector(s).checkVisibility() ? 'shown' : 'hidden').join(' ')`))
+	if shown != "hidden hidden hidden hidden shown shown" {
+		t.Errorf("in print, header, footer, print button, form, notice, its legal basis: %s; want only the notice shown", shown)
+	}
+	tb.screenshot("notice-es", "")
+	if _, err := chromedp.Call(tb.ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{}); err != nil {
+		t.Fatal(err)
+	}
+	tb.run(chromedp.Clear(css("#given_by")), chromedp.SendKeys(css("#given_by"), "Deputy L. Ortiz"))
+	tb.navigate(chromedp.Click(css(`form button.primary`)))
+	if h := tb.text(".history"); !strings.Contains(h, "Duty done: Give the person a copy of the request") {
+		t.Errorf("history after the notice was recorded as given: %q", h)
+	}
+	tb.noErrors("notice")
 
 	// The other pages.
 	tb.open("/duties")

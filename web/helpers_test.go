@@ -53,6 +53,7 @@ type env struct {
 	tokens map[liaison.Role]string
 	actors map[liaison.Role]liaison.Actor
 	agency *liaison.AgencyRecord
+	signer *ledger.Signer
 	person *desk.Person
 	caseID string
 }
@@ -98,7 +99,7 @@ func newEnvNamed(t testing.TB, name string) *env {
 	}
 	api := server.New(server.Config{Desk: d, Law: set, Log: store, Signer: signer, Now: clock.Now})
 	site := web.New(web.Config{Desk: d, Store: store, Log: store, Verifier: signer.Verifier(), API: api.Handler(), Now: clock.Now})
-	e := &env{store: store, desk: d, site: site, ts: httptest.NewServer(site.Handler()), clock: clock,
+	e := &env{store: store, desk: d, site: site, signer: signer, ts: httptest.NewServer(site.Handler()), clock: clock,
 		tokens: map[liaison.Role]string{}, actors: map[liaison.Role]liaison.Actor{}}
 	t.Cleanup(e.ts.Close)
 	admin := liaison.Actor{ID: "cli", Role: liaison.RoleAdmin}

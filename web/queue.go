@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -14,7 +15,7 @@ import (
 )
 
 // queueLimit is how many open cases a page of the queue shows.
-const queueLimit = 50
+const queueLimit = 25
 
 // urgentWithin is when a deadline turns red: under 4 hours left.
 const urgentWithin = 4 * time.Hour
@@ -81,8 +82,9 @@ type queueData struct {
 	Statuses []string
 	Duties   []dutyRow
 	Cases    []queueRow
-	Next     string
-	Booking  string
+	// Older is where the next page of older cases ends (a leaf index).
+	Older   string
+	Booking string
 }
 
 // zones finds each agency's location, once per page.
@@ -166,10 +168,14 @@ func (s *Site) showQueue(w http.ResponseWriter, r *http.Request, ss *session, st
 	if data.Status != "all" {
 		f.Status = desk.CaseState(data.Status)
 	}
-	cases, next, err := s.cfg.Desk.Requests(ctx, a, f, desk.Page{Cursor: q.Get("after"), Limit: queueLimit})
+	before, _ := strconv.ParseInt(q.Get("before"), 10, 64)
+	cases, older, err := s.recentCases(ctx, a, f, before)
 	if err != nil {
 		s.fail(w, r, ss, err)
 		return
+	}
+	if older > 0 {
+		data.Older = strconv.FormatInt(older, 10)
 	}
 	soonest := map[string]*clock{}
 	for i := range data.Duties {
@@ -192,8 +198,89 @@ func (s *Site) showQueue(w http.ResponseWriter, r *http.Request, ss *session, st
 		}
 		return 0
 	})
-	data.Next = next
 	s.render(w, r, status, "queue", view{Title: "Queue", Actor: actorOf(ss), Nav: "queue", Error: errMsg, Data: data})
+}
+
+// treeSizer is a store that says how many leaves its log has; both
+// stores do.
+type treeSizer interface {
+	TreeSize(ctx context.Context) (int64, error)
+}
+
+// The queue looks back from the end of the log in windows of leaves, the
+// first queueWindow long, each twice the one before, until it has found
+// queueLimit cases or asked the desk queueCalls times (the desk examines
+// at most ten times a page's limit per call).
+const (
+	queueWindow = 200
+	queueCalls  = 4
+	queuePage   = 50
+)
+
+// recentCases returns the cases f selects, newest first, recorded before
+// the leaf before (0: the end of the log), and the leaf the next, older,
+// page ends at (0: none). The desk lists requests oldest first and keeps no
+// index of open cases: looking back from the end finds the open ones,
+// which are mostly recent, without examining every request an agency ever
+// had (an index of open cases in the store would make this a lookup).
+func (s *Site) recentCases(ctx context.Context, a liaison.Actor, f desk.RequestFilter, before int64) ([]desk.CaseSummary, int64, error) {
+	ts, ok := s.cfg.Store.(treeSizer)
+	if !ok {
+		cs, _, err := s.cfg.Desk.Requests(ctx, a, f, desk.Page{Limit: queueLimit})
+		return cs, 0, err
+	}
+	end := before
+	if end <= 0 {
+		size, err := ts.TreeSize(ctx)
+		if err != nil {
+			return nil, 0, err
+		}
+		end = size
+	}
+	var out []desk.CaseSummary
+	seen := map[string]bool{}
+	calls := 0
+	for w := int64(queueWindow); end > 0 && len(out) < queueLimit && calls < queueCalls; w *= 2 {
+		start := max(0, end-w)
+		var window []desk.CaseSummary
+		cursor := strconv.FormatInt(start, 10)
+		for cursor != "" && calls < queueCalls {
+			cs, next, err := s.cfg.Desk.Requests(ctx, a, f, desk.Page{Cursor: cursor, Limit: queuePage})
+			calls++
+			if err != nil {
+				return nil, 0, err
+			}
+			for _, c := range cs {
+				if seen[c.ID] {
+					continue
+				}
+				// A call's last page may run past the window's end, into
+				// cases a newer page shows.
+				rec, err := s.cfg.Store.Get(ctx, liaison.KindRequest, c.ID)
+				if err != nil {
+					return nil, 0, err
+				}
+				if rec.Index < end {
+					seen[c.ID] = true
+					window = append(window, c)
+				}
+			}
+			if n, err := strconv.ParseInt(next, 10, 64); err != nil || n >= end {
+				cursor = ""
+			} else {
+				cursor = next
+			}
+		}
+		if cursor != "" {
+			// The budget ran out inside the window: the next page starts
+			// where this one stopped.
+			start, _ = strconv.ParseInt(cursor, 10, 64)
+		}
+		slices.Reverse(window)
+		out = append(out, window...)
+		end = start
+	}
+	return out, end, nil
 }
 
 // actionNames lists the actions a request may ask for.

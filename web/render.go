@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"liaison"
+	"liaison/notice"
 )
 
 // pages are the parsed templates, one set per page, each with the layout.
@@ -75,6 +76,9 @@ func (v view) Can(roles ...string) bool {
 	}
 	return false
 }
+
+// Langs lists the languages notices are written in.
+func (view) Langs() []notice.Language { return notice.Languages() }
 
 // render writes the page name with status, rendered whole before a byte
 // is sent: a template that fails sends an error page, not half a page.

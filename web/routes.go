@@ -37,6 +37,8 @@ func (s *Site) routes() []route {
 		{"POST /cases/{id}/act", deciders, s.act},
 		{"POST /cases/{id}/override", counsel, s.override},
 		{"GET /cases/{id}/receipts/{kind}/{rid}", auditors, s.receipt},
+		{"GET /cases/{id}/notices/{duty}", staff, s.noticePage},
+		{"GET /notice.css", anyone, s.noticeCSS},
 		{"GET /duties", staff, s.duties},
 		{"POST /duties/{id}/done", booking, s.dutyDone},
 		{"GET /custody", booking, s.custodyPage},

@@ -128,8 +128,9 @@ func (s *Site) mux() http.Handler {
 }
 
 // contentSecurityPolicy allows the site's own files only: no inline
-// script or style, no frames, forms posted to the site only.
-const contentSecurityPolicy = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+// script or style, no frames, forms posted to the site only. The one
+// script is static/print.js, the notice page's print button.
+const contentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 
 // headers sets the security headers of every page and asset. Pages hold
 // personal data: none may be kept by the browser or a proxy.

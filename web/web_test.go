@@ -2,6 +2,8 @@ package web_test
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -10,6 +12,7 @@ import (
 
 	"liaison"
 	"liaison/desk"
+	"liaison/ledger"
 	"liaison/web"
 )
 
@@ -415,5 +418,182 @@ func TestQueueMostUrgentFirst(t *testing.T) {
 	}
 	if !strings.Contains(q, "Wed 4 Mar 2026, 14:00 CST") || !strings.Contains(q, "Thu 5 Mar 2026, 09:00 PST") {
 		t.Errorf("GET /queue: deadlines not in each agency's local time")
+	}
+}
+
+// A duty that asks for a notice links to it in each language; the notice
+// shows the person's name as text, and "record as given" marks the duty
+// done with who gave it. Auditors, who do not open names, get none.
+func TestNotice(t *testing.T) {
+	e := newEnv(t)
+	b := e.browser(t)
+	b.signIn(liaison.RoleClerk)
+	ctx := context.Background()
+	c, err := e.desk.Case(ctx, e.actors[liaison.RoleClerk], e.caseID, desk.CaseOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var duty string
+	for _, du := range c.Duties {
+		if du.Notice == "ca-request-copy" {
+			duty = du.ID
+		}
+	}
+	if duty == "" {
+		t.Fatalf("the case's duties %+v: none asks for the notice ca-request-copy (Cal. Gov. Code 7283.1(b))", c.Duties)
+	}
+	path := "/cases/" + e.caseID + "/notices/" + duty
+	if p := b.get("/cases/" + e.caseID); !strings.Contains(p.body, `href="`+path+`?lang=es" lang="es">Español</a>`) {
+		t.Errorf("case page: no link to the notice in Spanish")
+	}
+	p := b.get(path + "?lang=es")
+	if p.status != http.StatusOK || !strings.Contains(p.body, `<article class="notice" lang="es"`) || !strings.Contains(p.body, "Aviso de una solicitud de las autoridades federales de inmigración") {
+		t.Fatalf("GET %s?lang=es = %d, want the notice in Spanish", path, p.status)
+	}
+	if strings.Contains(p.body, `<script>alert("name")`) || !strings.Contains(p.body, `Ana &lt;script&gt;`) {
+		t.Errorf("the notice does not show the person's name as text")
+	}
+	if !strings.Contains(p.body, `<script src="/static/print.js" defer></script>`) || !strings.Contains(p.body, `data-print`) {
+		t.Errorf("the notice page has no print button")
+	}
+	if css := b.get("/notice.css"); css.status != http.StatusOK || !strings.Contains(css.body, "@media print") {
+		t.Errorf("GET /notice.css = %d, want the notices' print stylesheet", css.status)
+	}
+	auditor := e.browser(t)
+	auditor.signIn(liaison.RoleAuditor)
+	if p := auditor.get(path + "?lang=en"); p.status != http.StatusForbidden || strings.Contains(p.body, "Ruiz") {
+		t.Errorf("GET notice as auditor = %d, want 403 without the name", p.status)
+	}
+	if p := b.post("/duties/"+duty+"/done", url.Values{"case": {e.caseID}, "given_by": {"Deputy L. Ortiz"}, "note": {"given in Spanish"}}); p.status != http.StatusSeeOther || p.header.Get("Location") != "/cases/"+e.caseID+"#duties" {
+		t.Fatalf("record as given = %d %q", p.status, p.header.Get("Location"))
+	}
+	c, err = e.desk.Case(ctx, e.actors[liaison.RoleClerk], e.caseID, desk.CaseOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, du := range c.Duties {
+		if du.ID == duty {
+			last := du.Changes[len(du.Changes)-1]
+			if du.Status != liaison.DutyDone || last.GivenBy != "Deputy L. Ortiz" || last.GivenAt.IsZero() {
+				t.Errorf("duty after record as given: %s, given by %q at %v; want done, by Deputy L. Ortiz, now", du.Status, last.GivenBy, last.GivenAt)
+			}
+		}
+	}
+}
+
+// No page puts personal data in a URL: every link and form on the pages a
+// clerk sees names cases, people and duties by id.
+func TestNoPersonalDataInURLs(t *testing.T) {
+	e := newEnv(t)
+	b := e.browser(t)
+	b.signIn(liaison.RoleClerk)
+	for _, path := range []string{"/queue", "/cases/" + e.caseID, "/duties", "/custody?person=" + e.person.ID} {
+		body := b.get(path).body
+		for _, attr := range []string{`href="`, `action="`, `src="`} {
+			for rest := body; ; {
+				i := strings.Index(rest, attr)
+				if i < 0 {
+					break
+				}
+				rest = rest[i+len(attr):]
+				u := rest[:strings.IndexByte(rest, '"')]
+				if strings.Contains(u, "B-1001") || strings.Contains(u, "Ruiz") || strings.Contains(u, "Ana") || strings.Contains(u, "1990") {
+					t.Errorf("GET %s: URL %q holds personal data", path, u)
+				}
+			}
+		}
+	}
+}
+
+// The queue's filters are the desk's: by outcome and action.
+func TestQueueFilters(t *testing.T) {
+	e := newEnv(t)
+	b := e.browser(t)
+	b.signIn(liaison.RoleClerk)
+	all := b.get("/queue").body
+	req := b.get("/queue?outcome=required").body
+	und := b.get("/queue?outcome=undetermined&action=notify_release").body
+	row := `<td><a href="/cases/` + e.caseID + `">` + e.caseID + `</a> <span class="status">`
+	if !strings.Contains(all, row) || strings.Contains(req, row) || !strings.Contains(und, row) {
+		t.Errorf("the LA case (notify_release undetermined, nothing required) in all: %v, required: %v, undetermined notify_release: %v; want yes, no, yes",
+			strings.Contains(all, row), strings.Contains(req, row), strings.Contains(und, row))
+	}
+	if n := strings.Count(req, `</a> <span class="status">`); n != 1 {
+		t.Errorf("queue?outcome=required: %d cases, want the Texas one", n)
+	}
+}
+
+// A custody event recorded through its form is on the case, in the
+// agency's local time.
+func TestCustodyForm(t *testing.T) {
+	e := newEnv(t)
+	b := e.browser(t)
+	b.signIn(liaison.RoleClerk)
+	p := b.post("/custody", url.Values{"person": {e.person.ID}, "case": {e.caseID}, "kind": {"release_scheduled"},
+		"at": {"2026-03-04T08:30"}, "scheduled_release": {"2026-03-06T10:00"}, "note": {"court date <moved>"}})
+	if p.status != http.StatusSeeOther || p.header.Get("Location") != "/cases/"+e.caseID+"#custody" {
+		t.Fatalf("POST /custody = %d %q\n%s", p.status, p.header.Get("Location"), p.body)
+	}
+	c := b.get("/cases/" + e.caseID).body
+	if !strings.Contains(c, "Wed 4 Mar 2026, 08:30 PST</time>: release scheduled (release scheduled for Fri 6 Mar 2026, 10:00 PST)") || !strings.Contains(c, "court date &lt;moved&gt;") {
+		t.Errorf("case page after the custody event: not in the timeline in Los Angeles time")
+	}
+	if p := b.post("/custody", url.Values{"person": {e.person.ID}, "kind": {"release_scheduled"}, "at": {"2026-03-04T08:30"}}); p.status != http.StatusUnprocessableEntity {
+		t.Errorf("POST /custody release_scheduled without the release = %d, want 422", p.status)
+	}
+	auditor := e.browser(t)
+	auditor.signIn(liaison.RoleAuditor)
+	if p := auditor.post("/custody", url.Values{"person": {e.person.ID}, "kind": {"released"}, "at": {"2026-03-04T08:30"}}); p.status != http.StatusForbidden {
+		t.Errorf("POST /custody as auditor = %d, want 403", p.status)
+	}
+}
+
+// An auditor downloads a record's receipt: its inclusion proof in the
+// latest signed checkpoint.
+func TestReceipt(t *testing.T) {
+	e := newEnv(t)
+	if _, err := (&ledger.Publisher{Store: e.store, Signer: e.signer}).Publish(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	b := e.browser(t)
+	b.signIn(liaison.RoleAuditor)
+	p := b.get("/cases/" + e.caseID + "/receipts/request/" + e.caseID)
+	if p.status != http.StatusOK || !strings.Contains(p.header.Get("Content-Disposition"), "attachment") {
+		t.Fatalf("GET receipt = %d %q\n%s", p.status, p.header.Get("Content-Disposition"), p.body)
+	}
+	var rc ledger.Receipt
+	if err := json.Unmarshal([]byte(p.body), &rc); err != nil {
+		t.Fatal(err)
+	}
+	rec, err := e.store.Get(context.Background(), liaison.KindRequest, e.caseID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := rc.Check(e.signer.Verifier(), ledger.RecordOf(rec)); err != nil {
+		t.Errorf("the receipt does not check: %v", err)
+	}
+	clerk := e.browser(t)
+	clerk.signIn(liaison.RoleClerk)
+	if p := clerk.get("/cases/" + e.caseID + "/receipts/request/" + e.caseID); p.status != http.StatusForbidden {
+		t.Errorf("GET receipt as clerk = %d, want 403", p.status)
+	}
+}
+
+// The queue shows the newest cases first and pages back in time: a page
+// that ends before a case's record does not show it.
+func TestQueueOlderPage(t *testing.T) {
+	e := newEnv(t)
+	b := e.browser(t)
+	b.signIn(liaison.RoleClerk)
+	la, err := e.store.Get(context.Background(), liaison.KindRequest, e.caseID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	row := `<td><a href="/cases/` + e.caseID + `">` + e.caseID + `</a> <span class="status">`
+	if q := b.get(fmt.Sprintf("/queue?before=%d", la.Index)).body; strings.Contains(q, row) {
+		t.Errorf("GET /queue?before=%d shows the case recorded at leaf %d", la.Index, la.Index)
+	}
+	if q := b.get(fmt.Sprintf("/queue?before=%d", la.Index+1)).body; !strings.Contains(q, row) {
+		t.Errorf("GET /queue?before=%d does not show the case recorded at leaf %d", la.Index+1, la.Index)
 	}
 }
