@@ -19,7 +19,7 @@ type Config struct {
 	Law    *law.Set
 	Sealer *desk.Sealer
 	Options
-	// Workers run cases at once (default 8): each has a desk of its own,
+	// Workers run cases at once (default 128): each has a desk of its own,
 	// with its own clock, and the store commits their appends together.
 	Workers int
 }
@@ -51,7 +51,7 @@ func Generate(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	cfg.defaults()
 	if cfg.Workers == 0 {
-		cfg.Workers = 32
+		cfg.Workers = 128
 	}
 	plan := Plan(shape, cfg.Options)
 	res := &Result{Plan: plan, Actions: map[liaison.ActionStatus]int{}}
@@ -77,13 +77,14 @@ func Generate(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	all := append(append([]Case{}, plan.Plain...), plan.Cases...)
 	var next atomic.Int64
+	shared := &global{}
 	var mu sync.Mutex
 	errs := make([]error, cfg.Workers)
 	var wg sync.WaitGroup
 	for w := range cfg.Workers {
 		wg.Go(func() {
 			var c clock
-			store := newRecent(cfg.Store)
+			store := newRecent(cfg.Store, shared)
 			d, err := desk.New(desk.Config{Store: store, Law: cfg.Law, Sealer: cfg.Sealer, Now: c.now})
 			if err != nil {
 				errs[w] = err

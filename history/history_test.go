@@ -138,6 +138,9 @@ func TestPlanReproducible(t *testing.T) {
 	if len(a.Cases) != 500 {
 		t.Errorf("Plan(500 cases) has %d", len(a.Cases))
 	}
+	if want := int(500/shape.DetainerShare + 0.5); a.Bookings != want || a.Bookings < 50000 {
+		t.Errorf("Plan(500 cases) stands for %d bookings, want %d (share %g)", a.Bookings, want, shape.DetainerShare)
+	}
 }
 
 // TestPlanShape: the plan follows the data's shape: the offence mix, the
@@ -315,6 +318,9 @@ func TestOpenCasesDueSoon(t *testing.T) {
 // BenchmarkGenerate makes a history of 500 cases per op and reports the
 // CPU time per case (the machine's load stretches wall time, not this):
 // go test ./history -run - -bench Generate -benchtime 1x
+// syncMode is the SQLite synchronous setting BenchmarkGenerate uses.
+var syncMode = "FULL"
+
 func BenchmarkGenerate(b *testing.B) {
 	set, err := lawSet()
 	if err != nil {
@@ -323,7 +329,7 @@ func BenchmarkGenerate(b *testing.B) {
 	sealer, _ := desk.NewSealer(make([]byte, 32), rand.Reader)
 	var cpu time.Duration
 	for i := range b.N {
-		store, err := sqlite.Open(context.Background(), filepath.Join(b.TempDir(), fmt.Sprintf("demo%d.db", i)))
+		store, err := sqlite.Open(context.Background(), filepath.Join(b.TempDir(), fmt.Sprintf("demo%d.db", i)), sqlite.WithSynchronous(syncMode)) // FULL: as the demo's
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -70,9 +70,12 @@ type Request struct {
 // Planned is the plan of a whole history.
 type Planned struct {
 	Cases []Case
-	// Plain are bookings with no request, for the people list (a sample:
-	// at the data's share of detainers, the jails booked many more).
+	// Plain are bookings with no request, for the people list: a sample
+	// of one for every ten cases, of the many more the jails booked.
 	Plain []Case
+	// Bookings is how many bookings the cases stand for, at the data's
+	// share of bookings that carried a detainer.
+	Bookings int
 }
 
 // Options size a history.
@@ -105,7 +108,7 @@ func Plan(shape *Shape, o Options) *Planned {
 	o.defaults()
 	r := rand.New(rand.NewPCG(o.Seed, 0x6c69_6169_736f_6e)) // "liaison"
 	now := o.Now.UTC().Truncate(time.Minute)
-	p := &Planned{}
+	p := &Planned{Bookings: int(float64(o.Cases)/shape.DetainerShare + 0.5)}
 	// Requests by year, weighed as the data say; the open ones are today's.
 	years := now.Year() - Start.Year() + 1
 	weights := make([]float64, years)

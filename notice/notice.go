@@ -45,6 +45,9 @@ type Notice struct {
 	// Quote is the law's own words for the notice, in English.
 	Quote  string `yaml:"quote"`
 	Source string `yaml:"source"`
+	// Says are the law's own words for what the notice must tell, which
+	// the English text keeps as they are (the other languages translate it).
+	Says []string `yaml:"says"`
 	// StaffNote is shown to staff on screen and never printed.
 	StaffNote string `yaml:"staff_note"`
 	// Rule, for a notice no duty names, is the pack rule ("pack/rule")
@@ -290,6 +293,20 @@ const (
 	Decline   Intent = "decline"
 	Undecided Intent = "undecided"
 )
+
+// IntentFrom is the intent a decision leaves the agency: a required
+// action it will carry out, a forbidden or conflicting one it will not;
+// for a permitted or undetermined one the choice is the agency's, so the
+// notice says it is not made yet until staff say otherwise.
+func IntentFrom(d liaison.Decision) Intent {
+	switch d.Outcome {
+	case liaison.Required:
+		return Comply
+	case liaison.Forbidden, liaison.Conflict:
+		return Decline
+	}
+	return Undecided
+}
 
 // Data is what a notice says about one person and one request. Every
 // string is text: markup in it is shown as written.

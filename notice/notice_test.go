@@ -320,3 +320,35 @@ func TestRenderErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestIntentFrom(t *testing.T) {
+	for o, want := range map[liaison.Outcome]notice.Intent{liaison.Required: notice.Comply, liaison.Forbidden: notice.Decline,
+		liaison.Conflict: notice.Decline, liaison.Permitted: notice.Undecided, liaison.Undetermined: notice.Undecided} {
+		if got := notice.IntentFrom(liaison.Decision{Outcome: o}); got != want {
+			t.Errorf("IntentFrom(%s) = %s, want %s", o, got, want)
+		}
+	}
+}
+
+// TestLawWords: where the law gives the notice's words, the English text
+// keeps them, so that the notice says what the law says.
+func TestLawWords(t *testing.T) {
+	c := bundled(t)
+	for _, n := range c.Notices() {
+		if n.ID != "detainer-copy" && len(n.Says) == 0 {
+			t.Errorf("notice %s lists none of the law's words (says)", n.ID)
+		}
+		var b strings.Builder
+		if err := c.Render(&b, n.ID, "en", data()); err != nil {
+			t.Fatal(err)
+		}
+		body, _, _ := strings.Cut(b.String(), `<footer`) // not the law's words quoted in the footer
+		text := strings.Join(strings.Fields(regexp.MustCompile(`<[^>]*>`).ReplaceAllString(body, " ")), " ")
+		text = strings.ReplaceAll(text, "&#39;", "'")
+		for _, w := range n.Says {
+			if !strings.Contains(text, w) {
+				t.Errorf("notice %s (en) does not say %q", n.ID, w)
+			}
+		}
+	}
+}

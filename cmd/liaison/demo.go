@@ -36,7 +36,7 @@ func (c *demoCmd) run(ctx context.Context, args []string) error {
 	var f serveFlags
 	f.register(fs, "")
 	seed := fs.Uint64("seed", 1, "seed of the generated history: the same seed makes the same history")
-	cases := fs.Int("cases", 3000, "people with a federal request in the generated history, 2012 to today")
+	cases := fs.Int("cases", 1500, "people with a federal request in the generated history, 2012 to today")
 	if err := fs.Parse(args); err != nil {
 		return exitError(2)
 	}
@@ -70,6 +70,7 @@ func (c *demoCmd) seed(ctx context.Context, n *node, f serveFlags, seed uint64, 
 	if err != nil {
 		return err
 	}
+	try := "/v1/duties?status=open"
 	if len(have) == 0 {
 		now := time.Now
 		if c.now != nil {
@@ -88,12 +89,17 @@ func (c *demoCmd) seed(ctx context.Context, n *node, f serveFlags, seed uint64, 
 		open := 0
 		for _, cs := range res.Plan.Cases {
 			if cs.Open {
+				if open == 0 { // a case of today's, found by its booking number
+					try = fmt.Sprintf("/v1/requests?agency=%s&booking=%s", res.Agencies[cs.Place].ID, cs.Booking)
+				}
 				open++
 			}
 		}
 		fmt.Fprintf(c.stdout, "demo history (seed %d): %d people with federal requests and %d without, %s to %s, at %s; %d open today; made through the desk in %.1fs\n",
 			seed, len(res.Plan.Cases), len(res.Plan.Plain), history.Start.Format(time.DateOnly), now().Format(time.DateOnly),
 			strings.Join(names, ", "), open, time.Since(start).Seconds())
+		fmt.Fprintf(c.stdout, "  (at the share of jail bookings that carry a detainer in the data, %d such people stand for about %d bookings)\n",
+			len(res.Plan.Cases), res.Plan.Bookings)
 	}
 	base := "http://" + f.addr
 	if strings.HasSuffix(f.addr, ":0") {
@@ -115,6 +121,6 @@ func (c *demoCmd) seed(ctx context.Context, n *node, f serveFlags, seed uint64, 
 		tokens = append(tokens, fmt.Sprintf("  %-10s %s\n", role, tok.Token))
 	}
 	fmt.Fprintf(c.stdout, "API tokens (new each start; use as Authorization: Bearer TOKEN):\n%s", strings.Join(tokens, ""))
-	fmt.Fprintf(c.stdout, "try: curl -s -H 'Authorization: Bearer <clerk token>' %s/v1/requests?status=open\n", base)
+	fmt.Fprintf(c.stdout, "try: curl -s -H 'Authorization: Bearer <clerk token>' '%s%s'\n", base, try)
 	return nil
 }

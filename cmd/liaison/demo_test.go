@@ -75,6 +75,24 @@ func TestDemoStarts(t *testing.T) {
 		t.Errorf("a token in a URL:\n%s", text)
 	}
 
+	// The API, as the demo says to try it: today's case by booking number.
+	m := regexp.MustCompile(`try: curl -s -H 'Authorization: Bearer <clerk token>' '(/v1/requests\?agency=\S+&booking=\S+)'`).FindStringSubmatch(text)
+	tok := regexp.MustCompile(`(?m)^  clerk +(lsn_\S+)$`).FindStringSubmatch(text)
+	if m == nil || tok == nil {
+		t.Fatalf("demo says no case to try or no clerk token:\n%s", text)
+	}
+	req, _ := http.NewRequest("GET", "http://"+addr+m[1], nil)
+	req.Header.Set("Authorization", "Bearer "+tok[1])
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), `"status":"open"`) {
+		t.Errorf("GET %s = %d, want today's open case:\n%s", m[1], resp.StatusCode, body)
+	}
+
 	jar, _ := cookiejar.New(nil)
 	client := &http.Client{Jar: jar}
 	base := "http://" + addr
@@ -90,7 +108,7 @@ func TestDemoStarts(t *testing.T) {
 	if jarHas(jar, base) {
 		t.Error("opening the link signed in: a link preview would use the code up")
 	}
-	resp, err := client.PostForm(base+"/signin/code", url.Values{"c": {code}})
+	resp, err = client.PostForm(base+"/signin/code", url.Values{"c": {code}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -137,4 +155,25 @@ func get(t *testing.T, c *http.Client, u string) string {
 func jarHas(jar http.CookieJar, base string) bool {
 	u, _ := url.Parse(base)
 	return len(jar.Cookies(u)) > 0
+}
+
+// TestNoticeCommand: liaison notice prints a notice as a page, in the
+// language asked, and lists what it has.
+func TestNoticeCommand(t *testing.T) {
+	out, _, err := runCmd(t, "", "notice", "--lang", "es", "--person", "Ana <b>Pérez</b>", "--agency", "Cárcel del Condado", "--intent", "decline", "ca-request-copy")
+	if err != nil {
+		t.Fatalf("notice ca-request-copy = %v", err)
+	}
+	for _, want := range []string{`<html lang="es">`, "Ana &lt;b&gt;Pérez&lt;/b&gt;", "Cárcel del Condado no tiene la intención de cumplir", "<cite>Cal. Gov. Code 7283.1(b)</cite>"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("notice --lang es ca-request-copy lacks %q", want)
+		}
+	}
+	out, _, err = runCmd(t, "", "notice", "--list")
+	if err != nil || !strings.Contains(out, "tx-detainer-hold") || !strings.Contains(out, "es (Español)") {
+		t.Errorf("notice --list = %v\n%s", err, out)
+	}
+	if _, _, err := runCmd(t, "", "notice", "--lang", "xx", "tx-detainer-hold"); liaison.KindOf(err) != liaison.NotFound {
+		t.Errorf("notice --lang xx = %v, want not found", err)
+	}
 }

@@ -55,6 +55,7 @@ const usage = `liaison decides whether an agency may act on a federal immigratio
 Usage:
   liaison demo [--addr HOST:PORT] [--cases N] [--seed N] [--db DSN]
                                                    run with years of generated history (a temporary SQLite database)
+  liaison notice [--lang CODE] [--person NAME] [--agency NAME] ... NOTICE-ID   a notice to the person, printable HTML (--list)
   liaison serve [--db DSN] [--addr HOST:PORT] [--keys DIR] [--integrity-check quick|full|off]
   liaison decide [--json] [--jsonl] [--packs DIR] [FILE|-]
   liaison packs test [-v] [DIR]
@@ -102,6 +103,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return (&serveCmd{getenv: getenv, stdout: stdout, stderr: stderr}).run(ctx, args[1:])
 	case "demo":
 		return (&demoCmd{getenv: getenv, stdout: stdout, stderr: stderr}).run(ctx, args[1:])
+	case "notice":
+		return (&noticeCmd{stdout: stdout, stderr: stderr, now: time.Now}).run(args[1:])
 	case "token":
 		return (&tokenCmd{stdout: stdout, stderr: stderr}).run(ctx, args[1:])
 	case "log":
