@@ -213,7 +213,7 @@ type treeSizer interface {
 // at most ten times a page's limit per call).
 const (
 	queueWindow = 200
-	queueCalls  = 4
+	queueCalls  = 2
 	queuePage   = 50
 )
 
