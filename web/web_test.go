@@ -597,3 +597,32 @@ func TestQueueOlderPage(t *testing.T) {
 		t.Errorf("GET /queue?before=%d does not show the case recorded at leaf %d", la.Index+1, la.Index)
 	}
 }
+
+// The session records verify with the rest of the log: `liaison log
+// verify` recomputes their leaves and checks their columns.
+func TestSessionRecordsVerify(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	b := e.browser(t)
+	b.signIn(liaison.RoleClerk)
+	e.clock.Add(20 * time.Minute)
+	b.get("/queue") // renews the idle clock: a session_seen record
+	b.post("/signout", nil)
+	code, err := web.NewSignInCode(ctx, e.store, e.actors[liaison.RoleCounsel], time.Minute, e.clock.Now, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.browser(t).post("/signin/code", url.Values{"c": {code}})
+	for _, kind := range []string{liaison.KindSession, liaison.KindSessionSeen, liaison.KindSessionEnded, liaison.KindSignInCode, liaison.KindSignInCodeUsed} {
+		if recs, err := e.store.List(ctx, liaison.Filter{Kind: kind}); err != nil || len(recs) == 0 {
+			t.Errorf("List(%s) = %d records, %v; want some", kind, len(recs), err)
+		}
+	}
+	if _, err := (&ledger.Publisher{Store: e.store, Signer: e.signer}).Publish(ctx); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := ledger.Verify(ctx, e.store, e.signer.Verifier())
+	if err != nil || !rep.OK() {
+		t.Fatalf("Verify = %+v, %v; want a log that verifies", rep, err)
+	}
+}
