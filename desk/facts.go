@@ -193,7 +193,7 @@ func (d *Desk) latestDecisions(ctx context.Context, request string) (map[liaison
 func (d *Desk) followDuties(ctx context.Context, agency *liaison.AgencyRecord, rr *liaison.RequestRecord, decisions []liaison.DecisionRecord, facts string, by liaison.Actor, now time.Time) ([]liaison.DutyRecord, []liaison.DutyChangeRecord, []*liaison.StoredRecord, error) {
 	done := map[liaison.Action]bool{}
 	if _, err := liaison.Each(ctx, d.store, liaison.Filter{Kind: liaison.KindAction, Parent: rr.ID}, 0, func(a liaison.ActionRecord, _ int64) {
-		done[a.Action] = done[a.Action] || a.Status == liaison.ActionCarriedOut
+		done[a.Action] = done[a.Action] || carried(a.Status)
 	}); err != nil {
 		return nil, nil, nil, err
 	}
