@@ -113,7 +113,8 @@ func NewDispatcher(d *Desk, cfg DispatcherConfig) (*Dispatcher, error) {
 
 // Run delivers until ctx is cancelled: a Tick every Poll, or at once when
 // the desk records a pending action. It returns when ctx is done, after
-// the attempt in flight, if any, is recorded.
+// the attempt in flight, if any, is finished and recorded (within half the
+// Lease).
 func (p *Dispatcher) Run(ctx context.Context) {
 	t := time.NewTicker(p.cfg.Poll)
 	defer t.Stop()
@@ -153,6 +154,9 @@ func (p *Dispatcher) Tick(ctx context.Context) ([]liaison.DeliveryRecord, error)
 	})
 	var made []liaison.DeliveryRecord
 	for _, it := range due {
+		if ctx.Err() != nil {
+			return made, nil // stopping: the rest wait for the next node or start
+		}
 		dl, err := p.step(ctx, it)
 		if err != nil {
 			return made, fmt.Errorf("deliver action %s: %w", it.action.ID, err)
@@ -277,15 +281,14 @@ func (p *Dispatcher) attempt(ctx context.Context, it *outboxItem, n int) (*liais
 	if err == nil && ch == nil {
 		err = errors.New("no outbound channel is configured")
 	}
-	if err == nil {
-		send, cancel := context.WithTimeout(ctx, p.cfg.Lease/2)
-		err = ch.Deliver(send, *ar.Message)
-		cancel()
-	}
-	// The result is recorded even when ctx ended mid-send (a shutdown): the
-	// next attempt need not wait for the lease.
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	// An attempt begun is finished and recorded even when ctx ends (a
+	// shutdown): cut short, it could reach the receiver and be recorded
+	// failed, and be sent again.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), p.cfg.Lease/2)
 	defer cancel()
+	if err == nil {
+		err = ch.Deliver(ctx, *ar.Message)
+	}
 	done := p.cfg.Now().UTC()
 	did, err2 := p.d.newID("dlv")
 	if err2 != nil {
