@@ -79,8 +79,9 @@ type CaseDecision struct {
 type CaseAction struct {
 	liaison.ActionRecord
 	Deliveries []liaison.DeliveryRecord `json:"deliveries"`
-	// Outcome settled a pending action; nil while it is pending.
-	Outcome *liaison.ActionOutcomeRecord `json:"outcome,omitempty"`
+	// Settled is the outcome that settled a pending action; nil while
+	// it is pending.
+	Settled *liaison.ActionOutcomeRecord `json:"settled,omitempty"`
 }
 
 // CaseOverride is an override with the name of the token that made it.
@@ -362,7 +363,7 @@ func (d *Desk) caseActions(ctx context.Context, actions []liaison.ActionRecord) 
 			}
 		}
 		if o, ok := outcomes[a.ID]; ok {
-			out[i].Outcome, out[i].Status = &o, o.Status
+			out[i].Settled, out[i].Status = &o, o.Status
 		}
 	}
 	return out, nil

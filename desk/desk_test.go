@@ -323,7 +323,7 @@ func TestActFailedDelivery(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(c.Actions) != 1 || c.Actions[0].Status != liaison.ActionFailed || c.Actions[0].Outcome == nil || c.Actions[0].Outcome.Attempts != 2 {
+	if len(c.Actions) != 1 || c.Actions[0].Status != liaison.ActionFailed || c.Actions[0].Settled == nil || c.Actions[0].Settled.Attempts != 2 {
 		t.Fatalf("case actions = %+v, want one failed after 2 attempts", c.Actions)
 	}
 	// The failure opens a duty for staff, which recording the action done

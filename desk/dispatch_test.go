@@ -215,8 +215,8 @@ func TestDeliveryAcrossRestart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := cs.Actions[0]; got.Status != liaison.ActionDelivered || len(got.Deliveries) != 2 || got.Outcome == nil || got.Outcome.Attempts != 2 {
-		t.Errorf("case action = %s with %d deliveries, outcome %+v; want delivered after 2 attempts", got.Status, len(got.Deliveries), got.Outcome)
+	if got := cs.Actions[0]; got.Status != liaison.ActionDelivered || len(got.Deliveries) != 2 || got.Settled == nil || got.Settled.Attempts != 2 {
+		t.Errorf("case action = %s with %d deliveries, outcome %+v; want delivered after 2 attempts", got.Status, len(got.Deliveries), got.Settled)
 	}
 	if made, _ := p2.Tick(ctx); len(made) != 0 {
 		t.Errorf("Tick after delivery = %+v, want nothing", made)
