@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"runtime/debug"
 	"strings"
 	"sync"
@@ -40,6 +41,8 @@ type serveFlags struct {
 	integrityCheck                  string
 	integrityBudget                 time.Duration
 	drain                           time.Duration
+	// delivery configures the dispatcher (see desk.DispatcherConfig).
+	delivery desk.DispatcherConfig
 }
 
 func (f *serveFlags) register(fs *flag.FlagSet, db string) {
@@ -53,6 +56,9 @@ func (f *serveFlags) register(fs *flag.FlagSet, db string) {
 	fs.StringVar(&f.integrityCheck, "integrity-check", "quick", "SQLite: check the database file at start: `quick` (PRAGMA quick_check), full (integrity_check) or off")
 	fs.DurationVar(&f.drain, "drain-timeout", 30*time.Second, "on SIGINT or SIGTERM, wait this long for requests in flight before closing their connections")
 	fs.DurationVar(&f.integrityBudget, "integrity-budget", 10*time.Second, "SQLite: stop the start's integrity check after this long (0: let it finish)")
+	fs.IntVar(&f.delivery.MaxAttempts, "delivery-attempts", desk.DefaultMaxAttempts, "attempts to deliver an action's message before it fails and a duty for staff opens")
+	fs.DurationVar(&f.delivery.Backoff, "delivery-backoff", desk.DefaultBackoff, "wait this long after a message's first failed attempt, twice as long after each next")
+	fs.DurationVar(&f.delivery.Poll, "delivery-poll", desk.DefaultPoll, "look for messages to deliver this often (this node's own actions wake it at once)")
 }
 
 func (c *serveCmd) run(ctx context.Context, args []string) error {
@@ -118,6 +124,16 @@ func (c *serveCmd) serve(ctx context.Context, f serveFlags, seed func(context.Co
 		ReadHeaderTimeout: readHeaderTimeout, ReadTimeout: readTimeout, WriteTimeout: writeTimeout, IdleTimeout: idleTimeout,
 		ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
 
+	// Every node delivers the outbox; claims keep each attempt to one.
+	dcfg := f.delivery
+	if host, err := os.Hostname(); err == nil {
+		dcfg.Node = fmt.Sprintf("%s/%d", host, os.Getpid())
+	}
+	dispatcher, err := desk.NewDispatcher(n.desk, dcfg)
+	if err != nil {
+		return err
+	}
+
 	// The workers outlive ctx: they stop after the requests in flight,
 	// which may still need them.
 	work, stopWork := context.WithCancel(context.WithoutCancel(ctx))
@@ -125,6 +141,7 @@ func (c *serveCmd) serve(ctx context.Context, f serveFlags, seed func(context.Co
 	pub := &ledger.Publisher{Store: n.store, Signer: n.keys.signer, Logger: logger}
 	workers.Go(func() { pub.Run(work, f.checkpointEvery) })
 	workers.Go(func() { n.desk.Run(work, f.tick) })
+	workers.Go(func() { dispatcher.Run(work) })
 	defer func() {
 		stopWork()
 		workers.Wait()
