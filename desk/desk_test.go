@@ -111,7 +111,7 @@ func (e *env) deskOn(t testing.TB, store liaison.Store) *desk.Desk {
 func (e *env) deliver(t testing.TB, d *desk.Desk) []liaison.DeliveryRecord {
 	t.Helper()
 	c := &clock{t: e.clock.Now()}
-	p, err := desk.NewDispatcher(d, desk.DispatcherConfig{MaxAttempts: 2, Backoff: time.Minute, Now: c.Now})
+	p, err := desk.NewDispatcher(d, desk.DispatcherConfig{MaxAttempts: 2, Backoff: time.Minute, Parallel: 1, Now: c.Now})
 	if err != nil {
 		t.Fatal(err)
 	}

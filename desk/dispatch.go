@@ -48,6 +48,9 @@ type DispatcherConfig struct {
 	// Poll is how often Run looks for work when nothing wakes it (default
 	// 1s); an action carried out on this node's desk wakes it at once.
 	Poll time.Duration
+	// Parallel is how many attempts a Tick makes at once (default 4): a
+	// receiver that hangs holds up one of them, not every delivery.
+	Parallel int
 	// Now is the clock (default the desk's).
 	Now func() time.Time
 }
@@ -70,8 +73,17 @@ type Dispatcher struct {
 	// watch: a reader sees a prefix of the log).
 	nextAction, nextOutcome int64
 	// pending holds the pending actions not known to be settled, with
-	// when each is next worth a look.
-	pending map[string]*outboxItem
+	// when each is next worth a look; the attempts of a Tick, made at
+	// once, drop the settled ones under settledMu.
+	pending   map[string]*outboxItem
+	settledMu sync.Mutex
+}
+
+// drop forgets a settled action.
+func (p *Dispatcher) drop(action string) {
+	p.settledMu.Lock()
+	delete(p.pending, action)
+	p.settledMu.Unlock()
 }
 
 // outboxItem is a pending action and when the dispatcher looks at it next.
@@ -95,11 +107,14 @@ func NewDispatcher(d *Desk, cfg DispatcherConfig) (*Dispatcher, error) {
 	if cfg.Poll == 0 {
 		cfg.Poll = DefaultPoll
 	}
+	if cfg.Parallel == 0 {
+		cfg.Parallel = 4
+	}
 	if cfg.Now == nil {
 		cfg.Now = d.now
 	}
-	if cfg.MaxAttempts < 1 || cfg.Backoff < 0 || cfg.Lease <= 0 || cfg.Poll <= 0 {
-		return nil, fmt.Errorf("dispatcher: MaxAttempts, Lease and Poll must be positive, Backoff not negative")
+	if cfg.MaxAttempts < 1 || cfg.Backoff < 0 || cfg.Lease <= 0 || cfg.Poll <= 0 || cfg.Parallel < 1 {
+		return nil, fmt.Errorf("dispatcher: MaxAttempts, Lease, Poll and Parallel must be positive, Backoff not negative")
 	}
 	if cfg.Node == "" {
 		id, err := d.newID("node")
@@ -134,8 +149,9 @@ func (p *Dispatcher) Run(ctx context.Context) {
 // Tick reads the actions and outcomes recorded since the last Tick, and
 // makes every attempt due now: a pending action's first, or its next once
 // the last failed and its wait is over, or once the last's claim lapsed
-// with no result. It returns the attempts it made, in order. On error it
-// stops; the next Tick carries on from the records.
+// with no result. It returns the attempts it made, in the order of when
+// they were due (and of the actions in the log), and the errors of those it
+// could not make or record; the next Tick carries on from the records.
 func (p *Dispatcher) Tick(ctx context.Context) ([]liaison.DeliveryRecord, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -152,20 +168,33 @@ func (p *Dispatcher) Tick(ctx context.Context) ([]liaison.DeliveryRecord, error)
 	slices.SortFunc(due, func(a, b *outboxItem) int {
 		return cmp.Or(a.next.Compare(b.next), cmp.Compare(a.index, b.index))
 	})
-	var made []liaison.DeliveryRecord
-	for _, it := range due {
+	// Up to Parallel attempts at once, each on its own action; the
+	// results come back in the order of due.
+	made := make([]*liaison.DeliveryRecord, len(due))
+	errs := make([]error, len(due))
+	sem := make(chan struct{}, p.cfg.Parallel)
+	var wg sync.WaitGroup
+	for i, it := range due {
 		if ctx.Err() != nil {
-			return made, nil // stopping: the rest wait for the next node or start
+			break // stopping: the rest wait for the next node or start
 		}
-		dl, err := p.step(ctx, it)
-		if err != nil {
-			return made, fmt.Errorf("deliver action %s: %w", it.action.ID, err)
-		}
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			made[i], errs[i] = p.step(ctx, it)
+			if errs[i] != nil {
+				errs[i] = fmt.Errorf("deliver action %s: %w", it.action.ID, errs[i])
+			}
+		})
+	}
+	wg.Wait()
+	var out []liaison.DeliveryRecord
+	for _, dl := range made {
 		if dl != nil {
-			made = append(made, *dl)
+			out = append(out, *dl)
 		}
 	}
-	return made, nil
+	return out, errors.Join(errs...)
 }
 
 // read takes the pending actions and the outcomes recorded since the last
@@ -219,7 +248,7 @@ func (p *Dispatcher) attemptsOf(ctx context.Context, action string) (*attempts, 
 func (p *Dispatcher) step(ctx context.Context, it *outboxItem) (*liaison.DeliveryRecord, error) {
 	ar := &it.action
 	if _, err := p.d.store.ByKey(ctx, liaison.KindActionOutcome, ar.ID); err == nil {
-		delete(p.pending, ar.ID) // settled, by this node or another
+		p.drop(ar.ID) // settled, by this node or another
 		return nil, nil
 	} else if liaison.KindOf(err) != liaison.NotFound {
 		return nil, err
@@ -360,7 +389,7 @@ func (p *Dispatcher) settle(ctx context.Context, it *outboxItem, status liaison.
 	if err != nil && !(errors.As(err, &e) && e.Kind == liaison.Conflicting && e.Field == "key") {
 		return err
 	}
-	delete(p.pending, ar.ID)
+	p.drop(ar.ID)
 	if status == liaison.ActionFailed {
 		p.d.log.WarnContext(ctx, "delivery failed", "action", ar.ID, "request", ar.Request, "attempts", attempts, "err", reason)
 	}

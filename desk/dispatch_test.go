@@ -464,3 +464,45 @@ func TestAgencyChannels(t *testing.T) {
 		t.Errorf("agency A's receiver got %s, want action %s", own.bodies[0], toA.ID)
 	}
 }
+
+// TestHangingReceiverHoldsUpOne: a receiver that does not answer holds up
+// the attempt to it, not the other agency's delivery in the same Tick.
+func TestHangingReceiverHoldsUpOne(t *testing.T) {
+	e := newEnv(t)
+	server := newReceiver(t, "0123456789abcdef")
+	hanging := newReceiver(t, "the hanging receiver's secret")
+	hanging.hold = make(chan struct{})
+	d := e.deskWith(t, e.store, server)
+	ctx := context.Background()
+	a := agency(t, d, "us/tx/travis-county", "sheriff")
+	b := agency(t, d, "us/tx/travis-county", "jail")
+	if _, err := d.SetChannel(ctx, admin, a.ID, desk.ChannelInput{Kind: "webhook", URL: hanging.srv.URL, Secret: string(hanging.secret)}); err != nil {
+		t.Fatal(err)
+	}
+	server.hold = make(chan struct{}) // say when a post arrives, and let it through
+	close(server.hold)
+	toA := pendingAct(t, d, a.ID, "ice-a") // due first
+	toB := pendingAct(t, d, b.ID, "ice-b")
+	p, err := desk.NewDispatcher(d, desk.DispatcherConfig{Parallel: 2, Now: e.clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan []liaison.DeliveryRecord)
+	go func() {
+		made, err := p.Tick(ctx)
+		if err != nil {
+			t.Errorf("Tick: %v", err)
+		}
+		done <- made
+	}()
+	if got := <-hanging.arrived; got != toA.ID {
+		t.Fatalf("hanging receiver got %s, want %s", got, toA.ID)
+	}
+	if got := <-server.arrived; got != toB.ID { // while A's post hangs
+		t.Fatalf("server's receiver got %s, want %s", got, toB.ID)
+	}
+	close(hanging.hold)
+	if made := <-done; len(made) != 2 || !made[0].OK || !made[1].OK || made[0].Action != toA.ID {
+		t.Errorf("Tick = %+v, want both delivered, A's first", made)
+	}
+}
