@@ -8,6 +8,7 @@ import (
 	"net/smtp"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"liaison"
@@ -158,11 +159,32 @@ func (d *Desk) AgencyChannel(ctx context.Context, by liaison.Actor, agency strin
 // channelContext binds a channel's sealed secret to its record.
 func channelContext(c *liaison.ChannelRecord) string { return "channel/" + c.Agency + "/" + c.ID }
 
+// channels is the latest channel record of each agency, read from the
+// store a little at a time: each read takes only the channel records
+// written since the last (by any node), by the index of their kind. (A
+// list by kind and agency would walk the agency's every record.)
+type channels struct {
+	mu     sync.Mutex
+	next   int64 // every channel record below it has been read
+	latest map[string]*liaison.ChannelRecord
+}
+
 // latestChannel returns the agency's latest channel record, nil if none.
 func (d *Desk) latestChannel(ctx context.Context, agency string) (*liaison.ChannelRecord, error) {
-	var last *liaison.ChannelRecord
-	_, err := liaison.Each(ctx, d.store, liaison.Filter{Kind: liaison.KindChannel, Agency: agency}, 0, func(c liaison.ChannelRecord, _ int64) { last = &c })
-	return last, err
+	c := &d.chans
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.latest == nil {
+		c.latest = map[string]*liaison.ChannelRecord{}
+	}
+	var err error
+	c.next, err = liaison.Each(ctx, d.store, liaison.Filter{Kind: liaison.KindChannel}, c.next, func(r liaison.ChannelRecord, _ int64) {
+		c.latest[r.Agency] = &r
+	})
+	if err != nil {
+		return nil, err
+	}
+	return c.latest[agency], nil
 }
 
 // channelName names the channel an agency's actions go out through now:

@@ -60,6 +60,7 @@ type Desk struct {
 	setStored     atomic.Bool // the desk's pack set is in the store (StorePackSet)
 	// outbox wakes a Dispatcher when Act records a pending action.
 	outbox chan struct{}
+	chans  channels // the agencies' channels (see latestChannel)
 }
 
 // New returns a Desk.

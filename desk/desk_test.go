@@ -127,7 +127,7 @@ func (e *env) deliver(t testing.TB, d *desk.Desk) []liaison.DeliveryRecord {
 	return all
 }
 
-func agency(t *testing.T, d *desk.Desk, jur liaison.Jurisdiction, typ liaison.AgencyType) *liaison.AgencyRecord {
+func agency(t testing.TB, d *desk.Desk, jur liaison.Jurisdiction, typ liaison.AgencyType) *liaison.AgencyRecord {
 	t.Helper()
 	a, err := d.CreateAgency(context.Background(), admin, desk.AgencyInput{Name: "Test " + string(jur), Jurisdiction: jur, Type: typ, NoLocalLaw: true})
 	if err != nil {

@@ -49,7 +49,7 @@ type receiver struct {
 	arrived chan string
 }
 
-func newReceiver(t *testing.T, secret string) *receiver {
+func newReceiver(t testing.TB, secret string) *receiver {
 	r := &receiver{secret: []byte(secret), byKey: map[string]int{}, arrived: make(chan string, 100)}
 	r.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		body, _ := io.ReadAll(req.Body)
