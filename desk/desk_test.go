@@ -337,6 +337,16 @@ func TestActFailedDelivery(t *testing.T) {
 	if duty == nil || duty.Status != liaison.DutyOpen {
 		t.Fatalf("duties = %+v, want an open duty to carry out the failed delivery", c.Duties)
 	}
+	// Facts learned later do not supersede it: the action was decided and
+	// its delivery failed.
+	fres, err := d.Facts(ctx, clerk, in.Request.ID, desk.FactsInput{IdempotencyKey: "f-1", Reason: "the booking record was corrected",
+		Subject: &liaison.Subject{Age: 40}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if hasChange(fres.DutyChanges, duty.ID, liaison.DutySuperseded) {
+		t.Errorf("Facts changed %+v, want the failed delivery's duty left open", fres.DutyChanges)
+	}
 	res, err = d.Act(ctx, clerk, desk.ActInput{Request: in.Request.ID, Action: "honor_detainer", OfflineNote: "Phoned the ICE duty officer at 17:20."})
 	if err != nil || res.Action.Status != liaison.ActionDoneOffline {
 		t.Fatalf("Act with offline_note = %+v, %v; want done_offline", res, err)
