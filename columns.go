@@ -56,9 +56,10 @@ type Columns struct {
 // columnFields are the members of a record's body that its columns come
 // from, all strings: "request" only of the records that name their request
 // by id (a request record's "request" is the federal request, an object),
-// "action" only of a delivery (an action's is the kind of action).
+// "action" only of a delivery, its claim and its outcome (an action's is the
+// kind of action).
 type columnFields struct {
-	id, agency, person, request, duty, action, token, hash, idempotencyKey, number, contact, messageID, session, code string
+	id, agency, person, request, duty, action, token, hash, idempotencyKey, number, contact, messageID, session, code, slot string
 }
 
 // field returns where the body member named key goes for a record of kind,
@@ -73,13 +74,14 @@ func (f *columnFields) field(kind string, key []byte) *string {
 		return &f.person
 	case "request":
 		switch kind {
-		case KindRead, KindDecision, KindDuty, KindAction, KindOverride, KindFacts:
+		case KindRead, KindDecision, KindDuty, KindAction, KindOverride, KindFacts, KindActionOutcome:
 			return &f.request
 		}
 	case "duty":
 		return &f.duty
 	case "action":
-		if kind == KindDelivery {
+		switch kind {
+		case KindDelivery, KindDeliveryClaim, KindActionOutcome:
 			return &f.action
 		}
 	case "token":
@@ -102,6 +104,10 @@ func (f *columnFields) field(kind string, key []byte) *string {
 		if kind == KindSignInCodeUsed {
 			return &f.code
 		}
+	case "slot":
+		if kind == KindDeliveryClaim {
+			return &f.slot
+		}
 	case "number":
 		if kind == KindBooking {
 			return &f.number
@@ -121,7 +127,8 @@ func ColumnsOf(kind string, body []byte) (Columns, error) {
 	fixed := all
 	switch kind {
 	case KindAgency, KindPerson, KindCustodyEvent, KindRequest, KindDutyChange, KindDelivery, KindRead, KindToken, KindCheckpoint, KindPackSet, KindBooking, KindContact, KindContactFinding, KindContactDraft,
-		KindSession, KindSessionSeen, KindSessionEnded, KindSignInCode, KindSignInCodeUsed:
+		KindSession, KindSessionSeen, KindSessionEnded, KindSignInCode, KindSignInCodeUsed,
+		KindDeliveryClaim, KindActionOutcome, KindChannel:
 	case KindDecision, KindDuty, KindAction, KindOverride, KindFacts:
 		fixed = ColumnAgency | ColumnParent | ColumnKey // the person is the request's
 	case KindTokenRevoked:
@@ -151,8 +158,17 @@ func ColumnsOf(kind string, body []byte) (Columns, error) {
 		if c.Parent == "" {
 			c.Parent = b.person
 		}
-	case KindDecision, KindDuty, KindAction, KindOverride:
+	case KindDecision, KindDuty, KindOverride:
 		c.Parent = b.request
+	case KindAction:
+		c.Parent = b.request
+		if b.idempotencyKey != "" {
+			c.Key = b.request + "/" + b.idempotencyKey
+		}
+	case KindDeliveryClaim:
+		c.Parent, c.Key = b.action, b.slot
+	case KindActionOutcome:
+		c.Parent, c.Key = b.request, b.action
 	case KindFacts:
 		c.Parent = b.request
 		if b.idempotencyKey != "" {

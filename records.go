@@ -200,10 +200,17 @@ type ActionStatus string
 
 // The statuses of an action.
 const (
-	ActionCarriedOut ActionStatus = "carried_out" // decided permitted or required, and sent
+	// ActionPending: decided permitted or required, and recorded with
+	// its message for the dispatcher to deliver (the outbox). Its
+	// delivery ends in an action outcome: delivered or failed.
+	ActionPending   ActionStatus = "pending"
+	ActionDelivered ActionStatus = "delivered" // pending, then delivered
+	// ActionCarriedOut: decided permitted or required, and sent before
+	// the action was recorded (actions recorded before the outbox).
+	ActionCarriedOut ActionStatus = "carried_out"
 	ActionRefused    ActionStatus = "refused"     // decided forbidden or conflict
 	ActionNeedsFacts ActionStatus = "needs_facts" // decided undetermined
-	ActionFailed     ActionStatus = "failed"      // permitted, but the channel failed
+	ActionFailed     ActionStatus = "failed"      // permitted, but every delivery attempt failed
 	// ActionDoneOffline: permitted or required, with no outbound channel
 	// configured; staff did it themselves (by phone, in person) and said
 	// how in the record's OfflineNote. Nothing was sent.
@@ -226,6 +233,36 @@ type ActionRecord struct {
 	OfflineNote string    `json:"offline_note,omitempty"`
 	Actor       Actor     `json:"actor"`
 	At          time.Time `json:"at"`
+	// IdempotencyKey makes carrying out an action safe to retry: per
+	// request, a key sent again is the same action.
+	IdempotencyKey string `json:"idempotency_key,omitempty"`
+	// Message is what goes out, for a pending action: the outbox holds it
+	// in the action's own record, written with the decision.
+	Message *Message `json:"message,omitempty"`
+}
+
+// Message is what goes out when an action is carried out. It names the
+// request and the law, and of the facts about the person only what the
+// decision lets the action disclose (Decision.Disclose) and the desk
+// holds: nothing else. Its ID is the action's, which receivers use as an
+// idempotency key: a message may arrive twice when a node stopped after
+// sending it and before recording that it did.
+type Message struct {
+	ID        string    `json:"id"`
+	Agency    string    `json:"agency"`
+	Request   string    `json:"request"`
+	Action    Action    `json:"action"`
+	Outcome   Outcome   `json:"outcome"`
+	Citations []string  `json:"citations"`
+	Override  bool      `json:"override"`
+	At        time.Time `json:"at"`
+	// Disclose is what the decision lets the action tell: the items the
+	// recipient may receive, whether or not the desk holds their values.
+	Disclose []InfoItem `json:"disclose,omitempty"`
+	// Release is the person's scheduled release, in the agency's local
+	// time: only when the decision lets the release date be disclosed
+	// and the desk knows it. Without release_time, only its date.
+	Release string `json:"release,omitempty"`
 }
 
 // DutyStatus is where a duty stands.
@@ -301,7 +338,8 @@ type OverrideRecord struct {
 	At      time.Time `json:"at"`
 }
 
-// DeliveryRecord is one attempt to send an action through a channel.
+// DeliveryRecord is one attempt to send an action through a channel: its
+// result, written by the node that claimed the attempt.
 type DeliveryRecord struct {
 	ID      string    `json:"id"`
 	Agency  string    `json:"agency"`
@@ -311,6 +349,71 @@ type DeliveryRecord struct {
 	OK      bool      `json:"ok"`
 	Error   string    `json:"error,omitempty"`
 	At      time.Time `json:"at"`
+	// Claim is the claim of the attempt (empty for deliveries made
+	// before the outbox). RetryAt, after a failed attempt that is not
+	// the last, is when the next may be made.
+	Claim   string     `json:"claim,omitempty"`
+	RetryAt *time.Time `json:"retry_at,omitempty"`
+}
+
+// DeliveryClaimRecord claims one attempt to deliver a pending action for
+// one node: its key, "<action>/<attempt>", is unique, so exactly one
+// node's append of it succeeds, and that node alone makes the attempt.
+// When no delivery record for the attempt is written by LeaseUntil (the
+// node stopped mid-send), any node may claim the next attempt.
+type DeliveryClaimRecord struct {
+	ID      string `json:"id"`
+	Agency  string `json:"agency"`
+	Action  string `json:"action"`
+	Attempt int    `json:"attempt"`
+	// Slot is "<action>/<attempt>", the record's unique key.
+	Slot       string    `json:"slot"`
+	Node       string    `json:"node"`
+	At         time.Time `json:"at"`
+	LeaseUntil time.Time `json:"lease_until"`
+}
+
+// ActionOutcomeRecord settles a pending action: delivered, or failed
+// after every attempt (which opens a duty for staff to carry it out
+// otherwise). Its key is the action's id: an action has one outcome.
+type ActionOutcomeRecord struct {
+	ID       string       `json:"id"`
+	Agency   string       `json:"agency"`
+	Request  string       `json:"request"`
+	Action   string       `json:"action"`
+	Status   ActionStatus `json:"status"`
+	Attempts int          `json:"attempts"`
+	Reason   string       `json:"reason,omitempty"`
+	At       time.Time    `json:"at"`
+}
+
+// ChannelRecord configures how an agency's actions go out: a signed
+// webhook or email through SMTP. The latest of an agency's stands. Its
+// secrets (the webhook's HMAC secret, the SMTP password) are sealed with
+// the desk's seal key, bound to the record's id; a fingerprint (the first
+// 8 bytes of the secret's SHA-256, in hex) tells which secret is set
+// without showing it.
+type ChannelRecord struct {
+	ID     string        `json:"id"`
+	Agency string        `json:"agency"`
+	Kind   string        `json:"kind"` // "webhook" or "email"
+	URL    string        `json:"url,omitempty"`
+	SMTP   *SMTPSettings `json:"smtp,omitempty"`
+	// SealedSecret is the webhook's secret or the SMTP password, sealed.
+	SealedSecret      string    `json:"sealed_secret,omitempty"`
+	SecretFingerprint string    `json:"secret_fingerprint,omitempty"`
+	Actor             Actor     `json:"actor"`
+	At                time.Time `json:"at"`
+}
+
+// SMTPSettings say where email goes: the server (host:port), the sender,
+// the recipients, and the user to log in as (with the password sealed in
+// the channel record), if any.
+type SMTPSettings struct {
+	Addr     string   `json:"addr"`
+	From     string   `json:"from"`
+	To       []string `json:"to"`
+	Username string   `json:"username,omitempty"`
 }
 
 // ReadRecord logs a read of a person's record, or of a request that

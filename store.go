@@ -23,6 +23,13 @@ const (
 	KindDutyChange   = "duty_change"
 	KindOverride     = "override"
 	KindDelivery     = "delivery"
+	// KindDeliveryClaim claims one attempt to deliver a pending action
+	// for one node; KindActionOutcome settles the action (delivered or
+	// failed).
+	KindDeliveryClaim = "delivery_claim"
+	KindActionOutcome = "action_outcome"
+	// KindChannel configures an agency's outbound channel.
+	KindChannel      = "channel"
 	KindRead         = "read"
 	KindToken        = "token"
 	KindTokenRevoked = "token_revoked"

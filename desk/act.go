@@ -2,6 +2,7 @@ package desk
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -20,7 +21,13 @@ type ActResult struct {
 	// DutyChanges are the changes the action made to the request's duties:
 	// its "carry out" duty done, the clocks it started.
 	DutyChanges []liaison.DutyChangeRecord `json:"duty_changes"`
-	Deliveries  []liaison.DeliveryRecord   `json:"deliveries"`
+	// Deliveries are the attempts to deliver the action's message made so
+	// far: none when it was just recorded pending (the dispatcher makes
+	// them).
+	Deliveries []liaison.DeliveryRecord `json:"deliveries"`
+	// Created is false when the idempotency key was seen before: the
+	// stored action is returned as it stands now.
+	Created bool `json:"created"`
 }
 
 // ActInput names the action of a stored request to carry out.
@@ -28,18 +35,28 @@ type ActInput struct {
 	Request string         `json:"request" liaison:"required,nonempty"`
 	Action  liaison.Action `json:"action" liaison:"required"`
 	// OfflineNote says how staff carried the action out themselves (by
-	// phone, in person). Required when no outbound channel is configured
-	// and the law lets the action go ahead: the action is then recorded
-	// done_offline, never carried_out with nothing sent.
+	// phone, in person): the action is then recorded done_offline and
+	// nothing is sent. Required when no outbound channel is configured and
+	// the law lets the action go ahead; given when a delivery failed, it
+	// closes the duty that failure opened.
 	OfflineNote string `json:"offline_note"`
+	// IdempotencyKey, when given, makes the call safe to retry: the same
+	// key (per request) with the same input returns the action first
+	// recorded; with other input it is an error of kind Conflicting that
+	// names the field that differs.
+	IdempotencyKey string `json:"idempotency_key"`
 }
 
 // Act carries out one action of a stored request, deciding it again now:
 // the law or the facts may have changed since intake. A forbidden or
 // conflicting action is refused with the explanation (unless counsel has
 // overridden the refusal, which is flagged); an undetermined one asks for
-// the missing facts; a permitted or required one goes out through the
-// channel. Everything is recorded, refusals included.
+// the missing facts; a permitted or required one is recorded pending with
+// its message, which the dispatcher delivers through the agency's channel
+// (or the server's). Act sends nothing itself and waits for no channel:
+// the action, its decision and its duty changes are one append, and a
+// failed append leaves nothing to deliver. Everything is recorded,
+// refusals included.
 func (d *Desk) Act(ctx context.Context, by liaison.Actor, in ActInput) (*ActResult, error) {
 	if err := need(by, liaison.RoleClerk, liaison.RoleSupervisor, liaison.RoleCounsel); err != nil {
 		return nil, err
@@ -53,6 +70,13 @@ func (d *Desk) Act(ctx context.Context, by liaison.Actor, in ActInput) (*ActResu
 	}
 	if !slices.Contains(rr.Actions, in.Action) {
 		return nil, liaison.Errorf(liaison.Invalid, "action", "request %s does not ask for %s", rr.ID, in.Action)
+	}
+	var key string
+	if in.IdempotencyKey != "" {
+		key = rr.ID + "/" + in.IdempotencyKey
+		if res, err := d.repeatedAct(ctx, key, &in); err == nil || liaison.KindOf(err) != liaison.NotFound {
+			return res, err
+		}
 	}
 	agency, err := d.agency(ctx, rr.Agency)
 	if err != nil {
@@ -79,7 +103,7 @@ func (d *Desk) Act(ctx context.Context, by liaison.Actor, in ActInput) (*ActResu
 		return nil, err
 	}
 	ar := liaison.ActionRecord{ID: aid, Agency: rr.Agency, Request: rr.ID, Decision: dr.ID, Action: in.Action,
-		Outcome: dr.Decision.Outcome, Actor: by, At: now}
+		Outcome: dr.Decision.Outcome, Actor: by, At: now, IdempotencyKey: in.IdempotencyKey}
 	res := &ActResult{Decision: *dr, Duties: []liaison.DutyRecord{}, DutyChanges: []liaison.DutyChangeRecord{}, Deliveries: []liaison.DeliveryRecord{}}
 	recs := []*liaison.StoredRecord{drec}
 
@@ -109,54 +133,35 @@ func (d *Desk) Act(ctx context.Context, by liaison.Actor, in ActInput) (*ActResu
 			return nil, liaison.Errorf(liaison.Conflicting, "action", "duty %s must be recorded done before %s is carried out: %s (%s)",
 				du.ID, words(in.Action), du.Text, du.Citation)
 		}
-		ar.Status = liaison.ActionCarriedOut
 		if ar.Reason == "" {
 			ar.Reason = dr.Decision.Explanation
 		}
-		if d.channel == "" {
-			note := strings.TrimSpace(in.OfflineNote)
+		channel, err := d.channelName(ctx, rr.Agency)
+		if err != nil {
+			return nil, err
+		}
+		if note := strings.TrimSpace(in.OfflineNote); note != "" || channel == "" {
 			if note == "" {
 				return nil, liaison.Errorf(liaison.Invalid, "offline_note", "no outbound channel is configured: carry out %s by phone or in person and say how in offline_note", in.Action)
 			}
 			ar.Status, ar.OfflineNote = liaison.ActionDoneOffline, note
 		} else {
-			ar.Channel = d.channel
+			// The outbox: the action is recorded pending with its message,
+			// and the dispatcher delivers it (see Dispatcher).
 			msg, err := d.message(ctx, agency, &rr, dr, aid, ar.Override != "", now)
 			if err != nil {
 				return nil, err
 			}
-			attempts := d.channels[d.channel].Send(ctx, msg)
-			ok := false
-			for i, at := range attempts {
-				id, err := d.newID("dlv")
-				if err != nil {
-					return nil, err
-				}
-				dl := liaison.DeliveryRecord{ID: id, Agency: rr.Agency, Action: aid, Channel: d.channel, Attempt: i + 1, OK: at.Err == nil, At: at.At.UTC()}
-				if at.Err != nil {
-					dl.Error = at.Err.Error()
-				}
-				ok = ok || dl.OK
-				rec, err := d.record(liaison.KindDelivery, id, rr.Agency, "", aid, "", now, dl)
-				if err != nil {
-					return nil, err
-				}
-				res.Deliveries = append(res.Deliveries, dl)
-				recs = append(recs, rec)
-			}
-			if !ok {
-				ar.Status = liaison.ActionFailed
-				ar.Reason = fmt.Sprintf("permitted, but delivery through %s failed after %d attempts", d.channel, len(attempts))
-			}
+			ar.Status, ar.Channel, ar.Message = liaison.ActionPending, channel, &msg
 		}
 	}
-	rec, err := d.record(liaison.KindAction, aid, rr.Agency, rr.Person, rr.ID, "", now, ar)
+	rec, err := d.record(liaison.KindAction, aid, rr.Agency, rr.Person, rr.ID, key, now, ar)
 	if err != nil {
 		return nil, err
 	}
 	recs = append(recs, rec)
-	if ar.Status == liaison.ActionCarriedOut || ar.Status == liaison.ActionDoneOffline {
-		duties, changes, drecs, err := d.actDuties(agency, &rr, dr, aid, cur, now)
+	if carried(ar.Status) {
+		duties, changes, drecs, err := d.actDuties(agency, &rr, dr, &ar, cur, now)
 		if err != nil {
 			return nil, err
 		}
@@ -164,9 +169,19 @@ func (d *Desk) Act(ctx context.Context, by liaison.Actor, in ActInput) (*ActResu
 		recs = append(recs, drecs...)
 	}
 	if err := d.store.Append(ctx, recs...); err != nil {
+		var e *liaison.Error
+		if key != "" && errors.As(err, &e) && e.Kind == liaison.Conflicting && e.Field == "key" {
+			return d.repeatedAct(ctx, key, &in) // a concurrent call with the key won
+		}
 		return nil, err
 	}
-	res.Action = ar
+	res.Action, res.Created = ar, true
+	if ar.Status == liaison.ActionPending {
+		select {
+		case d.outbox <- struct{}{}:
+		default: // a wake-up is waiting already
+		}
+	}
 	d.log.InfoContext(ctx, "act", "request", rr.ID, "action", in.Action, "outcome", dr.Decision.Outcome, "status", ar.Status, "override", ar.Override != "")
 	return res, nil
 }
@@ -176,7 +191,8 @@ func (d *Desk) Act(ctx context.Context, by liaison.Actor, in ActInput) (*ActResu
 // the duty to end it in time), and the changes to those it has: its
 // "carry out" duty is done, and the clocks it starts (on_action, and
 // hold_begins for a hold) start now.
-func (d *Desk) actDuties(agency *liaison.AgencyRecord, rr *liaison.RequestRecord, dr *liaison.DecisionRecord, aid string, cur []CaseDuty, now time.Time) ([]liaison.DutyRecord, []liaison.DutyChangeRecord, []*liaison.StoredRecord, error) {
+func (d *Desk) actDuties(agency *liaison.AgencyRecord, rr *liaison.RequestRecord, dr *liaison.DecisionRecord, ar *liaison.ActionRecord, cur []CaseDuty, now time.Time) ([]liaison.DutyRecord, []liaison.DutyChangeRecord, []*liaison.StoredRecord, error) {
+	aid := ar.ID
 	starts := func(t liaison.DutyTrigger, actions []liaison.Action) bool {
 		return t == liaison.OnAction && slices.Contains(actions, dr.Action) || t == liaison.HoldBegins && dr.Action == liaison.HonorDetainer
 	}
@@ -218,6 +234,8 @@ func (d *Desk) actDuties(agency *liaison.AgencyRecord, rr *liaison.RequestRecord
 			continue
 		case du.Obligation == carryOut+string(dr.Action):
 			c = liaison.DutyChangeRecord{Status: liaison.DutyDone, Note: "carried out (" + aid + ")"}
+		case du.Obligation == deliveryFailed+string(dr.Action) && ar.Status == liaison.ActionDoneOffline:
+			c = liaison.DutyChangeRecord{Status: liaison.DutyDone, Note: "carried out by staff (" + aid + "): " + ar.OfflineNote}
 		case du.Status == liaison.DutyWaiting && starts(du.Trigger, du.Actions):
 			c = liaison.DutyChangeRecord{Status: liaison.DutyOpen, Note: words(dr.Action) + " carried out (" + aid + "): the duty's clock starts"}
 			if du.Within != "" {
@@ -349,4 +367,56 @@ func holder(a liaison.Actor) string {
 		return a.Name
 	}
 	return a.ID
+}
+
+// carried reports whether an action with status s was carried out, or is
+// on its way: recorded pending (the dispatcher delivers it), delivered,
+// sent before the outbox, or done by staff.
+func carried(s liaison.ActionStatus) bool {
+	switch s {
+	case liaison.ActionPending, liaison.ActionDelivered, liaison.ActionCarriedOut, liaison.ActionDoneOffline:
+		return true
+	}
+	return false
+}
+
+// repeatedAct answers an action sent again under a key already stored (key,
+// the request's and the caller's): the same input gets the stored action
+// as it stands now, with its decision and deliveries; other input is an
+// error of kind Conflicting naming the first field that differs. NotFound
+// when the key is new.
+func (d *Desk) repeatedAct(ctx context.Context, key string, in *ActInput) (*ActResult, error) {
+	rec, err := d.store.ByKey(ctx, liaison.KindAction, key)
+	if err != nil {
+		return nil, err
+	}
+	ar, err := decodeBody[liaison.ActionRecord](rec)
+	if err != nil {
+		return nil, err
+	}
+	if ar.Request+"/"+ar.IdempotencyKey != key || ar.ID != rec.ID {
+		return nil, fmt.Errorf("action %s: its record is not the one its key %q names: run `liaison log verify`", rec.ID, key)
+	}
+	stored := ActInput{Request: ar.Request, Action: ar.Action, OfflineNote: ar.OfflineNote, IdempotencyKey: ar.IdempotencyKey}
+	if ar.Status != liaison.ActionDoneOffline {
+		stored.OfflineNote = in.OfflineNote // not recorded: it was not used
+	}
+	field, err := firstDifference(stored, *in)
+	if err != nil {
+		return nil, err
+	}
+	if field != "" {
+		return nil, liaison.Errorf(liaison.Conflicting, field,
+			"idempotency key %q was used for action %s, which differs from this one: send a new key for a new action", ar.IdempotencyKey, ar.ID)
+	}
+	res := &ActResult{Duties: []liaison.DutyRecord{}, DutyChanges: []liaison.DutyChangeRecord{}}
+	if _, err := d.load(ctx, liaison.KindDecision, ar.Decision, &res.Decision); err != nil {
+		return nil, fmt.Errorf("action %s: %w", ar.ID, err)
+	}
+	st, err := d.actionState(ctx, ar)
+	if err != nil {
+		return nil, err
+	}
+	res.Action, res.Deliveries = st.ActionRecord, st.Deliveries
+	return res, nil
 }

@@ -46,8 +46,9 @@ type CaseState string
 // The states of a case. A case is closed when its person was released or
 // transferred after the request was recorded (a custody event logged
 // after it), or when every action it asks for is settled: its latest
-// attempt was carried out, refused or done otherwise than through the
-// channel — anything but needs_facts or failed. Otherwise it is open.
+// attempt was delivered (or carried out, before the outbox), refused,
+// done otherwise than through the channel, or failed (which opened a duty
+// for staff) — anything but pending or needs_facts. Otherwise it is open.
 const (
 	CaseOpen   CaseState = "open"
 	CaseClosed CaseState = "closed"
@@ -73,9 +74,14 @@ type CaseDecision struct {
 }
 
 // CaseAction is an attempt to carry out an action, with its deliveries.
+// Its Status is where it stands now: a pending action's outcome, once
+// the dispatcher has recorded one, is its status (delivered or failed).
 type CaseAction struct {
 	liaison.ActionRecord
 	Deliveries []liaison.DeliveryRecord `json:"deliveries"`
+	// Settled is the outcome that settled a pending action; nil while
+	// it is pending.
+	Settled *liaison.ActionOutcomeRecord `json:"settled,omitempty"`
 }
 
 // CaseOverride is an override with the name of the token that made it.
@@ -181,6 +187,14 @@ func (d *Desk) Case(ctx context.Context, by liaison.Actor, id string, opt CaseOp
 				c.Duties[i].Changes[j].Note = ""
 			}
 		}
+		for i := range c.Actions {
+			// A scheduled release is a fact about the person.
+			if m := c.Actions[i].Message; m != nil && m.Release != "" {
+				mc := *m
+				mc.Release = ""
+				c.Actions[i].Message = &mc
+			}
+		}
 		for i := range c.Facts {
 			// As the request: no facts about the person, no charge, and
 			// no free text.
@@ -244,6 +258,9 @@ func (d *Desk) caseParts(ctx context.Context, rr *liaison.RequestRecord, index i
 	if out.actions, err = list[liaison.ActionRecord](ctx, d.store, liaison.Filter{Kind: liaison.KindAction, Parent: rr.ID}); err != nil {
 		return nil, err
 	}
+	if err := d.settle(ctx, rr.ID, out.actions); err != nil {
+		return nil, err
+	}
 	var gone *liaison.CustodyEventRecord // released or transferred after the request
 	if rr.Person != "" {
 		_, err := liaison.Each(ctx, d.store, liaison.Filter{Kind: liaison.KindCustodyEvent, Person: rr.Person}, 0, func(e liaison.CustodyEventRecord, i int64) {
@@ -269,7 +286,7 @@ func (d *Desk) caseParts(ctx context.Context, rr *liaison.RequestRecord, index i
 				st.Status = ar.Status
 			}
 		}
-		settled = settled && st.Status != "" && st.Status != liaison.ActionNeedsFacts && st.Status != liaison.ActionFailed
+		settled = settled && st.Status != "" && st.Status != liaison.ActionNeedsFacts && st.Status != liaison.ActionPending
 		out.standing = append(out.standing, st)
 	}
 	out.status = CaseOpen
@@ -296,17 +313,70 @@ func markCurrent(ds []CaseDecision) {
 	}
 }
 
-// caseActions returns the attempts with their deliveries.
+// settle sets the status of each pending action of the request to its
+// outcome, when the dispatcher has recorded one (one read, by the
+// request's index).
+func (d *Desk) settle(ctx context.Context, request string, actions []liaison.ActionRecord) error {
+	if !slices.ContainsFunc(actions, func(a liaison.ActionRecord) bool { return a.Status == liaison.ActionPending }) {
+		return nil
+	}
+	outcomes, err := d.outcomes(ctx, request)
+	if err != nil {
+		return err
+	}
+	for i := range actions {
+		if o, ok := outcomes[actions[i].ID]; ok && actions[i].Status == liaison.ActionPending {
+			actions[i].Status = o.Status
+		}
+	}
+	return nil
+}
+
+// outcomes returns the outcomes of the request's actions, by action id.
+func (d *Desk) outcomes(ctx context.Context, request string) (map[string]liaison.ActionOutcomeRecord, error) {
+	out := map[string]liaison.ActionOutcomeRecord{}
+	_, err := liaison.Each(ctx, d.store, liaison.Filter{Kind: liaison.KindActionOutcome, Parent: request}, 0,
+		func(o liaison.ActionOutcomeRecord, _ int64) {
+			if _, ok := out[o.Action]; !ok { // the key makes one per action
+				out[o.Action] = o
+			}
+		})
+	return out, err
+}
+
+// caseActions returns the attempts with their deliveries and outcomes.
 func (d *Desk) caseActions(ctx context.Context, actions []liaison.ActionRecord) ([]CaseAction, error) {
 	out := make([]CaseAction, len(actions))
+	var outcomes map[string]liaison.ActionOutcomeRecord
 	for i, a := range actions {
 		dls, err := list[liaison.DeliveryRecord](ctx, d.store, liaison.Filter{Kind: liaison.KindDelivery, Parent: a.ID})
 		if err != nil {
 			return nil, err
 		}
 		out[i] = CaseAction{ActionRecord: a, Deliveries: dls}
+		if a.Message == nil {
+			continue // never pending
+		}
+		if outcomes == nil {
+			if outcomes, err = d.outcomes(ctx, a.Request); err != nil {
+				return nil, err
+			}
+		}
+		if o, ok := outcomes[a.ID]; ok {
+			out[i].Settled, out[i].Status = &o, o.Status
+		}
 	}
 	return out, nil
+}
+
+// actionState returns the action ar as it stands now, with its deliveries
+// and outcome.
+func (d *Desk) actionState(ctx context.Context, ar *liaison.ActionRecord) (*CaseAction, error) {
+	out, err := d.caseActions(ctx, []liaison.ActionRecord{*ar})
+	if err != nil {
+		return nil, err
+	}
+	return &out[0], nil
 }
 
 // caseOverrides returns the overrides of the request id.

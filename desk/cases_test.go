@@ -9,7 +9,8 @@ import (
 )
 
 // TestCaseDeliveries: a case shows each attempt to carry out an action
-// with its deliveries, and stays open while the latest attempt failed.
+// with its deliveries and where it stands, and stays open while the latest
+// attempt is pending.
 func TestCaseDeliveries(t *testing.T) {
 	e := newEnv(t)
 	d := e.desk(t)
@@ -19,15 +20,6 @@ func TestCaseDeliveries(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	act := func(failing bool) {
-		t.Helper()
-		e.mu.Lock()
-		e.failing = failing
-		e.mu.Unlock()
-		if _, err := d.Act(ctx, clerk, desk.ActInput{Request: in.Request.ID, Action: "honor_detainer"}); err != nil {
-			t.Fatal(err)
-		}
-	}
 	read := func() *desk.Case {
 		t.Helper()
 		c, err := d.Case(ctx, clerk, in.Request.ID, desk.CaseOptions{})
@@ -36,11 +28,24 @@ func TestCaseDeliveries(t *testing.T) {
 		}
 		return c
 	}
+	act := func(failing bool) {
+		t.Helper()
+		e.mu.Lock()
+		e.failing = failing
+		e.mu.Unlock()
+		if _, err := d.Act(ctx, clerk, desk.ActInput{Request: in.Request.ID, Action: "honor_detainer"}); err != nil {
+			t.Fatal(err)
+		}
+		if c := read(); c.Status != desk.CaseOpen || c.Standing[0].Status != liaison.ActionPending {
+			t.Fatalf("case with the action just recorded = %s, standing %+v; want open, pending", c.Status, c.Standing)
+		}
+		e.deliver(t, d)
+	}
 
 	act(true)
 	c := read()
-	if c.Status != desk.CaseOpen || len(c.Actions) != 1 || c.Actions[0].Status != liaison.ActionFailed || len(c.Actions[0].Deliveries) != 2 {
-		t.Fatalf("case after a failed delivery = %s, actions %+v; want open, one failed action with 2 deliveries", c.Status, c.Actions)
+	if c.Status != desk.CaseClosed || len(c.Actions) != 1 || c.Actions[0].Status != liaison.ActionFailed || len(c.Actions[0].Deliveries) != 2 {
+		t.Fatalf("case after a failed delivery = %s, actions %+v; want closed (a duty for staff carries on), one failed action with 2 deliveries", c.Status, c.Actions)
 	}
 	act(false)
 	c = read()
@@ -50,8 +55,8 @@ func TestCaseDeliveries(t *testing.T) {
 	if dl := c.Actions[1].Deliveries; len(dl) != 1 || !dl[0].OK || dl[0].Action != c.Actions[1].ID {
 		t.Errorf("deliveries of the action carried out = %+v, want one, ok, of %s", dl, c.Actions[1].ID)
 	}
-	if s := c.Standing[0]; s.Status != liaison.ActionCarriedOut || s.Outcome != liaison.Required {
-		t.Errorf("honor_detainer stands as %+v, want required and carried out", s)
+	if s := c.Standing[0]; s.Status != liaison.ActionDelivered || s.Outcome != liaison.Required {
+		t.Errorf("honor_detainer stands as %+v, want required and delivered", s)
 	}
 	// The subject's facts, shown to the clerk, not to the auditor.
 	if c.Request.Subject == nil || c.Sealed {

@@ -19,27 +19,9 @@ import (
 	"liaison"
 )
 
-// Message is what goes out when an action is carried out. It names the
-// request and the law, and of the facts about the person only what the
-// decision lets the action disclose (liaison.Decision.Disclose) and the
-// desk holds: nothing else.
-type Message struct {
-	ID        string          `json:"id"`
-	Agency    string          `json:"agency"`
-	Request   string          `json:"request"`
-	Action    liaison.Action  `json:"action"`
-	Outcome   liaison.Outcome `json:"outcome"`
-	Citations []string        `json:"citations"`
-	Override  bool            `json:"override"`
-	At        time.Time       `json:"at"`
-	// Disclose is what the decision lets the action tell: the items the
-	// recipient may receive, whether or not the desk holds their values.
-	Disclose []liaison.InfoItem `json:"disclose,omitempty"`
-	// Release is the person's scheduled release, in the agency's local
-	// time: only when the decision lets the release date be disclosed
-	// and the desk knows it. Without release_time, only its date.
-	Release string `json:"release,omitempty"`
-}
+// Message is what goes out when an action is carried out (see
+// liaison.Message).
+type Message = liaison.Message
 
 // message builds what goes out for an action carried out under the
 // decision dr: the law, and the facts dr lets it disclose.
@@ -93,33 +75,25 @@ func (d *Desk) scheduledRelease(ctx context.Context, rr *liaison.RequestRecord) 
 	return at, nil
 }
 
-// Attempt is one try at delivering a message.
-type Attempt struct {
-	At  time.Time
-	Err error // nil when delivered
-}
-
-// A Channel delivers messages to the federal office. Send retries as the
-// channel sees fit and returns every attempt; the message was delivered if
-// the last attempt has no error.
+// A Channel delivers messages to the federal office, one attempt at a
+// time: Deliver returns nil when the message was delivered. It does not
+// retry: the dispatcher does, with backoff, across restarts. A receiver
+// may get a message twice (a node stopped after sending and before
+// recording it): each carries the action's id as its idempotency key.
 type Channel interface {
-	Send(ctx context.Context, m Message) []Attempt
+	Deliver(ctx context.Context, m Message) error
 }
 
 // Webhook posts each message as JSON, signed with HMAC-SHA256 over
 // "<timestamp>.<body>" in the header X-Liaison-Signature ("sha256=<hex>")
-// with the timestamp (Unix seconds) in X-Liaison-Timestamp. A 2xx answer
-// is a delivery; anything else is retried with exponential backoff.
+// with the timestamp (Unix seconds) in X-Liaison-Timestamp, and the
+// message's id in Idempotency-Key. A 2xx answer is a delivery.
 type Webhook struct {
 	URL    string
 	Secret []byte
 	Client *http.Client
-	// MaxAttempts (default 5) and Backoff (default 500ms, doubling).
-	MaxAttempts int
-	Backoff     time.Duration
-	// Now and Sleep are the clock; tests inject them.
-	Now   func() time.Time
-	Sleep func(ctx context.Context, d time.Duration) error
+	// Now is the clock; tests inject it.
+	Now func() time.Time
 }
 
 // Sign returns the signature header value for a body sent at ts.
@@ -130,38 +104,16 @@ func Sign(secret []byte, ts int64, body []byte) string {
 	return "sha256=" + hex.EncodeToString(mac.Sum(nil))
 }
 
-// Send implements Channel.
-func (w *Webhook) Send(ctx context.Context, m Message) []Attempt {
+// Deliver implements Channel.
+func (w *Webhook) Deliver(ctx context.Context, m Message) error {
 	body, err := json.Marshal(m)
 	if err != nil {
-		return []Attempt{{At: w.now(), Err: fmt.Errorf("encode message: %w", err)}}
+		return fmt.Errorf("encode message: %w", err)
 	}
-	max := w.MaxAttempts
-	if max <= 0 {
-		max = 5
-	}
-	backoff := w.Backoff
-	if backoff <= 0 {
-		backoff = 500 * time.Millisecond
-	}
-	var attempts []Attempt
-	for i := 0; i < max; i++ {
-		if i > 0 {
-			if err := w.sleep(ctx, backoff<<(i-1)); err != nil {
-				attempts = append(attempts, Attempt{At: w.now(), Err: err})
-				break
-			}
-		}
-		err := w.post(ctx, body)
-		attempts = append(attempts, Attempt{At: w.now(), Err: err})
-		if err == nil {
-			break
-		}
-	}
-	return attempts
+	return w.post(ctx, m.ID, body)
 }
 
-func (w *Webhook) post(ctx context.Context, body []byte) error {
+func (w *Webhook) post(ctx context.Context, id string, body []byte) error {
 	ts := w.now().Unix()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, w.URL, bytes.NewReader(body))
 	if err != nil {
@@ -170,6 +122,7 @@ func (w *Webhook) post(ctx context.Context, body []byte) error {
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("X-Liaison-Timestamp", strconv.FormatInt(ts, 10))
 	req.Header.Set("X-Liaison-Signature", Sign(w.Secret, ts, body))
+	req.Header.Set("Idempotency-Key", id)
 	client := w.Client
 	if client == nil {
 		client = &http.Client{Timeout: 10 * time.Second}
@@ -193,35 +146,17 @@ func (w *Webhook) now() time.Time {
 	return time.Now()
 }
 
-func (w *Webhook) sleep(ctx context.Context, d time.Duration) error {
-	if w.Sleep != nil {
-		return w.Sleep(ctx, d)
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}
-
-// Email sends each message as a plain-text email over SMTP, once.
+// Email sends each message as a plain-text email over SMTP, with the
+// message's id in the header X-Liaison-Message.
 type Email struct {
 	Addr string // host:port
 	From string
 	To   []string
 	Auth smtp.Auth // nil for none
-	Now  func() time.Time
 }
 
-// Send implements Channel.
-func (e *Email) Send(ctx context.Context, m Message) []Attempt {
-	now := time.Now
-	if e.Now != nil {
-		now = e.Now
-	}
+// Deliver implements Channel.
+func (e *Email) Deliver(ctx context.Context, m Message) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "From: %s\r\nTo: %s\r\nSubject: [liaison] %s %s (request %s)\r\n", e.From, strings.Join(e.To, ", "), m.Action, m.Outcome, m.Request)
 	fmt.Fprintf(&b, "Content-Type: text/plain; charset=utf-8\r\nX-Liaison-Message: %s\r\n\r\n", m.ID)
@@ -240,7 +175,7 @@ func (e *Email) Send(ctx context.Context, m Message) []Attempt {
 		err = smtp.SendMail(e.Addr, e.Auth, e.From, e.To, []byte(b.String()))
 	}
 	if err != nil {
-		err = fmt.Errorf("send email: %w", err)
+		return fmt.Errorf("send email: %w", err)
 	}
-	return []Attempt{{At: now(), Err: err}}
+	return nil
 }

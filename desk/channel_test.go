@@ -20,10 +20,11 @@ import (
 var testMsg = Message{ID: "act_1", Agency: "agy_1", Request: "req_1", Action: liaison.NotifyRelease,
 	Outcome: liaison.Permitted, Citations: []string{"8 U.S.C. 1373"}, At: time.Date(2020, 1, 2, 3, 4, 5, 0, time.UTC)}
 
-func TestWebhookSignsAndRetries(t *testing.T) {
+func TestWebhookSignsOneAttempt(t *testing.T) {
 	secret := []byte("s3cret")
 	var mu sync.Mutex
 	var calls int
+	var keys []string
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		ts, _ := strconv.ParseInt(r.Header.Get("X-Liaison-Timestamp"), 10, 64)
@@ -36,36 +37,25 @@ func TestWebhookSignsAndRetries(t *testing.T) {
 		mu.Lock()
 		calls++
 		n := calls
+		keys = append(keys, r.Header.Get("Idempotency-Key"))
 		mu.Unlock()
-		if n < 3 {
+		if n < 2 {
 			http.Error(w, "try later", http.StatusServiceUnavailable)
 			return
 		}
 		w.WriteHeader(http.StatusAccepted)
 	}))
 	defer srv.Close()
-	var slept []time.Duration
-	w := &Webhook{URL: srv.URL, Secret: secret, Backoff: time.Second,
-		Sleep: func(_ context.Context, d time.Duration) error { slept = append(slept, d); return nil }}
-	attempts := w.Send(context.Background(), testMsg)
-	if len(attempts) != 3 || attempts[0].Err == nil || attempts[1].Err == nil || attempts[2].Err != nil {
-		t.Fatalf("Send attempts = %+v, want two failures then a delivery", attempts)
+	w := &Webhook{URL: srv.URL, Secret: secret}
+	// One attempt per call: retries are the dispatcher's.
+	if err := w.Deliver(context.Background(), testMsg); err == nil || !strings.Contains(err.Error(), "503") {
+		t.Fatalf("Deliver to a receiver answering 503 = %v, want an error naming the status", err)
 	}
-	if len(slept) != 2 || slept[0] != time.Second || slept[1] != 2*time.Second {
-		t.Errorf("backoff = %v, want [1s 2s]", slept)
+	if err := w.Deliver(context.Background(), testMsg); err != nil {
+		t.Fatalf("Deliver = %v, want nil", err)
 	}
-}
-
-func TestWebhookGivesUp(t *testing.T) {
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		http.Error(w, "no", http.StatusInternalServerError)
-	}))
-	defer srv.Close()
-	w := &Webhook{URL: srv.URL, Secret: []byte("k"), MaxAttempts: 4,
-		Sleep: func(context.Context, time.Duration) error { return nil }}
-	attempts := w.Send(context.Background(), testMsg)
-	if len(attempts) != 4 || attempts[3].Err == nil || !strings.Contains(attempts[3].Err.Error(), "500") {
-		t.Errorf("Send = %+v, want 4 failed attempts naming the status", attempts)
+	if calls != 2 || keys[0] != testMsg.ID || keys[1] != testMsg.ID {
+		t.Errorf("posts = %d with Idempotency-Key %q, want 2 with the message's id %q", calls, keys, testMsg.ID)
 	}
 }
 
@@ -143,14 +133,13 @@ func TestEmail(t *testing.T) {
 	e := &Email{Addr: sink.ln.Addr().String(), From: "desk@agency.example", To: []string{"ero@federal.example"}}
 	m := testMsg
 	m.Disclose, m.Release = []liaison.InfoItem{"release_date", "release_time"}, "2020-01-03T08:00:00-08:00"
-	attempts := e.Send(context.Background(), m)
-	if len(attempts) != 1 || attempts[0].Err != nil {
-		t.Fatalf("Send = %+v, want one delivery", attempts)
+	if err := e.Deliver(context.Background(), m); err != nil {
+		t.Fatalf("Deliver = %v, want nil", err)
 	}
 	sink.mu.Lock()
 	defer sink.mu.Unlock()
 	if len(sink.mail) != 1 || !strings.Contains(sink.mail[0], "Subject: [liaison] notify_release permitted (request req_1)") ||
-		!strings.Contains(sink.mail[0], "Authority: 8 U.S.C. 1373") || !strings.Contains(sink.mail[0], "Scheduled release: 2020-01-03T08:00:00-08:00") {
+		!strings.Contains(sink.mail[0], "Authority: 8 U.S.C. 1373") || !strings.Contains(sink.mail[0], "X-Liaison-Message: act_1") || !strings.Contains(sink.mail[0], "Scheduled release: 2020-01-03T08:00:00-08:00") {
 		t.Errorf("mail = %q", sink.mail)
 	}
 }
@@ -159,12 +148,9 @@ func TestEmailFails(t *testing.T) {
 	ln, _ := net.Listen("tcp", "127.0.0.1:0")
 	addr := ln.Addr().String()
 	ln.Close() // nothing listens there now
-	attempts := (&Email{Addr: addr, From: "a@b.example", To: []string{"c@d.example"}}).Send(context.Background(), testMsg)
-	if len(attempts) != 1 || attempts[0].Err == nil {
-		t.Errorf("Send to a closed port = %+v, want a failed attempt", attempts)
-	}
+	err := (&Email{Addr: addr, From: "a@b.example", To: []string{"c@d.example"}}).Deliver(context.Background(), testMsg)
 	var ne *net.OpError
-	if !errors.As(attempts[0].Err, &ne) {
-		t.Errorf("error %v does not wrap the network error", attempts[0].Err)
+	if !errors.As(err, &ne) {
+		t.Errorf("Deliver to a closed port = %v, want an error wrapping the network error", err)
 	}
 }

@@ -27,7 +27,9 @@ type Config struct {
 	Law   *law.Set
 	// Sealer seals personal data (names, dates of birth) before it is stored.
 	Sealer *Sealer
-	// Channels by name; Channel names the one actions go out through.
+	// Channels by name; Channel names the one actions go out through when
+	// their agency has none of its own (see SetChannel). The Dispatcher
+	// delivers through them.
 	Channels map[string]Channel
 	Channel  string
 	// Now and Rand default to the clock and crypto/rand; tests inject them.
@@ -56,6 +58,9 @@ type Desk struct {
 	tokens        *Tokens
 	sets          sync.Map    // pack set hash → *law.Set: the desk's own, and stored ones read
 	setStored     atomic.Bool // the desk's pack set is in the store (StorePackSet)
+	// outbox wakes a Dispatcher when Act records a pending action.
+	outbox chan struct{}
+	chans  channels // the agencies' channels (see latestChannel)
 }
 
 // New returns a Desk.
@@ -64,7 +69,7 @@ func New(cfg Config) (*Desk, error) {
 		return nil, errors.New("desk: Store, Law and Sealer are required")
 	}
 	d := &Desk{store: cfg.Store, law: cfg.Law, sealer: cfg.Sealer, channels: cfg.Channels, channel: cfg.Channel,
-		now: cfg.Now, rand: cfg.Rand, escalateAfter: cfg.EscalateAfter, log: cfg.Logger}
+		now: cfg.Now, rand: cfg.Rand, escalateAfter: cfg.EscalateAfter, log: cfg.Logger, outbox: make(chan struct{}, 1)}
 	if d.now == nil {
 		d.now = time.Now
 	}

@@ -96,8 +96,7 @@ func (e *env) deskOn(t testing.TB, store liaison.Store) *desk.Desk {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hook := &desk.Webhook{URL: e.hook.URL, Secret: []byte("0123456789abcdef"), MaxAttempts: 2,
-		Sleep: func(context.Context, time.Duration) error { return nil }, Now: e.clock.Now}
+	hook := &desk.Webhook{URL: e.hook.URL, Secret: []byte("0123456789abcdef"), Now: e.clock.Now}
 	d, err := desk.New(desk.Config{Store: store, Law: e.set, Sealer: sealer, Now: e.clock.Now,
 		Channels: map[string]desk.Channel{"webhook": hook}, Channel: "webhook", EscalateAfter: time.Hour})
 	if err != nil {
@@ -106,7 +105,29 @@ func (e *env) deskOn(t testing.TB, store liaison.Store) *desk.Desk {
 	return d
 }
 
-func agency(t *testing.T, d *desk.Desk, jur liaison.Jurisdiction, typ liaison.AgencyType) *liaison.AgencyRecord {
+// deliver runs a dispatcher over d's outbox, two attempts a message a
+// minute apart, on a clock of its own (from the env's: the desk's stays
+// put), until nothing is due: the attempts made.
+func (e *env) deliver(t testing.TB, d *desk.Desk) []liaison.DeliveryRecord {
+	t.Helper()
+	c := &clock{t: e.clock.Now()}
+	p, err := desk.NewDispatcher(d, desk.DispatcherConfig{MaxAttempts: 2, Backoff: time.Minute, Parallel: 1, Now: c.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var all []liaison.DeliveryRecord
+	for range 3 {
+		made, err := p.Tick(context.Background())
+		if err != nil {
+			t.Fatalf("Tick: %v", err)
+		}
+		all = append(all, made...)
+		c.Add(time.Minute)
+	}
+	return all
+}
+
+func agency(t testing.TB, d *desk.Desk, jur liaison.Jurisdiction, typ liaison.AgencyType) *liaison.AgencyRecord {
 	t.Helper()
 	a, err := d.CreateAgency(context.Background(), admin, desk.AgencyInput{Name: "Test " + string(jur), Jurisdiction: jur, Type: typ, NoLocalLaw: true})
 	if err != nil {
@@ -200,9 +221,10 @@ func TestActRefusesThenOverride(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Action.Status != liaison.ActionCarriedOut || res.Action.Override != ov.ID || !strings.HasPrefix(res.Action.Reason, "OVERRIDDEN") {
-		t.Errorf("Act after override = %+v, want carried out and flagged with %s", res.Action, ov.ID)
+	if res.Action.Status != liaison.ActionPending || res.Action.Override != ov.ID || !strings.HasPrefix(res.Action.Reason, "OVERRIDDEN") {
+		t.Errorf("Act after override = %+v, want pending and flagged with %s", res.Action, ov.ID)
 	}
+	e.deliver(t, d)
 	if len(e.posts) != 1 || !strings.Contains(e.posts[0], `"override":true`) {
 		t.Errorf("webhook posts = %v, want one flagged as an override", e.posts)
 	}
@@ -224,8 +246,11 @@ func TestActRequiredSendsAndTracksTheHold(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Action.Status != liaison.ActionCarriedOut || len(res.Deliveries) != 1 || !res.Deliveries[0].OK || len(e.posts) != 1 {
-		t.Fatalf("Act = %+v with deliveries %+v, want carried out and delivered once", res.Action, res.Deliveries)
+	if res.Action.Status != liaison.ActionPending || len(res.Deliveries) != 0 || len(e.posts) != 0 || res.Action.Message == nil {
+		t.Fatalf("Act = %+v with deliveries %+v, %d posts; want pending with its message, nothing sent yet", res.Action, res.Deliveries, len(e.posts))
+	}
+	if dls := e.deliver(t, d); len(dls) != 1 || !dls[0].OK || dls[0].Action != res.Action.ID || len(e.posts) != 1 {
+		t.Fatalf("dispatcher made %+v, %d posts; want one delivery of %s", dls, len(e.posts), res.Action.ID)
 	}
 	var hold *liaison.DutyRecord
 	for i, du := range res.Duties {
@@ -288,8 +313,46 @@ func TestActFailedDelivery(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Action.Status != liaison.ActionFailed || len(res.Deliveries) != 2 || res.Deliveries[1].OK {
-		t.Errorf("Act with the webhook down = %s with %d deliveries, want failed after 2 attempts", res.Action.Status, len(res.Deliveries))
+	if res.Action.Status != liaison.ActionPending {
+		t.Fatalf("Act with the webhook down = %s, want pending", res.Action.Status)
+	}
+	if dls := e.deliver(t, d); len(dls) != 2 || dls[0].OK || dls[1].OK || dls[0].RetryAt == nil || dls[1].RetryAt != nil {
+		t.Fatalf("dispatcher made %+v, want 2 failed attempts, the first with a time to retry", dls)
+	}
+	c, err := d.Case(ctx, clerk, in.Request.ID, desk.CaseOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Actions) != 1 || c.Actions[0].Status != liaison.ActionFailed || c.Actions[0].Settled == nil || c.Actions[0].Settled.Attempts != 2 {
+		t.Fatalf("case actions = %+v, want one failed after 2 attempts", c.Actions)
+	}
+	// The failure opens a duty for staff, which recording the action done
+	// by phone closes.
+	var duty *desk.CaseDuty
+	for i, du := range c.Duties {
+		if strings.HasPrefix(du.Text, "Delivery of honor detainer") {
+			duty = &c.Duties[i]
+		}
+	}
+	if duty == nil || duty.Status != liaison.DutyOpen {
+		t.Fatalf("duties = %+v, want an open duty to carry out the failed delivery", c.Duties)
+	}
+	// Facts learned later do not supersede it: the action was decided and
+	// its delivery failed.
+	fres, err := d.Facts(ctx, clerk, in.Request.ID, desk.FactsInput{IdempotencyKey: "f-1", Reason: "the booking record was corrected",
+		Subject: &liaison.Subject{Age: 40}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if hasChange(fres.DutyChanges, duty.ID, liaison.DutySuperseded) {
+		t.Errorf("Facts changed %+v, want the failed delivery's duty left open", fres.DutyChanges)
+	}
+	res, err = d.Act(ctx, clerk, desk.ActInput{Request: in.Request.ID, Action: "honor_detainer", OfflineNote: "Phoned the ICE duty officer at 17:20."})
+	if err != nil || res.Action.Status != liaison.ActionDoneOffline {
+		t.Fatalf("Act with offline_note = %+v, %v; want done_offline", res, err)
+	}
+	if !hasChange(res.DutyChanges, duty.ID, liaison.DutyDone) {
+		t.Errorf("Act done_offline changed %+v, want duty %s done", res.DutyChanges, duty.ID)
 	}
 }
 

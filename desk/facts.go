@@ -189,11 +189,11 @@ func (d *Desk) latestDecisions(ctx context.Context, request string) (map[liaison
 // the duties they bring that the request has not are made (their clocks
 // started if their trigger happened already), and the open ones they no
 // longer bring are superseded. A hold's time limit stays: the hold
-// happened.
+// happened; so does the duty a failed delivery opened.
 func (d *Desk) followDuties(ctx context.Context, agency *liaison.AgencyRecord, rr *liaison.RequestRecord, decisions []liaison.DecisionRecord, facts string, by liaison.Actor, now time.Time) ([]liaison.DutyRecord, []liaison.DutyChangeRecord, []*liaison.StoredRecord, error) {
 	done := map[liaison.Action]bool{}
 	if _, err := liaison.Each(ctx, d.store, liaison.Filter{Kind: liaison.KindAction, Parent: rr.ID}, 0, func(a liaison.ActionRecord, _ int64) {
-		done[a.Action] = done[a.Action] || a.Status == liaison.ActionCarriedOut
+		done[a.Action] = done[a.Action] || carried(a.Status)
 	}); err != nil {
 		return nil, nil, nil, err
 	}
@@ -219,7 +219,9 @@ func (d *Desk) followDuties(ctx context.Context, agency *liaison.AgencyRecord, r
 	changes := []liaison.DutyChangeRecord{}
 	for _, du := range cur {
 		brought := slices.ContainsFunc(all, func(p liaison.DutyRecord) bool { return p.Obligation == du.Obligation })
-		if closed(du.Status) || brought || du.Obligation == endHold || du.Obligation == "" {
+		// A hold's limit and a failed delivery's duty stay: the hold and
+		// the action happened.
+		if closed(du.Status) || brought || du.Obligation == endHold || strings.HasPrefix(du.Obligation, deliveryFailed) || du.Obligation == "" {
 			continue
 		}
 		ch, rec, err := d.dutyChange(&du.DutyRecord, liaison.DutyChangeRecord{Status: liaison.DutySuperseded, Actor: by,

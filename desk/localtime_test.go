@@ -121,7 +121,7 @@ func TestOverrideOnlyARefusal(t *testing.T) {
 	// Carried out: nothing to override.
 	tx := agency(t, d, "us/tx/travis-county", "sheriff")
 	txReq := mustIntake(t, d, detainer(tx.ID, "ice-2", "honor_detainer")).Request.ID
-	if res, err := d.Act(ctx, clerk, desk.ActInput{Request: txReq, Action: "honor_detainer"}); err != nil || res.Action.Status != liaison.ActionCarriedOut {
+	if res, err := d.Act(ctx, clerk, desk.ActInput{Request: txReq, Action: "honor_detainer"}); err != nil || res.Action.Status != liaison.ActionPending {
 		t.Fatalf("Act in Texas = %v, %v", res, err)
 	}
 	if _, err := d.Override(ctx, counsel, desk.OverrideInput{Request: txReq, Action: "honor_detainer", Reason: reason}); liaison.KindOf(err) != liaison.Conflicting {
@@ -197,10 +197,11 @@ func TestMessageDisclosesOnlyWhatTheLawAllows(t *testing.T) {
 	in.Person = p.ID
 	req := mustIntake(t, d, in).Request.ID
 	for _, act := range []liaison.Action{"notify_release", "honor_detainer"} {
-		if res, err := d.Act(ctx, clerk, desk.ActInput{Request: req, Action: act}); err != nil || res.Action.Status != liaison.ActionCarriedOut {
-			t.Fatalf("Act(%s) = %+v, %v; want carried out", act, res, err)
+		if res, err := d.Act(ctx, clerk, desk.ActInput{Request: req, Action: act}); err != nil || res.Action.Status != liaison.ActionPending {
+			t.Fatalf("Act(%s) = %+v, %v; want pending", act, res, err)
 		}
 	}
+	e.deliver(t, d)
 	if len(e.posts) != 2 {
 		t.Fatalf("posts = %v, want 2", e.posts)
 	}

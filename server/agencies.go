@@ -50,3 +50,28 @@ func (s *Server) getAgency(w http.ResponseWriter, r *http.Request, a liaison.Act
 	}
 	s.writeJSON(w, r, http.StatusOK, ag)
 }
+
+// setChannel configures the agency's outbound channel: 200 with the channel
+// as GET shows it, without its secret.
+func (s *Server) setChannel(w http.ResponseWriter, r *http.Request, a liaison.Actor) {
+	var in desk.ChannelInput
+	if err := decode(w, r, &in); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	c, err := s.desk.SetChannel(r.Context(), a, r.PathValue("id"), in)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.writeJSON(w, r, http.StatusOK, c)
+}
+
+func (s *Server) getChannel(w http.ResponseWriter, r *http.Request, a liaison.Actor) {
+	c, err := s.desk.AgencyChannel(r.Context(), a, r.PathValue("id"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.writeJSON(w, r, http.StatusOK, c)
+}

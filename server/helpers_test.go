@@ -194,6 +194,8 @@ type call struct {
 	contentType string
 	// valid says the request must be valid against openapi.json too.
 	valid bool
+	// headers are sent besides (Idempotency-Key).
+	headers map[string]string
 }
 
 // response is an answer, read whole.
@@ -250,6 +252,9 @@ func (e *env) do(c call) response {
 		req.Header.Set("Content-Type", c.contentType)
 	case c.body != nil:
 		req.Header.Set("Content-Type", "application/json")
+	}
+	for k, v := range c.headers {
+		req.Header.Set(k, v)
 	}
 	switch {
 	case c.header != "":

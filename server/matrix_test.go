@@ -41,6 +41,9 @@ func newWorld(e *env, in map[string]any) *world {
 	return w
 }
 
+// webhookChannel configures an agency's channel: a webhook.
+var webhookChannel = map[string]any{"kind": "webhook", "url": "https://ero-webhook.example/liaison", "secret": "a secret of 32 characters, shared"}
+
 // matrixCalls gives, for each route of routes.go, a call that succeeds for
 // a role the route admits, and the status it then answers. Each call is
 // made afresh, so calls that write may run again.
@@ -75,6 +78,13 @@ var matrixCalls = map[string]func(e *env, w *world) (call, int){
 	"GET /v1/agencies":  func(e *env, w *world) (call, int) { return call{}, 200 },
 	"GET /v1/agencies/{id}": func(e *env, w *world) (call, int) {
 		return call{path: "/v1/agencies/" + w.agency}, 200
+	},
+	"PUT /v1/agencies/{id}/channel": func(e *env, w *world) (call, int) {
+		return call{path: "/v1/agencies/" + w.agency + "/channel", body: webhookChannel}, 200
+	},
+	"GET /v1/agencies/{id}/channel": func(e *env, w *world) (call, int) {
+		e.must(http.StatusOK, liaison.RoleAdmin, call{method: "PUT", path: "/v1/agencies/" + w.agency + "/channel", body: webhookChannel}, nil)
+		return call{path: "/v1/agencies/" + w.agency + "/channel"}, 200
 	},
 	"POST /v1/people": func(e *env, w *world) (call, int) {
 		return call{body: map[string]any{"agency": w.agency, "name": personName}}, 201

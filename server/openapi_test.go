@@ -98,7 +98,7 @@ func TestOpenAPIEnums(t *testing.T) {
 		"AccessKind":       liaison.AccessKind("").Enum(),
 		"RuleStatus":       {"applied", "not_held", "unknown", "defeated", "void", "not_effective"},
 		"Stage":            {string(liaison.StageIntake), string(liaison.StageAct), string(liaison.StageFacts)},
-		"ActionStatus":     {"carried_out", "refused", "needs_facts", "failed", "done_offline"},
+		"ActionStatus":     {"pending", "delivered", "carried_out", "refused", "needs_facts", "failed", "done_offline"},
 		"DutyStatus": {string(liaison.DutyOpen), string(liaison.DutyDone), string(liaison.DutyOverdue), string(liaison.DutyEscalated),
 			string(liaison.DutyWaiting), string(liaison.DutySuperseded)},
 		"DutyTrigger": liaison.DutyTrigger("").Enum(),

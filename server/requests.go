@@ -38,20 +38,35 @@ func (s *Server) intake(w http.ResponseWriter, r *http.Request, a liaison.Actor)
 }
 
 // act carries out one action of a stored request, deciding it again now.
-// A refusal is a result, not an error: 201 with the action's status.
+// A refusal is a result, not an error: 201 with the action's status. A
+// permitted action is recorded pending and answered at once, 201: the
+// dispatcher delivers it after (see desk.Dispatcher). With an idempotency
+// key (idempotency_key, or the Idempotency-Key header) sent before: 200
+// with the action as it stands now; 409 when the input differs.
 func (s *Server) act(w http.ResponseWriter, r *http.Request, a liaison.Actor) {
 	var in desk.ActInput
 	if err := decode(w, r, &in); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
+	if k := r.Header.Get("Idempotency-Key"); k != "" {
+		if in.IdempotencyKey != "" && in.IdempotencyKey != k {
+			s.writeError(w, r, liaison.Errorf(liaison.Invalid, "idempotency_key", "the body's idempotency_key and the Idempotency-Key header differ: send one"))
+			return
+		}
+		in.IdempotencyKey = k
+	}
 	res, err := s.desk.Act(r.Context(), a, in)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	s.countDecisions("act", res.Decision.Decision.Outcome)
-	s.writeJSON(w, r, http.StatusCreated, res)
+	status := http.StatusOK
+	if res.Created {
+		status = http.StatusCreated
+		s.countDecisions("act", res.Decision.Decision.Outcome)
+	}
+	s.writeJSON(w, r, status, res)
 }
 
 func (s *Server) override(w http.ResponseWriter, r *http.Request, a liaison.Actor) {

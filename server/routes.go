@@ -43,6 +43,8 @@ func (s *Server) routes() []route {
 		{"POST /v1/agencies", roles(admin), s.createAgency},
 		{"GET /v1/agencies", staff, s.listAgencies},
 		{"GET /v1/agencies/{id}", staff, s.getAgency},
+		{"PUT /v1/agencies/{id}/channel", roles(admin), s.setChannel},
+		{"GET /v1/agencies/{id}/channel", roles(supervisor, admin), s.getChannel},
 		{"POST /v1/people", roles(clerk, supervisor, admin), s.createPerson},
 		{"GET /v1/people", staff, s.listPeople},
 		{"GET /v1/people/{id}", staff, s.getPerson},

@@ -34,6 +34,14 @@ func columnRecord(t testing.TB, kind, id string) *liaison.StoredRecord {
 		r.Agency, r.Person, r.Parent, r.Key = "", "", "", id
 	case liaison.KindFacts:
 		r.Key = r.Parent + "/idem-" + id
+	case liaison.KindAction:
+		r.Key = r.Parent + "/idem-" + id
+	case liaison.KindDeliveryClaim:
+		r.Person, r.Key = "", r.Parent+"/1"
+	case liaison.KindActionOutcome:
+		r.Person, r.Key = "", "act-"+id
+	case liaison.KindChannel:
+		r.Person, r.Parent = "", ""
 	}
 	return fit(r)
 }
@@ -43,6 +51,7 @@ var recordKinds = []string{
 	liaison.KindAgency, liaison.KindPerson, liaison.KindCustodyEvent, liaison.KindRequest, liaison.KindDecision,
 	liaison.KindAction, liaison.KindDuty, liaison.KindDutyChange, liaison.KindOverride, liaison.KindDelivery,
 	liaison.KindRead, liaison.KindToken, liaison.KindTokenRevoked, liaison.KindPackSet, liaison.KindFacts,
+	liaison.KindDeliveryClaim, liaison.KindActionOutcome, liaison.KindChannel,
 }
 
 // testTamperColumns edits each column a store looks records up by, and the

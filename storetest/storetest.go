@@ -143,8 +143,23 @@ func fit(r *liaison.StoredRecord) *liaison.StoredRecord {
 			b["agency"], b["idempotency_key"] = agency, idem
 			r.Agency = agency
 		}
-	case liaison.KindDecision, liaison.KindDuty, liaison.KindAction, liaison.KindOverride:
+	case liaison.KindDecision, liaison.KindDuty, liaison.KindOverride:
 		set("request", r.Parent)
+	case liaison.KindAction:
+		set("request", r.Parent)
+		if r.Key != "" {
+			request, idem, ok := strings.Cut(r.Key, "/")
+			if !ok || request != r.Parent {
+				panic(fmt.Sprintf("storetest: action key %q is not request/idempotency key", r.Key))
+			}
+			b["idempotency_key"] = idem
+		}
+	case liaison.KindDeliveryClaim:
+		set("action", r.Parent)
+		set("slot", r.Key)
+	case liaison.KindActionOutcome:
+		set("request", r.Parent)
+		set("action", r.Key)
 	case liaison.KindFacts:
 		set("request", r.Parent)
 		if r.Key != "" {

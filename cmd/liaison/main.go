@@ -64,6 +64,9 @@ Usage:
   liaison token create --db DSN --role ROLE [--name NAME] [--agency ID]
   liaison token list --db DSN [--agency ID]
   liaison token revoke --db DSN ID
+  liaison admin channel set --db DSN [--keys DIR] --agency ID (--webhook URL | --smtp HOST:PORT --from A --to A,...)
+                                                   an agency's own channel (secret: LIAISON_CHANNEL_SECRET)
+  liaison admin channel show --db DSN [--keys DIR] --agency ID
   liaison log checkpoint|verify --db DSN [--keys DIR] [--redecide]
   liaison log prove --db DSN (--kind K --id ID | --old N --new M)
   liaison contacts record|ask --db DSN [--keys DIR] [--role ROLE] [--agency ID] [FILE|-]
@@ -107,6 +110,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return (&noticeCmd{stdout: stdout, stderr: stderr, now: time.Now}).run(args[1:])
 	case "token":
 		return (&tokenCmd{stdout: stdout, stderr: stderr}).run(ctx, args[1:])
+	case "admin":
+		return (&adminCmd{getenv: getenv, stdin: stdin, stdout: stdout, stderr: stderr}).run(ctx, args[1:])
 	case "log":
 		return (&logCmd{getenv: getenv, stdout: stdout, stderr: stderr}).run(ctx, args[1:])
 	case "contacts":

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"runtime/debug"
 	"strings"
 	"sync"
@@ -42,6 +43,8 @@ type serveFlags struct {
 	integrityBudget                 time.Duration
 	drain                           time.Duration
 	secureCookies                   bool
+	// delivery configures the dispatcher (see desk.DispatcherConfig).
+	delivery desk.DispatcherConfig
 }
 
 func (f *serveFlags) register(fs *flag.FlagSet, db string) {
@@ -56,6 +59,9 @@ func (f *serveFlags) register(fs *flag.FlagSet, db string) {
 	fs.DurationVar(&f.drain, "drain-timeout", 30*time.Second, "on SIGINT or SIGTERM, wait this long for requests in flight before closing their connections")
 	fs.BoolVar(&f.secureCookies, "secure-cookies", false, "mark the web desk's session cookie Secure on plain HTTP too (behind a proxy that ends TLS)")
 	fs.DurationVar(&f.integrityBudget, "integrity-budget", 10*time.Second, "SQLite: stop the start's integrity check after this long (0: let it finish)")
+	fs.IntVar(&f.delivery.MaxAttempts, "delivery-attempts", desk.DefaultMaxAttempts, "attempts to deliver an action's message before it fails and a duty for staff opens")
+	fs.DurationVar(&f.delivery.Backoff, "delivery-backoff", desk.DefaultBackoff, "wait this long after a message's first failed attempt, twice as long after each next")
+	fs.DurationVar(&f.delivery.Poll, "delivery-poll", desk.DefaultPoll, "look for messages to deliver this often (this node's own actions wake it at once)")
 }
 
 func (c *serveCmd) run(ctx context.Context, args []string) error {
@@ -122,6 +128,16 @@ func (c *serveCmd) serve(ctx context.Context, f serveFlags, seed func(context.Co
 		ReadHeaderTimeout: readHeaderTimeout, ReadTimeout: readTimeout, WriteTimeout: writeTimeout, IdleTimeout: idleTimeout,
 		ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
 
+	// Every node delivers the outbox; claims keep each attempt to one.
+	dcfg := f.delivery
+	if host, err := os.Hostname(); err == nil {
+		dcfg.Node = fmt.Sprintf("%s/%d", host, os.Getpid())
+	}
+	dispatcher, err := desk.NewDispatcher(n.desk, dcfg)
+	if err != nil {
+		return err
+	}
+
 	// The workers outlive ctx: they stop after the requests in flight,
 	// which may still need them.
 	work, stopWork := context.WithCancel(context.WithoutCancel(ctx))
@@ -129,6 +145,7 @@ func (c *serveCmd) serve(ctx context.Context, f serveFlags, seed func(context.Co
 	pub := &ledger.Publisher{Store: n.store, Signer: n.keys.signer, Logger: logger}
 	workers.Go(func() { pub.Run(work, f.checkpointEvery) })
 	workers.Go(func() { n.desk.Run(work, f.tick) })
+	workers.Go(func() { dispatcher.Run(work) })
 	defer func() {
 		stopWork()
 		workers.Wait()
