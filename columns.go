@@ -58,7 +58,7 @@ type Columns struct {
 // by id (a request record's "request" is the federal request, an object),
 // "action" only of a delivery (an action's is the kind of action).
 type columnFields struct {
-	id, agency, person, request, duty, action, token, hash, idempotencyKey, number, contact, messageID string
+	id, agency, person, request, duty, action, token, hash, idempotencyKey, number, contact, messageID, key string
 }
 
 // field returns where the body member named key goes for a record of kind,
@@ -94,6 +94,10 @@ func (f *columnFields) field(kind string, key []byte) *string {
 		}
 	case "message_id":
 		return &f.messageID
+	case "key":
+		if kind == KindDutyChange {
+			return &f.key
+		}
 	case "number":
 		if kind == KindBooking {
 			return &f.number
@@ -150,7 +154,7 @@ func ColumnsOf(kind string, body []byte) (Columns, error) {
 			c.Key = b.request + "/" + b.idempotencyKey
 		}
 	case KindDutyChange:
-		c.Parent = b.duty
+		c.Parent, c.Key = b.duty, b.key
 	case KindContact:
 		c.Person = b.person
 		if b.idempotencyKey != "" {
