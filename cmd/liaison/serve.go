@@ -40,6 +40,7 @@ type serveFlags struct {
 	integrityCheck                  string
 	integrityBudget                 time.Duration
 	drain                           time.Duration
+	escalateAfter, tokenCacheTTL    time.Duration
 }
 
 func (f *serveFlags) register(fs *flag.FlagSet, db string) {
@@ -52,6 +53,8 @@ func (f *serveFlags) register(fs *flag.FlagSet, db string) {
 	fs.DurationVar(&f.tick, "duty-tick", 30*time.Second, "check duty deadlines this often")
 	fs.StringVar(&f.integrityCheck, "integrity-check", "quick", "SQLite: check the database file at start: `quick` (PRAGMA quick_check), full (integrity_check) or off")
 	fs.DurationVar(&f.drain, "drain-timeout", 30*time.Second, "on SIGINT or SIGTERM, wait this long for requests in flight before closing their connections")
+	fs.DurationVar(&f.escalateAfter, "escalate-after", time.Hour, "escalate a duty overdue for this long")
+	fs.DurationVar(&f.tokenCacheTTL, "token-cache-ttl", server.TokenCacheTTL, "trust a token looked up for this long: how long one revoked elsewhere, unheard of (see docs/operations.md), keeps working here")
 	fs.DurationVar(&f.integrityBudget, "integrity-budget", 10*time.Second, "SQLite: stop the start's integrity check after this long (0: let it finish)")
 }
 
@@ -122,9 +125,7 @@ func (c *serveCmd) serve(ctx context.Context, f serveFlags, seed func(context.Co
 	// which may still need them.
 	work, stopWork := context.WithCancel(context.WithoutCancel(ctx))
 	var workers sync.WaitGroup
-	pub := &ledger.Publisher{Store: n.store, Signer: n.keys.signer, Logger: logger}
-	workers.Go(func() { pub.Run(work, f.checkpointEvery) })
-	workers.Go(func() { n.desk.Run(work, f.tick) })
+	n.cluster.start(work, &workers, n, f)
 	defer func() {
 		stopWork()
 		workers.Wait()
@@ -163,6 +164,8 @@ type node struct {
 	keys   *keys
 	desk   *desk.Desk
 	server *server.Server
+	// cluster runs the background work (see cluster.go).
+	cluster *cluster
 }
 
 func newNode(ctx context.Context, getenv func(string) string, f serveFlags, logger *slog.Logger, say func(string)) (*node, error) {
@@ -185,7 +188,8 @@ func newNode(ctx context.Context, getenv func(string) string, f serveFlags, logg
 		store.Close()
 		return nil, err
 	}
-	d, err := desk.New(desk.Config{Store: store, Law: set, Sealer: ks.sealer, Channels: channels, Channel: channel, Logger: logger})
+	d, err := desk.New(desk.Config{Store: store, Law: set, Sealer: ks.sealer, Channels: channels, Channel: channel, Logger: logger,
+		EscalateAfter: f.escalateAfter})
 	if err == nil {
 		err = d.StorePackSet(ctx) // decisions name it; see docs/design.md
 	}
@@ -198,8 +202,11 @@ func newNode(ctx context.Context, getenv func(string) string, f serveFlags, logg
 	if c := newStoreCollector(store); c != nil {
 		reg.MustRegister(c)
 	}
-	srv := server.New(server.Config{Desk: d, Law: set, Log: store, Signer: ks.signer, Registry: reg, Logger: logger})
-	return &node{store: store, keys: ks, desk: d, server: srv}, nil
+	cl := newCluster(store, logger)
+	reg.MustRegister(cl)
+	srv := server.New(server.Config{Desk: d, Law: set, Log: store, Signer: ks.signer, Registry: reg, Logger: logger,
+		TokenCacheTTL: f.tokenCacheTTL})
+	return &node{store: store, keys: ks, desk: d, server: srv, cluster: cl}, nil
 }
 
 // storeKeys loads the node's keys for store. Keys are made only for a
