@@ -1,0 +1,412 @@
+package main
+
+import (
+	"context"
+	"crypto/hmac"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"filippo.io/torchwood"
+	"golang.org/x/mod/sumdb/note"
+	"golang.org/x/mod/sumdb/tlog"
+
+	"liaison"
+	"liaison/desk"
+	"liaison/postgres"
+	"liaison/storetest"
+)
+
+// waitFor polls cond until it holds, and fails the test after a minute: a
+// bound on a hang, far above what any run needs, not a speed check.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not after a minute", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestRevocationReachesEveryServer: two servers on one PostgreSQL database,
+// each trusting a token it has looked up for an hour; a token revoked
+// through one stops working on the other at once, told by the database.
+func TestRevocationReachesEveryServer(t *testing.T) {
+	dsn := storetest.PostgresSchema(t)
+	keys := filepath.Join(t.TempDir(), "keys")
+	makeKeys(t, keys)
+	admin := token(t, dsn, "admin")
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	var bases []string
+	for range 2 {
+		addr, done := serveInProcess(t, ctx, "--db", dsn, "--keys", keys, "--token-cache-ttl", "1h")
+		if addr == "" {
+			t.Fatalf("serve: %v", <-done)
+		}
+		bases = append(bases, "http://"+addr)
+		defer func() { cancel(); <-done }()
+	}
+	a, b := bases[0], bases[1]
+	code, body := call(t, a, admin, "POST", "/v1/tokens", map[string]any{"name": "victim", "role": "admin"})
+	if code != http.StatusCreated {
+		t.Fatalf("create token = %d %s", code, body)
+	}
+	var tok desk.NewToken
+	json.Unmarshal(body, &tok)
+	victim, id := tok.Token, tok.Record.ID
+
+	for _, base := range bases {
+		if code, body := call(t, base, victim, "GET", "/v1/tokens", nil); code != http.StatusOK {
+			t.Fatalf("GET %s with a new token = %d %s", base, code, body)
+		}
+	}
+	if code, body := call(t, a, admin, "POST", "/v1/tokens/"+id+"/revoke", nil); code != http.StatusOK {
+		t.Fatalf("revoke through A = %d %s", code, body)
+	}
+	if code, _ := call(t, a, victim, "GET", "/v1/tokens", nil); code != http.StatusUnauthorized {
+		t.Errorf("A after the revocation through A = %d, want 401", code)
+	}
+	// B cached the token for an hour: only the notification can stop it
+	// within the minute waitFor allows.
+	waitFor(t, "B refuses the token revoked through A", func() bool {
+		code, _ := call(t, b, victim, "GET", "/v1/tokens", nil)
+		return code == http.StatusUnauthorized
+	})
+}
+
+// receiver is a webhook endpoint that checks each message's signature and
+// counts the messages by id.
+type receiver struct {
+	secret []byte
+	mu     sync.Mutex
+	byID   map[string]int
+	bad    int
+}
+
+func (rc *receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(r.Body)
+	ts, _ := strconv.ParseInt(r.Header.Get("X-Liaison-Timestamp"), 10, 64)
+	var m desk.Message
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	if err != nil || !hmac.Equal([]byte(r.Header.Get("X-Liaison-Signature")), []byte(desk.Sign(rc.secret, ts, body))) || json.Unmarshal(body, &m) != nil || m.ID == "" {
+		rc.bad++
+		http.Error(w, "bad signature", http.StatusUnauthorized)
+		return
+	}
+	rc.byID[m.ID]++
+}
+
+// TestCluster runs three `liaison serve` processes on one PostgreSQL
+// database, with writers through all of them, SIGKILLs one mid-load and
+// starts it again, and revokes a token through one. Then: every write
+// acknowledged is stored; every duty that came due was made overdue and
+// escalated exactly once; every action carried out was delivered exactly
+// once, signed; one log, which `log verify` and the C2SP tlog client
+// accept; and the revoked token is refused everywhere.
+func TestCluster(t *testing.T) {
+	dsn := storetest.PostgresSchema(t)
+	dir := t.TempDir()
+	keys := filepath.Join(dir, "keys")
+	makeKeys(t, keys)
+	admin, clerk := token(t, dsn, "admin"), token(t, dsn, "clerk")
+	rc := &receiver{secret: []byte("cluster-test-webhook-secret"), byID: map[string]int{}}
+	hook := httptest.NewServer(rc)
+	defer hook.Close()
+	env := []string{"LIAISON_LOG_KEY=", "LIAISON_SEAL_KEY=", "LIAISON_WEBHOOK_URL=" + hook.URL, "LIAISON_WEBHOOK_SECRET=" + string(rc.secret)}
+	args := []string{"--db", dsn, "--addr", "127.0.0.1:0", "--keys", keys, "--duty-tick", "100ms", "--escalate-after", "1s",
+		"--checkpoint-every", "300ms", "--token-cache-ttl", "1h", "--drain-timeout", "10s"}
+
+	const nodes = 3
+	var mu sync.Mutex // guards bases and srvs, which the restart changes
+	srvs := make([]*instance, nodes)
+	bases := make([]string, nodes)
+	for i := range nodes {
+		srvs[i] = startServer(t, env, args...)
+		bases[i] = "http://" + srvs[i].base
+	}
+	base := func(i int) string {
+		mu.Lock()
+		defer mu.Unlock()
+		return bases[i%nodes]
+	}
+	defer func() {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, s := range srvs {
+			s.cmd.Process.Kill()
+			s.cmd.Wait()
+		}
+	}()
+
+	// California: duties due "promptly", here one second. Texas: the
+	// hold is required, and goes out through the webhook.
+	agencies := map[string]string{}
+	for _, a := range []map[string]any{
+		{"name": "Test LA", "jurisdiction": "us/ca/los-angeles-county", "type": "jail", "promptly": "1s", "no_local_law": true},
+		{"name": "Test Travis", "jurisdiction": "us/tx/travis-county", "type": "sheriff", "no_local_law": true},
+	} {
+		code, body := call(t, base(0), admin, "POST", "/v1/agencies", a)
+		if code != http.StatusCreated {
+			t.Fatalf("create agency = %d %s", code, body)
+		}
+		var rec liaison.AgencyRecord
+		json.Unmarshal(body, &rec)
+		agencies[a["jurisdiction"].(string)] = rec.ID
+	}
+
+	// Writers: each intakes a detainer in each agency through one node
+	// and carries out the Texas hold through the next, a bounded number
+	// of times; a call the dying node drops is not acknowledged.
+	const writers, rounds = 6, 12
+	var (
+		amu      sync.Mutex
+		requests []string // acknowledged intakes
+		actions  []string // acknowledged actions carried out
+		done     int
+	)
+	detainer := func(agency, key string) map[string]any {
+		return map[string]any{"agency": agency, "idempotency_key": key,
+			"request": map[string]any{"kind": "detainer", "form": "I-247A", "issuer": "ICE",
+				"probable_cause_basis": []string{"biometric_match"}, "info_requested": []string{"release_date"},
+				"warrant": map[string]any{"kind": "administrative", "form": "I-200"}},
+			"actions": []string{"honor_detainer", "notify_release"},
+			"subject": map[string]any{"custody": map[string]any{"status": "eligible_for_release"}, "convictions": []any{}}}
+	}
+	var wg sync.WaitGroup
+	for w := range writers {
+		wg.Go(func() {
+			for i := range rounds {
+				for _, jur := range []string{"us/ca/los-angeles-county", "us/tx/travis-county"} {
+					code, body := call(t, base(w+i), clerk, "POST", "/v1/requests", detainer(agencies[jur], fmt.Sprintf("w%d-%d-%s", w, i, jur)))
+					if code != http.StatusCreated {
+						continue
+					}
+					var res struct {
+						Request liaison.RequestRecord `json:"request"`
+					}
+					if err := json.Unmarshal(body, &res); err != nil || res.Request.ID == "" {
+						t.Errorf("201 answer without a request: %v %s", err, body)
+						continue
+					}
+					amu.Lock()
+					requests = append(requests, res.Request.ID)
+					amu.Unlock()
+					if jur != "us/tx/travis-county" {
+						continue
+					}
+					code, body = call(t, base(w+i+1), clerk, "POST", "/v1/actions", map[string]any{"request": res.Request.ID, "action": "honor_detainer"})
+					if code != http.StatusCreated {
+						continue
+					}
+					var act desk.ActResult
+					if err := json.Unmarshal(body, &act); err != nil || act.Action.Status != liaison.ActionCarriedOut {
+						t.Errorf("act on a Texas hold = %s, %v; want carried_out\n%s", act.Action.Status, err, body)
+						continue
+					}
+					amu.Lock()
+					actions = append(actions, act.Action.ID)
+					amu.Unlock()
+				}
+				amu.Lock()
+				done++
+				amu.Unlock()
+			}
+		})
+	}
+	// Mid-load, node 1 dies and comes back.
+	waitFor(t, "a third of the writes", func() bool { amu.Lock(); defer amu.Unlock(); return done >= writers*rounds/3 })
+	mu.Lock()
+	srvs[1].kill(t)
+	mu.Unlock()
+	restarted := startServer(t, env, args...)
+	mu.Lock()
+	srvs[1], bases[1] = restarted, "http://"+restarted.base
+	mu.Unlock()
+	wg.Wait()
+	if len(requests) < writers*rounds || len(actions) < writers*rounds/3 {
+		t.Fatalf("only %d intakes and %d actions acknowledged of %d each", len(requests), len(actions), writers*rounds)
+	}
+
+	// A token used on every node, revoked through node 2.
+	code, body := call(t, base(0), admin, "POST", "/v1/tokens", map[string]any{"name": "revoked", "role": "auditor"})
+	if code != http.StatusCreated {
+		t.Fatalf("create token = %d %s", code, body)
+	}
+	var tok desk.NewToken
+	json.Unmarshal(body, &tok)
+	for i := range nodes {
+		if code, body := call(t, base(i), tok.Token, "GET", "/v1/duties", nil); code != http.StatusOK {
+			t.Fatalf("node %d with a new token = %d %s", i, code, body)
+		}
+	}
+	if code, body := call(t, base(2), admin, "POST", "/v1/tokens/"+tok.Record.ID+"/revoke", nil); code != http.StatusOK {
+		t.Fatalf("revoke = %d %s", code, body)
+	}
+	for i := range nodes {
+		waitFor(t, fmt.Sprintf("node %d refuses the revoked token", i), func() bool {
+			code, _ := call(t, base(i), tok.Token, "GET", "/v1/duties", nil)
+			return code == http.StatusUnauthorized
+		})
+	}
+
+	store, err := postgres.Open(t.Context(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	for _, id := range requests {
+		if _, err := store.Get(t.Context(), liaison.KindRequest, id); err != nil {
+			t.Errorf("acknowledged request %s: %v", id, err)
+		}
+	}
+
+	// Every duty that came due is escalated once the scheduler has had
+	// the time, and no change was made twice.
+	type state struct {
+		due    *time.Time
+		status liaison.DutyStatus
+		counts map[liaison.DutyStatus]int
+	}
+	var duties map[string]*state
+	read := func() {
+		duties = map[string]*state{}
+		if _, err := liaison.Each(t.Context(), store, liaison.Filter{Kind: liaison.KindDuty}, 0, func(du liaison.DutyRecord, _ int64) {
+			duties[du.ID] = &state{due: du.Due, status: du.Status, counts: map[liaison.DutyStatus]int{}}
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := liaison.Each(t.Context(), store, liaison.Filter{Kind: liaison.KindDutyChange}, 0, func(c liaison.DutyChangeRecord, _ int64) {
+			s := duties[c.Duty]
+			s.counts[c.Status]++
+			if c.Due != nil {
+				s.due = c.Due
+			}
+			if s.status != liaison.DutyDone {
+				s.status = c.Status
+			}
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The last duty came due a second after the last write; it is
+	// overdue by the next tick and escalated a second after.
+	allDue := time.Now().Add(time.Second)
+	waitFor(t, "every duty due escalated", func() bool {
+		read()
+		for _, s := range duties {
+			if s.due != nil && s.due.Before(allDue) && s.status != liaison.DutyEscalated && s.status != liaison.DutyDone && s.status != liaison.DutySuperseded {
+				return false
+			}
+		}
+		return true
+	})
+	escalated := 0
+	for id, s := range duties {
+		for _, st := range []liaison.DutyStatus{liaison.DutyOverdue, liaison.DutyEscalated, liaison.DutyDone} {
+			if s.counts[st] > 1 {
+				t.Errorf("duty %s was made %s %d times, want once", id, st, s.counts[st])
+			}
+		}
+		if s.status == liaison.DutyEscalated {
+			escalated++
+		}
+	}
+	if escalated == 0 {
+		t.Error("no duty was escalated: the test's California duties should have been")
+	}
+
+	// Every action carried out was delivered once; the receiver got no
+	// message twice and none unsigned.
+	rc.mu.Lock()
+	for _, id := range actions {
+		if n := rc.byID[id]; n != 1 {
+			t.Errorf("action %s was delivered %d times, want once", id, n)
+		}
+	}
+	unrecorded := 0
+	for id, n := range rc.byID {
+		if n != 1 {
+			t.Errorf("message %s was delivered %d times, want once", id, n)
+		}
+		if _, err := store.Get(t.Context(), liaison.KindAction, id); err != nil {
+			unrecorded++
+		}
+	}
+	if rc.bad != 0 {
+		t.Errorf("the receiver refused %d messages with a bad signature", rc.bad)
+	}
+	received := len(rc.byID)
+	rc.mu.Unlock()
+
+	// One log: a node's checkpoint verifies with the key, and the C2SP
+	// tlog client computes the same root from the node's tiles.
+	checkC2SP(t, base(0))
+
+	// The nodes stop cleanly; the log verifies.
+	mu.Lock()
+	for i, s := range srvs {
+		s.cmd.Process.Signal(syscall.SIGTERM)
+		if err := s.cmd.Wait(); err != nil {
+			t.Errorf("node %d after SIGTERM: %v, want exit status 0", i, err)
+		}
+	}
+	mu.Unlock()
+	if out, _, err := runCmd(t, "", "log", "verify", "--db", dsn, "--keys", keys); err != nil || !strings.Contains(out, ": 0 problems") {
+		t.Errorf("log verify = %v\n%s", err, out)
+	}
+	t.Logf("%d nodes, one SIGKILLed and restarted: %d intakes and %d actions acknowledged, %d messages received (%d sent by the killed node before it could record them), %d duties, %d escalated once each",
+		nodes, len(requests), len(actions), received, unrecorded, len(duties), escalated)
+}
+
+// checkC2SP reads the log a node serves as an independent C2SP tlog-tiles
+// client would: the checkpoint verifies with the key the node serves, and
+// the root computed from the tiles is the checkpoint's.
+func checkC2SP(t *testing.T, base string) {
+	t.Helper()
+	ctx := t.Context()
+	fetcher, err := torchwood.NewTileFetcher(base + "/log/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := fetcher.ReadEndpoint(ctx, "key")
+	if err != nil {
+		t.Fatal(err)
+	}
+	verifier, err := note.NewVerifier(strings.TrimSpace(string(key)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	signed, err := fetcher.ReadEndpoint(ctx, "checkpoint")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := note.Open(signed, note.VerifierList(verifier))
+	if err != nil {
+		t.Fatalf("checkpoint does not verify: %v", err)
+	}
+	cp, err := torchwood.ParseCheckpoint(n.Text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cp.N == 0 {
+		t.Fatal("the checkpoint is of an empty log")
+	}
+	hr := torchwood.TileHashReaderWithContext(ctx, cp.Tree, fetcher)
+	if root, err := tlog.TreeHash(cp.N, hr); err != nil || root != cp.Hash {
+		t.Errorf("root of %d leaves from the tiles = %v, %v; want the checkpoint's %v", cp.N, root, err, cp.Hash)
+	}
+}
+
