@@ -409,4 +409,3 @@ func checkC2SP(t *testing.T, base string) {
 		t.Errorf("root of %d leaves from the tiles = %v, %v; want the checkpoint's %v", cp.N, root, err, cp.Hash)
 	}
 }
-
