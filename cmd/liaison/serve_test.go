@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"liaison"
+	"liaison/storetest"
 )
 
 // TestServeListensFirst: with the port taken, serve and demo stop before
@@ -69,10 +70,23 @@ func serveInProcess(t *testing.T, ctx context.Context, args ...string) (addr str
 }
 
 // TestServeKeyCheck: a database whose checkpoints one key signed serves
-// with that key only, and gets no new keys.
+// with that key only, and gets no new keys; on SQLite and on PostgreSQL.
 func TestServeKeyCheck(t *testing.T) {
-	dir := t.TempDir()
-	db := "sqlite:" + filepath.Join(dir, "liaison.db")
+	for _, st := range []struct {
+		name string
+		db   func(t *testing.T, dir string) string
+	}{
+		{"sqlite", func(t *testing.T, dir string) string { return "sqlite:" + filepath.Join(dir, "liaison.db") }},
+		{"postgres", func(t *testing.T, dir string) string { return storetest.PostgresSchema(t) }},
+	} {
+		t.Run(st.name, func(t *testing.T) {
+			dir := t.TempDir()
+			serveKeyCheck(t, dir, st.db(t, dir))
+		})
+	}
+}
+
+func serveKeyCheck(t *testing.T, dir, db string) {
 	keysA, keysB, none := filepath.Join(dir, "a"), filepath.Join(dir, "b"), filepath.Join(dir, "none")
 	idA := makeKeys(t, keysA)
 	if _, stderr, err := runCmd(t, "", "log", "checkpoint", "--db", db, "--keys", keysA); err != nil {
