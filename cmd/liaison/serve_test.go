@@ -192,3 +192,27 @@ func waitLine(t *testing.T, in *instance, s string) {
 		}
 	}
 }
+
+// TestKeysCreate: `keys create` makes the two keys once, prints the log's
+// public key, and refuses to make them again.
+func TestKeysCreate(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "keys")
+	out, _, err := runCmd(t, "", "keys", "create", "--keys", dir, "--origin", "example.gov/log")
+	if err != nil {
+		t.Fatalf("keys create: %v", err)
+	}
+	ks, err := loadKeys(func(string) string { return "" }, dir, "", false, func(string) {})
+	if err != nil {
+		t.Fatalf("the keys made do not load: %v", err)
+	}
+	if got, want := strings.TrimSpace(out), ks.signer.Verifier().Key(); got != want || !strings.HasPrefix(got, "example.gov/log+") {
+		t.Errorf("keys create printed %q, want the log's public key %q", got, want)
+	}
+	if _, _, err := runCmd(t, "", "keys", "create", "--keys", dir); err == nil || !strings.Contains(err.Error(), "exists already") {
+		t.Errorf("keys create again = %v, want a refusal", err)
+	}
+	again, err := loadKeys(func(string) string { return "" }, dir, "", false, func(string) {})
+	if err != nil || again.signer.Verifier().Key() != ks.signer.Verifier().Key() {
+		t.Errorf("after the refusal the log key is %v (%v), want unchanged", again, err)
+	}
+}
