@@ -67,13 +67,20 @@ func (s *Store) Lead(ctx context.Context, name string) (bool, error) {
 	return s.leases.held[name], nil
 }
 
-// closeLeases closes the leases' connections, which releases the locks
-// held: another server takes them over at its next Lead.
+// close releases the leases held and closes their connections: another
+// server takes them over at its next Lead.
 func (l *leases) close(ctx context.Context) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	var err error
 	for name, c := range l.conns {
+		if l.held[name] {
+			// Released now, not when the server notices the session
+			// ended: another server's next Lead takes it.
+			if _, uerr := c.Exec(ctx, `SELECT pg_advisory_unlock(`+leaseKey+`)`, name); uerr != nil {
+				err = errors.Join(err, fmt.Errorf("postgres: release lease %s: %w", name, uerr))
+			}
+		}
 		err = errors.Join(err, c.Close(ctx))
 		delete(l.conns, name)
 		delete(l.held, name)

@@ -70,9 +70,10 @@ func TestLead(t *testing.T) {
 	}
 
 	// A's session ends behind its back (a network failure, a restarted
-	// database): A knows it by its next Lead, and B takes over.
+	// database): A knows it by its next Lead, and B takes over. (The
+	// terminate waits for the session to end, up to a minute.)
 	var killed bool
-	if err := queryRow(t, dsn, `SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND granted
+	if err := queryRow(t, dsn, `SELECT pg_terminate_backend(pid, 60000) FROM pg_locks WHERE locktype = 'advisory' AND granted
 		AND ((classid::bigint << 32) | objid::bigint) = hashtextextended(current_schema() || '/duties', 0)`, &killed); err != nil || !killed {
 		t.Fatalf("terminate A's lease connection: %v, %v", killed, err)
 	}
