@@ -172,22 +172,6 @@ func (d *Desk) Tick(ctx context.Context) ([]liaison.DutyChangeRecord, error) {
 	return out, nil
 }
 
-// Run calls Tick every interval until ctx ends.
-func (d *Desk) Run(ctx context.Context, interval time.Duration) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		if _, err := d.Tick(ctx); err != nil && ctx.Err() == nil {
-			d.log.ErrorContext(ctx, "duty scheduler", "err", err)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
-}
-
 // The obligations the desk makes itself, beside the duties of rules.
 const (
 	carryOut = "carry_out:" // and the action: the law requires it
