@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -368,6 +369,28 @@ func TestCluster(t *testing.T) {
 	received := len(rc.byID)
 	rc.mu.Unlock()
 
+	// One node leads each job, and every node listens for revocations.
+	held := map[string]int{}
+	for i := range nodes {
+		code, body := call(t, base(i), admin, "GET", "/metrics", nil)
+		if code != http.StatusOK {
+			t.Fatalf("node %d: /metrics = %d", i, code)
+		}
+		for _, line := range strings.Split(string(body), "\n") {
+			for _, lease := range []string{leaseDuties, leaseCheckpoints} {
+				if line == `liaison_lease_held{lease="`+lease+`"} 1` {
+					held[lease]++
+				}
+			}
+		}
+		if !strings.Contains(string(body), "\nliaison_revocations_listening 1\n") {
+			t.Errorf("node %d does not say it listens for revocations", i)
+		}
+	}
+	if held[leaseDuties] != 1 || held[leaseCheckpoints] != 1 {
+		t.Errorf("nodes holding each lease: %v, want one each", held)
+	}
+
 	// One log: a node's checkpoint verifies with the key, and the C2SP
 	// tlog client computes the same root from the node's tiles.
 	checkC2SP(t, base(0))
@@ -424,5 +447,62 @@ func checkC2SP(t *testing.T, base string) {
 	hr := torchwood.TileHashReaderWithContext(ctx, cp.Tree, fetcher)
 	if root, err := tlog.TreeHash(cp.N, hr); err != nil || root != cp.Hash {
 		t.Errorf("root of %d leaves from the tiles = %v, %v; want the checkpoint's %v", cp.N, root, err, cp.Hash)
+	}
+}
+
+// leaderStub answers Lead from held, and counts the calls.
+type leaderStub struct {
+	mu    sync.Mutex
+	held  bool
+	calls int
+}
+
+func (l *leaderStub) Lead(context.Context, string) (bool, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.calls++
+	return l.held, nil
+}
+
+// TestLeadingRunsOnLeader: a job runs on the ticks where this node holds
+// its lease, and on no other.
+func TestLeadingRunsOnLeader(t *testing.T) {
+	stub := &leaderStub{}
+	l := &leading{leader: stub, name: "duties", logger: slog.New(slog.DiscardHandler)}
+	ctx, cancel := context.WithCancel(t.Context())
+	runs := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		l.run(ctx, time.Millisecond, func(context.Context) { runs <- struct{}{} })
+	}()
+	waitFor(t, "a few ticks as a follower", func() bool { stub.mu.Lock(); defer stub.mu.Unlock(); return stub.calls >= 5 })
+	select {
+	case <-runs:
+		t.Fatal("the job ran on a node that does not hold the lease")
+	default:
+	}
+	if l.held.Load() {
+		t.Error("a follower says it holds the lease")
+	}
+	stub.mu.Lock()
+	stub.held = true
+	stub.mu.Unlock()
+	select {
+	case <-runs:
+	case <-time.After(time.Minute): // a hang, not a speed check
+		t.Fatal("the job never ran once the node held the lease")
+	}
+	if !l.held.Load() {
+		t.Error("the leader does not say it holds the lease")
+	}
+	cancel()
+	for {
+		select {
+		case <-runs:
+			continue
+		case <-done:
+		}
+		break
 	}
 }
