@@ -15,10 +15,14 @@ COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
 RUN CGO_ENABLED=0 go build -trimpath -ldflags='-s -w' -o /out/liaison ./cmd/liaison \
- && /out/liaison packs lint
+ && /out/liaison packs lint \
+ && mkdir -p /out/data
 
 FROM gcr.io/distroless/static-debian12:nonroot
 COPY --from=build /out/liaison /usr/local/bin/liaison
+# For SQLite: a volume mounted here starts owned by the non-root user.
+COPY --from=build --chown=65532:65532 /out/data /data
+VOLUME /data
 USER nonroot:nonroot
 EXPOSE 8080
 # serve shuts down in order on SIGTERM (docker stop): give it its drain
