@@ -85,6 +85,27 @@ func TestRevocationReachesEveryServer(t *testing.T) {
 		code, _ := call(t, b, victim, "GET", "/v1/tokens", nil)
 		return code == http.StatusUnauthorized
 	})
+
+	// Revoked with the CLI, on no server: both hear of it.
+	code, body = call(t, b, admin, "POST", "/v1/tokens", map[string]any{"name": "victim 2", "role": "admin"})
+	if code != http.StatusCreated {
+		t.Fatalf("create token = %d %s", code, body)
+	}
+	json.Unmarshal(body, &tok)
+	for _, base := range bases {
+		if code, body := call(t, base, tok.Token, "GET", "/v1/tokens", nil); code != http.StatusOK {
+			t.Fatalf("GET %s with a new token = %d %s", base, code, body)
+		}
+	}
+	if _, stderr, err := runCmd(t, "", "token", "revoke", "--db", dsn, tok.Record.ID); err != nil {
+		t.Fatalf("token revoke: %v %s", err, stderr)
+	}
+	for i, base := range bases {
+		waitFor(t, fmt.Sprintf("server %d refuses the token revoked with the CLI", i), func() bool {
+			code, _ := call(t, base, tok.Token, "GET", "/v1/tokens", nil)
+			return code == http.StatusUnauthorized
+		})
+	}
 }
 
 // receiver is a webhook endpoint that checks each message's signature and
