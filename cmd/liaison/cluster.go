@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -50,6 +52,7 @@ func newCluster(store dataStore, logger *slog.Logger) *cluster {
 // waits for it.
 func (c *cluster) start(ctx context.Context, wg *sync.WaitGroup, n *node, f serveFlags) {
 	pub := &ledger.Publisher{Store: n.store, Signer: n.keys.signer, Logger: c.logger}
+	c.checkpoints.fit = func(ctx context.Context) error { return signedBy(ctx, n.store, n.keys.signer.Verifier()) }
 	last := int64(-1)
 	wg.Go(func() {
 		c.checkpoints.run(ctx, f.checkpointEvery, func(ctx context.Context) {
@@ -108,6 +111,11 @@ type leading struct {
 	name   string
 	logger *slog.Logger
 	held   atomic.Bool
+	// fit, when set, says why this node must not take the lease now (nil:
+	// it may); a node that holds it keeps it, and its job finds the fault.
+	fit func(context.Context) error
+	// unfit is the last reason fit gave, logged once.
+	unfit string
 }
 
 // run calls job now and every interval until ctx ends, each time this node
@@ -133,6 +141,16 @@ func (l *leading) lead(ctx context.Context) bool {
 	if l.leader == nil {
 		l.held.Store(true)
 		return true
+	}
+	if l.fit != nil && !l.held.Load() {
+		if err := l.fit(ctx); err != nil {
+			if err.Error() != l.unfit && ctx.Err() == nil {
+				l.logger.ErrorContext(ctx, "lease: this server may not take it", "lease", l.name, "err", err)
+			}
+			l.unfit = err.Error()
+			return false
+		}
+		l.unfit = ""
 	}
 	held, err := l.leader.Lead(ctx, l.name)
 	if err != nil && ctx.Err() == nil {
@@ -172,4 +190,22 @@ func gauge(b bool) float64 {
 		return 1
 	}
 	return 0
+}
+
+// signedBy checks that the database's latest checkpoint, if any, verifies
+// with v: a node started before the others signed, with a key of its own,
+// must not sign after them (see storeKeys, which checks at start).
+func signedBy(ctx context.Context, store ledger.CheckpointStore, v *ledger.Verifier) error {
+	signed, err := store.LatestCheckpoint(ctx)
+	if liaison.KindOf(err) == liaison.NotFound {
+		return nil
+	} else if err != nil {
+		return fmt.Errorf("latest checkpoint: %w", err)
+	}
+	if _, err := v.Open(signed); err == nil {
+		return nil
+	}
+	ids, _ := ledger.SignerIDs(signed)
+	return liaison.Errorf(liaison.Conflicting, "", "log key %s did not sign this database's checkpoints; they are signed by %s: start with that key (LIAISON_LOG_KEY or --keys DIR with its log.key)",
+		v.KeyID(), strings.Join(ids, ", "))
 }

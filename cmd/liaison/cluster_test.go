@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/hmac"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -23,6 +24,7 @@ import (
 
 	"liaison"
 	"liaison/desk"
+	"liaison/ledger"
 	"liaison/postgres"
 	"liaison/storetest"
 )
@@ -549,5 +551,77 @@ func TestLeadingRunsOnLeader(t *testing.T) {
 		case <-done:
 		}
 		break
+	}
+}
+
+// TestUnfitNeverLeads: a node that may not take a lease (its log key did
+// not sign the database's checkpoints) never asks for it, and its job never
+// runs; once fit, it leads.
+func TestUnfitNeverLeads(t *testing.T) {
+	stub := &leaderStub{held: true}
+	var mu sync.Mutex
+	fitErr := errors.New("another key signed")
+	checks := 0
+	l := &leading{leader: stub, name: "checkpoints", logger: slog.New(slog.DiscardHandler), fit: func(context.Context) error {
+		mu.Lock()
+		defer mu.Unlock()
+		checks++
+		return fitErr
+	}}
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	runs := make(chan struct{}, 1)
+	go l.run(ctx, time.Millisecond, func(context.Context) {
+		select {
+		case runs <- struct{}{}:
+		default:
+		}
+	})
+	waitFor(t, "a few ticks while unfit", func() bool { mu.Lock(); defer mu.Unlock(); return checks >= 5 })
+	stub.mu.Lock()
+	calls := stub.calls
+	stub.mu.Unlock()
+	if calls != 0 || len(runs) != 0 || l.held.Load() {
+		t.Fatalf("an unfit node asked for the lease %d times, ran its job %d times, holds it %v; want never", calls, len(runs), l.held.Load())
+	}
+	mu.Lock()
+	fitErr = nil
+	mu.Unlock()
+	select {
+	case <-runs:
+	case <-time.After(time.Minute): // a hang, not a speed check
+		t.Fatal("the job never ran once the node was fit")
+	}
+}
+
+// TestSignedBy: a node may sign when the database has no checkpoint or
+// its key signed the latest; otherwise the error names the key expected.
+func TestSignedBy(t *testing.T) {
+	dir := t.TempDir()
+	store, err := openStore(t.Context(), "sqlite:"+filepath.Join(dir, "l.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	ka, err := loadKeys(func(string) string { return "" }, filepath.Join(dir, "a"), "test.local/log", true, func(string) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	kb, err := loadKeys(func(string) string { return "" }, filepath.Join(dir, "b"), "test.local/log", true, func(string) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := signedBy(t.Context(), store, kb.signer.Verifier()); err != nil {
+		t.Errorf("signedBy on a database without checkpoints = %v, want nil", err)
+	}
+	if _, err := (&ledger.Publisher{Store: store, Signer: ka.signer}).Publish(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if err := signedBy(t.Context(), store, ka.signer.Verifier()); err != nil {
+		t.Errorf("signedBy with the key that signed = %v, want nil", err)
+	}
+	err = signedBy(t.Context(), store, kb.signer.Verifier())
+	if liaison.KindOf(err) != liaison.Conflicting || !strings.Contains(err.Error(), ka.signer.Verifier().KeyID()) {
+		t.Errorf("signedBy with another key = %v, want a conflict naming %s", err, ka.signer.Verifier().KeyID())
 	}
 }
