@@ -158,3 +158,27 @@ func TestBroadcast(t *testing.T) {
 		t.Error("Listen returned nil when its context ended, want why it stopped")
 	}
 }
+
+// TestLeaseKeepalives: a lease's session has the server probe its client
+// soon, so that a holder cut off from the database loses the lease in
+// seconds, not hours.
+func TestLeaseKeepalives(t *testing.T) {
+	dsn := freshSchema(t)
+	s := open(t, dsn)
+	if !lead(t, s, "duties") {
+		t.Fatal("Lead(duties) = false on a store no one leads")
+	}
+	var idle string
+	// The settings are the session's own: read them on its connection.
+	s.leases.mu.Lock()
+	conn := s.leases.conns["duties"]
+	err := conn.QueryRow(t.Context(), `SELECT current_setting('tcp_keepalives_idle')`).Scan(&idle)
+	s.leases.mu.Unlock()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// (Over a Unix socket the server would report 0: the tests' is TCP.)
+	if idle != "10" {
+		t.Errorf("the lease session's tcp_keepalives_idle = %s, want 10", idle)
+	}
+}

@@ -23,6 +23,9 @@ const (
 	leaseCheckpoints = "checkpoints"
 )
 
+// leaseTimeout bounds one check of a lease.
+const leaseTimeout = 10 * time.Second
+
 // listenRetry is how long a node waits to listen again for revocations
 // after its listening connection broke.
 const listenRetry = time.Second
@@ -152,7 +155,10 @@ func (l *leading) lead(ctx context.Context) bool {
 		}
 		l.unfit = ""
 	}
-	held, err := l.leader.Lead(ctx, l.name)
+	// A database that does not answer costs this run, not the next.
+	lctx, cancel := context.WithTimeout(ctx, leaseTimeout)
+	defer cancel()
+	held, err := l.leader.Lead(lctx, l.name)
 	if err != nil && ctx.Err() == nil {
 		l.logger.WarnContext(ctx, "lease: cannot check it; skipping this run", "lease", l.name, "err", err)
 	}
