@@ -127,17 +127,18 @@ func (s *Store) Broadcast(ctx context.Context, topic, payload string) error {
 // liaison.Broadcaster), on a dedicated connection with PostgreSQL's
 // LISTEN, until ctx ends or the connection breaks.
 func (s *Store) Listen(ctx context.Context, topic string, fn func(payload string)) error {
+	ch, err := s.channel(ctx, s.pool, topic)
+	if err != nil {
+		return fmt.Errorf("postgres: listen %s: %w", topic, err)
+	}
 	cfg := s.pool.Config().ConnConfig.Copy()
-	cfg.RuntimeParams["application_name"] = "liaison listen " + topic
+	// Who listens is in pg_stat_activity: "liaison listen <channel>".
+	cfg.RuntimeParams["application_name"] = "liaison listen " + ch
 	conn, err := pgx.ConnectConfig(ctx, cfg)
 	if err != nil {
 		return fmt.Errorf("postgres: listen %s: connect: %w", topic, err)
 	}
 	defer conn.Close(context.WithoutCancel(ctx))
-	ch, err := s.channel(ctx, conn, topic)
-	if err != nil {
-		return fmt.Errorf("postgres: listen %s: %w", topic, err)
-	}
 	if _, err := conn.Exec(ctx, `LISTEN `+pgx.Identifier{ch}.Sanitize()); err != nil {
 		return fmt.Errorf("postgres: listen %s: %w", topic, err)
 	}

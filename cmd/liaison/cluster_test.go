@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"filippo.io/torchwood"
+	"github.com/jackc/pgx/v5"
 	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
 
@@ -40,6 +41,17 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// waitListening waits until the server at base listens for revocations
+// (so that one it hears of is told, not found by its cache's expiry or by
+// forgetting its cache when it starts listening).
+func waitListening(t *testing.T, base, admin string) {
+	t.Helper()
+	waitFor(t, base+" listens for revocations", func() bool {
+		_, body := call(t, base, admin, "GET", "/metrics", nil)
+		return strings.Contains(string(body), "\nliaison_revocations_listening 1\n")
+	})
 }
 
 // TestRevocationReachesEveryServer: two servers on one PostgreSQL database,
@@ -74,6 +86,7 @@ func TestRevocationReachesEveryServer(t *testing.T) {
 		if code, body := call(t, base, victim, "GET", "/v1/tokens", nil); code != http.StatusOK {
 			t.Fatalf("GET %s with a new token = %d %s", base, code, body)
 		}
+		waitListening(t, base, admin)
 	}
 	if code, body := call(t, a, admin, "POST", "/v1/tokens/"+id+"/revoke", nil); code != http.StatusOK {
 		t.Fatalf("revoke through A = %d %s", code, body)
@@ -108,6 +121,56 @@ func TestRevocationReachesEveryServer(t *testing.T) {
 			return code == http.StatusUnauthorized
 		})
 	}
+}
+
+// TestRevocationWhileNotListening: a server whose listening connection
+// drops misses what is broadcast meanwhile, so when it listens again it
+// forgets every token it cached: one revoked in between stops working
+// there too, long before its cache entry (an hour) would expire.
+func TestRevocationWhileNotListening(t *testing.T) {
+	dsn := storetest.PostgresSchema(t)
+	keys := filepath.Join(t.TempDir(), "keys")
+	makeKeys(t, keys)
+	admin := token(t, dsn, "admin")
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	addr, done := serveInProcess(t, ctx, "--db", dsn, "--keys", keys, "--token-cache-ttl", "1h")
+	if addr == "" {
+		t.Fatalf("serve: %v", <-done)
+	}
+	defer func() { cancel(); <-done }()
+	base := "http://" + addr
+	code, body := call(t, base, admin, "POST", "/v1/tokens", map[string]any{"name": "victim", "role": "admin"})
+	if code != http.StatusCreated {
+		t.Fatalf("create token = %d %s", code, body)
+	}
+	var tok desk.NewToken
+	json.Unmarshal(body, &tok)
+	if code, body := call(t, base, tok.Token, "GET", "/v1/tokens", nil); code != http.StatusOK {
+		t.Fatalf("GET with a new token = %d %s", code, body)
+	}
+
+	waitListening(t, base, admin)
+	// The server's listening session ends, and the token is revoked
+	// elsewhere before the server listens again (it waits a second): the
+	// broadcast reaches no one.
+	conn, err := pgx.Connect(t.Context(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	var killed int
+	if err := conn.QueryRow(t.Context(), `SELECT count(*) FROM (SELECT pg_terminate_backend(pid, 60000) FROM pg_stat_activity
+		WHERE application_name = 'liaison listen liaison.token_revoked.' || left(md5(current_schema()), 16)) AS k`).Scan(&killed); err != nil || killed != 1 {
+		t.Fatalf("terminate the server's listening session: %d ended, %v; want 1", killed, err)
+	}
+	if _, stderr, err := runCmd(t, "", "token", "revoke", "--db", dsn, tok.Record.ID); err != nil {
+		t.Fatalf("token revoke: %v %s", err, stderr)
+	}
+	waitFor(t, "the server refuses the token revoked while it was not listening", func() bool {
+		code, _ := call(t, base, tok.Token, "GET", "/v1/tokens", nil)
+		return code == http.StatusUnauthorized
+	})
 }
 
 // receiver is a webhook endpoint that checks each message's signature and
@@ -305,6 +368,7 @@ func TestCluster(t *testing.T) {
 		if code, body := call(t, base(i), tok.Token, "GET", "/v1/duties", nil); code != http.StatusOK {
 			t.Fatalf("node %d with a new token = %d %s", i, code, body)
 		}
+		waitListening(t, base(i), admin)
 	}
 	if code, body := call(t, base(2), admin, "POST", "/v1/tokens/"+tok.Record.ID+"/revoke", nil); code != http.StatusOK {
 		t.Fatalf("revoke = %d %s", code, body)
