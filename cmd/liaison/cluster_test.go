@@ -88,6 +88,7 @@ func TestRevocationReachesEveryServer(t *testing.T) {
 		}
 		waitListening(t, base, admin)
 	}
+	revoked := time.Now()
 	if code, body := call(t, a, admin, "POST", "/v1/tokens/"+id+"/revoke", nil); code != http.StatusOK {
 		t.Fatalf("revoke through A = %d %s", code, body)
 	}
@@ -100,6 +101,7 @@ func TestRevocationReachesEveryServer(t *testing.T) {
 		code, _ := call(t, b, victim, "GET", "/v1/tokens", nil)
 		return code == http.StatusUnauthorized
 	})
+	t.Logf("B refused the token %v after A was asked to revoke it", time.Since(revoked).Round(time.Millisecond))
 
 	// Revoked with the CLI, on no server: both hear of it.
 	code, body = call(t, b, admin, "POST", "/v1/tokens", map[string]any{"name": "victim 2", "role": "admin"})
