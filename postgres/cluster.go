@@ -18,11 +18,9 @@ type leases struct {
 	mu    sync.Mutex
 	conns map[string]*pgx.Conn // name → its connection, holding the lock or not
 	held  map[string]bool
+	// closed is set by the store's Close: no lease after.
+	closed bool
 }
-
-// leaseKeepalives are the server's TCP keepalive settings for a lease's
-// session: probes after 10 s idle, every 5 s, 3 unanswered end it.
-var leaseKeepalives = map[string]string{"tcp_keepalives_idle": "10", "tcp_keepalives_interval": "5", "tcp_keepalives_count": "3"}
 
 // leaseKey is the advisory lock's key for a lease: advisory locks are the
 // database's, so the key names the store's schema as well, and stores in
@@ -36,6 +34,9 @@ const leaseKey = `hashtextextended(current_schema() || '/' || $1, 0)`
 func (s *Store) Lead(ctx context.Context, name string) (bool, error) {
 	s.leases.mu.Lock()
 	defer s.leases.mu.Unlock()
+	if s.leases.closed {
+		return false, fmt.Errorf("postgres: lease %s: the store is closed", name)
+	}
 	if s.leases.conns == nil {
 		s.leases.conns, s.leases.held = map[string]*pgx.Conn{}, map[string]bool{}
 	}
@@ -47,11 +48,12 @@ func (s *Store) Lead(ctx context.Context, name string) (bool, error) {
 		cfg.RuntimeParams["application_name"] = "liaison lease " + name
 		// A holder cut off from the database (its host down, the network
 		// split) loses the lease when the server finds the session dead:
-		// with these, after about 25 s rather than the system's default
-		// of hours.
-		for k, v := range leaseKeepalives {
-			cfg.RuntimeParams[k] = v
-		}
+		// with these keepalives (probes after 10 s idle, every 5 s, 3
+		// unanswered end it), after about 25 s rather than the system's
+		// default of hours.
+		cfg.RuntimeParams["tcp_keepalives_idle"] = "10"
+		cfg.RuntimeParams["tcp_keepalives_interval"] = "5"
+		cfg.RuntimeParams["tcp_keepalives_count"] = "3"
 		c, err := pgx.ConnectConfig(ctx, cfg)
 		if err != nil {
 			return false, fmt.Errorf("postgres: lease %s: connect: %w", name, err)
@@ -83,6 +85,7 @@ func (s *Store) Lead(ctx context.Context, name string) (bool, error) {
 func (l *leases) close(ctx context.Context) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	l.closed = true
 	var err error
 	for name, c := range l.conns {
 		if l.held[name] {

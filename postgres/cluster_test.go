@@ -94,6 +94,9 @@ func TestLead(t *testing.T) {
 	if !lead(t, a, "duties") {
 		t.Error("A: Lead(duties) = false once B closed its store, want true")
 	}
+	if held, err := b.Lead(t.Context(), "duties"); held || err == nil {
+		t.Errorf("B: Lead(duties) after Close = %v, %v; want false and an error", held, err)
+	}
 }
 
 // TestBroadcast: what one store broadcasts, a listener on another store on
