@@ -40,7 +40,7 @@ type cluster struct {
 	store               dataStore
 	logger              *slog.Logger
 	duties, checkpoints leading
-	// listening is 1 while the node listens for revocations.
+	// listening is true while the node listens for revocations.
 	listening atomic.Bool
 }
 
