@@ -59,7 +59,7 @@ type Columns struct {
 // "action" only of a delivery, its claim and its outcome (an action's is the
 // kind of action).
 type columnFields struct {
-	id, agency, person, request, duty, action, token, hash, idempotencyKey, number, contact, messageID, session, code, slot string
+	id, agency, person, request, duty, action, token, hash, idempotencyKey, number, contact, messageID, session, code, slot, key string
 }
 
 // field returns where the body member named key goes for a record of kind,
@@ -107,6 +107,10 @@ func (f *columnFields) field(kind string, key []byte) *string {
 	case "slot":
 		if kind == KindDeliveryClaim {
 			return &f.slot
+		}
+	case "key":
+		if kind == KindDutyChange {
+			return &f.key
 		}
 	case "number":
 		if kind == KindBooking {
@@ -175,7 +179,7 @@ func ColumnsOf(kind string, body []byte) (Columns, error) {
 			c.Key = b.request + "/" + b.idempotencyKey
 		}
 	case KindDutyChange:
-		c.Parent = b.duty
+		c.Parent, c.Key = b.duty, b.key
 	case KindContact:
 		c.Person = b.person
 		if b.idempotencyKey != "" {

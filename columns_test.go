@@ -36,6 +36,8 @@ func TestColumnsOf(t *testing.T) {
 			liaison.Columns{Agency: "ag-1", Parent: "req-1", Fixed: liaison.ColumnAgency | liaison.ColumnParent | liaison.ColumnKey}},
 		{liaison.KindDutyChange, liaison.DutyChangeRecord{ID: "dc-1", Agency: "ag-1", Duty: "duty-1", Status: liaison.DutyDone},
 			liaison.Columns{Agency: "ag-1", Parent: "duty-1", Fixed: 15}},
+		{liaison.KindDutyChange, liaison.DutyChangeRecord{ID: "dc-2", Agency: "ag-1", Duty: "duty-1", Status: liaison.DutyEscalated, Key: "duty-1/escalated"},
+			liaison.Columns{Agency: "ag-1", Parent: "duty-1", Key: "duty-1/escalated", Fixed: 15}},
 		{liaison.KindDelivery, liaison.DeliveryRecord{ID: "dl-1", Agency: "ag-1", Action: "act-1", Channel: "webhook"},
 			liaison.Columns{Agency: "ag-1", Parent: "act-1", Fixed: 15}},
 		{liaison.KindAction, liaison.ActionRecord{ID: "act-2", Agency: "ag-1", Request: "req-1", Action: "honor_detainer", IdempotencyKey: "a-1",

@@ -324,6 +324,11 @@ type DutyChangeRecord struct {
 	// notice given to the person), when that is not the actor and now.
 	GivenBy string    `json:"given_by,omitempty"`
 	GivenAt time.Time `json:"given_at,omitzero"`
+	// Key, when set, is unique among duty changes (the store's Key): a
+	// change a duty goes through once (overdue, escalated, done by staff)
+	// is keyed "<duty>/<status>", so that a second server making the same
+	// change at the same moment gets a conflict instead of a duplicate.
+	Key string `json:"key,omitempty"`
 }
 
 // OverrideRecord is counsel's written decision to carry out an action the

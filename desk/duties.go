@@ -88,12 +88,28 @@ func (d *Desk) CompleteDuty(ctx context.Context, by liaison.Actor, id string, in
 	if closed(cur.Status) {
 		return nil, liaison.Errorf(liaison.Conflicting, "id", "duty %s is %s already (%s)", du.ID, cur.Status, cur.Changed.Format(time.RFC3339))
 	}
-	return d.changeDuty(ctx, du, liaison.DutyChangeRecord{Status: liaison.DutyDone, Note: in.Note, Actor: by,
+	// The read above answers a second click; the key answers two clerks,
+	// or two servers, completing the duty at once.
+	c, err := d.changeDuty(ctx, du, liaison.DutyChangeRecord{Status: liaison.DutyDone, Note: in.Note, Actor: by,
 		GivenBy: in.GivenBy, GivenAt: in.GivenAt.UTC()})
+	if liaison.KindOf(err) == liaison.Conflicting {
+		return nil, liaison.Errorf(liaison.Conflicting, "id", "duty %s is done already", du.ID)
+	}
+	return c, err
 }
 
-// changeDuty stores a change of du made now.
+// changeKey is the store Key of a change of the duty id to status, for the
+// changes a duty goes through at most once: overdue, escalated, and done by
+// staff. A second writer of the same change (another server's scheduler, a
+// clerk's second request racing the first) gets a Conflicting error from
+// Append instead of writing it twice.
+func changeKey(id string, status liaison.DutyStatus) string {
+	return id + "/" + string(status)
+}
+
+// changeDuty stores a change of du made now, keyed (see changeKey).
 func (d *Desk) changeDuty(ctx context.Context, du liaison.DutyRecord, c liaison.DutyChangeRecord) (*liaison.DutyChangeRecord, error) {
+	c.Key = changeKey(du.ID, c.Status)
 	out, rec, err := d.dutyChange(&du, c, d.now().UTC())
 	if err != nil {
 		return nil, err
@@ -112,6 +128,11 @@ var scheduler = liaison.Actor{ID: "scheduler", Role: liaison.RoleSupervisor}
 // carries on across restarts and sees duties other desks on the same store
 // write; it reads only the duties and changes written since the last Tick
 // (all of them in a new Desk's first). It returns the changes it made.
+//
+// Each change is keyed (see changeKey): when several servers share a
+// store, a change another one made first is skipped, not made twice. Only
+// one server should tick at a time (see liaison.Leader); the key makes a
+// handover, or two that both believe they lead, harmless.
 func (d *Desk) Tick(ctx context.Context) ([]liaison.DutyChangeRecord, error) {
 	w := &d.watch
 	w.mu.Lock()
@@ -137,6 +158,11 @@ func (d *Desk) Tick(ctx context.Context) ([]liaison.DutyChangeRecord, error) {
 		}
 		c, err := d.changeDuty(ctx, du.DutyRecord, liaison.DutyChangeRecord{Status: next,
 			Note: "deadline " + du.Due.UTC().Format(time.RFC3339) + " passed", Actor: scheduler})
+		if liaison.KindOf(err) == liaison.Conflicting {
+			// Another desk on the store made this change first: the next
+			// read brings it.
+			continue
+		}
 		if err != nil {
 			return out, err
 		}
@@ -144,22 +170,6 @@ func (d *Desk) Tick(ctx context.Context) ([]liaison.DutyChangeRecord, error) {
 		out = append(out, *c)
 	}
 	return out, nil
-}
-
-// Run calls Tick every interval until ctx ends.
-func (d *Desk) Run(ctx context.Context, interval time.Duration) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		if _, err := d.Tick(ctx); err != nil && ctx.Err() == nil {
-			d.log.ErrorContext(ctx, "duty scheduler", "err", err)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
 }
 
 // The obligations the desk makes itself, beside the duties of rules.
@@ -292,7 +302,7 @@ func (d *Desk) dutyChange(du *liaison.DutyRecord, c liaison.DutyChangeRecord, no
 		return nil, nil, err
 	}
 	c.ID, c.Agency, c.Duty, c.At = id, du.Agency, du.ID, now
-	rec, err := d.record(liaison.KindDutyChange, id, du.Agency, "", du.ID, "", now, c)
+	rec, err := d.record(liaison.KindDutyChange, id, du.Agency, "", du.ID, c.Key, now, c)
 	if err != nil {
 		return nil, nil, err
 	}

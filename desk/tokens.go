@@ -127,9 +127,14 @@ type TokenRevocation struct {
 	At    time.Time     `json:"at"`
 }
 
+// TopicTokenRevoked is the broadcast topic (liaison.Broadcaster) of
+// revocations: its payload is the id of the token revoked.
+const TopicTokenRevoked = "token_revoked"
+
 // Revoke stops the token with the given id from working, from now on.
 // Admins only, within their agency. A token can be revoked once: again is
-// an error of kind Conflicting.
+// an error of kind Conflicting. On a store shared by several servers
+// (liaison.Broadcaster), Revoke tells them all.
 func (t *Tokens) Revoke(ctx context.Context, by liaison.Actor, id string) (*TokenRevocation, error) {
 	if err := need(by, liaison.RoleAdmin); err != nil {
 		return nil, err
@@ -161,6 +166,13 @@ func (t *Tokens) Revoke(ctx context.Context, by liaison.Actor, id string) (*Toke
 			return nil, liaison.Errorf(liaison.Conflicting, "id", "token %s is already revoked", id)
 		}
 		return nil, fmt.Errorf("revoke token %s: %w", id, err)
+	}
+	if b, ok := t.store.(liaison.Broadcaster); ok {
+		// Best effort: the revocation is stored, and a server not told of
+		// it finds it when its cache of the token expires (at most
+		// server.TokenCacheTTL). A broadcast fails only with the
+		// database out of reach, which the append just reached.
+		_ = b.Broadcast(ctx, TopicTokenRevoked, id)
 	}
 	return rv, nil
 }

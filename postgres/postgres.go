@@ -42,7 +42,8 @@ const migrateLockKey = 0x6c69_6169_736f_6e // "liaison"
 // ledger.Store (its methods are sqlstore.Store's).
 type Store struct {
 	*sqlstore.Store
-	pool *pgxpool.Pool
+	pool   *pgxpool.Pool
+	leases leases
 }
 
 // Open connects to the database at dsn (a URL such as
@@ -80,9 +81,10 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 	return &Store{Store: s, pool: pool}, nil
 }
 
-// Close closes the store and its connection pool.
+// Close closes the store and its connection pool, and gives up its leases
+// (see Lead).
 func (s *Store) Close() error {
-	err := s.Store.Close()
+	err := errors.Join(s.leases.close(context.Background()), s.Store.Close())
 	s.pool.Close()
 	return err
 }

@@ -52,6 +52,11 @@ type Config struct {
 	Logger *slog.Logger
 	// Now defaults to the clock; tests inject it.
 	Now func() time.Time
+	// TokenCacheTTL is how long the server trusts a token it has looked
+	// up (default TokenCacheTTL): how long a token revoked through another
+	// server, of which this one was not told (see TokenRevoked), keeps
+	// working here.
+	TokenCacheTTL time.Duration
 }
 
 // Server serves the API. Make one with New.
@@ -88,6 +93,10 @@ func New(cfg Config) *Server {
 	}
 	if s.now == nil {
 		s.now = time.Now
+	}
+	s.tokens.ttl = cfg.TokenCacheTTL
+	if s.tokens.ttl == 0 {
+		s.tokens.ttl = TokenCacheTTL
 	}
 	if s.signer != nil {
 		s.pub = &ledger.Publisher{Store: s.log, Signer: s.signer, Logger: s.logger}

@@ -9,9 +9,12 @@ import (
 )
 
 // TokenCacheTTL is how long the server trusts a token it has looked up
-// without looking again. A token revoked through this server stops working
-// at once; one revoked elsewhere (liaison token revoke, another server on
-// the same database) stops within this time.
+// without looking again, by default (Config.TokenCacheTTL). A token revoked
+// through this server stops working at once, and so does one revoked
+// through another server that tells this one (Server.TokenRevoked: on
+// PostgreSQL, every server listens for revocations); one revoked elsewhere
+// (liaison token revoke, or while this server was not listening) stops
+// within this time.
 const TokenCacheTTL = 30 * time.Second
 
 // tokenCache keeps the actors of tokens the server has looked up, by the
@@ -24,6 +27,8 @@ type tokenCache struct {
 	// gen counts revocations through this server. A lookup that started
 	// before one does not keep its answer, which may predate it.
 	gen uint64
+	// ttl is how long an entry lasts.
+	ttl time.Duration
 }
 
 type tokenEntry struct {
@@ -47,7 +52,7 @@ func (c *tokenCache) get(sum [sha256.Size]byte, now time.Time) (liaison.Actor, b
 }
 
 // put caches the actor of the token with hash sum, looked up since
-// generation gen, until now+TokenCacheTTL.
+// generation gen, until now+ttl.
 func (c *tokenCache) put(sum [sha256.Size]byte, a liaison.Actor, gen uint64, now time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -64,7 +69,7 @@ func (c *tokenCache) put(sum [sha256.Size]byte, a liaison.Actor, gen uint64, now
 			}
 		}
 	}
-	c.entries[sum] = tokenEntry{actor: a, expires: now.Add(TokenCacheTTL)}
+	c.entries[sum] = tokenEntry{actor: a, expires: now.Add(c.ttl)}
 }
 
 // revoked drops the token with the given id. Call it once the revocation
@@ -78,4 +83,12 @@ func (c *tokenCache) revoked(id string) {
 			delete(c.entries, k)
 		}
 	}
+}
+
+// forget drops every token: some may have been revoked unseen.
+func (c *tokenCache) forget() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.gen++
+	clear(c.entries)
 }

@@ -82,3 +82,13 @@ func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request, a liaison.A
 	s.tokens.revoked(id)
 	s.writeJSON(w, r, http.StatusOK, rv)
 }
+
+// TokenRevoked tells the server that the token id was revoked through
+// another server on its database: it stops working here at once, instead
+// of when the server's cache of it expires (Config.TokenCacheTTL).
+func (s *Server) TokenRevoked(id string) { s.tokens.revoked(id) }
+
+// ForgetTokens drops every token the server has cached, so that each is
+// looked up again: call it when revocations elsewhere may have gone
+// unheard (a listener that reconnects).
+func (s *Server) ForgetTokens() { s.tokens.forget() }

@@ -24,7 +24,9 @@ func columnRecord(t testing.TB, kind, id string) *liaison.StoredRecord {
 		r.Parent = r.Person
 	case liaison.KindRequest:
 		r.Parent, r.Key = "", "ag-1/idem-"+id
-	case liaison.KindDutyChange, liaison.KindDelivery:
+	case liaison.KindDutyChange:
+		r.Person, r.Key = "", r.Parent+"/overdue"
+	case liaison.KindDelivery:
 		r.Person = ""
 	case liaison.KindToken:
 		r.Person, r.Parent, r.Key = "", "", "hash-of-"+id

@@ -175,6 +175,7 @@ func fit(r *liaison.StoredRecord) *liaison.StoredRecord {
 		}
 	case liaison.KindDutyChange:
 		set("duty", r.Parent)
+		set("key", r.Key)
 	case liaison.KindDelivery:
 		set("action", r.Parent)
 	case liaison.KindToken:

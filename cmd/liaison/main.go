@@ -74,6 +74,7 @@ Usage:
   liaison contacts scan --db DSN [--keys DIR] --agency ID [--domains D,...] MBOX|DIR
                                                    draft contacts from an e-mail export (.eml files in DIR)
   liaison backup --db sqlite:PATH --to FILE        a consistent copy, while serving
+  liaison keys create --keys DIR --origin ORIGIN   the keys of a new deployment, for every node
 
 DSN: sqlite:PATH (default sqlite:liaison.db) or postgres://...
 
@@ -116,6 +117,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return (&logCmd{getenv: getenv, stdout: stdout, stderr: stderr}).run(ctx, args[1:])
 	case "contacts":
 		return (&contactsCmd{getenv: getenv, stdin: stdin, stdout: stdout, stderr: stderr, now: time.Now}).run(ctx, args[1:])
+	case "keys":
+		return (&keysCmd{stdout: stdout, stderr: stderr}).run(args[1:])
 	case "backup":
 		return (&backupCmd{stdout: stdout, stderr: stderr}).run(ctx, args[1:])
 	case "help", "-h", "--help":

@@ -21,6 +21,10 @@ var (
 		"Records appended, each with its leaf in the log.", nil, nil)
 	storeLatency = prometheus.NewDesc("liaison_store_append_seconds",
 		"Time from a call to append records to its outcome, durable when it succeeds.", nil, nil)
+	storeQueued = prometheus.NewDesc("liaison_store_append_queued",
+		"Appends waiting, now, for the writer, busy with a group.", nil, nil)
+	storeTaken = prometheus.NewDesc("liaison_store_append_taken_total",
+		"Appends the writer has taken into a group.", nil, nil)
 	storeWALRestarts = prometheus.NewDesc("liaison_sqlite_wal_restarts_total",
 		"Times the SQLite WAL was copied into the database and started over.", nil, nil)
 )
@@ -29,6 +33,8 @@ func (c storeCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- storeTransactions
 	ch <- storeRecords
 	ch <- storeLatency
+	ch <- storeQueued
+	ch <- storeTaken
 	if c.walRestarts != nil {
 		ch <- storeWALRestarts
 	}
@@ -43,6 +49,8 @@ func (c storeCollector) Collect(ch chan<- prometheus.Metric) {
 		buckets[b] = st.Latency.Counts[i]
 	}
 	ch <- prometheus.MustNewConstHistogram(storeLatency, st.Latency.Count, st.Latency.Sum, buckets)
+	ch <- prometheus.MustNewConstMetric(storeQueued, prometheus.GaugeValue, float64(st.Queued))
+	ch <- prometheus.MustNewConstMetric(storeTaken, prometheus.CounterValue, float64(st.Taken))
 	if c.walRestarts != nil {
 		ch <- prometheus.MustNewConstMetric(storeWALRestarts, prometheus.CounterValue, float64(c.walRestarts()))
 	}

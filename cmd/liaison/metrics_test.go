@@ -45,6 +45,8 @@ func TestStoreMetrics(t *testing.T) {
 			switch {
 			case m.GetCounter() != nil:
 				got[f.GetName()] = m.GetCounter().GetValue()
+			case m.GetGauge() != nil:
+				got[f.GetName()] = m.GetGauge().GetValue()
 			case m.GetHistogram() != nil:
 				got[f.GetName()+"_count"] = float64(m.GetHistogram().GetSampleCount())
 				got[f.GetName()+"_sum"] = m.GetHistogram().GetSampleSum()
@@ -58,6 +60,8 @@ func TestStoreMetrics(t *testing.T) {
 		"liaison_store_appended_records_total": 6,
 		"liaison_store_append_seconds_count":   3,
 		"liaison_sqlite_wal_restarts_total":    0,
+		"liaison_store_append_taken_total":     3,
+		"liaison_store_append_queued":          0,
 	} {
 		if v, ok := got[name]; !ok || v != want {
 			t.Errorf("%s = %v (exported %v), want %v", name, v, ok, want)

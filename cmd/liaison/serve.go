@@ -44,7 +44,8 @@ type serveFlags struct {
 	drain                           time.Duration
 	secureCookies                   bool
 	// delivery configures the dispatcher (see desk.DispatcherConfig).
-	delivery desk.DispatcherConfig
+	delivery                     desk.DispatcherConfig
+	escalateAfter, tokenCacheTTL time.Duration
 }
 
 func (f *serveFlags) register(fs *flag.FlagSet, db string) {
@@ -58,6 +59,8 @@ func (f *serveFlags) register(fs *flag.FlagSet, db string) {
 	fs.StringVar(&f.integrityCheck, "integrity-check", "quick", "SQLite: check the database file at start: `quick` (PRAGMA quick_check), full (integrity_check) or off")
 	fs.DurationVar(&f.drain, "drain-timeout", 30*time.Second, "on SIGINT or SIGTERM, wait this long for requests in flight before closing their connections")
 	fs.BoolVar(&f.secureCookies, "secure-cookies", false, "mark the web desk's session cookie Secure on plain HTTP too (behind a proxy that ends TLS)")
+	fs.DurationVar(&f.escalateAfter, "escalate-after", time.Hour, "escalate a duty overdue for this long")
+	fs.DurationVar(&f.tokenCacheTTL, "token-cache-ttl", server.TokenCacheTTL, "trust a token looked up for this long: how long one revoked elsewhere, unheard of (see docs/operations.md), keeps working here")
 	fs.DurationVar(&f.integrityBudget, "integrity-budget", 10*time.Second, "SQLite: stop the start's integrity check after this long (0: let it finish)")
 	fs.IntVar(&f.delivery.MaxAttempts, "delivery-attempts", desk.DefaultMaxAttempts, "attempts to deliver an action's message before it fails and a duty for staff opens")
 	fs.DurationVar(&f.delivery.Backoff, "delivery-backoff", desk.DefaultBackoff, "wait this long after a message's first failed attempt, twice as long after each next")
@@ -142,9 +145,7 @@ func (c *serveCmd) serve(ctx context.Context, f serveFlags, seed func(context.Co
 	// which may still need them.
 	work, stopWork := context.WithCancel(context.WithoutCancel(ctx))
 	var workers sync.WaitGroup
-	pub := &ledger.Publisher{Store: n.store, Signer: n.keys.signer, Logger: logger}
-	workers.Go(func() { pub.Run(work, f.checkpointEvery) })
-	workers.Go(func() { n.desk.Run(work, f.tick) })
+	n.cluster.start(work, &workers, n, f)
 	workers.Go(func() { dispatcher.Run(work) })
 	defer func() {
 		stopWork()
@@ -184,6 +185,8 @@ type node struct {
 	keys   *keys
 	desk   *desk.Desk
 	server *server.Server
+	// cluster runs the background work (see cluster.go).
+	cluster *cluster
 }
 
 func newNode(ctx context.Context, getenv func(string) string, f serveFlags, logger *slog.Logger, say func(string)) (*node, error) {
@@ -206,7 +209,8 @@ func newNode(ctx context.Context, getenv func(string) string, f serveFlags, logg
 		store.Close()
 		return nil, err
 	}
-	d, err := desk.New(desk.Config{Store: store, Law: set, Sealer: ks.sealer, Channels: channels, Channel: channel, Logger: logger})
+	d, err := desk.New(desk.Config{Store: store, Law: set, Sealer: ks.sealer, Channels: channels, Channel: channel, Logger: logger,
+		EscalateAfter: f.escalateAfter})
 	if err == nil {
 		err = d.StorePackSet(ctx) // decisions name it; see docs/design.md
 	}
@@ -219,8 +223,11 @@ func newNode(ctx context.Context, getenv func(string) string, f serveFlags, logg
 	if c := newStoreCollector(store); c != nil {
 		reg.MustRegister(c)
 	}
-	srv := server.New(server.Config{Desk: d, Law: set, Log: store, Signer: ks.signer, Registry: reg, Logger: logger})
-	return &node{store: store, keys: ks, desk: d, server: srv}, nil
+	cl := newCluster(store, logger)
+	reg.MustRegister(cl)
+	srv := server.New(server.Config{Desk: d, Law: set, Log: store, Signer: ks.signer, Registry: reg, Logger: logger,
+		TokenCacheTTL: f.tokenCacheTTL})
+	return &node{store: store, keys: ks, desk: d, server: srv, cluster: cl}, nil
 }
 
 // storeKeys loads the node's keys for store. Keys are made only for a
@@ -229,7 +236,7 @@ func newNode(ctx context.Context, getenv func(string) string, f serveFlags, logg
 // sealed data. A log key other than the one that signed the latest
 // checkpoint is refused, naming the key expected.
 func storeKeys(ctx context.Context, store ledger.CheckpointStore, getenv func(string) string, f serveFlags, say func(string)) (*keys, error) {
-	signed, err := store.LatestCheckpoint(ctx)
+	_, err := store.LatestCheckpoint(ctx)
 	if err != nil && liaison.KindOf(err) != liaison.NotFound {
 		return nil, fmt.Errorf("log key check: latest checkpoint: %w", err)
 	}
@@ -244,16 +251,10 @@ func storeKeys(ctx context.Context, store ledger.CheckpointStore, getenv func(st
 	if !signedBefore {
 		return ks, nil
 	}
-	v := ks.signer.Verifier()
-	if _, err := v.Open(signed); err == nil {
-		return ks, nil
+	if err := signedBy(ctx, store, ks.signer.Verifier()); err != nil {
+		return nil, err
 	}
-	ids, err := ledger.SignerIDs(signed)
-	if err != nil {
-		return nil, fmt.Errorf("log key check: latest checkpoint: %w", err)
-	}
-	return nil, liaison.Errorf(liaison.Conflicting, "", "log key %s did not sign this database's checkpoints; they are signed by %s: start with that key (LIAISON_LOG_KEY or --keys DIR with its log.key)",
-		v.KeyID(), strings.Join(ids, ", "))
+	return ks, nil
 }
 
 // reportHealth says what the store's checks at start found. A damaged

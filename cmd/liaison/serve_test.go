@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"liaison"
+	"liaison/storetest"
 )
 
 // TestServeListensFirst: with the port taken, serve and demo stop before
@@ -69,10 +70,23 @@ func serveInProcess(t *testing.T, ctx context.Context, args ...string) (addr str
 }
 
 // TestServeKeyCheck: a database whose checkpoints one key signed serves
-// with that key only, and gets no new keys.
+// with that key only, and gets no new keys; on SQLite and on PostgreSQL.
 func TestServeKeyCheck(t *testing.T) {
-	dir := t.TempDir()
-	db := "sqlite:" + filepath.Join(dir, "liaison.db")
+	for _, st := range []struct {
+		name string
+		db   func(t *testing.T, dir string) string
+	}{
+		{"sqlite", func(t *testing.T, dir string) string { return "sqlite:" + filepath.Join(dir, "liaison.db") }},
+		{"postgres", func(t *testing.T, dir string) string { return storetest.PostgresSchema(t) }},
+	} {
+		t.Run(st.name, func(t *testing.T) {
+			dir := t.TempDir()
+			serveKeyCheck(t, dir, st.db(t, dir))
+		})
+	}
+}
+
+func serveKeyCheck(t *testing.T, dir, db string) {
 	keysA, keysB, none := filepath.Join(dir, "a"), filepath.Join(dir, "b"), filepath.Join(dir, "none")
 	idA := makeKeys(t, keysA)
 	if _, stderr, err := runCmd(t, "", "log", "checkpoint", "--db", db, "--keys", keysA); err != nil {
@@ -176,5 +190,29 @@ func waitLine(t *testing.T, in *instance, s string) {
 		case <-timeout:
 			t.Fatalf("server never said %q", s)
 		}
+	}
+}
+
+// TestKeysCreate: `keys create` makes the two keys once, prints the log's
+// public key, and refuses to make them again.
+func TestKeysCreate(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "keys")
+	out, _, err := runCmd(t, "", "keys", "create", "--keys", dir, "--origin", "example.gov/log")
+	if err != nil {
+		t.Fatalf("keys create: %v", err)
+	}
+	ks, err := loadKeys(func(string) string { return "" }, dir, "", false, func(string) {})
+	if err != nil {
+		t.Fatalf("the keys made do not load: %v", err)
+	}
+	if got, want := strings.TrimSpace(out), ks.signer.Verifier().Key(); got != want || !strings.HasPrefix(got, "example.gov/log+") {
+		t.Errorf("keys create printed %q, want the log's public key %q", got, want)
+	}
+	if _, _, err := runCmd(t, "", "keys", "create", "--keys", dir); err == nil || !strings.Contains(err.Error(), "exists already") {
+		t.Errorf("keys create again = %v, want a refusal", err)
+	}
+	again, err := loadKeys(func(string) string { return "" }, dir, "", false, func(string) {})
+	if err != nil || again.signer.Verifier().Key() != ks.signer.Verifier().Key() {
+		t.Errorf("after the refusal the log key is %v (%v), want unchanged", again, err)
 	}
 }

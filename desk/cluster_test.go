@@ -1,0 +1,166 @@
+package desk_test
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"liaison"
+	"liaison/desk"
+	"liaison/postgres"
+	"liaison/sqlite"
+	"liaison/storetest"
+)
+
+// sharedStores opens a new, empty store of each kind that several desks
+// (servers) share: SQLite always, PostgreSQL when LIAISON_TEST_POSTGRES_DSN
+// is set (skipped with a message otherwise, failed with
+// LIAISON_REQUIRE_ALL=1).
+var sharedStores = []struct {
+	name string
+	open func(t *testing.T) liaison.Store
+}{
+	{"sqlite", func(t *testing.T) liaison.Store {
+		s, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "shared.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		return s
+	}},
+	{"postgres", func(t *testing.T) liaison.Store {
+		s, err := postgres.Open(t.Context(), storetest.PostgresSchema(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		return s
+	}},
+}
+
+// beforeAppend runs hook once, before the first Append through it: a
+// second server's write landing between this one's read and its write.
+type beforeAppend struct {
+	liaison.Store
+	once sync.Once
+	hook func()
+}
+
+func (s *beforeAppend) Append(ctx context.Context, recs ...*liaison.StoredRecord) error {
+	s.once.Do(s.hook)
+	return s.Store.Append(ctx, recs...)
+}
+
+// changesByDuty counts the stored changes of each duty by status.
+func changesByDuty(t *testing.T, s liaison.Store) map[string]map[liaison.DutyStatus]int {
+	t.Helper()
+	out := map[string]map[liaison.DutyStatus]int{}
+	if _, err := liaison.Each(t.Context(), s, liaison.Filter{Kind: liaison.KindDutyChange}, 0, func(c liaison.DutyChangeRecord, _ int64) {
+		if out[c.Duty] == nil {
+			out[c.Duty] = map[liaison.DutyStatus]int{}
+		}
+		out[c.Duty][c.Status]++
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// TestTwoDesksChangeEachDutyOnce: two desks (two servers) on one store
+// tick at the same instant; each duty goes overdue once and is escalated
+// once, and the desk that comes second reports no change and no error.
+func TestTwoDesksChangeEachDutyOnce(t *testing.T) {
+	for _, st := range sharedStores {
+		t.Run(st.name, func(t *testing.T) {
+			e := newEnv(t)
+			s := st.open(t)
+			const agy, n = "agy_test", 20
+			past := e.clock.Now().Add(-2 * time.Hour)
+			var recs []*liaison.StoredRecord
+			for i := range n {
+				recs = append(recs, dutyRecord(t, agy, fmt.Sprintf("duty_%02d", i), &past, past))
+			}
+			appendRecords(t, s, recs...)
+
+			// Overdue: B has read the duties and is about to write when A
+			// writes every change.
+			a := e.deskOn(t, s)
+			var aChanges []liaison.DutyChangeRecord
+			var aErr error
+			b := e.deskOn(t, &beforeAppend{Store: s, hook: func() { aChanges, aErr = a.Tick(context.Background()) }})
+			bChanges, bErr := b.Tick(t.Context())
+			if aErr != nil || bErr != nil {
+				t.Fatalf("Tick: A %v, B %v", aErr, bErr)
+			}
+			if len(aChanges) != n || len(bChanges) != 0 {
+				t.Errorf("A's Tick made %d changes and B's %d, want %d and 0: B's came second", len(aChanges), len(bChanges), n)
+			}
+
+			// Escalated: both tick at once, each as it will.
+			e.clock.Add(2 * time.Hour)
+			var wg sync.WaitGroup
+			made := make([]int, 2)
+			start := make(chan struct{})
+			for i, d := range []*desk.Desk{a, b} {
+				wg.Go(func() {
+					<-start
+					c, err := d.Tick(context.Background())
+					if err != nil {
+						t.Errorf("Tick: %v", err)
+					}
+					made[i] = len(c)
+				})
+			}
+			close(start)
+			wg.Wait()
+			if made[0]+made[1] != n {
+				t.Errorf("the two Ticks made %d and %d escalations, want %d in all", made[0], made[1], n)
+			}
+			got := changesByDuty(t, s)
+			for i := range n {
+				id := fmt.Sprintf("duty_%02d", i)
+				if c := got[id]; len(c) != 2 || c[liaison.DutyOverdue] != 1 || c[liaison.DutyEscalated] != 1 {
+					t.Errorf("duty %s has changes %v, want overdue once and escalated once", id, c)
+				}
+			}
+		})
+	}
+}
+
+// staleChanges is a store whose List shows no duty changes: a server that
+// has not seen another's write yet.
+type staleChanges struct{ liaison.Store }
+
+func (s staleChanges) List(ctx context.Context, f liaison.Filter) ([]*liaison.StoredRecord, error) {
+	if f.Kind == liaison.KindDutyChange {
+		return nil, nil
+	}
+	return s.Store.List(ctx, f)
+}
+
+// TestCompleteDutyOnce: a duty completed through one server and then
+// through another that has not seen the first's change is done once; the
+// second gets a conflict.
+func TestCompleteDutyOnce(t *testing.T) {
+	for _, st := range sharedStores {
+		t.Run(st.name, func(t *testing.T) {
+			e := newEnv(t)
+			s := st.open(t)
+			due := e.clock.Now().Add(time.Hour)
+			appendRecords(t, s, dutyRecord(t, "agy_test", "duty_1", &due, e.clock.Now()))
+			if _, err := e.deskOn(t, s).CompleteDuty(t.Context(), clerk, "duty_1", desk.DoneInput{}); err != nil {
+				t.Fatalf("CompleteDuty: %v", err)
+			}
+			_, err := e.deskOn(t, staleChanges{s}).CompleteDuty(t.Context(), clerk, "duty_1", desk.DoneInput{})
+			if liaison.KindOf(err) != liaison.Conflicting {
+				t.Errorf("CompleteDuty again through a server that missed the first = %v, want a conflict", err)
+			}
+			if got := changesByDuty(t, s)["duty_1"]; got[liaison.DutyDone] != 1 {
+				t.Errorf("duty_1 has changes %v, want done once", got)
+			}
+		})
+	}
+}
