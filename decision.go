@@ -153,4 +153,10 @@ type PackVersion struct {
 	ID      string `json:"id"`
 	Version string `json:"version"`
 	SHA256  string `json:"sha256"`
+	// Layer names the layer of packs the pack came from ("bundled", a
+	// folder given with --packs), and Replaces the layer of the pack of
+	// the same id it stood in for, when the packs were loaded in layers
+	// (see docs/packs.md, "Layers"). Both are empty otherwise.
+	Layer    string `json:"layer,omitempty"`
+	Replaces string `json:"replaces,omitempty"`
 }

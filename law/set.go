@@ -27,6 +27,7 @@ type Set struct {
 	unknowns []unknownFact
 	files    []liaison.PackFile // sorted by path; see packset.go
 	hash     string             // HashFiles(files)
+	layers   []Layer            // see LoadLayers
 	zones    sync.Map           // IANA name → *time.Location, see Location
 	// sentences: levelsKey → the sentence saying which levels had law,
 	// at most maxSentences of them (nSentences counts the stores tried).

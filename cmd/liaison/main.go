@@ -55,7 +55,7 @@ const usage = `liaison decides whether an agency may act on a federal immigratio
 Usage:
   liaison demo [--addr HOST:PORT]                  run with demo data (SQLite file liaison-demo.db)
   liaison serve [--db DSN] [--addr HOST:PORT] [--keys DIR] [--integrity-check quick|full|off]
-  liaison decide [--json] [--jsonl] [--packs DIR] [FILE|-]
+  liaison decide [--json] [--jsonl] [--packs DIR|--packs-only DIR] [--as-of DATE] [--timeline] [FILE|-]
   liaison packs test [-v] [DIR]
   liaison packs lint [DIR]
   liaison packs check-upgrade --db DSN [--packs DIR] [--json]
@@ -72,7 +72,9 @@ Usage:
 
 DSN: sqlite:PATH (default sqlite:liaison.db) or postgres://...
 
-Without --packs or DIR, the bundled packs are used.
+Without --packs or DIR, the bundled packs are used; --packs DIR lays DIR's
+packs over them (a pack with a bundled pack's id replaces it), --packs-only
+DIR uses DIR's alone.
 `
 
 // run is the whole program: main only wires the process to it.

@@ -133,3 +133,49 @@ func packsFS(dir string) (fs.FS, error) {
 	}
 	return os.DirFS(dir), nil
 }
+
+// packsFlags are the flags that choose the law: the bundled packs, with
+// the packs of a folder laid over them (--packs), or a folder's alone
+// (--packs-only).
+type packsFlags struct {
+	add, only string
+}
+
+func (p *packsFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&p.add, "packs", "", "lay the packs in `DIR` over the bundled ones: a pack with a bundled pack's id replaces it, the others are added")
+	fs.StringVar(&p.only, "packs-only", "", "use the packs in `DIR` alone, without the bundled ones")
+}
+
+// layers returns the layers of packs the flags choose.
+func (p packsFlags) layers() ([]law.Layer, error) {
+	switch {
+	case p.add != "" && p.only != "":
+		return nil, fmt.Errorf("give --packs (laid over the bundled packs) or --packs-only, not both")
+	case p.only != "":
+		if _, err := os.Stat(p.only); err != nil {
+			return nil, fmt.Errorf("--packs-only: %w", err)
+		}
+		return []law.Layer{{Name: p.only, FS: os.DirFS(p.only)}}, nil
+	}
+	ls := []law.Layer{{Name: "bundled", FS: packs.FS()}}
+	if p.add != "" {
+		if _, err := os.Stat(p.add); err != nil {
+			return nil, fmt.Errorf("--packs: %w", err)
+		}
+		ls = append(ls, law.Layer{Name: p.add, FS: os.DirFS(p.add)})
+	}
+	return ls, nil
+}
+
+// load loads the packs the flags choose.
+func (p packsFlags) load() (*law.Set, error) {
+	ls, err := p.layers()
+	if err != nil {
+		return nil, err
+	}
+	set, err := law.LoadLayers(ls...)
+	if err != nil {
+		return nil, fmt.Errorf("load packs:\n%w", err)
+	}
+	return set, nil
+}
