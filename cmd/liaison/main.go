@@ -58,6 +58,9 @@ Usage:
   liaison decide [--json] [--jsonl] [--packs DIR|--packs-only DIR] [--as-of DATE] [--timeline] [FILE|-]
   liaison packs test [-v] [DIR]
   liaison packs lint [DIR]
+  liaison packs diff [--jurisdiction J] [--action A] [--cases FILE] [--format text|json] A B
+                                                   the law from A to B (bundled, DIR, @DATE, DIR@DATE):
+                                                   rules added, removed, changed; cases answered otherwise
   liaison packs check-upgrade --db DSN [--packs DIR] [--json]
   liaison token create --db DSN --role ROLE [--name NAME] [--agency ID]
   liaison token list --db DSN [--agency ID]
@@ -96,6 +99,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 			return (&packsTestCmd{stdout: stdout, stderr: stderr}).run(args[2:])
 		case "lint":
 			return (&packsLintCmd{stdout: stdout, stderr: stderr}).run(args[2:])
+		case "diff":
+			return (&packsDiffCmd{stdout: stdout, stderr: stderr}).run(args[2:])
 		case "check-upgrade":
 			return (&packsUpgradeCmd{stdout: stdout, stderr: stderr}).run(ctx, args[2:])
 		}
