@@ -195,7 +195,7 @@ func DiffCases(a, b Side, cases []Case) ([]CaseChange, error) {
 		if err != nil {
 			return nil, fmt.Errorf("case %s: %w", c.Name, err)
 		}
-		if sameAnswer(da, db) {
+		if SameAnswer(da, db) {
 			continue
 		}
 		out = append(out, CaseChange{Case: c.Name, Jurisdiction: c.Request.Jurisdiction, Action: c.Request.Action,

@@ -3,6 +3,7 @@ package law
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"liaison"
@@ -88,7 +89,7 @@ func (s *Set) Timeline(req *liaison.Request) ([]Span, error) {
 		if err != nil {
 			return nil, fmt.Errorf("decide as of %s: %w", day.Format(time.DateOnly), err)
 		}
-		if n := len(spans); n > 0 && sameAnswer(spans[n-1].Decision, d) {
+		if n := len(spans); n > 0 && SameAnswer(spans[n-1].Decision, d) {
 			continue
 		}
 		if n := len(spans); n > 0 {
@@ -103,10 +104,10 @@ func (s *Set) Timeline(req *liaison.Request) ([]Span, error) {
 	return spans, nil
 }
 
-// sameAnswer reports whether two decisions give the same outcome for the
+// SameAnswer reports whether two decisions give the same outcome for the
 // same decisive rules (by pack and rule: a new version of a rule that
 // answers alike is the same answer).
-func sameAnswer(a, b *liaison.Decision) bool {
+func SameAnswer(a, b *liaison.Decision) bool {
 	return a.Outcome == b.Outcome && slices.EqualFunc(a.Decisive, b.Decisive, func(x, y liaison.RuleRef) bool {
 		return x.Pack == y.Pack && x.Rule == y.Rule
 	})
@@ -118,4 +119,22 @@ func dayTime(d int64, loc *time.Location) time.Time {
 
 func dayAfter(d int64) int64 {
 	return ymdOf(dayTime(d, time.UTC).AddDate(0, 0, 1))
+}
+
+// Fingerprint names the law of every level of jurisdiction j, across all
+// dates: each pack's id and file hash. Two sets with the same fingerprint
+// for j answer every request at j alike.
+func (s *Set) Fingerprint(j liaison.Jurisdiction) string {
+	var b strings.Builder
+	for _, jur := range levels(j) {
+		for _, pk := range s.byJur[jur] {
+			b.WriteString(pk.ID)
+			b.WriteByte(' ')
+			if len(pk.Versions) > 0 {
+				b.WriteString(pk.Versions[0].sha256)
+			}
+			b.WriteByte('\n')
+		}
+	}
+	return b.String()
 }

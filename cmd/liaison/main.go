@@ -62,6 +62,8 @@ Usage:
                                                    the law from A to B (bundled, DIR, @DATE, DIR@DATE):
                                                    rules added, removed, changed; cases answered otherwise
   liaison packs check-upgrade --db DSN [--packs DIR] [--json]
+  liaison simulate --db DSN (--packs DIR|--packs-only DIR) [--from DATE] [--to DATE] [--agency ID] [--format text|json]
+                                                   what proposed law would have changed in the stored decisions
   liaison token create --db DSN --role ROLE [--name NAME] [--agency ID]
   liaison token list --db DSN [--agency ID]
   liaison token revoke --db DSN ID
@@ -104,6 +106,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		case "check-upgrade":
 			return (&packsUpgradeCmd{stdout: stdout, stderr: stderr}).run(ctx, args[2:])
 		}
+	case "simulate":
+		return (&simulateCmd{stdout: stdout, stderr: stderr}).run(ctx, args[1:])
 	case "serve":
 		return (&serveCmd{getenv: getenv, stdout: stdout, stderr: stderr}).run(ctx, args[1:])
 	case "demo":
