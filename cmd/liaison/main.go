@@ -64,6 +64,8 @@ Usage:
   liaison packs check-upgrade --db DSN [--packs DIR] [--json]
   liaison simulate --db DSN (--packs DIR|--packs-only DIR) [--from DATE] [--to DATE] [--agency ID] [--format text|json]
                                                    what proposed law would have changed in the stored decisions
+  liaison map --case NAME [--as-of DATE] [--format csv|json|svg] [--list]
+                                                   a standard case in every bundled jurisdiction, with the dates answers change
   liaison token create --db DSN --role ROLE [--name NAME] [--agency ID]
   liaison token list --db DSN [--agency ID]
   liaison token revoke --db DSN ID
@@ -106,6 +108,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		case "check-upgrade":
 			return (&packsUpgradeCmd{stdout: stdout, stderr: stderr}).run(ctx, args[2:])
 		}
+	case "map":
+		return (&mapCmd{stdout: stdout, stderr: stderr, now: time.Now}).run(args[1:])
 	case "simulate":
 		return (&simulateCmd{stdout: stdout, stderr: stderr}).run(ctx, args[1:])
 	case "serve":
