@@ -27,7 +27,7 @@ type Layer struct {
 // added. Two files of different layers at the same path, with different
 // ids, are an error (one would hide the other in the stored pack set).
 // Each pack version a decision names says its layer, and the layer of
-// the pack it replaced (liaison.PackVersion.Layer and Replaces).
+// the pack it replaced (liaison.PackVersion.Layer).
 //
 // The set's files, and so its hash, are the merged files: a stored pack
 // set of a layered set loads again with LoadFiles as the same law, but
@@ -76,8 +76,7 @@ func LoadLayers(layers ...Layer) (*Set, error) {
 		return nil, err
 	}
 	for _, pk := range s.packs {
-		pk.layer = layers[layerOf[pk.ID]].Name
-		pk.replaces = replaced[pk.ID]
+		pk.layer = &liaison.PackLayer{Name: layers[layerOf[pk.ID]].Name, Replaces: replaced[pk.ID]}
 	}
 	s.layers = slices.Clone(layers)
 	return s, nil
@@ -105,7 +104,12 @@ func LoadLayerTests(layers ...Layer) ([]*Test, error) {
 // Layer returns the name of the layer the pack came from ("" when the set
 // was not loaded in layers), and the layer of the pack of the same id it
 // replaced ("" when it replaced none).
-func (p *Pack) Layer() (layer, replaces string) { return p.layer, p.replaces }
+func (p *Pack) Layer() (layer, replaces string) {
+	if p.layer == nil {
+		return "", ""
+	}
+	return p.layer.Name, p.layer.Replaces
+}
 
 // Layers returns the layers the set was loaded from, first to last (none
 // when it was loaded otherwise).

@@ -66,7 +66,7 @@ func TestLayersAdd(t *testing.T) {
 	if state == nil || town == nil {
 		t.Fatalf("Decide(town, 2016).Packs = %+v, want the state's and the town's", d.Packs)
 	}
-	if state.Layer != "base" || town.Layer != "city" || state.Replaces != "" || town.Replaces != "" {
+	if layerName(state) != "base" || layerName(town) != "city" || state.Layer.Replaces != "" || town.Layer.Replaces != "" {
 		t.Errorf("packs %+v and %+v: want layers base and city, replacing nothing", state, town)
 	}
 	// Without the city's layer, the state's law alone answers.
@@ -92,7 +92,7 @@ func TestLayersReplace(t *testing.T) {
 		t.Errorf("Decide(2019) with the amendment = %s, want permitted", d.Outcome)
 	}
 	p := packOf(d, "zz-detainers")
-	if p == nil || p.Layer != "amend" || p.Replaces != "base" || p.Version != "2010" {
+	if p == nil || layerName(p) != "amend" || p.Layer.Replaces != "base" || p.Version != "2010" {
 		t.Errorf("pack zz-detainers = %+v, want version 2010 of layer amend, replacing base's", p)
 	}
 	if _, replaces := s.Packs()[0].Layer(); replaces != "base" {
@@ -142,4 +142,11 @@ func TestLayerTests(t *testing.T) {
 	if len(tests) != 3 {
 		t.Errorf("LoadLayerTests(base, base) = %d tests, want 3: a test file of a later layer replaces the one at its path", len(tests))
 	}
+}
+
+func layerName(p *liaison.PackVersion) string {
+	if p.Layer == nil {
+		return ""
+	}
+	return p.Layer.Name
 }

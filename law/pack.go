@@ -23,9 +23,9 @@ type Pack struct {
 	Versions []*Version `yaml:"versions"`
 
 	file string // the file it was read from, for messages
-	// layer names the layer the pack came from, replaces the layer of the
-	// pack of the same id it replaced (see LoadLayers).
-	layer, replaces string
+	// layer is the layer the pack came from (see LoadLayers), nil when the
+	// set was not loaded in layers.
+	layer *liaison.PackLayer
 }
 
 // PackKinds are the kinds of instrument a pack may encode.

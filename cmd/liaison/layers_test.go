@@ -57,7 +57,10 @@ func decideJSON(t *testing.T, stdin string, args ...string) liaison.Decision {
 func layerOf(d liaison.Decision, id string) (layer, replaces string, ok bool) {
 	for _, p := range d.Packs {
 		if p.ID == id {
-			return p.Layer, p.Replaces, true
+			if p.Layer == nil {
+				return "", "", true
+			}
+			return p.Layer.Name, p.Layer.Replaces, true
 		}
 	}
 	return "", "", false
