@@ -170,11 +170,16 @@ func Simulate(ctx context.Context, store liaison.Store, now, proposal *law.Set, 
 
 // simDecision is the part of a stored decision a simulation reads.
 type simDecision struct {
-	ID     string         `json:"id"`
-	Action liaison.Action `json:"action"`
-	AsOf   time.Time      `json:"as_of"`
-	Engine string         `json:"engine"`
-	Facts  string         `json:"facts"`
+	ID       string         `json:"id"`
+	Action   liaison.Action `json:"action"`
+	AsOf     time.Time      `json:"as_of"`
+	PackSet  string         `json:"pack_set"`
+	Engine   string         `json:"engine"`
+	Facts    string         `json:"facts"`
+	Decision struct {
+		Outcome  liaison.Outcome   `json:"outcome"`
+		Decisive []liaison.RuleRef `json:"decisive"`
+	} `json:"decision"`
 }
 
 // simJob is one request's decisions of one page to decide again: the
@@ -331,9 +336,15 @@ func replayJob(j *simJob, opt SimulateOptions, now, proposal *law.Set, counts ma
 		if d.Engine == "" || d.Engine == "liaison-engine/1" {
 			req.Agency.TimeZone = "UTC" // as decideAgain
 		}
-		a, err := now.Decide(req, law.Options{})
-		if err != nil {
-			return n, fmt.Errorf("decide %s: %w", d.ID, err)
+		// Today's answer is the stored one when it was made with today's
+		// packs and engine (the engine is a function of both and the
+		// facts: `log verify --redecide` checks it), else decided again.
+		a := &liaison.Decision{Outcome: d.Decision.Outcome, Decisive: d.Decision.Decisive}
+		if d.PackSet != now.Hash() || d.Engine != law.EngineVersion {
+			var err error
+			if a, err = now.Decide(req, law.Options{}); err != nil {
+				return n, fmt.Errorf("decide %s: %w", d.ID, err)
+			}
 		}
 		b, err := proposal.Decide(req, law.Options{})
 		if err != nil {

@@ -38,8 +38,8 @@ func TestDecodeRecordAsEncodingJSON(t *testing.T) {
 		t.Errorf("decodeRecord = %+v\nencoding/json = %+v", v2, v1)
 	}
 	var d1, d2 simDecision
-	dr := liaison.DecisionRecord{ID: "dec_1", Action: "notify_release", AsOf: at, Engine: "liaison-engine/2", Facts: "fct_1",
-		Decision: liaison.Decision{Outcome: liaison.Permitted, Explanation: "x"}}
+	dr := liaison.DecisionRecord{ID: "dec_1", Action: "notify_release", AsOf: at, Engine: "liaison-engine/2", Facts: "fct_1", PackSet: "abc",
+		Decision: liaison.Decision{Outcome: liaison.Permitted, Explanation: "x", Decisive: []liaison.RuleRef{{Pack: "p", Rule: "r", Version: "1"}}}}
 	if body, err = ledger.MarshalCanonical(dr); err != nil {
 		t.Fatal(err)
 	}
@@ -49,7 +49,8 @@ func TestDecodeRecordAsEncodingJSON(t *testing.T) {
 	if err := decodeRecord(body, &d2); err != nil {
 		t.Fatal(err)
 	}
-	if d1 != d2 || d2.ID != "dec_1" || !d2.AsOf.Equal(at) || d2.Facts != "fct_1" {
+	if !reflect.DeepEqual(d1, d2) || d2.ID != "dec_1" || !d2.AsOf.Equal(at) || d2.Facts != "fct_1" || d2.PackSet != "abc" ||
+		d2.Decision.Outcome != liaison.Permitted || len(d2.Decision.Decisive) != 1 || d2.Decision.Decisive[0].Rule != "r" {
 		t.Errorf("decodeRecord(decision) = %+v, encoding/json %+v", d2, d1)
 	}
 }

@@ -75,6 +75,22 @@ func TestSimulate(t *testing.T) {
 	if !found {
 		t.Errorf("Simulate counts %+v lack notify_release forbidden → permitted: 1", sim.Counts)
 	}
+	// Today's law under another pack set (a pack elsewhere added): the
+	// stored answers cannot stand for it, each is decided again, alike.
+	other, err := law.LoadLayers(law.Layer{Name: "bundled", FS: packs.FS()}, law.Layer{Name: "zz", FS: os.DirFS("../law/testdata/layers/city")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if other.Hash() == e.set.Hash() {
+		t.Fatal("the pack sets have one hash")
+	}
+	again, err := desk.Simulate(ctx, e.store, other, proposal(t), desk.SimulateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.Decisions != 4 || again.Changed != 1 || again.Changes[0].Decision != ch.Decision {
+		t.Errorf("Simulate with today's law under another pack set: %d decisions, %d changed, want 4, 1 (%s)", again.Decisions, again.Changed, ch.Decision)
+	}
 	// The period and the agency choose the decisions.
 	sim, err = desk.Simulate(ctx, e.store, e.set, proposal(t), desk.SimulateOptions{From: time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)})
 	if err != nil {

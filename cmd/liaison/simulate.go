@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"runtime/debug"
 	"time"
 
 	"liaison/desk"
@@ -66,6 +67,8 @@ func (c *simulateCmd) run(ctx context.Context, args []string) error {
 		return err
 	}
 	defer store.Close()
+	// Most of what a replay allocates is garbage at once, as in serve.
+	defer debug.SetGCPercent(debug.SetGCPercent(serveGCPercent))
 	bar := newProgress(c.stderr, "replaying")
 	opt.Progress = bar.show
 	start := time.Now()
