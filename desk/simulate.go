@@ -25,9 +25,12 @@ type SimulateOptions struct {
 	Agency string
 	// Workers decide in parallel (default GOMAXPROCS).
 	Workers int
-	// Progress, when set, is told how many of the decisions read have
-	// been decided, after each request's.
+	// Progress, when set, is told how far the reading has come, after
+	// each page: the log index reached in the current agency's records,
+	// out of LogSize for each agency to read (a simulation reads each
+	// affected agency's decisions in log order).
 	Progress func(done, total int64)
+	LogSize  int64
 }
 
 // A Simulation is what Simulate found: how the stored decisions of a
@@ -112,10 +115,6 @@ func Simulate(ctx context.Context, store liaison.Store, now, proposal *law.Set, 
 	jobs := make(chan []simJob, workers)
 	results := make([]simResult, workers)
 	var wg sync.WaitGroup
-	var progress struct {
-		sync.Mutex
-		done, total int64
-	}
 	for w := range workers {
 		wg.Go(func() {
 			res := &results[w]
@@ -132,23 +131,15 @@ func Simulate(ctx context.Context, store liaison.Store, now, proposal *law.Set, 
 						cancel()
 					}
 				}
-				if opt.Progress != nil {
-					progress.Lock()
-					for i := range page {
-						progress.done += int64(len(page[i].decisions))
-					}
-					opt.Progress(progress.done, progress.total)
-					progress.Unlock()
-				}
 			}
 		})
 	}
 	var readErr error
-	for _, a := range affected {
-		if readErr = readAgency(ctx, store, a, jobs, func(n int) {
-			progress.Lock()
-			progress.total += int64(n)
-			progress.Unlock()
+	for k, a := range affected {
+		if readErr = readAgency(ctx, store, a, jobs, func(index int64) {
+			if opt.Progress != nil && opt.LogSize > 0 {
+				opt.Progress(int64(k)*opt.LogSize+index+1, int64(len(affected))*opt.LogSize)
+			}
 		}); readErr != nil {
 			readErr = fmt.Errorf("simulate: agency %s: %w", a.ID, readErr)
 			break
@@ -202,7 +193,7 @@ type simResult struct {
 // readAgency reads an agency's requests and facts, then its decisions a
 // page at a time, and sends each page's decisions to jobs, one request's
 // to a job. Nothing is decoded here but the (rare) facts records.
-func readAgency(ctx context.Context, store liaison.Store, a *liaison.AgencyRecord, jobs chan<- []simJob, read func(n int)) error {
+func readAgency(ctx context.Context, store liaison.Store, a *liaison.AgencyRecord, jobs chan<- []simJob, read func(index int64)) error {
 	requests := map[string][]byte{}
 	if err := eachRaw(ctx, store, liaison.Filter{Kind: liaison.KindRequest, Agency: a.ID}, func(recs []*liaison.StoredRecord) error {
 		for _, r := range recs {
@@ -238,7 +229,7 @@ func readAgency(ctx context.Context, store liaison.Store, a *liaison.AgencyRecor
 			}
 			page = append(page, simJob{agency: a, id: r.Parent, request: body, facts: facts[r.Parent], decisions: [][]byte{r.Body}})
 		}
-		read(len(recs))
+		read(recs[len(recs)-1].Index)
 		select {
 		case jobs <- page:
 			return nil

@@ -51,9 +51,18 @@ func TestSimulate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sim, err := desk.Simulate(ctx, e.store, e.set, proposal(t), desk.SimulateOptions{})
+	size, err := e.store.TreeSize(ctx)
 	if err != nil {
 		t.Fatal(err)
+	}
+	var done, total int64
+	sim, err := desk.Simulate(ctx, e.store, e.set, proposal(t), desk.SimulateOptions{LogSize: size,
+		Progress: func(d, t int64) { done, total = d, t }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if total != size || done <= 0 || done > total {
+		t.Errorf("Simulate's last progress = %d of %d, want some of the log's %d", done, total, size)
 	}
 	if sim.Agencies != 1 || sim.Unaffected != 1 || sim.Decisions != 4 {
 		t.Errorf("Simulate: %d agencies (%d unaffected), %d decisions, want 1 (1), 4", sim.Agencies, sim.Unaffected, sim.Decisions)

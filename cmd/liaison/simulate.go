@@ -71,6 +71,9 @@ func (c *simulateCmd) run(ctx context.Context, args []string) error {
 	defer debug.SetGCPercent(debug.SetGCPercent(serveGCPercent))
 	bar := newProgress(c.stderr, "replaying")
 	opt.Progress = bar.show
+	if opt.LogSize, err = store.TreeSize(ctx); err != nil {
+		return err
+	}
 	start := time.Now()
 	sim, err := desk.Simulate(ctx, store, now, proposal, opt)
 	bar.end()
