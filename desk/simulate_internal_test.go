@@ -2,12 +2,20 @@ package desk
 
 import (
 	"encoding/json"
+	"fmt"
+	"os"
 	"reflect"
+	"runtime"
+	"runtime/debug"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"liaison"
+	"liaison/law"
 	"liaison/ledger"
+	"liaison/packs"
 )
 
 // TestDecodeRecordAsEncodingJSON: the simulation's decoder reads a stored
@@ -53,4 +61,88 @@ func TestDecodeRecordAsEncodingJSON(t *testing.T) {
 		d2.Decision.Outcome != liaison.Permitted || len(d2.Decision.Decisive) != 1 || d2.Decision.Decisive[0].Rule != "r" {
 		t.Errorf("decodeRecord(decision) = %+v, encoding/json %+v", d2, d1)
 	}
+}
+
+// BenchmarkReplay is BenchmarkSimulate without the store: the same kind
+// of jobs (a Boston request of 2021 and its two decisions, stored with
+// today's pack set) held in memory, decoded and decided on GOMAXPROCS
+// goroutines. With BenchmarkSimulate it says where a replay's time goes:
+// reading the store, or decoding and deciding.
+func BenchmarkReplay(b *testing.B) {
+	now, err := law.Load(packs.FS())
+	if err != nil {
+		b.Fatal(err)
+	}
+	proposal, err := law.LoadLayers(law.Layer{Name: "bundled", FS: packs.FS()},
+		law.Layer{Name: "proposal", FS: os.DirFS("../examples/proposals/boston-without-2019")})
+	if err != nil {
+		b.Fatal(err)
+	}
+	at := time.Date(2021, 3, 4, 17, 0, 0, 0, time.UTC)
+	agency := &liaison.AgencyRecord{ID: "agy_1", Jurisdiction: "us/ma/boston", Type: "police", TimeZone: "America/New_York"}
+	const jobs = 1000
+	var all []simJob
+	for i := range jobs {
+		rr := liaison.RequestRecord{ID: fmt.Sprint("req_", i), Agency: agency.ID, IdempotencyKey: fmt.Sprint("k", i),
+			Request: liaison.FederalRequest{Kind: "detainer", Form: "I-247A", Issuer: "ICE", ProbableCauseBasis: []liaison.PCBasis{"biometric_match"},
+				InfoRequested: []liaison.InfoItem{"release_date"}, Warrant: &liaison.Warrant{Kind: "administrative", Form: "I-200"}},
+			Actions:    []liaison.Action{"honor_detainer", "notify_release"},
+			Subject:    &liaison.Subject{Custody: &liaison.Custody{Status: "eligible_for_release"}, Convictions: []liaison.Offense{}},
+			RecordedAt: at}
+		body, err := ledger.MarshalCanonical(rr)
+		if err != nil {
+			b.Fatal(err)
+		}
+		j := simJob{agency: agency, id: rr.ID, request: body}
+		for k, a := range rr.Actions {
+			asOf := at.Add(time.Duration(i) * time.Minute)
+			d, err := now.Decide(decisionRequest(agency, &rr, a, asOf), law.Options{Explain: true})
+			if err != nil {
+				b.Fatal(err)
+			}
+			d.Normalize()
+			d.Compact()
+			dr := liaison.DecisionRecord{ID: fmt.Sprintf("dec_%d_%d", i, k), Agency: agency.ID, Request: rr.ID, Action: a, Stage: liaison.StageIntake,
+				AsOf: asOf, Decision: *d, PackSet: now.Hash(), Engine: law.EngineVersion}
+			db, err := ledger.MarshalCanonical(dr)
+			if err != nil {
+				b.Fatal(err)
+			}
+			j.decisions = append(j.decisions, db)
+		}
+		all = append(all, j)
+	}
+	// As `liaison simulate` runs (see cmd/liaison/simulate.go).
+	defer debug.SetGCPercent(debug.SetGCPercent(400))
+	workers := runtime.GOMAXPROCS(0)
+	decided := 0
+	b.ResetTimer()
+	for b.Loop() {
+		var wg sync.WaitGroup
+		var next atomic.Int64
+		results := make([]int, workers)
+		for w := range workers {
+			wg.Go(func() {
+				counts := map[simKey]int{}
+				var changes []SimChange
+				for {
+					i := int(next.Add(1)) - 1
+					if i >= len(all) {
+						return
+					}
+					n, err := replayJob(&all[i], SimulateOptions{}, now, proposal, counts, &changes)
+					if err != nil {
+						b.Error(err)
+						return
+					}
+					results[w] += n
+				}
+			})
+		}
+		wg.Wait()
+		for _, n := range results {
+			decided += n
+		}
+	}
+	b.ReportMetric(float64(decided)/b.Elapsed().Seconds(), "decisions/s")
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"fmt"
 	"os"
+	"runtime/debug"
 	"syscall"
 	"testing"
 	"time"
@@ -172,6 +173,8 @@ func BenchmarkSimulate(b *testing.B) {
 			batch = batch[:0]
 		}
 	}
+	// As `liaison simulate` runs (see cmd/liaison/simulate.go).
+	defer debug.SetGCPercent(debug.SetGCPercent(400))
 	p := proposal(b)
 	var decisions int
 	cpu0 := cpuTime()
