@@ -44,6 +44,11 @@ type Simulation struct {
 	// Decisions is how many stored decisions of the affected agencies, in
 	// the period, were decided again, under today's law and the proposal.
 	Decisions int `json:"decisions"`
+	// Decided is how many of them were decided under the proposal: those
+	// on whose day the law in force at their place differs between the
+	// two sets (law.Set.LawAt). The others are answered alike by
+	// construction, today's answer standing for both.
+	Decided int `json:"decided"`
 	// Changed is how many of them the proposal answers otherwise: in
 	// outcome, or in the rules that decide it.
 	Changed int `json:"changed"`
@@ -124,7 +129,7 @@ func Simulate(ctx context.Context, store liaison.Store, now, proposal *law.Set, 
 					if res.err != nil {
 						continue // drain
 					}
-					n, err := replayJob(&page[i], opt, now, proposal, res.counts, &res.changes)
+					n, err := replayJob(&page[i], opt, now, proposal, res)
 					res.decisions += n
 					if err != nil {
 						res.err = err
@@ -184,7 +189,7 @@ type simJob struct {
 }
 
 type simResult struct {
-	decisions int
+	decisions, decided int
 	counts    map[simKey]int
 	changes   []SimChange
 	err       error
@@ -266,6 +271,7 @@ func tally(sim *Simulation, results []simResult) {
 	counts := map[simKey]int{}
 	for _, r := range results {
 		sim.Decisions += r.decisions
+		sim.Decided += r.decided
 		for k, n := range r.counts {
 			counts[k] += n
 		}
@@ -293,7 +299,7 @@ type simKey struct {
 
 // replayJob decides one request's decisions of the period under both
 // sets, and returns how many it decided.
-func replayJob(j *simJob, opt SimulateOptions, now, proposal *law.Set, counts map[simKey]int, changes *[]SimChange) (int, error) {
+func replayJob(j *simJob, opt SimulateOptions, now, proposal *law.Set, res *simResult) (int, error) {
 	var rr *liaison.RequestRecord
 	n := 0
 	for _, body := range j.decisions {
@@ -337,12 +343,25 @@ func replayJob(j *simJob, opt SimulateOptions, now, proposal *law.Set, counts ma
 				return n, fmt.Errorf("decide %s: %w", d.ID, err)
 			}
 		}
+		n++
+		lawNow, err := now.LawAt(req)
+		if err != nil {
+			return n, fmt.Errorf("decision %s: %w", d.ID, err)
+		}
+		lawThen, err := proposal.LawAt(req)
+		if err != nil {
+			return n, fmt.Errorf("decision %s: %w", d.ID, err)
+		}
+		if lawNow == lawThen {
+			res.counts[simKey{d.Action, a.Outcome, a.Outcome}]++
+			continue
+		}
+		res.decided++
 		b, err := proposal.Decide(req, law.Options{})
 		if err != nil {
 			return n, fmt.Errorf("decide %s under the proposal: %w", d.ID, err)
 		}
-		n++
-		counts[simKey{d.Action, a.Outcome, b.Outcome}]++
+		res.counts[simKey{d.Action, a.Outcome, b.Outcome}]++
 		if law.SameAnswer(a, b) {
 			continue
 		}
@@ -357,7 +376,7 @@ func replayJob(j *simJob, opt SimulateOptions, now, proposal *law.Set, counts ma
 		a.Compact()
 		b.Normalize()
 		b.Compact()
-		*changes = append(*changes, SimChange{Decision: d.ID, Request: j.id, Agency: j.agency.ID, Jurisdiction: j.agency.Jurisdiction,
+		res.changes = append(res.changes, SimChange{Decision: d.ID, Request: j.id, Agency: j.agency.ID, Jurisdiction: j.agency.Jurisdiction,
 			Action: d.Action, AsOf: d.AsOf, From: *a, To: *b})
 	}
 	return n, nil

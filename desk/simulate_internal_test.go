@@ -123,14 +123,13 @@ func BenchmarkReplay(b *testing.B) {
 		results := make([]int, workers)
 		for w := range workers {
 			wg.Go(func() {
-				counts := map[simKey]int{}
-				var changes []SimChange
+				res := &simResult{counts: map[simKey]int{}}
 				for {
 					i := int(next.Add(1)) - 1
 					if i >= len(all) {
 						return
 					}
-					n, err := replayJob(&all[i], SimulateOptions{}, now, proposal, counts, &changes)
+					n, err := replayJob(&all[i], SimulateOptions{}, now, proposal, res)
 					if err != nil {
 						b.Error(err)
 						return

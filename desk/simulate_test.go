@@ -68,6 +68,11 @@ func TestSimulate(t *testing.T) {
 	if sim.Agencies != 1 || sim.Unaffected != 1 || sim.Decisions != 4 {
 		t.Errorf("Simulate: %d agencies (%d unaffected), %d decisions, want 1 (1), 4", sim.Agencies, sim.Unaffected, sim.Decisions)
 	}
+	// In 2019, before the amendment, both sets have the 2014 text in
+	// force: only the 2021 decisions need deciding under the proposal.
+	if sim.Decided != 2 {
+		t.Errorf("Simulate decided %d under the proposal, want 2 (those of 2021)", sim.Decided)
+	}
 	if sim.Changed != 1 || len(sim.Changes) != 1 {
 		t.Fatalf("Simulate: %d changed %+v, want 1", sim.Changed, sim.Changes)
 	}

@@ -1,6 +1,9 @@
 package law
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -137,4 +140,43 @@ func (s *Set) Fingerprint(j liaison.Jurisdiction) string {
 		}
 	}
 	return b.String()
+}
+
+// LawAt names the law that answers req: for each level of its
+// jurisdiction, each pack in force on its day (in the agency's time zone)
+// with the content of its version. Two sets (today's and a proposal) with
+// the same LawAt for a request answer it alike, whatever else differs
+// between them; so a simulation need not decide it under both.
+func (s *Set) LawAt(req *liaison.Request) (string, error) {
+	lreq, err := s.local(req)
+	if err != nil {
+		return "", err
+	}
+	day := ymdOf(lreq.AsOf)
+	var b strings.Builder
+	for _, jur := range levels(req.Jurisdiction) {
+		for _, pk := range s.byJur[jur] {
+			if v := pk.atDay(day); v != nil {
+				b.WriteString(pk.ID)
+				b.WriteByte(' ')
+				b.WriteString(v.content)
+				b.WriteByte('\n')
+			}
+		}
+	}
+	return b.String(), nil
+}
+
+// versionContent hashes what a version says: its lists and its rules,
+// every field a pack file gives them.
+func versionContent(v *Version) string {
+	data, err := json.Marshal(struct {
+		Lists map[string]*List
+		Rules []*Rule
+	}{v.Lists, v.Rules})
+	if err != nil {
+		panic(fmt.Sprintf("law: encode version %s: %v", v.Version, err)) // plain data: cannot fail
+	}
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:])
 }

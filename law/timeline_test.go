@@ -63,3 +63,28 @@ func TestTimeline(t *testing.T) {
 		t.Errorf("Timeline with a conviction = %+v, want two spans, the second from 2010-01-01 on", spans)
 	}
 }
+
+// LawAt is the same for two sets where the law in force on the day is,
+// even if the versions' dates differ; not where it is not.
+func TestLawAt(t *testing.T) {
+	a := mustLayers(t, layer("base"))
+	b := mustLayers(t, layer("base"), layer("amend"))
+	law := func(s interface {
+		LawAt(*liaison.Request) (string, error)
+	}, day string) string {
+		l, err := s.LawAt(detainerAt("us/zz", day))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return l
+	}
+	if law(a, "2012-06-01") != law(b, "2012-06-01") {
+		t.Error("LawAt(2012) differs: both sets have the 2010 text in force")
+	}
+	if law(a, "2019-06-01") == law(b, "2019-06-01") {
+		t.Error("LawAt(2019) is the same: the base has the 2018 text in force, the amendment the 2010 one")
+	}
+	if law(a, "2019-06-01") != law(a, "2020-06-01") || law(a, "2012-06-01") == law(a, "2019-06-01") {
+		t.Error("LawAt within one set: want equal within a version's span, different across versions")
+	}
+}
