@@ -190,9 +190,9 @@ type simJob struct {
 
 type simResult struct {
 	decisions, decided int
-	counts    map[simKey]int
-	changes   []SimChange
-	err       error
+	counts             map[simKey]int
+	changes            []SimChange
+	err                error
 }
 
 // readAgency reads an agency's requests and facts, then its decisions a
