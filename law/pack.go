@@ -51,10 +51,10 @@ type Version struct {
 	byAction       [][]*Rule // by Set.actions
 	fromDay, toDay int64
 	byID           map[string]*Rule
-	// content is the hex SHA-256 of what the version says (its lists and
-	// rules, not its dates or notes): two versions with the same content
-	// answer alike (see Set.LawAt).
-	content string
+	// content is a hash of the pack's id and of what the version says
+	// (its lists and rules, not its dates or notes): two versions with the
+	// same content answer alike (see Set.LawAt).
+	content uint64
 }
 
 // A List is a named list the law makes, e.g. the offences of Cal. Gov.

@@ -131,7 +131,7 @@ func (s *Set) add(pk *Pack) {
 		if v.EffectiveTo != nil {
 			v.toDay = ymdOf(v.EffectiveTo.Time)
 		}
-		v.content = versionContent(v)
+		v.content = versionContent(pk.ID, v)
 		v.byID = make(map[string]*Rule)
 		for _, r := range v.Rules {
 			v.byID[r.ID] = r

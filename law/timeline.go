@@ -2,7 +2,7 @@ package law
 
 import (
 	"crypto/sha256"
-	"encoding/hex"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -142,41 +142,50 @@ func (s *Set) Fingerprint(j liaison.Jurisdiction) string {
 	return b.String()
 }
 
-// LawAt names the law that answers req: for each level of its
-// jurisdiction, each pack in force on its day (in the agency's time zone)
-// with the content of its version. Two sets (today's and a proposal) with
-// the same LawAt for a request answer it alike, whatever else differs
-// between them; so a simulation need not decide it under both.
-func (s *Set) LawAt(req *liaison.Request) (string, error) {
-	lreq, err := s.local(req)
-	if err != nil {
-		return "", err
+// LawAt names the law that answers req: a 64-bit hash over each pack in
+// force on its day (in the agency's time zone) at each level of its
+// jurisdiction, with the content of its version. Two sets (today's and a
+// proposal) with the same LawAt for a request answer it alike, whatever
+// else differs between them, so a simulation need not decide it under
+// both. (Two different laws share a hash with a chance of 2^-64.)
+func (s *Set) LawAt(req *liaison.Request) (uint64, error) {
+	t := req.AsOf
+	if req.Agency != nil && req.Agency.TimeZone != "" {
+		loc, err := s.Location(req.Agency.TimeZone)
+		if err != nil {
+			return 0, err
+		}
+		t = t.In(loc)
 	}
-	day := ymdOf(lreq.AsOf)
-	var b strings.Builder
+	day := ymdOf(t)
+	h := uint64(fnvOffset)
 	for _, jur := range levels(req.Jurisdiction) {
 		for _, pk := range s.byJur[jur] {
 			if v := pk.atDay(day); v != nil {
-				b.WriteString(pk.ID)
-				b.WriteByte(' ')
-				b.WriteString(v.content)
-				b.WriteByte('\n')
+				h = (h ^ v.content) * fnvPrime
 			}
 		}
+		h = (h ^ 0xff) * fnvPrime // a level's end
 	}
-	return b.String(), nil
+	return h, nil
 }
 
-// versionContent hashes what a version says: its lists and its rules,
-// every field a pack file gives them.
-func versionContent(v *Version) string {
+const (
+	fnvOffset = 14695981039346656037
+	fnvPrime  = 1099511628211
+)
+
+// versionContent hashes a pack's id and what its version says: its lists
+// and its rules, every field a pack file gives them.
+func versionContent(id string, v *Version) uint64 {
 	data, err := json.Marshal(struct {
+		ID    string
 		Lists map[string]*List
 		Rules []*Rule
-	}{v.Lists, v.Rules})
+	}{id, v.Lists, v.Rules})
 	if err != nil {
 		panic(fmt.Sprintf("law: encode version %s: %v", v.Version, err)) // plain data: cannot fail
 	}
 	sum := sha256.Sum256(data)
-	return hex.EncodeToString(sum[:])
+	return binary.BigEndian.Uint64(sum[:8])
 }

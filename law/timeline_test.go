@@ -70,8 +70,8 @@ func TestLawAt(t *testing.T) {
 	a := mustLayers(t, layer("base"))
 	b := mustLayers(t, layer("base"), layer("amend"))
 	law := func(s interface {
-		LawAt(*liaison.Request) (string, error)
-	}, day string) string {
+		LawAt(*liaison.Request) (uint64, error)
+	}, day string) uint64 {
 		l, err := s.LawAt(detainerAt("us/zz", day))
 		if err != nil {
 			t.Fatal(err)
