@@ -42,7 +42,7 @@ type Simulation struct {
 	Agencies   int `json:"agencies"`
 	Unaffected int `json:"unaffected"`
 	// Decisions is how many stored decisions of the affected agencies, in
-	// the period, were decided again, under today's law and the proposal.
+	// the period, were replayed.
 	Decisions int `json:"decisions"`
 	// Decided is how many of them were decided under the proposal: those
 	// on whose day the law in force at their place differs between the

@@ -91,7 +91,7 @@ func (c *simulateCmd) run(ctx context.Context, args []string) error {
 }
 
 func writeSimulation(w io.Writer, sim *desk.Simulation, took time.Duration) {
-	fmt.Fprintf(w, "%d decisions of %d agencies decided again under today's law and the proposal (%d agencies' law is the same under both)\n",
+	fmt.Fprintf(w, "%d decisions of %d agencies replayed under today's law and the proposal (%d agencies' law is the same under both)\n",
 		sim.Decisions, sim.Agencies, sim.Unaffected)
 	fmt.Fprintf(w, "%d had other law in force on their day under the proposal and were decided under it; %d would change.\n\n", sim.Decided, sim.Changed)
 	if len(sim.Counts) > 0 {

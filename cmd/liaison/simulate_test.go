@@ -33,7 +33,7 @@ func TestSimulateDemo(t *testing.T) {
 	}
 	// A period before the demo's decisions replays none.
 	out, _, err = runCmd(t, "", "simulate", "--db", db, "--packs", proposal, "--to", "2020-01-01")
-	if err != nil || !strings.Contains(out, "0 decisions of 1 agencies") {
+	if err != nil || !strings.Contains(out, "0 decisions of 1 agencies replayed") {
 		t.Errorf("simulate --to 2020-01-01 = %v\n%s", err, out)
 	}
 	if _, _, err := runCmd(t, "", "simulate", "--db", db); exitCode(err) != 2 {
