@@ -1,7 +1,9 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -143,5 +145,41 @@ func TestDecideAsOfAndTimeline(t *testing.T) {
 	out, _, err = runCmd(t, testvilleInterview, "decide", "--packs", dir, "--timeline")
 	if err != nil || !strings.Contains(out, "2020-01-01 to …") || !strings.Contains(out, "Testville Code 9.1") {
 		t.Errorf("decide --timeline = %v\n%s\nwant a line from 2020-01-01 citing Testville Code 9.1", err, out)
+	}
+}
+
+// serve --packs lays the folder over the bundled packs too: the public
+// what-if answers with both.
+func TestServePacksLayered(t *testing.T) {
+	dir := t.TempDir()
+	packs := filepath.Join(dir, "packs")
+	writePack(t, packs, "us/ca/testville/ordinance.yaml", cityPack)
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	addr, done := serveInProcess(t, ctx, "--db", "sqlite:"+filepath.Join(dir, "l.db"), "--keys", filepath.Join(dir, "keys"), "--packs", packs)
+	if addr == "" {
+		t.Fatalf("serve --packs: %v", <-done)
+	}
+	body := `{"request": ` + testvilleInterview + `}`
+	resp, err := http.Post("http://"+addr+"/v1/whatif", "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var a struct {
+		Decision liaison.Decision `json:"decision"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&a); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("POST /v1/whatif = %d, %v", resp.StatusCode, err)
+	}
+	if layer, _, ok := layerOf(a.Decision, "us-ca-testville-ordinance"); !ok || layer != packs {
+		t.Errorf("served decision: the city's pack has layer %q (found %v), want %q", layer, ok, packs)
+	}
+	if layer, _, ok := layerOf(a.Decision, "us-ca-truth-act"); !ok || layer != "bundled" {
+		t.Errorf("served decision: the TRUTH Act has layer %q (found %v), want bundled", layer, ok)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("serve: %v", err)
 	}
 }
