@@ -3,6 +3,7 @@ package server_test
 import (
 	"encoding/json"
 	"net/http"
+	"strings"
 	"testing"
 
 	"liaison"
@@ -53,6 +54,12 @@ func TestWhatIf(t *testing.T) {
 	}
 	if after := e.logSize(); after != before {
 		t.Errorf("POST /v1/whatif stored records: log size %d → %d", before, after)
+	}
+	// A body over the limit is refused before it is read whole.
+	big := `{"request": {"as_of": "2019-03-04", "jurisdiction": "us/ca", "action": "honor_detainer", "agency": {"name": "` +
+		strings.Repeat("x", liaison.MaxRequestBytes) + `"}}}`
+	if resp := e.do(call{method: "POST", path: "/v1/whatif", body: big}); resp.status != http.StatusRequestEntityTooLarge {
+		t.Errorf("POST /v1/whatif with %d bytes = %d, want 413", len(big), resp.status)
 	}
 	// Bad input is refused with the field named.
 	body["compare"] = []string{"us/zz"}
