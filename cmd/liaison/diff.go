@@ -143,7 +143,7 @@ func (r *diffReport) writeText(w io.Writer) {
 		default:
 			fmt.Fprintf(w, "  ~ %s (%s): %s changed (version %s → %s)\n", ch.Rule, ch.Jurisdiction, strings.Join(ch.Fields, ", "), ch.A.Version, ch.B.Version)
 			for _, f := range ch.Fields {
-				x, y := fieldText(ch.A, f), fieldText(ch.B, f)
+				x, y := orNone(fieldText(ch.A, f)), orNone(fieldText(ch.B, f))
 				fmt.Fprintf(w, "      %s: %s\n      %s→ %s\n", f, x, strings.Repeat(" ", len(f)), y)
 			}
 		}
@@ -300,4 +300,11 @@ func selectCases(cases []law.Case, j liaison.Jurisdiction, action liaison.Action
 		out = append(out, c)
 	}
 	return out
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "(none)"
+	}
+	return s
 }
