@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -181,5 +182,31 @@ func TestServePacksLayered(t *testing.T) {
 	cancel()
 	if err := <-done; err != nil {
 		t.Errorf("serve: %v", err)
+	}
+}
+
+// packs test --packs runs a city's tests with the bundled law under its
+// pack, and the bundled tests too; the same folder read alone lacks the
+// state's law its test expects.
+func TestPacksTestLayered(t *testing.T) {
+	dir := t.TempDir()
+	writePack(t, dir, "us/ca/testville/ordinance.yaml", cityPack)
+	// Without a consent form, California's TRUTH Act forbids the interview
+	// too, and its decisive rule must be among the decisive ones.
+	writePack(t, dir, "us/ca/testville/testville.test.yaml", `tests:
+  - id: tv-interview
+    request: `+strings.ReplaceAll(testvilleInterview, "\n", "")+`
+    expect: {outcome: forbidden, decisive: [us-ca-testville-ordinance/no-interviews, us-ca-values-act/interview-truth-compliance]}
+`)
+	out, _, err := runCmd(t, "", "packs", "test", "--packs", dir)
+	if err != nil || !strings.Contains(out, " 0 failed") {
+		t.Fatalf("packs test --packs = %v\n%s", err, out)
+	}
+	var passed int
+	if _, err := fmt.Sscanf(out[strings.LastIndex(strings.TrimSpace(out), "\n")+1:], "%d passed", &passed); err != nil || passed < 100 {
+		t.Errorf("packs test --packs: %d passed (%v), want the bundled tests and the city's", passed, err)
+	}
+	if out, _, err := runCmd(t, "", "packs", "test", dir); exitCode(err) != 1 || !strings.Contains(out, "FAIL") {
+		t.Errorf("packs test DIR (alone) = %v\n%s\nwant the city's test to fail without the state's law", err, out)
 	}
 }

@@ -56,8 +56,8 @@ Usage:
   liaison demo [--addr HOST:PORT]                  run with demo data (SQLite file liaison-demo.db)
   liaison serve [--db DSN] [--addr HOST:PORT] [--keys DIR] [--integrity-check quick|full|off]
   liaison decide [--json] [--jsonl] [--packs DIR|--packs-only DIR] [--as-of DATE] [--timeline] [FILE|-]
-  liaison packs test [-v] [DIR]
-  liaison packs lint [DIR]
+  liaison packs test [-v] [DIR | --packs DIR]      DIR alone, or laid over the bundled packs
+  liaison packs lint [DIR | --packs DIR]
   liaison packs diff [--jurisdiction J] [--action A] [--cases FILE] [--format text|json] A B
                                                    the law from A to B (bundled, DIR, @DATE, DIR@DATE):
                                                    rules added, removed, changed; cases answered otherwise
