@@ -1,6 +1,7 @@
 package desk
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	jsonv2 "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 
 	"liaison"
 	"liaison/law"
@@ -189,6 +191,7 @@ type simJob struct {
 }
 
 type simResult struct {
+	dec                *jsontext.Decoder // reused for each decision's body
 	decisions, decided int
 	counts             map[simKey]int
 	changes            []SimChange
@@ -302,9 +305,12 @@ type simKey struct {
 func replayJob(j *simJob, opt SimulateOptions, now, proposal *law.Set, res *simResult) (int, error) {
 	var rr *liaison.RequestRecord
 	n := 0
+	if res.dec == nil {
+		res.dec = jsontext.NewDecoder(bytes.NewReader(nil))
+	}
 	for _, body := range j.decisions {
 		var d simDecision
-		if err := decodeRecord(body, &d); err != nil {
+		if err := decodeSimDecision(res.dec, body, &d); err != nil {
 			return n, fmt.Errorf("decode a decision of request %s: %w", j.id, err)
 		}
 		if (!opt.From.IsZero() && d.AsOf.Before(opt.From)) || (!opt.To.IsZero() && !d.AsOf.Before(opt.To)) {
