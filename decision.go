@@ -156,4 +156,17 @@ type PackVersion struct {
 	ID      string `json:"id"`
 	Version string `json:"version"`
 	SHA256  string `json:"sha256"`
+	// Layer says where the pack came from when the packs were loaded in
+	// layers (see docs/packs.md, "Layers"); nil otherwise. A pointer, so
+	// that a decision's pack list grows by a word a pack, not two strings.
+	Layer *PackLayer `json:"layer,omitempty"`
+}
+
+// PackLayer is the layer of packs a pack came from.
+type PackLayer struct {
+	// Name names the layer: "bundled", or a folder given with --packs.
+	Name string `json:"name"`
+	// Replaces names the layer of the pack of the same id this one stands
+	// in for; empty when it replaced none.
+	Replaces string `json:"replaces,omitempty"`
 }

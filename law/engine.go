@@ -86,7 +86,7 @@ func (s *Set) decide(sc *scratch, req *liaison.Request, opt Options) (*liaison.D
 				continue
 			}
 			hadLaw |= 1 << li
-			used = append(used, liaison.PackVersion{ID: pk.ID, Version: v.Version, SHA256: v.sha256})
+			used = append(used, liaison.PackVersion{ID: pk.ID, Version: v.Version, SHA256: v.sha256, Layer: pk.layer})
 			if !anyRules || ai >= len(v.byAction) {
 				continue
 			}

@@ -50,23 +50,9 @@ func (e *PackError) Error() string {
 // Load reads every pack (*.yaml, but not *.test.yaml) below fsys's root,
 // checks it and compiles its conditions, as LoadFiles does.
 func Load(fsys fs.FS) (*Set, error) {
-	var files []liaison.PackFile
-	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.IsDir() || !strings.HasSuffix(p, ".yaml") || strings.HasSuffix(p, ".test.yaml") {
-			return nil
-		}
-		data, err := fs.ReadFile(fsys, p)
-		if err != nil {
-			return err
-		}
-		files = append(files, liaison.PackFile{Path: p, Text: string(data)})
-		return nil
-	})
+	files, err := packFiles(fsys)
 	if err != nil {
-		return nil, fmt.Errorf("read packs: %w", err)
+		return nil, err
 	}
 	return LoadFiles(files)
 }

@@ -23,6 +23,9 @@ type Pack struct {
 	Versions []*Version `yaml:"versions"`
 
 	file string // the file it was read from, for messages
+	// layer is the layer the pack came from (see LoadLayers), nil when the
+	// set was not loaded in layers.
+	layer *liaison.PackLayer
 }
 
 // PackKinds are the kinds of instrument a pack may encode.
@@ -48,6 +51,10 @@ type Version struct {
 	byAction       [][]*Rule // by Set.actions
 	fromDay, toDay int64
 	byID           map[string]*Rule
+	// content is a hash of the pack's id and of what the version says
+	// (its lists and rules, not its dates or notes): two versions with the
+	// same content answer alike (see Set.LawAt).
+	content uint64
 }
 
 // A List is a named list the law makes, e.g. the offences of Cal. Gov.

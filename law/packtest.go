@@ -97,6 +97,9 @@ func LoadTests(fsys fs.FS) ([]*Test, error) {
 	return tests, err
 }
 
+// File returns the path of the test's file below its root.
+func (t *Test) File() string { return t.file }
+
 // DecisionRequest returns the test's request.
 func (t *Test) DecisionRequest() *liaison.Request { return t.req }
 

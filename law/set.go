@@ -27,6 +27,7 @@ type Set struct {
 	unknowns []unknownFact
 	files    []liaison.PackFile // sorted by path; see packset.go
 	hash     string             // HashFiles(files)
+	layers   []Layer            // see LoadLayers
 	zones    sync.Map           // IANA name → *time.Location, see Location
 	// sentences: levelsKey → the sentence saying which levels had law,
 	// at most maxSentences of them (nSentences counts the stores tried).
@@ -130,6 +131,7 @@ func (s *Set) add(pk *Pack) {
 		if v.EffectiveTo != nil {
 			v.toDay = ymdOf(v.EffectiveTo.Time)
 		}
+		v.content = versionContent(pk.ID, v)
 		v.byID = make(map[string]*Rule)
 		for _, r := range v.Rules {
 			v.byID[r.ID] = r

@@ -62,6 +62,9 @@ var matrixCalls = map[string]func(e *env, w *world) (call, int){
 		return call{path: "/v1/tokens/" + id + "/revoke"}, 200
 	},
 	"POST /v1/decisions": func(e *env, w *world) (call, int) { return call{body: decisionRequest()}, 200 },
+	"POST /v1/whatif": func(e *env, w *world) (call, int) {
+		return call{body: map[string]any{"request": decisionRequest(), "compare": []string{"us/tx/travis-county"}}}, 200
+	},
 	"GET /v1/decisions/{id}": func(e *env, w *world) (call, int) {
 		return call{path: "/v1/decisions/" + w.decision}, 200
 	},

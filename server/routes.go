@@ -40,6 +40,7 @@ func (s *Server) routes() []route {
 		{"POST /v1/tokens/{id}/revoke", roles(admin), s.revokeToken},
 		{"POST /v1/decisions", staff, s.decide},
 		{"GET /v1/decisions/{id}", staff, s.getDecision},
+		{"POST /v1/whatif", anyone, s.whatIf},
 		{"POST /v1/agencies", roles(admin), s.createAgency},
 		{"GET /v1/agencies", staff, s.listAgencies},
 		{"GET /v1/agencies/{id}", staff, s.getAgency},

@@ -57,6 +57,11 @@ type Config struct {
 	// server, of which this one was not told (see TokenRevoked), keeps
 	// working here.
 	TokenCacheTTL time.Duration
+	// WhatIfRate is how many POST /v1/whatif a second one client address
+	// may send, on average (default 2), and WhatIfBurst how many at once
+	// (default 20). The route needs no token, so this is what bounds it.
+	WhatIfRate  float64
+	WhatIfBurst int
 }
 
 // Server serves the API. Make one with New.
@@ -74,6 +79,8 @@ type Server struct {
 	handler  http.Handler
 	table    []route
 	tokens   tokenCache
+	// whatIfLimit is the per-address token bucket of POST /v1/whatif.
+	whatIfLimit *limiter
 }
 
 // New returns a Server. It panics when a required field of cfg is missing,
@@ -103,6 +110,14 @@ func New(cfg Config) *Server {
 		s.logTiles = http.StripPrefix("/log", ledger.NewHandler(s.log, s.log, s.signer.Verifier(), s.logger))
 	}
 	s.metrics = newMetrics(s.registry)
+	rate, burst := cfg.WhatIfRate, cfg.WhatIfBurst
+	if rate <= 0 {
+		rate = 2
+	}
+	if burst <= 0 {
+		burst = 20
+	}
+	s.whatIfLimit = newLimiter(rate, burst, s.now)
 
 	mux := http.NewServeMux()
 	s.table = s.routes()

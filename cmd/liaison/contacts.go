@@ -39,7 +39,8 @@ func (c *contactsCmd) run(ctx context.Context, args []string) error {
 	keyDir := fs.String("keys", "liaison-keys", "`DIR` of log.key and seal.key (or set LIAISON_LOG_KEY, LIAISON_SEAL_KEY)")
 	role := fs.String("role", "supervisor", "the role to act as: clerk, supervisor or counsel")
 	agency := fs.String("agency", "", "act only within this agency")
-	dir := fs.String("packs", "", "packs from `DIR` instead of the bundled ones")
+	var pf packsFlags
+	pf.register(fs)
 	domains := fs.String("domains", strings.Join(desk.DefaultFederalDomains, ","), "scan: the federal immigration `DOMAINS`, comma-separated (subdomains match)")
 	if err := fs.Parse(args[1:]); err != nil {
 		return exitError(2)
@@ -54,7 +55,7 @@ func (c *contactsCmd) run(ctx context.Context, args []string) error {
 		fmt.Fprintln(c.stderr, contactsUsage)
 		return exitError(2)
 	}
-	set, err := loadPacks(*dir)
+	set, err := pf.load()
 	if err != nil {
 		return err
 	}

@@ -7,14 +7,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"strings"
 	"time"
 
 	"liaison"
 	"liaison/law"
-	"liaison/packs"
 )
 
 // decideCmd is `liaison decide`.
@@ -30,11 +28,14 @@ func (c *decideCmd) run(ctx context.Context, args []string) error {
 	fset.SetOutput(c.stderr)
 	asJSON := fset.Bool("json", false, "write the decision as JSON")
 	jsonl := fset.Bool("jsonl", false, "read one request per line, write one decision per line")
-	dir := fset.String("packs", "", "read packs from `DIR` instead of the bundled ones")
+	var pf packsFlags
+	pf.register(fset)
+	asOf := fset.String("as-of", "", "decide as of `DATE` (YYYY-MM-DD, or a time in RFC 3339) instead of the request's as_of")
+	timeline := fset.Bool("timeline", false, "list every period over which the answer stays the same, from the dates the law changes")
 	if err := fset.Parse(args); err != nil {
 		return exitError(2)
 	}
-	set, err := loadPacks(*dir)
+	set, err := pf.load()
 	if err != nil {
 		return err
 	}
@@ -54,12 +55,33 @@ func (c *decideCmd) run(ctx context.Context, args []string) error {
 	if err != nil {
 		return fmt.Errorf("read request: %w", err)
 	}
+	if *asOf != "" {
+		if data, err = withAsOf(data, *asOf); err != nil {
+			return err
+		}
+	}
 	req, err := liaison.DecodeRequestAt(data, c.now())
 	if err != nil {
 		return fmt.Errorf("request: %w", err)
 	}
 	if err := set.CheckRequest(req); err != nil {
 		return fmt.Errorf("request: %w", err)
+	}
+	if day, err := time.Parse(time.DateOnly, *asOf); err == nil {
+		req.AsOf = localNoon(set, req, day)
+	}
+	if *timeline {
+		spans, err := set.Timeline(req)
+		if err != nil {
+			return err
+		}
+		if *asJSON {
+			enc := json.NewEncoder(c.stdout)
+			enc.SetIndent("", "  ")
+			return enc.Encode(spans)
+		}
+		writeTimeline(c.stdout, req, spans)
+		return nil
 	}
 	d, err := set.Decide(req, law.Options{Explain: true})
 	if err != nil {
@@ -119,17 +141,58 @@ func (c *decideCmd) lines(ctx context.Context, set *law.Set, in io.Reader, asJSO
 	return nil
 }
 
-// loadPacks loads the packs in dir, or the bundled ones.
-func loadPacks(dir string) (*law.Set, error) {
-	var fsys fs.FS = packs.FS()
-	if dir != "" {
-		fsys = os.DirFS(dir)
+// withAsOf returns the JSON request data with its as_of set to asOf.
+func withAsOf(data []byte, asOf string) ([]byte, error) {
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(data, &m); err != nil {
+		return nil, fmt.Errorf("request: %w", err)
 	}
-	set, err := law.Load(fsys)
+	v, err := json.Marshal(asOf)
 	if err != nil {
-		return nil, fmt.Errorf("load packs:\n%w", err)
+		return nil, err
 	}
-	return set, nil
+	m["as_of"] = v
+	return json.Marshal(m)
+}
+
+// localNoon returns noon of day in the agency's time zone (UTC without
+// one): a date given alone means the agency's day, whatever the zone.
+func localNoon(set *law.Set, req *liaison.Request, day time.Time) time.Time {
+	loc := time.UTC
+	if req.Agency != nil && req.Agency.TimeZone != "" {
+		if l, err := set.Location(req.Agency.TimeZone); err == nil {
+			loc = l
+		}
+	}
+	return time.Date(day.Year(), day.Month(), day.Day(), 12, 0, 0, 0, loc)
+}
+
+// writeTimeline prints the periods of a timeline, one a line.
+func writeTimeline(w io.Writer, req *liaison.Request, spans []law.Span) {
+	fmt.Fprintf(w, "%s in %s, by the dates the law changes:\n\n", req.Action, req.Jurisdiction)
+	for _, sp := range spans {
+		from, to := sp.From, sp.To
+		if from == "" {
+			from = "…"
+		}
+		if to == "" {
+			to = "…"
+		}
+		var why []string
+		for _, r := range sp.Decision.Decisive {
+			why = append(why, r.Citation+" ("+r.Pack+"/"+r.Rule+")")
+		}
+		if len(why) == 0 {
+			why = append(why, "no rule decides")
+		}
+		fmt.Fprintf(w, "  %-10s to %-10s  %-12s %s\n", from, to, strings.ToUpper(string(sp.Decision.Outcome)), strings.Join(why, "; "))
+	}
+}
+
+// loadPacks loads the bundled packs with the packs in dir laid over them
+// (see packsFlags).
+func loadPacks(dir string) (*law.Set, error) {
+	return packsFlags{add: dir}.load()
 }
 
 // writeText prints a decision for a person at a desk.

@@ -57,10 +57,17 @@ Usage:
                                                    run with years of generated history (a temporary SQLite database)
   liaison notice [--lang CODE] [--person NAME] [--agency NAME] ... NOTICE-ID   a notice to the person, printable HTML (--list)
   liaison serve [--db DSN] [--addr HOST:PORT] [--keys DIR] [--integrity-check quick|full|off]
-  liaison decide [--json] [--jsonl] [--packs DIR] [FILE|-]
-  liaison packs test [-v] [DIR]
-  liaison packs lint [DIR]
+  liaison decide [--json] [--jsonl] [--packs DIR|--packs-only DIR] [--as-of DATE] [--timeline] [FILE|-]
+  liaison packs test [-v] [DIR | --packs DIR]      DIR alone, or laid over the bundled packs
+  liaison packs lint [DIR | --packs DIR]
+  liaison packs diff [--jurisdiction J] [--action A] [--cases FILE] [--format text|json] A B
+                                                   the law from A to B (bundled, DIR, @DATE, DIR@DATE):
+                                                   rules added, removed, changed; cases answered otherwise
   liaison packs check-upgrade --db DSN [--packs DIR] [--json]
+  liaison simulate --db DSN (--packs DIR|--packs-only DIR) [--from DATE] [--to DATE] [--agency ID] [--format text|json]
+                                                   what proposed law would have changed in the stored decisions
+  liaison map --case NAME [--as-of DATE] [--format csv|json|svg] [--list]
+                                                   a standard case in every bundled jurisdiction, with the dates answers change
   liaison token create --db DSN --role ROLE [--name NAME] [--agency ID]
   liaison token list --db DSN [--agency ID]
   liaison token revoke --db DSN ID
@@ -78,7 +85,9 @@ Usage:
 
 DSN: sqlite:PATH (default sqlite:liaison.db) or postgres://...
 
-Without --packs or DIR, the bundled packs are used.
+Without --packs or DIR, the bundled packs are used; --packs DIR lays DIR's
+packs over them (a pack with a bundled pack's id replaces it), --packs-only
+DIR uses DIR's alone.
 `
 
 // run is the whole program: main only wires the process to it.
@@ -100,9 +109,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 			return (&packsTestCmd{stdout: stdout, stderr: stderr}).run(args[2:])
 		case "lint":
 			return (&packsLintCmd{stdout: stdout, stderr: stderr}).run(args[2:])
+		case "diff":
+			return (&packsDiffCmd{stdout: stdout, stderr: stderr}).run(args[2:])
 		case "check-upgrade":
 			return (&packsUpgradeCmd{stdout: stdout, stderr: stderr}).run(ctx, args[2:])
 		}
+	case "map":
+		return (&mapCmd{stdout: stdout, stderr: stderr, now: time.Now}).run(args[1:])
+	case "simulate":
+		return (&simulateCmd{stdout: stdout, stderr: stderr}).run(ctx, args[1:])
 	case "serve":
 		return (&serveCmd{getenv: getenv, stdout: stdout, stderr: stderr}).run(ctx, args[1:])
 	case "demo":

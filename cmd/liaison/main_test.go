@@ -69,7 +69,7 @@ func runCmd(t *testing.T, stdin string, args ...string) (string, string, error) 
 
 func TestDecideJSON(t *testing.T) {
 	dir := packDir(t, testTests)
-	out, _, err := runCmd(t, `{"as_of": "2020-01-01", "jurisdiction": "us/zz/town", "agency": {"no_local_law": true}, "action": "honor_detainer"}`, "decide", "--json", "--packs", dir, "-")
+	out, _, err := runCmd(t, `{"as_of": "2020-01-01", "jurisdiction": "us/zz/town", "agency": {"no_local_law": true}, "action": "honor_detainer"}`, "decide", "--json", "--packs-only", dir, "-")
 	if err != nil {
 		t.Fatalf("decide: %v", err)
 	}
@@ -87,7 +87,7 @@ func TestDecideJSON(t *testing.T) {
 
 func TestDecideText(t *testing.T) {
 	dir := packDir(t, testTests)
-	out, _, err := runCmd(t, `{"as_of": "2020-01-01", "jurisdiction": "us/zz", "action": "honor_detainer"}`, "decide", "--packs", dir)
+	out, _, err := runCmd(t, `{"as_of": "2020-01-01", "jurisdiction": "us/zz", "action": "honor_detainer"}`, "decide", "--packs-only", dir)
 	if err != nil {
 		t.Fatalf("decide: %v", err)
 	}
@@ -104,7 +104,7 @@ func TestDecideJSONL(t *testing.T) {
 {"as_of": "2020-01-01", "jurisdiction": "us/zz", "action": "hold"}
 {"as_of": "2020-01-01", "jurisdiction": "us/zz", "action": "honor_detainer", "request": {"warrant": {"kind": "judicial_criminal"}}}
 `
-	out, _, err := runCmd(t, in, "decide", "--jsonl", "--json", "--packs", dir)
+	out, _, err := runCmd(t, in, "decide", "--jsonl", "--json", "--packs-only", dir)
 	if err != nil {
 		t.Fatalf("decide --jsonl: %v", err)
 	}
@@ -127,7 +127,7 @@ func TestDecideJSONL(t *testing.T) {
 
 func TestDecideBadRequest(t *testing.T) {
 	dir := packDir(t, testTests)
-	_, _, err := runCmd(t, `{"as_of": "2020-01-01", "jurisdiction": "us/zz", "action": "honor_detainer", "extra": 1}`, "decide", "--packs", dir)
+	_, _, err := runCmd(t, `{"as_of": "2020-01-01", "jurisdiction": "us/zz", "action": "honor_detainer", "extra": 1}`, "decide", "--packs-only", dir)
 	if err == nil || !strings.Contains(err.Error(), `extra: unknown field "extra"`) {
 		t.Errorf("decide(unknown field) = %v, want an error naming the field", err)
 	}

@@ -22,10 +22,11 @@ func (c *packsTestCmd) run(args []string) error {
 	fset := flag.NewFlagSet("packs test", flag.ContinueOnError)
 	fset.SetOutput(c.stderr)
 	verbose := fset.Bool("v", false, "list every test, and the rules no test exercises")
+	over := fset.String("packs", "", "lay the packs and tests in `DIR` over the bundled ones (DIR given alone as an argument is read alone)")
 	if err := fset.Parse(args); err != nil {
 		return exitError(2)
 	}
-	set, tests, err := packsAndTests(fset.Arg(0))
+	set, tests, err := packsAndTests(fset.Arg(0), *over)
 	if err != nil {
 		return err
 	}
@@ -81,10 +82,11 @@ type packsLintCmd struct {
 func (c *packsLintCmd) run(args []string) error {
 	fset := flag.NewFlagSet("packs lint", flag.ContinueOnError)
 	fset.SetOutput(c.stderr)
+	over := fset.String("packs", "", "lay the packs and tests in `DIR` over the bundled ones (DIR given alone as an argument is read alone)")
 	if err := fset.Parse(args); err != nil {
 		return exitError(2)
 	}
-	set, tests, err := packsAndTests(fset.Arg(0))
+	set, tests, err := packsAndTests(fset.Arg(0), *over)
 	if err != nil {
 		fmt.Fprintln(c.stdout, err)
 		return exitError(1)
@@ -107,8 +109,27 @@ func (c *packsLintCmd) run(args []string) error {
 }
 
 // packsAndTests loads the packs and the pack tests in dir (the bundled
-// ones when dir is empty).
-func packsAndTests(dir string) (*law.Set, []*law.Test, error) {
+// ones when dir is empty), or with over set, the bundled ones with over's
+// laid over them (see packsFlags).
+func packsAndTests(dir, over string) (*law.Set, []*law.Test, error) {
+	if over != "" {
+		if dir != "" {
+			return nil, nil, fmt.Errorf("give a folder to read alone, or --packs DIR to lay over the bundled packs, not both")
+		}
+		ls, err := packsFlags{add: over}.layers()
+		if err != nil {
+			return nil, nil, err
+		}
+		set, err := law.LoadLayers(ls...)
+		if err != nil {
+			return nil, nil, fmt.Errorf("load packs:\n%w", err)
+		}
+		tests, err := law.LoadLayerTests(ls...)
+		if err != nil {
+			return nil, nil, fmt.Errorf("load tests: %w", err)
+		}
+		return set, tests, nil
+	}
 	fsys, err := packsFS(dir)
 	if err != nil {
 		return nil, nil, err
@@ -132,4 +153,50 @@ func packsFS(dir string) (fs.FS, error) {
 		return nil, err
 	}
 	return os.DirFS(dir), nil
+}
+
+// packsFlags are the flags that choose the law: the bundled packs, with
+// the packs of a folder laid over them (--packs), or a folder's alone
+// (--packs-only).
+type packsFlags struct {
+	add, only string
+}
+
+func (p *packsFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&p.add, "packs", "", "lay the packs in `DIR` over the bundled ones: a pack with a bundled pack's id replaces it, the others are added")
+	fs.StringVar(&p.only, "packs-only", "", "use the packs in `DIR` alone, without the bundled ones")
+}
+
+// layers returns the layers of packs the flags choose.
+func (p packsFlags) layers() ([]law.Layer, error) {
+	switch {
+	case p.add != "" && p.only != "":
+		return nil, fmt.Errorf("give --packs (laid over the bundled packs) or --packs-only, not both")
+	case p.only != "":
+		if _, err := os.Stat(p.only); err != nil {
+			return nil, fmt.Errorf("--packs-only: %w", err)
+		}
+		return []law.Layer{{Name: p.only, FS: os.DirFS(p.only)}}, nil
+	}
+	ls := []law.Layer{{Name: "bundled", FS: packs.FS()}}
+	if p.add != "" {
+		if _, err := os.Stat(p.add); err != nil {
+			return nil, fmt.Errorf("--packs: %w", err)
+		}
+		ls = append(ls, law.Layer{Name: p.add, FS: os.DirFS(p.add)})
+	}
+	return ls, nil
+}
+
+// load loads the packs the flags choose.
+func (p packsFlags) load() (*law.Set, error) {
+	ls, err := p.layers()
+	if err != nil {
+		return nil, err
+	}
+	set, err := law.LoadLayers(ls...)
+	if err != nil {
+		return nil, fmt.Errorf("load packs:\n%w", err)
+	}
+	return set, nil
 }

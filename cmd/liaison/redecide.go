@@ -23,12 +23,13 @@ func (c *packsUpgradeCmd) run(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("packs check-upgrade", flag.ContinueOnError)
 	fs.SetOutput(c.stderr)
 	db := fs.String("db", "sqlite:liaison.db", "database: sqlite:`PATH` or postgres://...")
-	dir := fs.String("packs", "", "the new packs from `DIR` instead of the bundled ones")
+	var pf packsFlags
+	pf.register(fs)
 	asJSON := fs.Bool("json", false, "write the report as JSON")
 	if err := fs.Parse(args); err != nil {
 		return exitError(2)
 	}
-	set, err := loadPacks(*dir)
+	set, err := pf.load()
 	if err != nil {
 		return err
 	}

@@ -38,6 +38,7 @@ type serveCmd struct {
 // serveFlags are the flags serve and demo share.
 type serveFlags struct {
 	db, addr, keyDir, origin, packs string
+	packsOnly                       string
 	checkpointEvery, tick           time.Duration
 	integrityCheck                  string
 	integrityBudget                 time.Duration
@@ -53,7 +54,8 @@ func (f *serveFlags) register(fs *flag.FlagSet, db string) {
 	fs.StringVar(&f.addr, "addr", "127.0.0.1:8080", "listen on `HOST:PORT`")
 	fs.StringVar(&f.keyDir, "keys", "liaison-keys", "`DIR` of log.key and seal.key (or set LIAISON_LOG_KEY, LIAISON_SEAL_KEY)")
 	fs.StringVar(&f.origin, "origin", "liaison.local/log", "the log's origin line, for a new log key")
-	fs.StringVar(&f.packs, "packs", "", "read packs from `DIR` instead of the bundled ones")
+	fs.StringVar(&f.packs, "packs", "", "lay the packs in `DIR` over the bundled ones: a pack with a bundled pack's id replaces it, the others are added")
+	fs.StringVar(&f.packsOnly, "packs-only", "", "use the packs in `DIR` alone, without the bundled ones")
 	fs.DurationVar(&f.checkpointEvery, "checkpoint-every", time.Minute, "sign a checkpoint this often")
 	fs.DurationVar(&f.tick, "duty-tick", 30*time.Second, "check duty deadlines this often")
 	fs.StringVar(&f.integrityCheck, "integrity-check", "quick", "SQLite: check the database file at start: `quick` (PRAGMA quick_check), full (integrity_check) or off")
@@ -190,7 +192,7 @@ type node struct {
 }
 
 func newNode(ctx context.Context, getenv func(string) string, f serveFlags, logger *slog.Logger, say func(string)) (*node, error) {
-	set, err := loadPacks(f.packs)
+	set, err := packsFlags{add: f.packs, only: f.packsOnly}.load()
 	if err != nil {
 		return nil, err
 	}

@@ -1,0 +1,116 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"runtime/debug"
+	"time"
+
+	"liaison/desk"
+)
+
+// simulateCmd is `liaison simulate`: every stored decision of a period
+// decided again under proposed law, and the ones it would change listed.
+type simulateCmd struct {
+	stdout, stderr io.Writer
+}
+
+func (c *simulateCmd) run(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("simulate", flag.ContinueOnError)
+	fs.SetOutput(c.stderr)
+	db := fs.String("db", "sqlite:liaison.db", "database: sqlite:`PATH` or postgres://...")
+	var pf packsFlags
+	pf.register(fs)
+	from := fs.String("from", "", "replay decisions made on or after `DATE` (YYYY-MM-DD, UTC)")
+	to := fs.String("to", "", "replay decisions made before `DATE` (YYYY-MM-DD, UTC)")
+	agency := fs.String("agency", "", "replay the decisions of agency `ID` only")
+	workers := fs.Int("workers", 0, "decide on `N` goroutines (default: one per CPU)")
+	format := fs.String("format", "text", "`text` or json")
+	if err := fs.Parse(args); err != nil {
+		return exitError(2)
+	}
+	if pf.add == "" && pf.only == "" {
+		fmt.Fprintln(c.stderr, "simulate: give the proposed packs with --packs DIR (laid over the bundled ones) or --packs-only DIR")
+		return exitError(2)
+	}
+	if *format != "text" && *format != "json" {
+		fmt.Fprintln(c.stderr, "simulate: --format is text or json")
+		return exitError(2)
+	}
+	opt := desk.SimulateOptions{Agency: *agency, Workers: *workers}
+	for _, d := range []struct {
+		flag string
+		to   *time.Time
+	}{{*from, &opt.From}, {*to, &opt.To}} {
+		if d.flag == "" {
+			continue
+		}
+		t, err := time.Parse(time.DateOnly, d.flag)
+		if err != nil {
+			return fmt.Errorf("simulate: %q is not a date written YYYY-MM-DD", d.flag)
+		}
+		*d.to = t
+	}
+	now, err := loadPacks("")
+	if err != nil {
+		return err
+	}
+	proposal, err := pf.load()
+	if err != nil {
+		return err
+	}
+	store, err := openStore(ctx, *db)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	// Most of what a replay allocates is garbage at once, as in serve.
+	defer debug.SetGCPercent(debug.SetGCPercent(serveGCPercent))
+	bar := newProgress(c.stderr, "replaying")
+	opt.Progress = bar.show
+	if opt.LogSize, err = store.TreeSize(ctx); err != nil {
+		return err
+	}
+	start := time.Now()
+	sim, err := desk.Simulate(ctx, store, now, proposal, opt)
+	bar.end()
+	if err != nil {
+		return err
+	}
+	took := time.Since(start)
+	if *format == "json" {
+		enc := json.NewEncoder(c.stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(sim)
+	}
+	writeSimulation(c.stdout, sim, took)
+	return nil
+}
+
+func writeSimulation(w io.Writer, sim *desk.Simulation, took time.Duration) {
+	fmt.Fprintf(w, "%d decisions of %d agencies replayed under today's law and the proposal (%d agencies' law is the same under both)\n",
+		sim.Decisions, sim.Agencies, sim.Unaffected)
+	fmt.Fprintf(w, "%d had other law in force on their day under the proposal and were decided under it; %d would change.\n\n", sim.Decided, sim.Changed)
+	if len(sim.Counts) > 0 {
+		fmt.Fprintf(w, "  %-28s %-14s %-14s %8s\n", "action", "today", "proposal", "decisions")
+		for _, c := range sim.Counts {
+			mark := ""
+			if c.From != c.To {
+				mark = "  ←"
+			}
+			fmt.Fprintf(w, "  %-28s %-14s %-14s %8d%s\n", c.Action, c.From, c.To, c.N, mark)
+		}
+		fmt.Fprintln(w)
+	}
+	for _, ch := range sim.Changes {
+		fmt.Fprintf(w, "decision %s (request %s, %s at %s, %s): %s → %s\n", ch.Decision, ch.Request, ch.Action, ch.Jurisdiction,
+			ch.AsOf.Format(time.RFC3339), ch.From.Outcome, ch.To.Outcome)
+		fmt.Fprintf(w, "  today:    %s\n  proposal: %s\n", oneLine(ch.From.Explanation), oneLine(ch.To.Explanation))
+	}
+	if sim.Decisions > 0 && took > 0 {
+		fmt.Fprintf(w, "(%.0f decisions a second)\n", float64(sim.Decisions)/took.Seconds())
+	}
+}

@@ -1,0 +1,42 @@
+package main
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"liaison/desk"
+)
+
+// TestSimulateDemo: over the demo's database, the prepared proposal
+// (Boston without its 2019 amendment) changes the Boston police's
+// release notification, and nothing of the other two agencies.
+func TestSimulateDemo(t *testing.T) {
+	db, _ := demoDB(t)
+	proposal := "../../examples/proposals/boston-without-2019"
+	out, stderr, err := runCmd(t, "", "simulate", "--db", db, "--packs", proposal, "--format", "json")
+	if err != nil {
+		t.Fatalf("simulate: %v\n%s", err, stderr)
+	}
+	var sim desk.Simulation
+	if err := json.Unmarshal([]byte(out), &sim); err != nil {
+		t.Fatal(err)
+	}
+	if sim.Agencies != 1 || sim.Unaffected != 2 || sim.Decisions != 2 || sim.Changed != 1 ||
+		sim.Changes[0].Action != "notify_release" || sim.Changes[0].Jurisdiction != "us/ma/boston" {
+		t.Errorf("simulate = %+v, want Boston's 2 decisions read, its release notification changed", sim)
+	}
+	out, _, err = runCmd(t, "", "simulate", "--db", db, "--packs", proposal)
+	if err != nil || !strings.Contains(out, "notify_release               forbidden      permitted             1  ←") ||
+		!strings.Contains(out, "proposal: Permitted") {
+		t.Errorf("simulate (text) = %v\n%s", err, out)
+	}
+	// A period before the demo's decisions replays none.
+	out, _, err = runCmd(t, "", "simulate", "--db", db, "--packs", proposal, "--to", "2020-01-01")
+	if err != nil || !strings.Contains(out, "0 decisions of 1 agencies replayed") {
+		t.Errorf("simulate --to 2020-01-01 = %v\n%s", err, out)
+	}
+	if _, _, err := runCmd(t, "", "simulate", "--db", db); exitCode(err) != 2 {
+		t.Errorf("simulate without --packs = %v, want exit status 2", err)
+	}
+}

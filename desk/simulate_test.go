@@ -1,0 +1,210 @@
+package desk_test
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"os"
+	"runtime/debug"
+	"syscall"
+	"testing"
+	"time"
+
+	"liaison"
+	"liaison/desk"
+	"liaison/law"
+	"liaison/ledger"
+	"liaison/packs"
+)
+
+// proposal returns the bundled packs with the prepared proposal laid over
+// them: Boston without its 2019 amendment.
+func proposal(t testing.TB) *law.Set {
+	t.Helper()
+	s, err := law.LoadLayers(law.Layer{Name: "bundled", FS: packs.FS()},
+		law.Layer{Name: "boston-without-2019", FS: os.DirFS("../examples/proposals/boston-without-2019")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// TestSimulate: two Boston requests, before and after the 2019 amendment,
+// and one in Los Angeles County. Without the amendment the later release
+// notification is permitted; nothing else changes, and Los Angeles
+// County's decisions are not read.
+func TestSimulate(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	d := e.desk(t)
+	boston, err := d.CreateAgency(ctx, admin, desk.AgencyInput{Name: "Boston PD", Jurisdiction: "us/ma/boston", Type: "police"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	la := agency(t, d, "us/ca/los-angeles-county", "jail")
+	for i, a := range []string{boston.ID, la.ID} {
+		if _, err := d.Intake(ctx, clerk, detainer(a, fmt.Sprint("early", i), "honor_detainer", "notify_release")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.clock.Add(2 * 365 * 24 * time.Hour) // 2021
+	late, err := d.Intake(ctx, clerk, detainer(boston.ID, "late", "honor_detainer", "notify_release"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	size, err := e.store.TreeSize(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var done, total int64
+	sim, err := desk.Simulate(ctx, e.store, e.set, proposal(t), desk.SimulateOptions{LogSize: size,
+		Progress: func(d, t int64) { done, total = d, t }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if total != size || done <= 0 || done > total {
+		t.Errorf("Simulate's last progress = %d of %d, want some of the log's %d", done, total, size)
+	}
+	if sim.Agencies != 1 || sim.Unaffected != 1 || sim.Decisions != 4 {
+		t.Errorf("Simulate: %d agencies (%d unaffected), %d decisions, want 1 (1), 4", sim.Agencies, sim.Unaffected, sim.Decisions)
+	}
+	// In 2019, before the amendment, both sets have the 2014 text in
+	// force: only the 2021 decisions need deciding under the proposal.
+	if sim.Decided != 2 {
+		t.Errorf("Simulate decided %d under the proposal, want 2 (those of 2021)", sim.Decided)
+	}
+	if sim.Changed != 1 || len(sim.Changes) != 1 {
+		t.Fatalf("Simulate: %d changed %+v, want 1", sim.Changed, sim.Changes)
+	}
+	ch := sim.Changes[0]
+	if ch.Decision != late.Decisions[1].ID || ch.Action != "notify_release" || ch.From.Outcome != liaison.Forbidden || ch.To.Outcome != liaison.Permitted ||
+		ch.From.Explanation == "" || ch.To.Explanation == "" {
+		t.Errorf("Simulate change = %+v, want the 2021 release notification, forbidden → permitted, both explained", ch)
+	}
+	found := false
+	for _, c := range sim.Counts {
+		if c.Action == "notify_release" && c.From == liaison.Forbidden && c.To == liaison.Permitted {
+			found = c.N == 1
+		}
+	}
+	if !found {
+		t.Errorf("Simulate counts %+v lack notify_release forbidden → permitted: 1", sim.Counts)
+	}
+	// Today's law under another pack set (a pack elsewhere added): the
+	// stored answers cannot stand for it, each is decided again, alike.
+	other, err := law.LoadLayers(law.Layer{Name: "bundled", FS: packs.FS()}, law.Layer{Name: "zz", FS: os.DirFS("../law/testdata/layers/city")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if other.Hash() == e.set.Hash() {
+		t.Fatal("the pack sets have one hash")
+	}
+	again, err := desk.Simulate(ctx, e.store, other, proposal(t), desk.SimulateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.Decisions != 4 || again.Changed != 1 || again.Changes[0].Decision != ch.Decision {
+		t.Errorf("Simulate with today's law under another pack set: %d decisions, %d changed, want 4, 1 (%s)", again.Decisions, again.Changed, ch.Decision)
+	}
+	// The period and the agency choose the decisions.
+	sim, err = desk.Simulate(ctx, e.store, e.set, proposal(t), desk.SimulateOptions{From: time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sim.Decisions != 2 || sim.Changed != 1 {
+		t.Errorf("Simulate from 2020: %d decisions, %d changed, want 2, 1", sim.Decisions, sim.Changed)
+	}
+	sim, err = desk.Simulate(ctx, e.store, e.set, proposal(t), desk.SimulateOptions{Agency: la.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sim.Decisions != 0 || sim.Unaffected != 1 {
+		t.Errorf("Simulate of Los Angeles County: %d decisions, %d unaffected, want 0, 1", sim.Decisions, sim.Unaffected)
+	}
+}
+
+// benchSimRequests is how many requests (two decisions each)
+// BenchmarkSimulate stores in one Boston agency.
+const benchSimRequests = 25_000
+
+// BenchmarkSimulate replays a generated store of benchSimRequests Boston
+// requests, two decisions each, all of them at a place the proposal
+// changes (the worst case: each is decided under both sets), and reports
+// stored decisions replayed a second.
+func BenchmarkSimulate(b *testing.B) {
+	e := newEnv(b)
+	ctx := context.Background()
+	d := e.desk(b)
+	a, err := d.CreateAgency(ctx, admin, desk.AgencyInput{Name: "Boston PD", Jurisdiction: "us/ma/boston", Type: "police"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	e.clock.Add(2 * 365 * 24 * time.Hour)
+	seed, err := d.Intake(ctx, clerk, detainer(a.ID, "seed", "honor_detainer", "notify_release"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	now := e.clock.Now()
+	rec := func(kind, id, parent, key string, body any) *liaison.StoredRecord {
+		canon, err := ledger.MarshalCanonical(body)
+		if err != nil {
+			b.Fatal(err)
+		}
+		salt, err := ledger.NewSalt(rand.Reader)
+		if err != nil {
+			b.Fatal(err)
+		}
+		return &liaison.StoredRecord{Kind: kind, ID: id, Agency: a.ID, Parent: parent, Key: key, Body: canon, Salt: salt, At: now}
+	}
+	var batch []*liaison.StoredRecord
+	for i := range benchSimRequests {
+		rid := fmt.Sprintf("req_s%d", i)
+		rr := seed.Request
+		rr.ID, rr.IdempotencyKey = rid, fmt.Sprint("k", i)
+		rr.Subject = &liaison.Subject{Custody: rr.Subject.Custody, Convictions: []liaison.Offense{}}
+		if i%3 == 0 { // some with a conviction
+			rr.Subject.Convictions = []liaison.Offense{{Offense: "MA 265-1", Jurisdiction: "us/ma", Level: "felony", Date: time.Date(2015, 1, 2, 0, 0, 0, 0, time.UTC)}}
+		}
+		batch = append(batch, rec(liaison.KindRequest, rid, "", a.ID+"/"+rr.IdempotencyKey, rr))
+		for j, dr := range seed.Decisions {
+			dr.ID, dr.Request = fmt.Sprintf("dec_s%d_%d", i, j), rid
+			dr.AsOf = now.Add(-time.Duration(i) * time.Minute)
+			batch = append(batch, rec(liaison.KindDecision, dr.ID, rid, "", dr))
+		}
+		if len(batch) >= 3000 || i == benchSimRequests-1 {
+			if err := e.store.Append(ctx, batch...); err != nil {
+				b.Fatal(err)
+			}
+			batch = batch[:0]
+		}
+	}
+	// As `liaison simulate` runs (see cmd/liaison/simulate.go).
+	defer debug.SetGCPercent(debug.SetGCPercent(400))
+	p := proposal(b)
+	var decisions int
+	cpu0 := cpuTime()
+	b.ResetTimer()
+	for b.Loop() {
+		sim, err := desk.Simulate(ctx, e.store, e.set, p, desk.SimulateOptions{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if sim.Decisions != 2*benchSimRequests+2 {
+			b.Fatalf("Simulate: %d decisions, want %d", sim.Decisions, 2*benchSimRequests+2)
+		}
+		decisions += sim.Decisions
+	}
+	b.ReportMetric(float64(decisions)/b.Elapsed().Seconds(), "decisions/s")
+	// The machine may be shared: what the replay costs in CPU time says
+	// more than the time it took (2 cores: decisions/s ≤ 2 × decisions/cpu-s).
+	b.ReportMetric(float64(decisions)/(cpuTime()-cpu0).Seconds(), "decisions/cpu-s")
+}
+
+// cpuTime returns the CPU time the process has used, user and system.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}

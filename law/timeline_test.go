@@ -1,0 +1,90 @@
+package law_test
+
+import (
+	"testing"
+
+	"liaison"
+)
+
+func TestChangeDates(t *testing.T) {
+	s := mustLayers(t, layer("base"), layer("city"))
+	var got []string
+	for _, d := range s.ChangeDates("us/zz/town") {
+		got = append(got, d.Format("2006-01-02"))
+	}
+	want := []string{"2010-01-01", "2015-06-01", "2018-01-01"}
+	if len(got) != len(want) {
+		t.Fatalf("ChangeDates(us/zz/town) = %v, want %v", got, want)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("ChangeDates(us/zz/town) = %v, want %v", got, want)
+		}
+	}
+}
+
+func TestTimeline(t *testing.T) {
+	s := mustLayers(t, layer("base"))
+	spans, err := s.Timeline(detainerAt("us/zz", "2012-03-04"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	type span struct {
+		from, to string
+		outcome  liaison.Outcome
+		rule     string
+	}
+	want := []span{
+		{"", "2009-12-31", liaison.Permitted, ""},
+		{"2010-01-01", "2017-12-31", liaison.Permitted, "permit-detainer"},
+		{"2018-01-01", "", liaison.Forbidden, "forbid-detainer"},
+	}
+	if len(spans) != len(want) {
+		t.Fatalf("Timeline = %d spans %+v, want %d", len(spans), spans, len(want))
+	}
+	for i, w := range want {
+		sp := spans[i]
+		rule := ""
+		if len(sp.Decision.Decisive) > 0 {
+			rule = sp.Decision.Decisive[0].Rule
+		}
+		if sp.From != w.from || sp.To != w.to || sp.Decision.Outcome != w.outcome || rule != w.rule {
+			t.Errorf("span %d = %s..%s %s by %q, want %s..%s %s by %q", i, sp.From, sp.To, sp.Decision.Outcome, rule, w.from, w.to, w.outcome, w.rule)
+		}
+	}
+	// With a conviction the 2018 version permits too: the act's change of
+	// version does not change the answer, and the spans merge.
+	conv := liaison.Offense{Offense: "ZZ 1", Jurisdiction: "us/zz", Level: "felony"}
+	spans, err = s.Timeline(detainerAt("us/zz", "2012-03-04", conv))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(spans) != 2 || spans[1].From != "2010-01-01" || spans[1].To != "" {
+		t.Errorf("Timeline with a conviction = %+v, want two spans, the second from 2010-01-01 on", spans)
+	}
+}
+
+// LawAt is the same for two sets where the law in force on the day is,
+// even if the versions' dates differ; not where it is not.
+func TestLawAt(t *testing.T) {
+	a := mustLayers(t, layer("base"))
+	b := mustLayers(t, layer("base"), layer("amend"))
+	law := func(s interface {
+		LawAt(*liaison.Request) (uint64, error)
+	}, day string) uint64 {
+		l, err := s.LawAt(detainerAt("us/zz", day))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return l
+	}
+	if law(a, "2012-06-01") != law(b, "2012-06-01") {
+		t.Error("LawAt(2012) differs: both sets have the 2010 text in force")
+	}
+	if law(a, "2019-06-01") == law(b, "2019-06-01") {
+		t.Error("LawAt(2019) is the same: the base has the 2018 text in force, the amendment the 2010 one")
+	}
+	if law(a, "2019-06-01") != law(a, "2020-06-01") || law(a, "2012-06-01") == law(a, "2019-06-01") {
+		t.Error("LawAt within one set: want equal within a version's span, different across versions")
+	}
+}
