@@ -39,8 +39,8 @@ type fixture struct {
 	// then the members request, actions, subject and context, then `}`.
 	intake [][]byte
 
-	procs     []*proc
-	cleanup   []func() error
+	procs       []*proc
+	cleanup     []func() error
 	decideURL   string // liaison's POST /v1/decisions, once started
 	decideToken string // a clerk's token for it
 }

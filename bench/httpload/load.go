@@ -34,7 +34,7 @@ type bound struct {
 // sample is one level's measurement.
 type sample struct {
 	requests, errors int
-	answered         int // every answer, warm-up and errors included
+	answered         int             // every answer, warm-up and errors included
 	elapsed          time.Duration   // the measured time
 	latencies        []time.Duration // of the successes, sorted
 	firstErr         string
