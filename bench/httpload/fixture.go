@@ -290,8 +290,8 @@ func createAgency(ctx context.Context, base, admin string) (string, error) {
 }
 
 // startOPA starts `opa run --server` with the policy and returns it with
-// its base URL. It logs errors only (its default, info, writes a line per
-// request, as liaison does; that favours OPA).
+// its base URL. By default it logs errors only: its own default, info,
+// writes two lines per request (liaison writes one), so this favours OPA.
 func (fx *fixture) startOPA(ctx context.Context) (*proc, string, error) {
 	addr, err := freeAddr()
 	if err != nil {
@@ -300,7 +300,7 @@ func (fx *fixture) startOPA(ctx context.Context) (*proc, string, error) {
 	base := "http://" + addr
 	p, err := startProc(ctx, "opa run --server", filepath.Join(fx.dir, "opa.log"), fx.c.environment, "",
 		func(ctx context.Context, _ *lineWatch) (string, error) { return addr, poll(ctx, base+"/health") },
-		fx.opaBin, "run", "--server", "--addr", addr, "--log-level", "error", fx.c.policy)
+		fx.opaBin, "run", "--server", "--addr", addr, "--log-level", fx.c.opaLogLevel, fx.c.policy)
 	if err != nil {
 		return nil, "", err
 	}

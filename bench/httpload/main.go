@@ -76,6 +76,7 @@ type config struct {
 	opaBin      string
 	packs       string
 	policy      string
+	opaLogLevel string
 	pgDSN       string
 	nodes       int // of the PostgreSQL cluster target
 	dir         string
@@ -102,6 +103,7 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (config,
 	fs.StringVar(&c.opaBin, "opa", "", "an opa binary to run (default: go build ./opaserver, OPA v1.22.4)")
 	fs.StringVar(&c.packs, "packs", "", "liaison's packs (default: the bench module's testdata/packs)")
 	fs.StringVar(&c.policy, "policy", "", "OPA's policy (default: the bench module's testdata/policy.rego)")
+	fs.StringVar(&c.opaLogLevel, "opa-log-level", "error", "OPA's --log-level: error (no line per request), or info (OPA's default: two lines per request; liaison writes one)")
 	fs.StringVar(&c.pgDSN, "pg", "", "PostgreSQL DSN (default: LIAISON_BENCH_POSTGRES_DSN, else LIAISON_TEST_POSTGRES_DSN)")
 	fs.IntVar(&c.nodes, "nodes", 3, "liaison nodes of the pg3 target")
 	fs.StringVar(&c.dir, "dir", os.TempDir(), "`DIR` for the binaries, databases, keys and server logs (a temporary folder in it)")
