@@ -201,10 +201,11 @@ func measure(ctx context.Context, c config, stderr io.Writer) (_ *report, err er
 			if err := ctx.Err(); err != nil {
 				return nil, err
 			}
-			client0, servers0 := selfCPU(), t.cpu()
+			client0, servers0, machine0, start := selfCPU(), t.cpu(), machineCPU(), time.Now()
 			s := load(t.wl, n, c.bound)
-			client, servers := selfCPU()-client0, t.cpu()-servers0
-			r := row{target: t.key, clients: n, sample: s, serverCPU: servers, clientCPU: client}
+			client, servers, machine := selfCPU()-client0, t.cpu()-servers0, machineCPU()-machine0
+			r := row{target: t.key, clients: n, sample: s, serverCPU: servers, clientCPU: client,
+				othersCPU: float64(max(0, machine-servers-client)) / float64(time.Since(start))}
 			rep.rows = append(rep.rows, r)
 			fmt.Fprintf(stderr, "httpload: %-6s %3d clients: %8.0f requests/s, p50 %s, p99 %s, %d errors\n", t.key, n, s.perSecond(), ms(s.pct(0.5)), ms(s.pct(0.99)), s.errors)
 			if s.firstErr != "" {

@@ -238,3 +238,30 @@ func tail(path string) string {
 	}
 	return strings.TrimSpace(string(b))
 }
+
+// machineCPU returns the CPU time every process on the machine has used
+// (user, nice, system, interrupts and steal: all but idle and I/O wait),
+// from /proc/stat, or 0 where there is none.
+func machineCPU() time.Duration {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	f := strings.Fields(line)
+	if len(f) < 9 || f[0] != "cpu" {
+		return 0
+	}
+	var ticks int64
+	for i, v := range f[1:9] {
+		if i == 3 || i == 4 { // idle, iowait
+			continue
+		}
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return 0
+		}
+		ticks += n
+	}
+	return time.Duration(ticks) * 10 * time.Millisecond
+}

@@ -24,6 +24,9 @@ type row struct {
 	// serverCPU is the CPU time the target's servers used over the level
 	// (warm-up included), clientCPU the load generator's.
 	serverCPU, clientCPU time.Duration
+	// othersCPU is how many CPUs the rest of the machine kept busy over
+	// the level, on average (other processes, PostgreSQL's included).
+	othersCPU float64
 }
 
 // cpuPerRequest is the servers' CPU time per answered request.
@@ -69,16 +72,16 @@ func (rep *report) write(w io.Writer) {
 		fmt.Fprintf(w, " or %d requests", c.bound.count)
 	}
 	fmt.Fprintf(w, "; liaison and OPA agreed on %d requests over HTTP.\n\n", rep.checked)
-	fmt.Fprintln(w, "| target | clients | requests/s | p50 | p99 | max | errors | server CPU per request | client CPU per request |")
-	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+	fmt.Fprintln(w, "| target | clients | requests/s | p50 | p99 | max | errors | server CPU per request | client CPU per request | other processes' CPUs |")
+	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 	for _, t := range allTargets {
 		for _, n := range c.levels {
 			r, ok := rep.find(t, n)
 			if !ok {
 				continue
 			}
-			fmt.Fprintf(w, "| %s | %d | %s | %s | %s | %s | %d | %s | %s |\n", rep.name(t), n, thousands(r.perSecond()),
-				ms(r.pct(0.5)), ms(r.pct(0.99)), ms(r.pct(1)), r.errors, us(r.cpuPerRequest()), us(perRequest(r.clientCPU, r.answered)))
+			fmt.Fprintf(w, "| %s | %d | %s | %s | %s | %s | %d | %s | %s | %.2f |\n", rep.name(t), n, thousands(r.perSecond()),
+				ms(r.pct(0.5)), ms(r.pct(0.99)), ms(r.pct(1)), r.errors, us(r.cpuPerRequest()), us(perRequest(r.clientCPU, r.answered)), r.othersCPU)
 		}
 	}
 	fmt.Fprintln(w)
