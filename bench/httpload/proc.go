@@ -22,9 +22,10 @@ import (
 type proc struct {
 	name string
 	cmd  *exec.Cmd
-	log  string // its stdout and stderr
-	addr string // where it listens
-	done chan error
+	log  string        // its stdout and stderr
+	addr string        // where it listens
+	done chan struct{} // closed when it has ended; then err is its end
+	err  error
 }
 
 // build compiles pkg (a package path, built in dir) into bin.
@@ -81,10 +82,11 @@ func startProc(ctx context.Context, name, logPath string, env []string, marker s
 		lf.Close()
 		return nil, fmt.Errorf("start %s: %w", name, err)
 	}
-	p := &proc{name: name, cmd: cmd, log: logPath, done: make(chan error, 1)}
+	p := &proc{name: name, cmd: cmd, log: logPath, done: make(chan struct{})}
 	go func() {
-		p.done <- cmd.Wait()
+		p.err = cmd.Wait()
 		lf.Close()
+		close(p.done)
 	}()
 	readyCtx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
@@ -101,17 +103,18 @@ func startProc(ctx context.Context, name, logPath string, env []string, marker s
 			return nil, fmt.Errorf("start %s: %w (its output: %s)", name, err, tail(logPath))
 		}
 		return p, nil
-	case err := <-p.done:
-		p.done <- err
-		return nil, fmt.Errorf("start %s: it ended: %v (its output: %s)", name, err, tail(logPath))
+	case <-p.done:
+		return nil, fmt.Errorf("start %s: it ended: %v (its output: %s)", name, p.err, tail(logPath))
 	}
 }
 
 // stop sends SIGTERM and waits for the end, killing the process after
 // half a minute.
 func (p *proc) stop() {
-	if p.cmd.ProcessState != nil {
+	select {
+	case <-p.done:
 		return
+	default:
 	}
 	p.cmd.Process.Signal(syscall.SIGTERM)
 	select {
