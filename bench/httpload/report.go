@@ -88,8 +88,8 @@ func (rep *report) write(w io.Writer) {
 	var head []string
 	var ratios []func(n int) string
 	if ratio := rep.ratio(targetDecide, targetOPA); ratio != nil {
-		head = append(head, "stateless: liaison ÷ OPA (goal ≥ 3×)", "p99 liaison / OPA")
-		ratios = append(ratios, ratio, rep.p99(targetDecide, targetOPA))
+		head = append(head, "stateless: liaison ÷ OPA (goal ≥ 3×)", "p99 liaison / OPA", "server CPU per request, OPA ÷ liaison")
+		ratios = append(ratios, ratio, rep.p99(targetDecide, targetOPA), rep.cpuRatio(targetOPA, targetDecide))
 	}
 	if ratio := rep.ratio(targetSQLite, targetOPA); ratio != nil {
 		head = append(head, "durable SQLite ÷ OPA stateless (goal ≥ 1×)")
@@ -132,6 +132,20 @@ func (rep *report) ratio(a, b string) func(int) string {
 			return "–"
 		}
 		return fmt.Sprintf("%.2f×", ra.perSecond()/rb.perSecond())
+	}
+}
+
+// cpuRatio returns a function giving a's server CPU per request over b's
+// at a level: less sensitive than throughput to what else the machine
+// runs.
+func (rep *report) cpuRatio(a, b string) func(int) string {
+	return func(n int) string {
+		ra, _ := rep.find(a, n)
+		rb, _ := rep.find(b, n)
+		if rb.cpuPerRequest() == 0 {
+			return "–"
+		}
+		return fmt.Sprintf("%.2f×", float64(ra.cpuPerRequest())/float64(rb.cpuPerRequest()))
 	}
 }
 
