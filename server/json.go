@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"io"
@@ -16,7 +17,6 @@ import (
 
 	"liaison"
 	"liaison/desk"
-	"liaison/ledger"
 )
 
 // statusOf maps each error kind to its HTTP status.
@@ -77,10 +77,18 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 // writeJSON answers with v as JSON. Responses may carry personal data, so
 // nothing caches them.
 func (s *Server) writeJSON(w http.ResponseWriter, r *http.Request, status int, v any) {
-	// Canonical JSON (sorted members, no HTML escapes) is still JSON, and
-	// ledger's encoder writes it in one pass, several times faster than
-	// encoding/json: an intake's answer holds its decisions, ~12 KB each.
-	data, err := ledger.MarshalCanonical(v)
+	// encoding/json's members in struct order, without HTML escapes (a
+	// browser never renders these bodies as HTML; nosniff below). Not
+	// canonical: ledger.MarshalCanonical is this encoding read back and
+	// sorted, which took a tenth of the server's CPU on POST
+	// /v1/decisions for nothing a client can see (bench/README.md,
+	// "Over HTTP"). Stored records keep their canonical bodies, and an
+	// intake's answer is made of them (writeEncoded).
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	err := enc.Encode(v)
+	data := bytes.TrimSuffix(buf.Bytes(), []byte{'\n'})
 	if err != nil {
 		s.logger.ErrorContext(r.Context(), "encode response", "route", r.Pattern, "err", err)
 		status = http.StatusInternalServerError

@@ -1,0 +1,352 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/open-policy-agent/opa/v1/ast"
+
+	"liaison"
+	"liaison/bench"
+)
+
+// A fixture is the run's binaries, its requests, encoded for each server,
+// and the servers and databases it started.
+type fixture struct {
+	c          config
+	dir        string
+	stderr     io.Writer
+	liaisonBin string
+	opaBin     string
+
+	reqs   []*liaison.Request
+	decide [][]byte // POST /v1/decisions bodies
+	opa    [][]byte // OPA's {"input": ...} bodies
+	// intake holds the intake bodies after the idempotency key: `",`
+	// then the members request, actions, subject and context, then `}`.
+	intake [][]byte
+
+	procs       []*proc
+	cleanup     []func() error
+	decideURL   string // liaison's POST /v1/decisions, once started
+	decideToken string // a clerk's token for it
+}
+
+// A target is one thing measured: its servers and what its clients send.
+type target struct {
+	key   string
+	procs []*proc
+	wl    workload
+}
+
+// cpu is the CPU time the target's servers have used so far.
+func (t target) cpu() time.Duration {
+	var d time.Duration
+	for _, p := range t.procs {
+		d += p.cpu()
+	}
+	return d
+}
+
+func newFixture(ctx context.Context, c config, dir string, stderr io.Writer) (*fixture, error) {
+	fx := &fixture{c: c, dir: dir, stderr: stderr, liaisonBin: c.liaisonBin, opaBin: c.opaBin}
+	if fx.liaisonBin == "" {
+		root, err := goList(ctx, c.benchDir, "-m", "-f", "{{.Dir}}", "liaison")
+		if err != nil {
+			return nil, err
+		}
+		fx.liaisonBin = filepath.Join(dir, "liaison")
+		fmt.Fprintf(stderr, "httpload: building liaison from %s\n", root)
+		if err := build(ctx, root, fx.liaisonBin, "./cmd/liaison"); err != nil {
+			return nil, err
+		}
+	}
+	if fx.opaBin == "" && slices.Contains(c.targets, targetOPA) {
+		fx.opaBin = filepath.Join(dir, "opa")
+		fmt.Fprintln(stderr, "httpload: building opa from the OPA module (./opaserver)")
+		if err := build(ctx, c.benchDir, fx.opaBin, "./opaserver"); err != nil {
+			return nil, err
+		}
+	}
+	fx.reqs = bench.Requests(c.seed, c.requests)
+	for _, req := range fx.reqs {
+		d, err := json.Marshal(decideBody(req))
+		if err != nil {
+			return nil, err
+		}
+		fx.decide = append(fx.decide, d)
+		in, err := ast.JSON(bench.OPAInput(req))
+		if err != nil {
+			return nil, err
+		}
+		o, err := json.Marshal(map[string]any{"input": in})
+		if err != nil {
+			return nil, err
+		}
+		fx.opa = append(fx.opa, o)
+		tail, err := intakeTail(req)
+		if err != nil {
+			return nil, err
+		}
+		fx.intake = append(fx.intake, tail)
+	}
+	return fx, nil
+}
+
+// decideBody returns req as POST /v1/decisions takes it: with its agency
+// saying that levels without a pack have no law of their own, since the
+// generator also draws places the packs do not cover (us/tx,
+// us/ca/alameda-county), which the API refuses otherwise. No rule of the
+// bench packs reads the agency, and OPA's input has none.
+func decideBody(req *liaison.Request) *liaison.Request {
+	r := *req
+	var a liaison.Agency
+	if r.Agency != nil {
+		a = *r.Agency
+	}
+	a.NoLocalLaw = true
+	r.Agency = &a
+	return &r
+}
+
+// intakeTail returns the members of an intake body that come from req,
+// after the agency and the idempotency key: the federal request (an empty
+// one when req has none), the action asked for, the subject and the
+// context. The agency, not req, says where it is decided.
+func intakeTail(req *liaison.Request) ([]byte, error) {
+	in := struct {
+		Request liaison.FederalRequest `json:"request"`
+		Actions []liaison.Action       `json:"actions"`
+		Subject *liaison.Subject       `json:"subject,omitempty"`
+		Context *liaison.Context       `json:"context,omitempty"`
+	}{Actions: []liaison.Action{req.Action}, Subject: req.Subject, Context: req.Context}
+	if req.Request != nil {
+		in.Request = *req.Request
+	}
+	b, err := json.Marshal(in)
+	if err != nil {
+		return nil, err
+	}
+	return append([]byte(`",`), b[1:]...), nil
+}
+
+// start starts the servers of every target and returns the targets, in
+// the order of allTargets.
+func (fx *fixture) start(ctx context.Context) ([]target, error) {
+	var out []target
+	var decideURL string
+	for _, key := range allTargets {
+		if !slices.Contains(fx.c.targets, key) && !(key == targetSQLite && slices.Contains(fx.c.targets, targetDecide)) {
+			continue
+		}
+		switch key {
+		case targetOPA:
+			p, base, err := fx.startOPA(ctx)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, target{key: key, procs: []*proc{p}, wl: workload{
+				urls: []string{base + "/v1/data/liaison/bench/decision"},
+				body: fx.cycle(fx.opa),
+				want: http.StatusOK,
+			}})
+		case targetDecide:
+			// The decide target is the SQLite node's stateless route.
+		case targetSQLite:
+			db := filepath.Join(fx.dir, "sqlite", "liaison.db")
+			if err := os.MkdirAll(filepath.Dir(db), 0o700); err != nil {
+				return nil, err
+			}
+			nodes, clerk, agency, err := fx.startLiaison(ctx, "sqlite:"+db, "sqlite", 1)
+			if err != nil {
+				return nil, err
+			}
+			decideURL = nodes[0].base + "/v1/decisions"
+			fx.decideToken = clerk
+			if slices.Contains(fx.c.targets, targetDecide) {
+				out = append(out, target{key: targetDecide, procs: procsOf(nodes), wl: workload{
+					urls: []string{decideURL}, token: clerk, body: fx.cycle(fx.decide), want: http.StatusOK,
+				}})
+			}
+			if slices.Contains(fx.c.targets, targetSQLite) {
+				out = append(out, target{key: key, procs: procsOf(nodes), wl: fx.intakeLoad(nodes, clerk, agency)})
+			}
+		case targetPG1, targetPG3:
+			n := 1
+			if key == targetPG3 {
+				n = fx.c.nodes
+			}
+			dsn, err := fx.pgSchema(ctx)
+			if err != nil {
+				return nil, err
+			}
+			nodes, clerk, agency, err := fx.startLiaison(ctx, dsn, key, n)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, target{key: key, procs: procsOf(nodes), wl: fx.intakeLoad(nodes, clerk, agency)})
+		}
+	}
+	fx.decideURL = decideURL
+	return out, nil
+}
+
+// cycle returns a workload body that sends bodies in turn, each client
+// starting at a different place.
+func (fx *fixture) cycle(bodies [][]byte) func([]byte, int, int) []byte {
+	return func(buf []byte, w, i int) []byte {
+		return append(buf, bodies[(w*7919+i)%len(bodies)]...)
+	}
+}
+
+// intakeLoad is durable intake at agency through the nodes in turn, each
+// request with an idempotency key of its own, so each is a new record.
+func (fx *fixture) intakeLoad(nodes []node, clerk, agency string) workload {
+	head := []byte(`{"agency":"` + agency + `","idempotency_key":"` + randomHex(4) + "-")
+	var urls []string
+	for _, n := range nodes {
+		urls = append(urls, n.base+"/v1/requests")
+	}
+	var seq atomic.Uint64 // over every level, so each key is new
+	return workload{urls: urls, token: clerk, want: http.StatusCreated,
+		body: func(buf []byte, w, i int) []byte {
+			buf = append(buf, head...)
+			buf = strconv.AppendUint(buf, seq.Add(1), 10)
+			return append(buf, fx.intake[(w*7919+i)%len(fx.intake)]...)
+		}}
+}
+
+// A node is one `liaison serve`.
+type node struct {
+	proc *proc
+	base string
+}
+
+func procsOf(nodes []node) []*proc {
+	var ps []*proc
+	for _, n := range nodes {
+		ps = append(ps, n.proc)
+	}
+	return ps
+}
+
+// startLiaison makes an admin and a clerk token with `liaison token
+// create`, starts n `liaison serve` nodes on db with one key folder (the
+// first alone, as it makes the keys), and creates an agency at
+// us/ca/bayview through the first.
+func (fx *fixture) startLiaison(ctx context.Context, db, name string, n int) (nodes []node, clerk, agency string, err error) {
+	admin, err := runCmd(ctx, fx.liaisonBin, "token", "create", "--db", db, "--role", "admin", "--name", "httpload admin")
+	if err != nil {
+		return nil, "", "", err
+	}
+	if clerk, err = runCmd(ctx, fx.liaisonBin, "token", "create", "--db", db, "--role", "clerk", "--name", "httpload clerk"); err != nil {
+		return nil, "", "", err
+	}
+	keys := filepath.Join(fx.dir, name+"-keys")
+	for i := range n {
+		p, err := startProc(ctx, fmt.Sprintf("liaison serve (%s, node %d)", name, i+1), filepath.Join(fx.dir, fmt.Sprintf("%s-node%d.log", name, i+1)),
+			fx.c.environment, "liaison listening on", listening,
+			fx.liaisonBin, "serve", "--db", db, "--addr", "127.0.0.1:0", "--keys", keys, "--packs", fx.c.packs)
+		if err != nil {
+			return nil, "", "", err
+		}
+		fx.procs = append(fx.procs, p)
+		nodes = append(nodes, node{proc: p, base: "http://" + p.addr})
+	}
+	agency, err = createAgency(ctx, nodes[0].base, admin)
+	return nodes, clerk, agency, err
+}
+
+// createAgency creates the jail the intake load writes for.
+func createAgency(ctx context.Context, base, admin string) (string, error) {
+	body := []byte(`{"name":"Bayview County Jail (httpload)","jurisdiction":"us/ca/bayview","type":"jail"}`)
+	req, _ := http.NewRequestWithContext(ctx, "POST", base+"/v1/agencies", bytes.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+admin)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	var a liaison.AgencyRecord
+	if err := json.Unmarshal(b, &a); err != nil || resp.StatusCode != http.StatusCreated {
+		return "", fmt.Errorf("create agency: %s: %s", resp.Status, b)
+	}
+	return a.ID, nil
+}
+
+// startOPA starts `opa run --server` with the policy and returns it with
+// its base URL. By default it logs errors only: its own default, info,
+// writes two lines per request (liaison writes one), so this favours OPA.
+func (fx *fixture) startOPA(ctx context.Context) (*proc, string, error) {
+	addr, err := freeAddr()
+	if err != nil {
+		return nil, "", err
+	}
+	base := "http://" + addr
+	p, err := startProc(ctx, "opa run --server", filepath.Join(fx.dir, "opa.log"), fx.c.environment, "",
+		func(ctx context.Context, _ *lineWatch) (string, error) { return addr, poll(ctx, base+"/health") },
+		fx.opaBin, "run", "--server", "--addr", addr, "--log-level", fx.c.opaLogLevel, fx.c.policy)
+	if err != nil {
+		return nil, "", err
+	}
+	fx.procs = append(fx.procs, p)
+	return p, base, nil
+}
+
+// pgSchema creates a schema of its own on the PostgreSQL server, dropped
+// at the end, and returns a DSN that uses it.
+func (fx *fixture) pgSchema(ctx context.Context) (string, error) {
+	schema := "liaison_httpload_" + randomHex(6)
+	if err := pgExec(ctx, fx.c.pgDSN, "CREATE SCHEMA "+schema); err != nil {
+		return "", fmt.Errorf("PostgreSQL: %w", err)
+	}
+	fx.cleanup = append(fx.cleanup, func() error {
+		return pgExec(context.Background(), fx.c.pgDSN, "DROP SCHEMA "+schema+" CASCADE")
+	})
+	u, err := url.Parse(fx.c.pgDSN)
+	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+		return "", errors.New("the PostgreSQL DSN must be a postgres:// URL")
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String(), nil
+}
+
+// pgExec runs one statement on a connection of its own.
+func pgExec(ctx context.Context, dsn, query string) error {
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(context.Background())
+	_, err = conn.Exec(ctx, query)
+	return err
+}
+
+// close stops the servers (the nodes first, then dropping their schemas).
+func (fx *fixture) close() error {
+	for _, p := range slices.Backward(fx.procs) {
+		p.stop()
+	}
+	var errs []error
+	for _, f := range fx.cleanup {
+		errs = append(errs, f())
+	}
+	return errors.Join(errs...)
+}

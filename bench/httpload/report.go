@@ -1,0 +1,183 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"runtime"
+	"strings"
+	"time"
+)
+
+// A report is a run's measurements.
+type report struct {
+	config            config
+	checked           int // requests liaison and OPA agreed on
+	started, finished time.Time
+	rows              []row
+}
+
+// A row is one target at one concurrency level.
+type row struct {
+	target  string
+	clients int
+	sample
+	// serverCPU is the CPU time the target's servers used over the level
+	// (warm-up included), clientCPU the load generator's.
+	serverCPU, clientCPU time.Duration
+	// othersCPU is how many CPUs the rest of the machine kept busy over
+	// the level, on average (other processes, PostgreSQL's included).
+	othersCPU float64
+}
+
+// cpuPerRequest is the servers' CPU time per answered request.
+func (r row) cpuPerRequest() time.Duration {
+	if r.answered == 0 {
+		return 0
+	}
+	return r.serverCPU / time.Duration(r.answered)
+}
+
+// find returns the row of target at clients, if it was measured.
+func (rep *report) find(target string, clients int) (row, bool) {
+	for _, r := range rep.rows {
+		if r.target == target && r.clients == clients {
+			return r, true
+		}
+	}
+	return row{}, false
+}
+
+var targetNames = map[string]string{
+	targetOPA:    "OPA server (`opa run --server`), POST /v1/data/…",
+	targetDecide: "liaison serve, POST /v1/decisions (stateless)",
+	targetSQLite: "liaison serve on SQLite, POST /v1/requests (durable)",
+	targetPG1:    "liaison serve on PostgreSQL, 1 node, POST /v1/requests",
+	targetPG3:    "liaison serve on PostgreSQL, %d nodes, POST /v1/requests",
+}
+
+func (rep *report) name(target string) string {
+	if target == targetPG3 {
+		return fmt.Sprintf(targetNames[target], rep.config.nodes)
+	}
+	return targetNames[target]
+}
+
+// write prints the measurements and the ratios as Markdown tables.
+func (rep *report) write(w io.Writer) {
+	c := rep.config
+	fmt.Fprintf(w, "httpload: %s to %s UTC, %d CPUs, %s; %d generated requests (seed %d) in turn; each level %s after %s of warm-up",
+		rep.started.UTC().Format("2006-01-02 15:04"), rep.finished.UTC().Format("15:04"), runtime.NumCPU(), runtime.Version(),
+		c.requests, c.seed, c.bound.duration, c.bound.warmup)
+	if c.bound.count > 0 {
+		fmt.Fprintf(w, " or %d requests", c.bound.count)
+	}
+	fmt.Fprintf(w, "; liaison and OPA agreed on %d requests over HTTP.\n\n", rep.checked)
+	fmt.Fprintln(w, "| target | clients | requests/s | p50 | p99 | max | errors | server CPU per request | client CPU per request | other processes' CPUs |")
+	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+	for _, t := range allTargets {
+		for _, n := range c.levels {
+			r, ok := rep.find(t, n)
+			if !ok {
+				continue
+			}
+			fmt.Fprintf(w, "| %s | %d | %s | %s | %s | %s | %d | %s | %s | %.2f |\n", rep.name(t), n, thousands(r.perSecond()),
+				ms(r.pct(0.5)), ms(r.pct(0.99)), ms(r.pct(1)), r.errors, us(r.cpuPerRequest()), us(perRequest(r.clientCPU, r.answered)), r.othersCPU)
+		}
+	}
+	fmt.Fprintln(w)
+	var head []string
+	var ratios []func(n int) string
+	if ratio := rep.ratio(targetDecide, targetOPA); ratio != nil {
+		head = append(head, "stateless: liaison ÷ OPA (goal ≥ 3×)", "p99 liaison / OPA", "server CPU per request, OPA ÷ liaison")
+		ratios = append(ratios, ratio, rep.p99(targetDecide, targetOPA), rep.cpuRatio(targetOPA, targetDecide))
+	}
+	if ratio := rep.ratio(targetSQLite, targetOPA); ratio != nil {
+		head = append(head, "durable SQLite ÷ OPA stateless (goal ≥ 1×)")
+		ratios = append(ratios, ratio)
+	}
+	if ratio := rep.ratio(targetPG1, targetOPA); ratio != nil {
+		head = append(head, "durable PostgreSQL 1 node ÷ OPA")
+		ratios = append(ratios, ratio)
+	}
+	if ratio := rep.ratio(targetPG3, targetPG1); ratio != nil {
+		head = append(head, fmt.Sprintf("PostgreSQL %d nodes ÷ 1 node", c.nodes))
+		ratios = append(ratios, ratio)
+	}
+	if len(head) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "| clients | %s |\n|---:|%s\n", strings.Join(head, " | "), strings.Repeat("---:|", len(head)))
+	for _, n := range c.levels {
+		cells := make([]string, len(ratios))
+		for i, f := range ratios {
+			cells[i] = f(n)
+		}
+		fmt.Fprintf(w, "| %d | %s |\n", n, strings.Join(cells, " | "))
+	}
+}
+
+// ratio returns a function giving a's throughput over b's at a level, or
+// nil when either was not measured.
+func (rep *report) ratio(a, b string) func(int) string {
+	if _, ok := rep.find(a, rep.config.levels[0]); !ok {
+		return nil
+	}
+	if _, ok := rep.find(b, rep.config.levels[0]); !ok {
+		return nil
+	}
+	return func(n int) string {
+		ra, _ := rep.find(a, n)
+		rb, _ := rep.find(b, n)
+		if rb.perSecond() == 0 {
+			return "–"
+		}
+		return fmt.Sprintf("%.2f×", ra.perSecond()/rb.perSecond())
+	}
+}
+
+// cpuRatio returns a function giving a's server CPU per request over b's
+// at a level: less sensitive than throughput to what else the machine
+// runs.
+func (rep *report) cpuRatio(a, b string) func(int) string {
+	return func(n int) string {
+		ra, _ := rep.find(a, n)
+		rb, _ := rep.find(b, n)
+		if rb.cpuPerRequest() == 0 {
+			return "–"
+		}
+		return fmt.Sprintf("%.2f×", float64(ra.cpuPerRequest())/float64(rb.cpuPerRequest()))
+	}
+}
+
+// p99 returns a function giving a's and b's p99 at a level.
+func (rep *report) p99(a, b string) func(int) string {
+	return func(n int) string {
+		ra, _ := rep.find(a, n)
+		rb, _ := rep.find(b, n)
+		return ms(ra.pct(0.99)) + " / " + ms(rb.pct(0.99))
+	}
+}
+
+func perRequest(d time.Duration, n int) time.Duration {
+	if n == 0 {
+		return 0
+	}
+	return d / time.Duration(n)
+}
+
+func us(d time.Duration) string {
+	return fmt.Sprintf("%d µs", d.Microseconds())
+}
+
+// thousands formats x rounded, with commas between thousands.
+func thousands(x float64) string {
+	s := fmt.Sprintf("%.0f", x)
+	var b strings.Builder
+	for i, r := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
