@@ -2,6 +2,8 @@ package web
 
 import (
 	"net/http"
+
+	"liaison"
 )
 
 // home sends the browser to the queue, or to sign in.
@@ -21,12 +23,18 @@ func (s *Site) signInPage(w http.ResponseWriter, r *http.Request, ss *session) {
 // form's body, never in a URL, and is not kept: the session is.
 func (s *Site) signIn(w http.ResponseWriter, r *http.Request, ss *session) {
 	secret, sr, err := s.useToken(r.Context(), r.PostFormValue("token"))
+	s.startSession(w, r, ss, secret, sr, err)
+}
+
+// startSession answers a sign-in: the form again with err, or else the
+// new session's cookie and the queue. A browser signing in again ends the
+// session it had.
+func (s *Site) startSession(w http.ResponseWriter, r *http.Request, ss *session, secret string, sr *liaison.SessionRecord, err error) {
 	if err != nil {
 		s.render(w, r, statusOf(err), "signin", view{Title: "Sign in", Error: message(err)})
 		return
 	}
 	if ss != nil {
-		// A browser signing in again ends the session it had.
 		if err := s.end(r.Context(), ss, "signed in again"); err != nil {
 			s.fail(w, r, nil, err)
 			return
@@ -46,18 +54,7 @@ func (s *Site) codePage(w http.ResponseWriter, r *http.Request, ss *session) {
 // signInWithCode exchanges a one-time code for a session.
 func (s *Site) signInWithCode(w http.ResponseWriter, r *http.Request, ss *session) {
 	secret, sr, err := s.useCode(r.Context(), r.PostFormValue("c"))
-	if err != nil {
-		s.render(w, r, statusOf(err), "signin", view{Title: "Sign in", Error: message(err)})
-		return
-	}
-	if ss != nil {
-		if err := s.end(r.Context(), ss, "signed in again"); err != nil {
-			s.fail(w, r, nil, err)
-			return
-		}
-	}
-	s.setCookie(w, r, secret, sr)
-	http.Redirect(w, r, "/queue", http.StatusSeeOther)
+	s.startSession(w, r, ss, secret, sr, err)
 }
 
 // signOut ends the session in the store, not only in the browser: the
