@@ -259,7 +259,7 @@ func (fx *fixture) startLiaison(ctx context.Context, db, name string, n int) (no
 	for i := range n {
 		p, err := startProc(ctx, fmt.Sprintf("liaison serve (%s, node %d)", name, i+1), filepath.Join(fx.dir, fmt.Sprintf("%s-node%d.log", name, i+1)),
 			fx.c.environment, "liaison listening on", listening,
-			fx.liaisonBin, "serve", "--db", db, "--addr", "127.0.0.1:0", "--keys", keys, "--packs", fx.c.packs)
+			fx.liaisonBin, "serve", "--db", db, "--addr", "127.0.0.1:0", "--keys", keys, "--packs-only", fx.c.packs)
 		if err != nil {
 			return nil, "", "", err
 		}
