@@ -56,7 +56,9 @@ func (d *Desk) Duties(ctx context.Context, by liaison.Actor, agency string, stat
 }
 
 // DoneInput records that a duty was done: a note, and for a notice, who
-// gave it and when (default: the caller, now).
+// gave it and when. For a duty that asks for a notice (or with GivenBy
+// given), an absent GivenBy is the caller's name and an absent GivenAt the
+// desk's clock at the call; a GivenAt after it is an error of kind Invalid.
 type DoneInput struct {
 	Note    string    `json:"note"`
 	GivenBy string    `json:"given_by"`
@@ -79,6 +81,14 @@ func (d *Desk) CompleteDuty(ctx context.Context, by liaison.Actor, id string, in
 	now := d.now().UTC()
 	if in.GivenAt.After(now) {
 		return nil, liaison.Errorf(liaison.Invalid, "given_at", "%s is in the future", in.GivenAt.Format(time.RFC3339))
+	}
+	if du.Notice != "" || in.GivenBy != "" {
+		if in.GivenBy == "" {
+			in.GivenBy = by.Name
+		}
+		if in.GivenAt.IsZero() {
+			in.GivenAt = now // a notice recorded as given is given when staff say so
+		}
 	}
 	cur := Duty{DutyRecord: du, Changed: du.At}
 	if _, err := liaison.Each(ctx, d.store, liaison.Filter{Kind: liaison.KindDutyChange, Parent: du.ID}, 0,
