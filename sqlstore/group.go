@@ -288,6 +288,7 @@ func (s *Store) appendOnce(ctx context.Context, group []*pending, check bool) ([
 	start := at.size
 	out := make([]outcome, len(group))
 	var rows []any
+	var open openCases
 	for i, p := range group {
 		if check {
 			if err := taken.conflict(p.recs); err != nil {
@@ -309,6 +310,7 @@ func (s *Store) appendOnce(ctx context.Context, group []*pending, check bool) ([
 			}
 			rows = append(rows, leaf.Index, r.Kind, r.ID, nullIfEmpty(r.Agency), nullIfEmpty(r.Person), nullIfEmpty(r.Parent),
 				nullIfEmpty(r.Key), body, r.Salt[:], s.d.Time(r.At))
+			open.add(r, leaf.Index)
 		}
 	}
 	if len(rows) == 0 {
@@ -318,6 +320,9 @@ func (s *Store) appendOnce(ctx context.Context, group []*pending, check bool) ([
 		return nil, err
 	}
 	if err := s.insert(ctx, tx, leavesTable, at.leaves); err != nil {
+		return nil, err
+	}
+	if err := open.write(ctx, s, tx); err != nil {
 		return nil, err
 	}
 	res, err := tx.ExecContext(ctx, s.bind(`UPDATE log_head SET size = ? WHERE id = 1 AND size = ?`), at.size, start)

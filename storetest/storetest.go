@@ -76,6 +76,8 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"CheckpointsCannotGo", testCheckpointsCannotGo},
 		{"TamperColumns", testTamperColumns},
 		{"EditedColumnsGrantNothing", testEditedColumnsGrantNothing},
+		{"OpenCases", testOpenCases},
+		{"TamperOpenCases", testTamperOpenCases},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -178,6 +180,8 @@ func fit(r *liaison.StoredRecord) *liaison.StoredRecord {
 		set("key", r.Key)
 	case liaison.KindDelivery:
 		set("action", r.Parent)
+	case liaison.KindCaseClosed:
+		set("request", r.Parent)
 	case liaison.KindToken:
 		set("hash", r.Key)
 	case liaison.KindTokenRevoked:
