@@ -344,3 +344,46 @@ func (d *Desk) holdsEnded(ctx context.Context, e *liaison.CustodyEventRecord) ([
 	}
 	return recs, nil
 }
+
+// DueDuties returns the duties of an agency (every agency's when agency is
+// empty; the reader's own, for a reader limited to an agency) that have a
+// deadline and are open, overdue or escalated, soonest due first, at most
+// limit of them. They come from what Tick watches, brought up to date
+// first: a read of the duties and changes written since the last (all of
+// them, the first time), not of an agency's every duty.
+func (d *Desk) DueDuties(ctx context.Context, by liaison.Actor, agency string, limit int) ([]Duty, error) {
+	if err := need(by, staff...); err != nil {
+		return nil, err
+	}
+	agency, err := listAgency(by, agency)
+	if err != nil {
+		return nil, err
+	}
+	if limit <= 0 || limit > MaxLimit {
+		return nil, liaison.Errorf(liaison.Invalid, "limit", "limit %d is not between 1 and %d", limit, MaxLimit)
+	}
+	w := &d.watch
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if err := w.read(ctx, d.store, d.escalateAfter); err != nil {
+		return nil, err
+	}
+	var out []Duty
+	for _, wd := range w.live {
+		if agency == "" || wd.Agency == agency {
+			out = append(out, wd.Duty)
+		}
+	}
+	for _, ed := range w.escalated {
+		if agency == "" || ed.Agency == agency {
+			out = append(out, ed)
+		}
+	}
+	slices.SortFunc(out, func(x, y Duty) int {
+		if c := x.Due.Compare(*y.Due); c != 0 {
+			return c
+		}
+		return strings.Compare(x.ID, y.ID)
+	})
+	return out[:min(len(out), limit)], nil
+}

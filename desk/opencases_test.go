@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"slices"
 	"testing"
+	"time"
 
 	"liaison"
 	"liaison/desk"
@@ -132,5 +133,58 @@ func TestOpenCases(t *testing.T) {
 	scoped := liaison.Actor{ID: "tok_tx", Role: liaison.RoleClerk, Agency: other.ID}
 	if _, _, _, err := d.OpenCases(ctx, scoped, desk.RequestFilter{Agency: a.ID}, 0, 10); liaison.KindOf(err) != liaison.Denied {
 		t.Errorf("OpenCases(LA) as Harris's clerk = %v, want forbidden", err)
+	}
+}
+
+// TestDueDuties: the duties with a deadline that are open, overdue or
+// escalated, soonest first, an agency's or every agency's; an escalated
+// duty stays until a change ends it, a done one goes.
+func TestDueDuties(t *testing.T) {
+	e := newEnv(t)
+	d := e.desk(t)
+	ctx := context.Background()
+	t0 := e.clock.Now()
+	at := func(d time.Duration) *time.Time { t := t0.Add(d); return &t }
+	appendRecords(t, e.store,
+		dutyRecord(t, "agy_a", "duty_later", at(2*time.Hour), t0),
+		dutyRecord(t, "agy_a", "duty_past", at(-time.Hour), t0.Add(-2*time.Hour)),
+		dutyRecord(t, "agy_a", "duty_long_past", at(-3*time.Hour), t0.Add(-4*time.Hour)),
+		dutyRecord(t, "agy_a", "duty_done", at(time.Hour), t0),
+		dutyRecord(t, "agy_a", "duty_no_due", nil, t0),
+		dutyRecord(t, "agy_b", "duty_b", at(30*time.Minute), t0))
+	appendRecords(t, e.store,
+		changeRecord(t, "agy_a", "duty_long_past", liaison.DutyOverdue, t0.Add(-2*time.Hour)),
+		changeRecord(t, "agy_a", "duty_done", liaison.DutyDone, t0))
+	due := func(agency string, limit int) []string {
+		t.Helper()
+		ds, err := d.DueDuties(ctx, clerk, agency, limit)
+		if err != nil {
+			t.Fatalf("DueDuties(%q) = %v", agency, err)
+		}
+		var out []string
+		for _, du := range ds {
+			out = append(out, du.ID+" "+string(du.Status))
+		}
+		return out
+	}
+	if got, want := due("agy_a", 10), []string{"duty_long_past overdue", "duty_past open", "duty_later open"}; !slices.Equal(got, want) {
+		t.Errorf("DueDuties(agy_a) = %v, want %v", got, want)
+	}
+	if _, err := d.Tick(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := due("agy_a", 10), []string{"duty_long_past escalated", "duty_past overdue", "duty_later open"}; !slices.Equal(got, want) {
+		t.Errorf("DueDuties(agy_a) after Tick = %v, want %v", got, want)
+	}
+	if got, want := due("", 2), []string{"duty_long_past escalated", "duty_past overdue"}; !slices.Equal(got, want) {
+		t.Errorf("DueDuties(every agency, 2) = %v, want %v", got, want)
+	}
+	appendRecords(t, e.store, changeRecord(t, "agy_a", "duty_long_past", liaison.DutyDone, t0))
+	if got, want := due("", 10), []string{"duty_past overdue", "duty_b open", "duty_later open"}; !slices.Equal(got, want) {
+		t.Errorf("DueDuties(every agency) after the escalated one was done = %v, want %v", got, want)
+	}
+	scoped := liaison.Actor{ID: "tok_b", Role: liaison.RoleClerk, Agency: "agy_b"}
+	if _, err := d.DueDuties(ctx, scoped, "agy_a", 10); liaison.KindOf(err) != liaison.Denied {
+		t.Errorf("DueDuties(agy_a) as agy_b's clerk = %v, want forbidden", err)
 	}
 }

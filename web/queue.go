@@ -116,24 +116,22 @@ func (z *zones) of(ctx context.Context, agency string) *time.Location {
 }
 
 // dueDuties returns the agency's open, overdue and escalated duties that
-// have a deadline, soonest first.
+// have a deadline, soonest first (at most dueLimit).
 func (s *Site) dueDuties(ctx context.Context, a liaison.Actor, agency string, z *zones) ([]dutyRow, error) {
 	now := s.cfg.Now()
-	var out []dutyRow
-	for _, st := range []liaison.DutyStatus{liaison.DutyOpen, liaison.DutyOverdue, liaison.DutyEscalated} {
-		ds, _, err := s.cfg.Desk.Duties(ctx, a, agency, st, desk.Page{Limit: 200})
-		if err != nil {
-			return nil, err
-		}
-		for _, du := range ds {
-			if du.Due != nil {
-				out = append(out, dutyRow{Duty: du, Clock: newClock(*du.Due, now, z.of(ctx, du.Agency))})
-			}
-		}
+	ds, err := s.cfg.Desk.DueDuties(ctx, a, agency, dueLimit)
+	if err != nil {
+		return nil, err
 	}
-	slices.SortStableFunc(out, func(x, y dutyRow) int { return x.Due.Compare(*y.Due) })
+	out := make([]dutyRow, 0, len(ds))
+	for _, du := range ds {
+		out = append(out, dutyRow{Duty: du, Clock: newClock(*du.Due, now, z.of(ctx, du.Agency))})
+	}
 	return out, nil
 }
+
+// dueLimit is how many due duties the queue shows.
+const dueLimit = 200
 
 // queue is the signed-in agency's open cases and due duties, most urgent
 // first.
