@@ -148,6 +148,10 @@ type Store struct {
 	// hashes, on the reader and the writer pool, by number of indexes.
 	stmts               map[stmtKey]*sql.Stmt
 	readHash, writeHash map[int]*sql.Stmt
+	// readStmts are the prepared reads of records, by query (see
+	// readStmt); readStmtCount counts them.
+	readStmts     sync.Map
+	readStmtCount atomic.Int64
 	// upper keeps the stored hashes of the tree's upper levels once read.
 	upper hashCache
 	// afterCommit is Config.AfterCommit.
@@ -207,7 +211,7 @@ func (s *Store) Close() error {
 			err = errors.Join(err, stmt.Close())
 		}
 	}
-	err = errors.Join(err, s.reader.Close())
+	err = errors.Join(err, s.closeReadStmts(), s.reader.Close())
 	if s.writer != s.reader {
 		err = errors.Join(err, s.writer.Close())
 	}
