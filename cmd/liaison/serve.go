@@ -47,6 +47,10 @@ type serveFlags struct {
 	// delivery configures the dispatcher (see desk.DispatcherConfig).
 	delivery                     desk.DispatcherConfig
 	escalateAfter, tokenCacheTTL time.Duration
+	// synchronous, when set, is SQLite's synchronous mode (not a flag:
+	// the demo's temporary database, removed when it stops, needs no
+	// FULL; see sqlite.WithSynchronous).
+	synchronous string
 }
 
 func (f *serveFlags) register(fs *flag.FlagSet, db string) {
@@ -196,7 +200,11 @@ func newNode(ctx context.Context, getenv func(string) string, f serveFlags, logg
 	if err != nil {
 		return nil, err
 	}
-	store, err := openStore(ctx, f.db, sqlite.WithIntegrityCheck(f.integrityCheck, f.integrityBudget))
+	opts := []sqlite.Option{sqlite.WithIntegrityCheck(f.integrityCheck, f.integrityBudget)}
+	if f.synchronous != "" {
+		opts = append(opts, sqlite.WithSynchronous(f.synchronous))
+	}
+	store, err := openStore(ctx, f.db, opts...)
 	if err != nil {
 		return nil, err
 	}
