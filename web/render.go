@@ -33,6 +33,7 @@ var funcs = template.FuncMap{
 	},
 	"iso":  func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 	"join": strings.Join,
+	"deref": func(f *float64) float64 { return *f },
 }
 
 func mustParse() *pages {
