@@ -20,10 +20,10 @@ func TestLawPublic(t *testing.T) {
 	e := newEnv(t)
 	anon := e.browser(t)
 	for path, want := range map[string]string{
-		"/law":                                     `<li id="j-us/ma/boston">`,
-		"/law/packs/us-ca-trust-act":               "amending 2014",
+		"/law":                       `<li id="j-us/ma/boston">`,
+		"/law/packs/us-ca-trust-act": "amending 2014",
 		"/law/rules/us-ca-values-act/hold-request": "Cal. Gov. Code 7284.6(a)(1)(B)",
-		"/law/whatif":                              `<form method="post" action="/law/whatif"`,
+		"/law/whatif": `<form method="post" action="/law/whatif"`,
 	} {
 		p := anon.get(path)
 		if p.status != http.StatusOK || !strings.Contains(p.body, want) {

@@ -40,7 +40,9 @@ type whatIfOption struct {
 }
 
 // ID is the field's element id.
-func (f whatIfField) ID() string { return "f-" + strings.NewReplacer(".", "-", "_", "-").Replace(f.Name) }
+func (f whatIfField) ID() string {
+	return "f-" + strings.NewReplacer(".", "-", "_", "-").Replace(f.Name)
+}
 
 type whatIfGroup struct {
 	Legend string
