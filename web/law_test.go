@@ -72,9 +72,13 @@ func TestRulePage(t *testing.T) {
 			t.Errorf("GET the rule page: no %q\n%s", want, p.body)
 		}
 	}
-	// A rule no test holds says so.
-	if p := e.browser(t).get("/law/rules/us-8-usc-1357g/enter-agreement"); p.status != http.StatusOK {
-		t.Errorf("GET a rule = %d", p.status)
+	// Limits, and exceptions in another pack.
+	p = e.browser(t).get("/law/rules/us-8-cfr-287-7/detainer-is-a-request")
+	for _, want := range []string{"A hold of at most 48 hours, not counting weekends and holidays.",
+		`<a href="/law/rules/us-8-cfr-287-7/hold-past-48-hours">`, `<a href="/law/rules/us-const-amend-4-detainer-holds/no-probable-cause-stated">`} {
+		if !strings.Contains(p.body, want) {
+			t.Errorf("GET the rule page of 8 C.F.R. 287.7: no %q\n%s", want, p.body)
+		}
 	}
 }
 

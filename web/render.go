@@ -31,9 +31,8 @@ var funcs = template.FuncMap{
 		}
 		return t.In(loc).Format("Mon 2 Jan 2006, 15:04 MST")
 	},
-	"iso":   func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
-	"join":  strings.Join,
-	"deref": func(f *float64) float64 { return *f },
+	"iso":  func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+	"join": strings.Join,
 }
 
 func mustParse() *pages {

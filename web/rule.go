@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"strconv"
 	"strings"
 
 	"liaison/law"
@@ -18,6 +19,8 @@ type ruleVersion struct {
 	CEL      []string
 	// Exceptions are the rules that defeat this one, as links.
 	Exceptions []ruleLink
+	// MaxHold is the longest hold the rule allows, in words ("" for none).
+	MaxHold string
 }
 
 // ruleLink is a rule named on another's page.
@@ -48,6 +51,12 @@ func (s *Site) rule(w http.ResponseWriter, r *http.Request, ss *session) {
 				rv := ruleVersion{Version: v.Version, From: v.EffectiveFrom.String(), Rule: ru, Readable: ru.Readable()}
 				if v.EffectiveTo != nil {
 					rv.To = v.EffectiveTo.String()
+				}
+				if l := ru.Limits; l != nil && l.MaxHoldHours != nil {
+					rv.MaxHold = strconv.FormatFloat(*l.MaxHoldHours, 'f', -1, 64) + " hours"
+					if len(l.HoldHoursExclude) > 0 {
+						rv.MaxHold += ", not counting " + strings.Join(l.HoldHoursExclude, " and ")
+					}
 				}
 				for _, c := range ru.When {
 					rv.CEL = append(rv.CEL, strings.TrimSpace(c.CEL))
