@@ -51,6 +51,9 @@ func TestBrowserLaw(t *testing.T) {
 	tb.accessible("law rule")
 	tb.screenshot("law-rule", "")
 	tb.noErrors("law rule")
+	tb.open("/law/notices/ca-interview-consent?lang=es")
+	tb.accessible("law notice")
+	tb.noErrors("law notice")
 
 	// What if: California, 2019, a detainer on an administrative warrant.
 	tb.open("/law/whatif")

@@ -72,6 +72,18 @@ func TestRulePage(t *testing.T) {
 			t.Errorf("GET the rule page: no %q\n%s", want, p.body)
 		}
 	}
+	// A duty's notice links to it, blank, in each language.
+	p = e.browser(t).get("/law/rules/us-ca-truth-act/consent-form")
+	if !strings.Contains(p.body, `<a href="/law/notices/ca-interview-consent">`) {
+		t.Errorf("GET the TRUTH Act's interview rule: no link to its notice\n%s", p.body)
+	}
+	p = e.browser(t).get("/law/notices/ca-interview-consent?lang=es")
+	if p.status != http.StatusOK || !strings.Contains(p.body, `<article class="notice" lang="es"`) || !strings.Contains(p.body, "Cal. Gov. Code 7283.1(a)") {
+		t.Errorf("GET the consent notice in Spanish = %d\n%s", p.status, p.body)
+	}
+	if p := e.browser(t).get("/law/notices/no-such-notice"); p.status != http.StatusNotFound {
+		t.Errorf("GET an unknown notice = %d, want 404", p.status)
+	}
 	// Limits, and exceptions in another pack.
 	p = e.browser(t).get("/law/rules/us-8-cfr-287-7/detainer-is-a-request")
 	for _, want := range []string{"A hold of at most 48 hours, not counting weekends and holidays.",

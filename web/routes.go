@@ -47,6 +47,7 @@ func (s *Site) routes() []route {
 		{"GET /law", anyone, s.lawIndex},
 		{"GET /law/packs/{pack}", anyone, s.lawPack},
 		{"GET /law/rules/{pack}/{rule}", anyone, s.rule},
+		{"GET /law/notices/{id}", anyone, s.lawNotice},
 		{"GET /law/whatif", anyone, s.whatIfPage},
 		{"POST /law/whatif", anyone, s.whatIf},
 	}
