@@ -166,6 +166,16 @@ func TestWhatIfPage(t *testing.T) {
 	if got := outcome(t, p); got != "undetermined" || !strings.Contains(p.body, "<code>subject.convictions</code>") {
 		t.Errorf("what-if, convictions unknown = %s, want undetermined, missing subject.convictions", got)
 	}
+	// A place with no law of its own can be tried, and prefilled by a link.
+	f.Set("jurisdiction", "us/ca/los-angeles-county")
+	if p := b.post("/law/whatif", f); outcome(t, p) != "undetermined" || !strings.Contains(p.body, `<option value="us/ca/los-angeles-county" selected>`) {
+		t.Errorf("what-if in Los Angeles County: want undetermined, the county kept in the form")
+	}
+	if p := b.get("/law/whatif?jurisdiction=us/ca/los-angeles-county&action=notify_release"); !strings.Contains(p.body, `<option value="us/ca/los-angeles-county" selected>`) ||
+		!strings.Contains(p.body, `<option value="notify_release" selected>`) {
+		t.Errorf("GET /law/whatif with a query: the form is not prefilled from it")
+	}
+	f.Set("jurisdiction", "us/ca")
 	// The form comes back as it was sent.
 	if !strings.Contains(p.body, `<option value="notify_release" selected>`) || !strings.Contains(p.body, `value="2019-06-01"`) {
 		t.Error("the answer's form does not keep the facts sent")

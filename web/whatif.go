@@ -63,10 +63,7 @@ func enum[T interface{ Enum() []string }]() []whatIfOption {
 // vocabulary's types (their Enum methods) and the law's jurisdictions,
 // filled in from form.
 func (s *Site) whatIfForm(form url.Values) []whatIfGroup {
-	var places []whatIfOption
-	for _, j := range s.cfg.Desk.Law().Jurisdictions() {
-		places = append(places, whatIfOption{Value: string(j), Label: law.PlaceName(j) + " (" + string(j) + ")"})
-	}
+	places := s.places(form.Get("jurisdiction"))
 	offense := func(prefix, what string) []whatIfField {
 		return []whatIfField{
 			{Name: prefix + ".offense", Label: "Its offence code", Hint: "As the law's lists name it, e.g. CA PC 211; optional", Kind: "text"},
@@ -120,6 +117,20 @@ func (s *Site) whatIfForm(form url.Values) []whatIfGroup {
 		}
 	}
 	return groups
+}
+
+// places are the jurisdictions to choose from: those with law of their
+// own, and also, when it is not one of them, the place given (a county
+// with no pack of its own, in a link that prefills the form).
+func (s *Site) places(given string) []whatIfOption {
+	var out []whatIfOption
+	for _, j := range s.cfg.Desk.Law().Jurisdictions() {
+		out = append(out, whatIfOption{Value: string(j), Label: law.PlaceName(j) + " (" + string(j) + ")"})
+	}
+	if given != "" && !slices.ContainsFunc(out, func(o whatIfOption) bool { return o.Value == given }) {
+		out = append(out, whatIfOption{Value: given, Label: law.PlaceName(liaison.Jurisdiction(given)) + " (" + given + ")"})
+	}
+	return out
 }
 
 // whatIfDefaults is the case the empty page starts from: a detainer on an
@@ -304,8 +315,9 @@ func (s *Site) renderWhatIf(w http.ResponseWriter, r *http.Request, ss *session,
 			data.Cards = append(data.Cards, whatIfCard{ID: "compare-card-" + strconv.Itoa(i), Place: law.PlaceName(c.Jurisdiction) + " (" + string(c.Jurisdiction) + ")", Decision: c.Decision})
 		}
 	}
-	for _, j := range s.cfg.Desk.Law().Jurisdictions() {
-		data.Places = append(data.Places, whatIfOption{Value: string(j), Label: law.PlaceName(j) + " (" + string(j) + ")", Selected: string(j) == data.Compare})
+	data.Places = s.places(data.Compare)
+	for i := range data.Places {
+		data.Places[i].Selected = data.Places[i].Value == data.Compare
 	}
 	s.render(w, r, status, "whatif", view{Title: "What if", Actor: actorOf(ss), Nav: "whatif", Error: msg, Data: data})
 }
