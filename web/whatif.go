@@ -163,19 +163,7 @@ func (s *Site) whatIfRequest(form url.Values) (*liaison.Request, error) {
 		}
 	}
 	doc := map[string]any{}
-	set := func(path string, v any) {
-		m := doc
-		parts := strings.Split(path, ".")
-		for _, p := range parts[:len(parts)-1] {
-			next, ok := m[p].(map[string]any)
-			if !ok {
-				next = map[string]any{}
-				m[p] = next
-			}
-			m = next
-		}
-		m[parts[len(parts)-1]] = v
-	}
+	set := func(path string, v any) { putPath(doc, path, v) }
 	set("jurisdiction", j)
 	set("as_of", time.Date(day.Year(), day.Month(), day.Day(), 12, 0, 0, 0, loc).Format(time.RFC3339))
 	set("agency.no_local_law", true)
