@@ -34,8 +34,10 @@ type packSummary struct {
 	// of the pack of the same id it replaced.
 	Layer, Replaces string
 	Versions        int
-	// From is the first version's first day; Latest the last version.
+	// From is the first version's first day; Latest the last version;
+	// Amended the first days of the versions after the first.
 	From, Latest string
+	Amended      []string
 }
 
 // LayerText says where the pack came from, in words.
@@ -55,6 +57,9 @@ func summarize(p *law.Pack) packSummary {
 	if n := len(p.Versions); n > 0 {
 		ps.From = p.Versions[0].EffectiveFrom.String()
 		ps.Latest = p.Versions[n-1].Version
+		for _, v := range p.Versions[1:] {
+			ps.Amended = append(ps.Amended, v.EffectiveFrom.String())
+		}
 	}
 	return ps
 }

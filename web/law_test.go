@@ -20,7 +20,7 @@ func TestLawPublic(t *testing.T) {
 	e := newEnv(t)
 	anon := e.browser(t)
 	for path, want := range map[string]string{
-		"/law":                       `<li id="j-us/ma/boston">`,
+		"/law":                       "statute · in force from 2014-01-01, amended 2018-01-01",
 		"/law/packs/us-ca-trust-act": "amending 2014",
 		"/law/rules/us-ca-values-act/hold-request": "Cal. Gov. Code 7284.6(a)(1)(B)",
 		"/law/whatif": `<form method="post" action="/law/whatif"`,
