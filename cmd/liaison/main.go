@@ -74,7 +74,7 @@ Usage:
   liaison admin channel set --db DSN [--keys DIR] --agency ID (--webhook URL | --smtp HOST:PORT --from A --to A,...)
                                                    an agency's own channel (secret: LIAISON_CHANNEL_SECRET)
   liaison admin channel show --db DSN [--keys DIR] --agency ID
-  liaison log checkpoint|verify --db DSN [--keys DIR] [--redecide]
+  liaison log checkpoint|verify --db DSN [--keys DIR | --key VKEY] [--redecide]   verify needs the public key only
   liaison log prove --db DSN (--kind K --id ID | --old N --new M)
   liaison contacts record|ask --db DSN [--keys DIR] [--role ROLE] [--agency ID] [FILE|-]
                                                    a contact outside the desk; an officer asking first
