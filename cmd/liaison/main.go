@@ -80,6 +80,9 @@ Usage:
                                                    a contact outside the desk; an officer asking first
   liaison contacts scan --db DSN [--keys DIR] --agency ID [--domains D,...] MBOX|DIR
                                                    draft contacts from an e-mail export (.eml files in DIR)
+  liaison audit [--key KEY] [--state FILE] [--witness KEY ...] [--receipt FILE ...] URL
+                                                   check a server's public log from outside, with its key only
+  liaison witness key|serve --dir DIR ...          a witness that cosigns logs' checkpoints (C2SP tlog-witness)
   liaison backup --db sqlite:PATH --to FILE        a consistent copy, while serving
   liaison keys create --keys DIR --origin ORIGIN   the keys of a new deployment, for every node
 
@@ -134,6 +137,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return (&contactsCmd{getenv: getenv, stdin: stdin, stdout: stdout, stderr: stderr, now: time.Now}).run(ctx, args[1:])
 	case "keys":
 		return (&keysCmd{stdout: stdout, stderr: stderr}).run(args[1:])
+	case "audit":
+		return (&auditCmd{getenv: getenv, stdout: stdout, stderr: stderr}).run(ctx, args[1:])
+	case "witness":
+		return (&witnessCmd{stdout: stdout, stderr: stderr, now: time.Now}).run(ctx, args[1:])
 	case "backup":
 		return (&backupCmd{stdout: stdout, stderr: stderr}).run(ctx, args[1:])
 	case "help", "-h", "--help":

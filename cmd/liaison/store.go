@@ -102,12 +102,11 @@ const keyAdvice = "point --keys at the deployment's key directory, the one `liai
 // secret key (LIAISON_LOG_KEY, or log.key in dir). The seal key is not read.
 func logVerifier(getenv func(string) string, dir, vkey string) (*ledger.Verifier, error) {
 	if vkey != "" {
-		if b, err := os.ReadFile(vkey); err == nil {
-			vkey = string(b)
-		} else if !errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("read --key %s: %w", vkey, err)
+		text, err := textOrFile(vkey)
+		if err != nil {
+			return nil, fmt.Errorf("read --key: %w", err)
 		}
-		return ledger.NewVerifier(vkey)
+		return ledger.NewVerifier(text)
 	}
 	signer, err := loadSigner(getenv, dir)
 	if err != nil {
