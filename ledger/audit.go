@@ -143,7 +143,7 @@ func Audit(ctx context.Context, cfg AuditConfig) error {
 	if err != nil {
 		return fmt.Errorf("audit: %w", err)
 	}
-	say("key          %s (%s)", v.Key(), how)
+	say("key: %s (%s)", v.Key(), how)
 
 	// The checkpoint.
 	signed, err := fetcher.ReadEndpoint(ctx, "checkpoint")
