@@ -291,6 +291,10 @@ func TestWitnessForeignLog(t *testing.T) {
 	if code, body := post(t, srv2.URL+"/add-checkpoint", addBody(0, nil, cp11)); code != http.StatusConflict || body != "11\n" {
 		t.Errorf("after a restart, old 0 = %d %q, want 409 \"11\\n\"", code, body)
 	}
+	// The checkpoint it last cosigned, again (a log's node after a restart).
+	if code, body := post(t, srv2.URL+"/add-checkpoint", addBody(11, nil, cp11)); code != http.StatusOK {
+		t.Errorf("the same checkpoint again = %d %s, want 200", code, body)
+	}
 }
 
 // TestCosigner: the server side submits each checkpoint with the right
