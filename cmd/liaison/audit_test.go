@@ -10,8 +10,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-
-	"liaison"
 )
 
 // logProxy stands where an auditor looks for a server's log: it forwards to
@@ -59,18 +57,7 @@ func TestAudit(t *testing.T) {
 	a := "http://" + srvA.base
 	intakeN := func(base string, from, n int) []string {
 		t.Helper()
-		var ids []string
-		for i := from; i < from+n; i++ {
-			code, body := call(t, base, clerk, "POST", "/v1/requests", intake(agency, i))
-			if code != http.StatusCreated {
-				t.Fatalf("intake = %d %s", code, body)
-			}
-			var res struct {
-				Request liaison.RequestRecord `json:"request"`
-			}
-			json.Unmarshal(body, &res)
-			ids = append(ids, res.Request.ID)
-		}
+		ids := intakeRange(t, base, clerk, agency, from, n)
 		if code, body := call(t, base, auditor, "POST", "/v1/log/checkpoint", nil); code != http.StatusOK {
 			t.Fatalf("checkpoint = %d %s", code, body)
 		}
