@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/mod/sumdb/tlog"
+
 	"liaison/ledger"
 )
 
@@ -255,4 +257,89 @@ func TestWitnessInterop(t *testing.T) {
 	if err != nil {
 		t.Errorf("audit requiring 2 of 3 = %v\n%s", err, out)
 	}
+}
+
+// TestWitnessCommand: `witness key` makes the key once (run again, it
+// prints the same verifier key), and `witness serve` cosigns the logs
+// listed in --logs (comments skipped) and no others.
+func TestWitnessCommand(t *testing.T) {
+	dir := t.TempDir()
+	wdir := filepath.Join(dir, "w")
+	if _, _, err := runCmd(t, "", "witness", "key", "--dir", wdir); err == nil || !strings.Contains(err.Error(), "--name") {
+		t.Errorf("witness key without a name = %v", err)
+	}
+	vkey, _, err := runCmd(t, "", "witness", "key", "--dir", wdir, "--name", "w.example.org/w")
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, _, err := runCmd(t, "", "witness", "key", "--dir", wdir, "--name", "other")
+	if err != nil || again != vkey {
+		t.Errorf("witness key again = %q, %v; want the same key %q", again, err, vkey)
+	}
+	wv, err := ledger.NewCosignatureVerifier(vkey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := runCmd(t, "", "witness", "serve", "--dir", wdir, "--addr", "127.0.0.1:0"); err == nil || !strings.Contains(err.Error(), "no logs") {
+		t.Errorf("witness serve without logs = %v", err)
+	}
+
+	skey, logKey, err := ledger.GenerateKey(rand.Reader, "example.gov/log")
+	if err != nil {
+		t.Fatal(err)
+	}
+	signer, err := ledger.NewSigner(skey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	list := filepath.Join(dir, "logs.txt")
+	if err := os.WriteFile(list, []byte("# the county's log\n"+logKey+"\n\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	ready := make(chan string, 1)
+	done := make(chan error, 1)
+	wc := &witnessCmd{stdout: io.Discard, stderr: io.Discard, now: time.Now, ready: func(a string) { ready <- a }}
+	go func() { done <- wc.run(ctx, []string{"serve", "--dir", wdir, "--addr", "127.0.0.1:0", "--logs", list}) }()
+	var addr string
+	select {
+	case addr = <-ready:
+	case err := <-done:
+		t.Fatalf("witness serve: %v", err)
+	}
+	submit := func(s *ledger.Signer) (int, []byte, []byte) {
+		signed, err := s.Sign(ledger.Checkpoint{Origin: s.Origin(), Size: 0, Hash: emptyRoot(t)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, err := http.Post("http://"+addr+"/add-checkpoint", "text/plain", strings.NewReader("old 0\n\n"+string(signed)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, b, signed
+	}
+	code, line, signed := submit(signer)
+	if code != http.StatusOK || len(ledger.Cosignatures(append(signed, line...), []*ledger.CosignatureVerifier{wv})) != 1 {
+		t.Errorf("a listed log's checkpoint = %d %q, want the witness's cosignature", code, line)
+	}
+	skey2, _, _ := ledger.GenerateKey(rand.Reader, "elsewhere.example/log")
+	other, _ := ledger.NewSigner(skey2)
+	if code, body, _ := submit(other); code != http.StatusNotFound {
+		t.Errorf("an unlisted log's checkpoint = %d %s, want 404", code, body)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("witness serve ended with %v", err)
+	}
+}
+
+func emptyRoot(t *testing.T) tlog.Hash {
+	h, err := tlog.TreeHash(0, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
 }
