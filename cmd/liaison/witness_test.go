@@ -210,7 +210,9 @@ func TestWitnessInterop(t *testing.T) {
 	cosigned := func(after int64) int64 {
 		t.Helper()
 		var last string
-		for range 400 {
+		// Up to a minute: on a loaded machine a round of cosigning (a
+		// checkpoint every 100 ms, then both witnesses) can take seconds.
+		for range 1200 {
 			resp, err := http.Get("http://" + srv.base + "/log/checkpoint")
 			if err == nil {
 				b, _ := io.ReadAll(resp.Body)
