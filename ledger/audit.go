@@ -225,7 +225,7 @@ func Audit(ctx context.Context, cfg AuditConfig) error {
 			return fail("receipt %s: the inclusion proof of %s/%s does not hold: %v", r.Name, rc.Kind, rc.ID, err)
 		}
 		if rcp.Size > cp.Size {
-			return fail("receipt %s: its checkpoint has %d leaves, more than the log's %d: the log was rolled back", r.Name, rcp.Size, cp.Size)
+			return fail("receipt %s: its checkpoint has %d leaves, more than the %d of the checkpoint the log publishes: the log was rolled back, or (with witnesses) has not published it yet: try again later", r.Name, rcp.Size, cp.Size)
 		}
 		if root, err := tlog.TreeHash(rcp.Size, hr); err != nil || root != rcp.Hash {
 			return fail("receipt %s: its checkpoint (%d leaves, root %s) is not a prefix of the tree audited: the log forked (%v)", r.Name, rcp.Size, rcp.Hash, err)

@@ -47,14 +47,17 @@ func ParseWitnessEndpoint(s string) (WitnessEndpoint, error) {
 // Cosigner submits the log's latest checkpoint to its witnesses, each with
 // the consistency proof from the size that witness last cosigned, and keeps
 // the checkpoint with the cosignatures it got. As a CheckpointReader it
-// serves that cosigned checkpoint, or the stored one until it has it: mount
-// it as the Handler's checkpoints and /log/checkpoint carries the
-// witnesses' cosignature lines (a client that does not know them ignores
-// them, as signed notes require).
+// publishes the latest checkpoint that a quorum of the witnesses cosigned
+// (a client that does not know them ignores their lines, as signed notes
+// require): mount it as the Handler's checkpoints. A newer checkpoint is
+// published once the quorum has cosigned it, so that an auditor who
+// requires the cosignatures always finds them; while a witness is down,
+// the one published falls behind, and the log says so.
 //
-// The cosigned note is kept in memory: after a restart, Run submits the
-// latest checkpoint again at once, and a witness cosigns a checkpoint it
-// has cosigned before again.
+// The cosigned note is kept in memory: after a restart the stored latest
+// checkpoint is published, plain, until Run (which submits at once) has
+// the quorum's cosignatures; a witness cosigns a checkpoint it has cosigned
+// before again.
 type Cosigner struct {
 	// Log holds the tree and its checkpoints.
 	Log interface {
@@ -64,6 +67,9 @@ type Cosigner struct {
 	// Verifier is the log's key.
 	Verifier  *Verifier
 	Witnesses []WitnessEndpoint
+	// Quorum is how many of the witnesses must cosign a checkpoint before
+	// it is published (0: all of them).
+	Quorum int
 	// Client makes the requests (nil: a client with a 10 s timeout).
 	Client *http.Client
 	// Logger receives a line per witness and failure; nil discards them.
@@ -73,23 +79,28 @@ type Cosigner struct {
 	// known is each witness's size, as far as this node knows.
 	known map[string]int64
 	// signed is the latest stored checkpoint as submitted, cosigned the
-	// same with the cosignatures got.
-	signed, cosigned []byte
+	// same with the cosignatures got; published the latest with a quorum.
+	signed, cosigned, published []byte
 }
 
-// LatestCheckpoint returns the latest stored checkpoint, with the
-// witnesses' cosignatures once they have cosigned it.
+// LatestCheckpoint returns the latest checkpoint a quorum of the
+// witnesses cosigned, with their cosignatures; before there is one, the
+// latest stored.
 func (c *Cosigner) LatestCheckpoint(ctx context.Context) ([]byte, error) {
-	signed, err := c.Log.LatestCheckpoint(ctx)
-	if err != nil {
-		return nil, err
-	}
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	if bytes.Equal(signed, c.signed) && c.cosigned != nil {
-		return c.cosigned, nil
+	published := c.published
+	c.mu.Unlock()
+	if published != nil {
+		return published, nil
 	}
-	return signed, nil
+	return c.Log.LatestCheckpoint(ctx)
+}
+
+func (c *Cosigner) quorum() int {
+	if c.Quorum <= 0 || c.Quorum > len(c.Witnesses) {
+		return len(c.Witnesses)
+	}
+	return c.Quorum
 }
 
 // Cosign submits the latest stored checkpoint to every witness that has
@@ -130,9 +141,20 @@ func (c *Cosigner) Cosign(ctx context.Context) ([]byte, error) {
 		out = append(bytes.Clone(out), line...)
 		c.logger().InfoContext(ctx, "log: witness cosigned", "witness", w.Verifier.Name(), "size", cp.Size)
 	}
+	var ws []*CosignatureVerifier
+	for _, w := range c.Witnesses {
+		ws = append(ws, w.Verifier)
+	}
+	n := len(Cosignatures(out, ws))
 	c.mu.Lock()
 	c.signed, c.cosigned = signed, out
+	if n >= c.quorum() {
+		c.published = out
+	}
 	c.mu.Unlock()
+	if n < c.quorum() {
+		errs = append(errs, fmt.Errorf("the checkpoint of %d leaves has %d cosignatures, fewer than the quorum of %d: the one published stays the last with a quorum", cp.Size, n, c.quorum()))
+	}
 	return out, errors.Join(errs...)
 }
 

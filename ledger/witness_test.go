@@ -333,6 +333,43 @@ func TestCosigner(t *testing.T) {
 			t.Errorf("the cosigned checkpoint no longer verifies with the log's key: %v", err)
 		}
 	}
+	// A new checkpoint is published once both have cosigned it: not before,
+	// nor while one of them is down.
+	sizeOf := func(c *ledger.Cosigner) int64 {
+		t.Helper()
+		served, err := c.LatestCheckpoint(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cp, err := signer.Verifier().Open(served)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return cp.Size
+	}
+	fill(t, store, seeded(59), 1200)
+	if _, err := pub.Publish(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := sizeOf(c); got > 1001 {
+		t.Errorf("before cosigning, the published checkpoint has %d leaves, want the last cosigned", got)
+	}
+	srv2.Close()
+	if _, err := c.Cosign(ctx); err == nil || !strings.Contains(err.Error(), "fewer than the quorum of 2") {
+		t.Errorf("cosign with a witness down = %v, want it to say the quorum is not met", err)
+	}
+	if got := sizeOf(c); got > 1001 {
+		t.Errorf("with a witness down, the published checkpoint has %d leaves, want the last cosigned by both", got)
+	}
+	c.Quorum = 1
+	if _, err := c.Cosign(ctx); err == nil {
+		t.Error("cosign with a witness down reports no error")
+	}
+	if got := sizeOf(c); got < 1200 {
+		t.Errorf("with a quorum of 1, the published checkpoint has %d leaves, want the new one", got)
+	}
+	_, srv2 = newTestWitness(t, t.TempDir(), ws2, signer.Verifier().Key())
+
 	// A new node (or a restart) knows no sizes: the 409 tells it.
 	fill(t, store, seeded(60), 1500)
 	if _, err := pub.Publish(ctx); err != nil {

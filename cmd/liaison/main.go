@@ -56,7 +56,7 @@ Usage:
   liaison demo [--addr HOST:PORT] [--cases N] [--seed N] [--db DSN]
                                                    run with years of generated history (a temporary SQLite database)
   liaison notice [--lang CODE] [--person NAME] [--agency NAME] ... NOTICE-ID   a notice to the person, printable HTML (--list)
-  liaison serve [--db DSN] [--addr HOST:PORT] [--keys DIR] [--integrity-check quick|full|off] [--witness 'KEY URL' ...]
+  liaison serve [--db DSN] [--addr HOST:PORT] [--keys DIR] [--integrity-check quick|full|off] [--witness 'KEY URL' ... [--witness-quorum N]]
   liaison decide [--json] [--jsonl] [--packs DIR|--packs-only DIR] [--as-of DATE] [--timeline] [FILE|-]
   liaison packs test [-v] [DIR | --packs DIR]      DIR alone, or laid over the bundled packs
   liaison packs lint [DIR | --packs DIR]

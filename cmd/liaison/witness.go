@@ -163,10 +163,12 @@ func readKeyList(path string) ([]string, error) {
 // to: --witness "KEY URL" (repeatable) or LIAISON_WITNESSES, one a line.
 type witnessFlags struct {
 	witnesses stringList
+	quorum    int
 }
 
 func (f *witnessFlags) register(fs *flag.FlagSet) {
 	fs.Var(&f.witnesses, "witness", "a witness to submit each checkpoint to: its cosignature verifier `KEY` and URL, separated by a space; repeatable (or LIAISON_WITNESSES, one a line)")
+	fs.IntVar(&f.quorum, "witness-quorum", 0, "publish a checkpoint at /log/checkpoint once `N` of the witnesses have cosigned it (0: all of them)")
 }
 
 // cosigner returns the cosigner of the configured witnesses, or nil when
@@ -181,13 +183,16 @@ func (f *witnessFlags) cosigner(getenv func(string) string, store dataStore, v *
 	if len(specs) == 0 {
 		return nil, nil
 	}
-	c := &ledger.Cosigner{Log: store, Verifier: v, Logger: logger}
+	c := &ledger.Cosigner{Log: store, Verifier: v, Logger: logger, Quorum: f.quorum}
 	for _, s := range specs {
 		w, err := ledger.ParseWitnessEndpoint(s)
 		if err != nil {
 			return nil, fmt.Errorf("--witness: %w", err)
 		}
 		c.Witnesses = append(c.Witnesses, w)
+	}
+	if f.quorum < 0 || f.quorum > len(c.Witnesses) {
+		return nil, fmt.Errorf("--witness-quorum %d: there are %d witnesses", f.quorum, len(c.Witnesses))
 	}
 	return c, nil
 }
