@@ -47,6 +47,7 @@ type serveFlags struct {
 	// delivery configures the dispatcher (see desk.DispatcherConfig).
 	delivery                     desk.DispatcherConfig
 	escalateAfter, tokenCacheTTL time.Duration
+	witness                      witnessFlags
 }
 
 func (f *serveFlags) register(fs *flag.FlagSet, db string) {
@@ -66,6 +67,7 @@ func (f *serveFlags) register(fs *flag.FlagSet, db string) {
 	fs.DurationVar(&f.integrityBudget, "integrity-budget", 10*time.Second, "SQLite: stop the start's integrity check after this long (0: let it finish)")
 	fs.IntVar(&f.delivery.MaxAttempts, "delivery-attempts", desk.DefaultMaxAttempts, "attempts to deliver an action's message before it fails and a duty for staff opens")
 	fs.DurationVar(&f.delivery.Backoff, "delivery-backoff", desk.DefaultBackoff, "wait this long after a message's first failed attempt, twice as long after each next")
+	f.witness.register(fs)
 	fs.DurationVar(&f.delivery.Poll, "delivery-poll", desk.DefaultPoll, "look for messages to deliver this often (this node's own actions wake it at once)")
 }
 
@@ -189,6 +191,8 @@ type node struct {
 	server *server.Server
 	// cluster runs the background work (see cluster.go).
 	cluster *cluster
+	// cosigner, when witnesses are configured, submits the checkpoints.
+	cosigner *ledger.Cosigner
 }
 
 func newNode(ctx context.Context, getenv func(string) string, f serveFlags, logger *slog.Logger, say func(string)) (*node, error) {
@@ -227,9 +231,18 @@ func newNode(ctx context.Context, getenv func(string) string, f serveFlags, logg
 	}
 	cl := newCluster(store, logger)
 	reg.MustRegister(cl)
-	srv := server.New(server.Config{Desk: d, Law: set, Log: store, Signer: ks.signer, Registry: reg, Logger: logger,
-		TokenCacheTTL: f.tokenCacheTTL})
-	return &node{store: store, keys: ks, desk: d, server: srv, cluster: cl}, nil
+	cos, err := f.witness.cosigner(getenv, store, ks.signer.Verifier(), logger)
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
+	cfg := server.Config{Desk: d, Law: set, Log: store, Signer: ks.signer, Registry: reg, Logger: logger,
+		TokenCacheTTL: f.tokenCacheTTL}
+	if cos != nil {
+		cfg.Checkpoints = cos
+	}
+	srv := server.New(cfg)
+	return &node{store: store, keys: ks, desk: d, server: srv, cluster: cl, cosigner: cos}, nil
 }
 
 // storeKeys loads the node's keys for store. Keys are made only for a
