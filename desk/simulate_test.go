@@ -123,15 +123,17 @@ func TestSimulate(t *testing.T) {
 	}
 }
 
-// benchSimRequests is how many requests (two decisions each)
-// BenchmarkSimulate stores in one Boston agency.
-const benchSimRequests = 25_000
-
-// BenchmarkSimulate replays a generated store of benchSimRequests Boston
-// requests, two decisions each, all of them at a place the proposal
-// changes (the worst case: each is decided under both sets), and reports
-// stored decisions replayed a second.
+// BenchmarkSimulate replays a generated store of Boston requests, two
+// decisions each (25,000 requests, and 100,000: 200,000 decisions), all of
+// them at a place the proposal changes (the worst case: each is decided
+// under both sets), and reports stored decisions replayed a second.
 func BenchmarkSimulate(b *testing.B) {
+	for _, n := range []int{25_000, 100_000} {
+		b.Run(fmt.Sprintf("decisions=%d", 2*n), func(b *testing.B) { benchSimulate(b, n) })
+	}
+}
+
+func benchSimulate(b *testing.B, benchSimRequests int) {
 	e := newEnv(b)
 	ctx := context.Background()
 	d := e.desk(b)
