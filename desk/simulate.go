@@ -405,3 +405,23 @@ func replayJob(j *simJob, opt SimulateOptions, now, proposal *law.Set, res *simR
 func decodeRecord(body []byte, v any) error {
 	return jsonv2.Unmarshal(body, v)
 }
+
+// simulators may run a simulation: it lists cases of the period with
+// their decisions' explanations.
+var simulators = []liaison.Role{liaison.RoleCounsel, liaison.RoleSupervisor, liaison.RoleAuditor}
+
+// Simulate is Simulate over the desk's store and law, for by: counsel,
+// a supervisor or an auditor. An actor limited to an agency simulates
+// that agency's decisions only.
+func (d *Desk) Simulate(ctx context.Context, by liaison.Actor, proposal *law.Set, opt SimulateOptions) (*Simulation, error) {
+	if err := need(by, simulators...); err != nil {
+		return nil, err
+	}
+	if opt.Agency == "" {
+		opt.Agency = by.Agency
+	}
+	if err := inScope(by, opt.Agency, "agency"); err != nil {
+		return nil, err
+	}
+	return Simulate(ctx, d.store, d.law, proposal, opt)
+}

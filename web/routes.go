@@ -19,6 +19,8 @@ var (
 	deciders = []liaison.Role{liaison.RoleClerk, liaison.RoleSupervisor, liaison.RoleCounsel}
 	counsel  = []liaison.Role{liaison.RoleCounsel}
 	auditors = []liaison.Role{liaison.RoleAuditor, liaison.RoleAdmin}
+	// simulators run proposals over the stored decisions (the page lists cases).
+	simulators = []liaison.Role{liaison.RoleCounsel, liaison.RoleSupervisor, liaison.RoleAuditor}
 )
 
 // routes is every page and form, one line each.
@@ -44,5 +46,6 @@ func (s *Site) routes() []route {
 		{"GET /custody", booking, s.custodyPage},
 		{"POST /custody", booking, s.custody},
 		{"GET /law/rules/{pack}/{rule}", staff, s.rule},
+		{"GET /law/simulate", simulators, s.simulate},
 	}
 }
