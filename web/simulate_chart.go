@@ -51,7 +51,7 @@ var outcomeFills = []struct {
 	fill string
 }{
 	{liaison.Required, "#0a5c2f"},
-	{liaison.Permitted, "#2f6f46"},
+	{liaison.Permitted, "#1f6f8b"},
 	{liaison.Forbidden, "#8a1111"},
 	{liaison.Conflict, "#7a3e00"},
 	{liaison.Undetermined, "#3b3f98"},
