@@ -194,7 +194,10 @@ type simResult struct {
 	dec                *jsontext.Decoder // reused for each decision's body
 	decisions, decided int
 	counts             map[simKey]int
-	changes            []SimChange
+	// changes are pointers: a change holds two explained decisions, and
+	// growing a slice of them copied each many times over (a tenth of a
+	// replay's time when half the decisions change).
+	changes []*SimChange
 	err                error
 }
 
@@ -272,13 +275,20 @@ func eachRaw(ctx context.Context, store liaison.Store, f liaison.Filter, fn func
 // tally adds up the workers' results.
 func tally(sim *Simulation, results []simResult) {
 	counts := map[simKey]int{}
+	n := 0
+	for _, r := range results {
+		n += len(r.changes)
+	}
+	sim.Changes = slices.Grow(sim.Changes, n)
 	for _, r := range results {
 		sim.Decisions += r.decisions
 		sim.Decided += r.decided
 		for k, n := range r.counts {
 			counts[k] += n
 		}
-		sim.Changes = append(sim.Changes, r.changes...)
+		for _, c := range r.changes {
+			sim.Changes = append(sim.Changes, *c)
+		}
 	}
 	for k, n := range counts {
 		sim.Counts = append(sim.Counts, SimCount{Action: k.action, From: k.from, To: k.to, N: n})
@@ -391,7 +401,7 @@ func replayJob(j *simJob, opt SimulateOptions, now, proposal *law.Set, res *simR
 		a.Compact()
 		b.Normalize()
 		b.Compact()
-		res.changes = append(res.changes, SimChange{Decision: d.ID, Request: j.id, Agency: j.agency.ID, Jurisdiction: j.agency.Jurisdiction,
+		res.changes = append(res.changes, &SimChange{Decision: d.ID, Request: j.id, Agency: j.agency.ID, Jurisdiction: j.agency.Jurisdiction,
 			Action: d.Action, AsOf: d.AsOf, From: *a, To: *b})
 	}
 	return n, nil
