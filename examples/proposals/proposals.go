@@ -5,7 +5,10 @@ package proposals
 
 import (
 	"embed"
+	"fmt"
 	"io/fs"
+	"os"
+	"path/filepath"
 )
 
 //go:embed boston-without-2019
@@ -37,4 +40,24 @@ func All() []Proposal {
 		out = append(out, Proposal{Name: e.Name(), FS: sub})
 	}
 	return out
+}
+
+// Dir returns the proposals in dir: each folder in it is one, named by the
+// folder (as `liaison serve --proposals DIR` offers them on the simulate
+// page).
+func Dir(dir string) ([]Proposal, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("proposals: %w", err)
+	}
+	var out []Proposal
+	for _, e := range entries {
+		if e.IsDir() {
+			out = append(out, Proposal{Name: e.Name(), FS: os.DirFS(filepath.Join(dir, e.Name()))})
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("proposals: %s holds no folder of packs", dir)
+	}
+	return out, nil
 }
