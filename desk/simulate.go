@@ -198,7 +198,7 @@ type simResult struct {
 	// growing a slice of them copied each many times over (a tenth of a
 	// replay's time when half the decisions change).
 	changes []*SimChange
-	err                error
+	err     error
 }
 
 // readAgency reads an agency's requests and facts, then its decisions a
