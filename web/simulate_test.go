@@ -3,12 +3,16 @@ package web_test
 import (
 	"context"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
+	"os"
 	"strings"
 	"testing"
 
 	"liaison"
 	"liaison/desk"
+	"liaison/examples/proposals"
+	"liaison/web"
 )
 
 // bostonProposal is the prepared proposal the simulate page offers.
@@ -139,5 +143,28 @@ func TestSimulatePage(t *testing.T) {
 	lp := lim.get("/law/simulate?" + url.Values{"proposal": {bostonProposal}, "agency": {boston.ID}}.Encode())
 	if lp.status != http.StatusOK || strings.Contains(lp.body, caseID) || strings.Contains(lp.body, "Boston Police") {
 		t.Errorf("simulate as counsel limited to Los Angeles County, asking for Boston = %d, want Los Angeles County's only\n%s", lp.status, lp.body)
+	}
+}
+
+// A proposal configured on the server is offered beside the bundled ones
+// and runs as they do.
+func TestSimulateConfiguredProposal(t *testing.T) {
+	e := newEnv(t)
+	_, caseID := addBoston(t, e)
+	api := http.NotFoundHandler()
+	site := web.New(web.Config{Desk: e.desk, Store: e.store, API: api, Now: e.clock.Now,
+		Proposals: []proposals.Proposal{{Name: "council-draft", FS: os.DirFS("../examples/proposals/boston-without-2019")}}})
+	configured := *e
+	configured.ts = httptest.NewServer(site.Handler())
+	t.Cleanup(configured.ts.Close)
+	b := configured.browser(t)
+	b.signIn(liaison.RoleSupervisor)
+	form := b.get("/law/simulate")
+	if !strings.Contains(form.body, "<option>council-draft</option>") || !strings.Contains(form.body, "<option>"+bostonProposal+"</option>") {
+		t.Errorf("the form does not offer both the configured and the bundled proposal\n%s", form.body)
+	}
+	p := b.get("/law/simulate?proposal=council-draft")
+	if p.status != http.StatusOK || !strings.Contains(p.body, `href="/cases/`+caseID+`"`) {
+		t.Errorf("simulate council-draft = %d, want the Boston case changed\n%s", p.status, p.body)
 	}
 }
