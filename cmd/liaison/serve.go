@@ -21,6 +21,7 @@ import (
 
 	"liaison"
 	"liaison/desk"
+	"liaison/examples/proposals"
 	"liaison/ledger"
 	"liaison/server"
 	"liaison/sqlite"
@@ -44,6 +45,7 @@ type serveFlags struct {
 	integrityBudget                 time.Duration
 	drain                           time.Duration
 	secureCookies                   bool
+	proposals                       string // a folder of proposals for the simulate page
 	// delivery configures the dispatcher (see desk.DispatcherConfig).
 	delivery                     desk.DispatcherConfig
 	escalateAfter, tokenCacheTTL time.Duration
@@ -62,6 +64,7 @@ func (f *serveFlags) register(fs *flag.FlagSet, db string) {
 	fs.StringVar(&f.integrityCheck, "integrity-check", "quick", "SQLite: check the database file at start: `quick` (PRAGMA quick_check), full (integrity_check) or off")
 	fs.DurationVar(&f.drain, "drain-timeout", 30*time.Second, "on SIGINT or SIGTERM, wait this long for requests in flight before closing their connections")
 	fs.BoolVar(&f.secureCookies, "secure-cookies", false, "mark the web desk's session cookie Secure on plain HTTP too (behind a proxy that ends TLS)")
+	fs.StringVar(&f.proposals, "proposals", "", "offer each folder of packs in `DIR` as a proposal on the web desk's simulate page, besides the bundled examples")
 	fs.DurationVar(&f.escalateAfter, "escalate-after", time.Hour, "escalate a duty overdue for this long")
 	fs.DurationVar(&f.tokenCacheTTL, "token-cache-ttl", server.TokenCacheTTL, "trust a token looked up for this long: how long one revoked elsewhere, unheard of (see docs/operations.md), keeps working here")
 	fs.DurationVar(&f.integrityBudget, "integrity-budget", 10*time.Second, "SQLite: stop the start's integrity check after this long (0: let it finish)")
@@ -125,12 +128,18 @@ func (c *serveCmd) serve(ctx context.Context, f serveFlags, seed func(context.Co
 			err = fmt.Errorf("close store: %w", cerr)
 		}
 	}()
+	var props []proposals.Proposal
+	if f.proposals != "" {
+		if props, err = proposals.Dir(f.proposals); err != nil {
+			return err
+		}
+	}
 	if seed != nil {
 		if err := seed(ctx, n); err != nil {
 			return fmt.Errorf("demo data: %w", err)
 		}
 	}
-	site := web.New(web.Config{Desk: n.desk, Store: n.store, Log: n.store, Verifier: n.keys.signer.Verifier(), API: n.server.Handler(), SecureCookies: f.secureCookies, Logger: logger, WhatIfLimit: n.server.AllowWhatIf})
+	site := web.New(web.Config{Desk: n.desk, Store: n.store, Log: n.store, Verifier: n.keys.signer.Verifier(), API: n.server.Handler(), SecureCookies: f.secureCookies, Logger: logger, WhatIfLimit: n.server.AllowWhatIf, Proposals: props})
 	srv := &http.Server{Handler: site.Handler(),
 		ReadHeaderTimeout: readHeaderTimeout, ReadTimeout: readTimeout, WriteTimeout: writeTimeout, IdleTimeout: idleTimeout,
 		ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
