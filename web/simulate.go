@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"slices"
 	"sync"
-	"testing/fstest"
 	"time"
 
 	"liaison"
@@ -77,11 +76,7 @@ func baseLayers(set *law.Set) []law.Layer {
 	if ls := set.Layers(); len(ls) > 0 {
 		return slices.Clone(ls)
 	}
-	files := fstest.MapFS{}
-	for _, f := range set.Files() {
-		files[f.Path] = &fstest.MapFile{Data: []byte(f.Text), Mode: 0o444}
-	}
-	return []law.Layer{{Name: "today", FS: files}}
+	return []law.Layer{{Name: "today", Files: set.Files()}}
 }
 
 type simulateData struct {
