@@ -2,8 +2,12 @@ package liaison
 
 import (
 	"errors"
+	"os"
+	"path/filepath"
 	"reflect"
 	"regexp"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -70,6 +74,20 @@ func FuzzDecodeDifferential(f *testing.F) {
 		"{\n  \"as_of\": x\n}",
 		`[1, 2]`, `"str"`, `{"a":1}}`, `{"a" 1}`, `{"a":tru}`, `{"a":-}`, `{"a":01}`, ``, `  `, `{"a":"\x01"}`,
 	} {
+		f.Add([]byte(s))
+	}
+	// FuzzDecodeRequest's corpus: the shared scenarios' requests and more.
+	files, _ := filepath.Glob("testdata/fuzz/FuzzDecodeRequest/*")
+	for _, name := range files {
+		data, err := os.ReadFile(name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		_, lit, _ := strings.Cut(strings.TrimSpace(string(data)), "\n[]byte(")
+		s, err := strconv.Unquote(strings.TrimSuffix(lit, ")"))
+		if err != nil {
+			f.Fatalf("%s: %v", name, err)
+		}
 		f.Add([]byte(s))
 	}
 	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
