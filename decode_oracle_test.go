@@ -11,10 +11,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"reflect"
 	"slices"
 	"strconv"
 	"strings"
+	"testing"
 	"time"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -450,4 +452,22 @@ func oldHex4(b []byte) rune {
 		}
 	}
 	return r
+}
+
+// BenchmarkDecodeOld decodes the example request with the old decoder,
+// beside BenchmarkDecodeRequest and BenchmarkDecodeUnmarshal, so that the
+// three are compared under the same load.
+func BenchmarkDecodeOld(b *testing.B) {
+	data, err := os.ReadFile("examples/request.json")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		var req Request
+		if err := oldDecode(data, &req, time.Time{}); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
