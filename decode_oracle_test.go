@@ -11,7 +11,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"reflect"
 	"slices"
 	"strconv"
@@ -458,16 +457,8 @@ func oldHex4(b []byte) rune {
 // beside BenchmarkDecodeRequest and BenchmarkDecodeUnmarshal, so that the
 // three are compared under the same load.
 func BenchmarkDecodeOld(b *testing.B) {
-	data, err := os.ReadFile("examples/request.json")
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.SetBytes(int64(len(data)))
-	b.ReportAllocs()
-	for b.Loop() {
+	benchDecode(b, func(data []byte) error {
 		var req Request
-		if err := oldDecode(data, &req, time.Time{}); err != nil {
-			b.Fatal(err)
-		}
-	}
+		return oldDecode(data, &req, time.Time{})
+	})
 }
