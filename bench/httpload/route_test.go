@@ -168,12 +168,14 @@ func (rs *routeServer) run(b *testing.B, path string, want int, body func([]byte
 				b.Error(err)
 				return
 			}
-			msg, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
 			if resp.StatusCode != want {
+				msg, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
 				b.Errorf("POST %s: %s: %s", path, resp.Status, msg)
 				return
 			}
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
 		}
 	})
 }
