@@ -43,6 +43,12 @@ func (s *Site) routes() []route {
 		{"POST /duties/{id}/done", booking, s.dutyDone},
 		{"GET /custody", booking, s.custodyPage},
 		{"POST /custody", booking, s.custody},
-		{"GET /law/rules/{pack}/{rule}", staff, s.rule},
+		// The law, public (law.go, rule.go, whatif.go).
+		{"GET /law", anyone, s.lawIndex},
+		{"GET /law/packs/{pack}", anyone, s.lawPack},
+		{"GET /law/rules/{pack}/{rule}", anyone, s.rule},
+		{"GET /law/notices/{id}", anyone, s.lawNotice},
+		{"GET /law/whatif", anyone, s.whatIfPage},
+		{"POST /law/whatif", anyone, s.whatIf},
 	}
 }

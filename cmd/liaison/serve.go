@@ -128,7 +128,7 @@ func (c *serveCmd) serve(ctx context.Context, f serveFlags, seed func(context.Co
 			return fmt.Errorf("demo data: %w", err)
 		}
 	}
-	site := web.New(web.Config{Desk: n.desk, Store: n.store, Log: n.store, Verifier: n.keys.signer.Verifier(), API: n.server.Handler(), SecureCookies: f.secureCookies, Logger: logger})
+	site := web.New(web.Config{Desk: n.desk, Store: n.store, Log: n.store, Verifier: n.keys.signer.Verifier(), API: n.server.Handler(), SecureCookies: f.secureCookies, Logger: logger, WhatIfLimit: n.server.AllowWhatIf})
 	srv := &http.Server{Handler: site.Handler(),
 		ReadHeaderTimeout: readHeaderTimeout, ReadTimeout: readTimeout, WriteTimeout: writeTimeout, IdleTimeout: idleTimeout,
 		ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
