@@ -19,6 +19,8 @@ var (
 	deciders = []liaison.Role{liaison.RoleClerk, liaison.RoleSupervisor, liaison.RoleCounsel}
 	counsel  = []liaison.Role{liaison.RoleCounsel}
 	auditors = []liaison.Role{liaison.RoleAuditor, liaison.RoleAdmin}
+	// simulators run proposals over the stored decisions (the page lists cases).
+	simulators = []liaison.Role{liaison.RoleCounsel, liaison.RoleSupervisor, liaison.RoleAuditor}
 )
 
 // routes is every page and form, one line each.
@@ -50,5 +52,7 @@ func (s *Site) routes() []route {
 		{"GET /law/notices/{id}", anyone, s.lawNotice},
 		{"GET /law/whatif", anyone, s.whatIfPage},
 		{"POST /law/whatif", anyone, s.whatIf},
+		// A proposal over the stored decisions, for staff (simulate.go).
+		{"GET /law/simulate", simulators, s.simulate},
 	}
 }

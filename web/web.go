@@ -25,6 +25,7 @@ import (
 
 	"liaison"
 	"liaison/desk"
+	"liaison/examples/proposals"
 	"liaison/ledger"
 )
 
@@ -58,6 +59,9 @@ type Config struct {
 	// Now and Rand default to the clock and crypto/rand; tests inject them.
 	Now  func() time.Time
 	Rand io.Reader
+	// Proposals are offered on the simulate page besides the bundled ones
+	// (examples/proposals): folders of packs laid over the desk's law.
+	Proposals []proposals.Proposal
 	// Logger receives the details of internal errors (never a token, a
 	// session secret or personal data). Nil discards them.
 	Logger *slog.Logger
@@ -76,6 +80,8 @@ type Site struct {
 	// packTests are the law's pack tests by the rules they exercise,
 	// run the first time a rule page asks (law.go).
 	packTests packTests
+	// sims are the simulate page's proposals, loaded once (simulate.go).
+	sims proposalSets
 }
 
 // New returns a Site. It panics when a required field of cfg is missing or
