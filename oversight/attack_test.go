@@ -1,0 +1,177 @@
+package oversight
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+)
+
+// An attacker's view of a published table: the hidden counts are unknowns
+// x >= 0, and every published row total, column total and grand total is
+// an equation (a row's cells add up to its total; the row totals, and the
+// column totals, add up to the grand total). The attacker knows one
+// solution exists; a hidden count whose value is the same in every
+// solution is recovered.
+//
+// The equations are those of a circulation (each row total flows into its
+// row, through its cells to the columns, through the column totals to the
+// grand total and back), written here from the table, apart from the
+// product's own graph. Given the true counts as one feasible solution, a
+// hidden count x can grow iff the residual graph has a path back from its
+// head to its tail, and shrink iff x > 0 and there is a path from its head
+// to its tail the other way round: an exact test, as the equations of a
+// flow have only integral vertices.
+type attackArc struct {
+	from, to int
+	value    int64
+	hidden   bool
+	name     string
+}
+
+func attackArcs(p *Published) (arcs []attackArc, nodes int) {
+	m, n := len(p.Rows), len(p.Cols)
+	R, C := m+n, m+n+1
+	for i := range m {
+		arcs = append(arcs, attackArc{R, i, p.RowTotals[i], p.RowHidden[i], fmt.Sprintf("row total %q", p.Rows[i])})
+		for j := range n {
+			arcs = append(arcs, attackArc{i, m + j, p.Cells[i][j], p.Hidden[i][j], fmt.Sprintf("cell (%q, %q)", p.Rows[i], p.Cols[j])})
+		}
+	}
+	for j := range n {
+		arcs = append(arcs, attackArc{m + j, C, p.ColTotals[j], p.ColHidden[j], fmt.Sprintf("column total %q", p.Cols[j])})
+	}
+	arcs = append(arcs, attackArc{C, R, p.Total, p.TotalHidden, "grand total"})
+	return arcs, m + n + 2
+}
+
+// recovered lists the hidden counts of p that its published counts
+// determine.
+func recovered(p *Published) []string {
+	arcs, nodes := attackArcs(p)
+	// reach reports whether to is reachable from from in the residual
+	// graph without the arc skip: hidden arcs forward always, backward
+	// while their value is above zero.
+	reach := func(from, to, skip int) bool {
+		seen := make([]bool, nodes)
+		stack := []int{from}
+		seen[from] = true
+		for len(stack) > 0 {
+			x := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+			if x == to {
+				return true
+			}
+			for i, a := range arcs {
+				if i == skip || !a.hidden {
+					continue
+				}
+				if a.from == x && !seen[a.to] {
+					seen[a.to] = true
+					stack = append(stack, a.to)
+				}
+				if a.to == x && a.value > 0 && !seen[a.from] {
+					seen[a.from] = true
+					stack = append(stack, a.from)
+				}
+			}
+		}
+		return false
+	}
+	var out []string
+	for i, a := range arcs {
+		if !a.hidden {
+			continue
+		}
+		grow := reach(a.to, a.from, i)
+		shrink := a.value > 0 && reach(a.from, a.to, i)
+		if !grow && !shrink {
+			out = append(out, fmt.Sprintf("%s = %d", a.name, a.value))
+		}
+	}
+	return out
+}
+
+// checkNoneRecovered fails t if any hidden count of p can be recovered,
+// or if a count below k (not zero) is published.
+func checkNoneRecovered(t *testing.T, p *Published) {
+	t.Helper()
+	if r := recovered(p); len(r) > 0 {
+		t.Errorf("table %s (k=%d): recovered %d hidden counts, e.g. %v", p.ID, p.K, len(r), r[:min(3, len(r))])
+	}
+	arcs, _ := attackArcs(p)
+	for _, a := range arcs {
+		if !a.hidden && a.value > 0 && a.value < int64(p.K) {
+			t.Errorf("table %s: %s = %d is published, below k=%d", p.ID, a.name, a.value, p.K)
+		}
+	}
+}
+
+// naive hides the small cells only, with no complementary suppression.
+func naive(t Table, k int) *Published {
+	p := Suppress(t, 0)
+	p.K = k
+	for i := range p.Rows {
+		for j := range p.Cols {
+			p.Hidden[i][j] = p.Cells[i][j] > 0 && p.Cells[i][j] < int64(k)
+		}
+		p.RowHidden[i] = p.RowTotals[i] > 0 && p.RowTotals[i] < int64(k)
+	}
+	for j := range p.Cols {
+		p.ColHidden[j] = p.ColTotals[j] > 0 && p.ColTotals[j] < int64(k)
+	}
+	p.TotalHidden = p.Total > 0 && p.Total < int64(k)
+	p.tie()
+	return p
+}
+
+func table(id string, cells [][]int64) Table {
+	t := Table{ID: id, Cells: cells}
+	for i := range cells {
+		t.Rows = append(t.Rows, fmt.Sprint("r", i))
+	}
+	for j := range cells[0] {
+		t.Cols = append(t.Cols, fmt.Sprint("c", j))
+	}
+	return t
+}
+
+func TestAttackNaiveFails(t *testing.T) {
+	// One small cell in a row: its total minus the others gives it away.
+	p := naive(table("one-small", [][]int64{{3, 40, 50}, {20, 30, 60}}), 10)
+	if r := recovered(p); len(r) == 0 {
+		t.Fatalf("recovered(naive) = nothing, want the cell (r0, c0) = 3")
+	}
+	checkNoneRecovered(t, Suppress(p.Table, 10))
+}
+
+func TestAttackRandomTables(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(1, 2))
+	naiveLeaks := 0
+	for n := range 400 {
+		rows, cols := 1+rnd.IntN(8), 1+rnd.IntN(6)
+		cells := make([][]int64, rows)
+		for i := range cells {
+			cells[i] = make([]int64, cols)
+			for j := range cells[i] {
+				switch rnd.IntN(4) {
+				case 0:
+					cells[i][j] = 0
+				case 1:
+					cells[i][j] = 1 + rnd.Int64N(9)
+				default:
+					cells[i][j] = rnd.Int64N(200)
+				}
+			}
+		}
+		tb := table(fmt.Sprint("random-", n), cells)
+		k := 2 + rnd.IntN(20)
+		if len(recovered(naive(tb, k))) > 0 {
+			naiveLeaks++
+		}
+		checkNoneRecovered(t, Suppress(tb, k))
+	}
+	if naiveLeaks == 0 {
+		t.Errorf("naive suppression leaked in none of 400 random tables: the attack finds nothing")
+	}
+	t.Logf("naive suppression leaked in %d of 400 random tables", naiveLeaks)
+}
