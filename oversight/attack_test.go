@@ -1,9 +1,18 @@
 package oversight
 
 import (
+	crand "crypto/rand"
 	"fmt"
 	"math/rand/v2"
+	"path/filepath"
 	"testing"
+	"time"
+
+	"liaison/desk"
+	"liaison/history"
+	"liaison/law"
+	"liaison/packs"
+	"liaison/sqlite"
 )
 
 // An attacker's view of a published table: the hidden counts are unknowns
@@ -174,4 +183,64 @@ func TestAttackRandomTables(t *testing.T) {
 		t.Errorf("naive suppression leaked in none of 400 random tables: the attack finds nothing")
 	}
 	t.Logf("naive suppression leaked in %d of 400 random tables", naiveLeaks)
+}
+
+// TestAttackDemoData attacks every table of a generated history, overall
+// and per agency, over all time and each year, at k = 10 and k = 5; and
+// checks that naive suppression of the same tables leaks.
+func TestAttackDemoData(t *testing.T) {
+	set, err := law.Load(packs.FS())
+	if err != nil {
+		t.Fatal(err)
+	}
+	store, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "demo.db"), sqlite.WithSynchronous("NORMAL"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	sealer, err := desk.NewSealer(make([]byte, 32), crand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := history.Generate(t.Context(), history.Config{Store: store, Law: set, Sealer: sealer,
+		Options: history.Options{Seed: 7, Now: time.Date(2026, 12, 2, 15, 0, 0, 0, time.UTC), Cases: 400}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	z := NewSummarizer(store)
+	scopes := []Scope{{}}
+	for _, a := range res.Agencies {
+		scopes = append(scopes, Scope{Agency: a.ID})
+	}
+	for y := 2012; y <= 2026; y += 3 {
+		scopes = append(scopes, Scope{From: fmt.Sprintf("%d-01", y), To: fmt.Sprintf("%d-12", y)},
+			Scope{Agency: res.Agencies[0].ID, From: fmt.Sprintf("%d-01", y), To: fmt.Sprintf("%d-12", y)})
+	}
+	tables, hidden, leaks := 0, 0, 0
+	for _, sc := range scopes {
+		for _, k := range []int{5, 10} {
+			f, err := z.Figures(t.Context(), sc, k)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, p := range f.Tables {
+				checkNoneRecovered(t, p)
+				tables++
+				for i := range p.Rows {
+					for j := range p.Cols {
+						if p.Hidden[i][j] {
+							hidden++
+						}
+					}
+				}
+				if len(recovered(naive(p.Table, k))) > 0 {
+					leaks++
+				}
+			}
+		}
+	}
+	t.Logf("%d tables, %d hidden cells, none recovered; naive suppression leaks in %d tables", tables, hidden, leaks)
+	if hidden == 0 || leaks == 0 {
+		t.Errorf("the demo's tables hide %d cells and naive suppression leaks in %d: the test attacks nothing", hidden, leaks)
+	}
 }
