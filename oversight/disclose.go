@@ -1,6 +1,11 @@
 package oversight
 
-import "strconv"
+import (
+	"encoding/csv"
+	"fmt"
+	"io"
+	"strconv"
+)
 
 // DefaultK is the smallest count published as it is; smaller counts
 // (but not zero) are shown as "<k".
@@ -300,4 +305,29 @@ func (g *flowNet) side(start, skip int) []bool {
 		}
 	}
 	return seen
+}
+
+// WriteCSV writes the table as published: a header row (the rows' label,
+// each column, "total"), a row per row with its total, and a "total" row;
+// hidden counts as "<k".
+func (p *Published) WriteCSV(w io.Writer) error {
+	cw := csv.NewWriter(w)
+	header := append([]string{p.RowLabel}, p.Cols...)
+	rows := [][]string{append(header, "total")}
+	for i, name := range p.Rows {
+		row := []string{name}
+		for j := range p.Cols {
+			row = append(row, p.Cell(i, j))
+		}
+		rows = append(rows, append(row, p.RowTotal(i)))
+	}
+	total := []string{"total"}
+	for j := range p.Cols {
+		total = append(total, p.ColTotal(j))
+	}
+	rows = append(rows, append(total, p.GrandTotal()))
+	if err := cw.WriteAll(rows); err != nil {
+		return fmt.Errorf("write %s as CSV: %w", p.ID, err)
+	}
+	return nil
 }

@@ -98,6 +98,11 @@ func (z *Summarizer) Agencies(ctx context.Context) (map[string]Agency, error) {
 func (z *Summarizer) Figures(ctx context.Context, sc Scope, k int) (*Figures, error) {
 	z.mu.Lock()
 	defer z.mu.Unlock()
+	return z.figures(ctx, sc, k)
+}
+
+// figures is Figures, with z.mu held.
+func (z *Summarizer) figures(ctx context.Context, sc Scope, k int) (*Figures, error) {
 	cp, err := z.update(ctx)
 	if err != nil {
 		return nil, err

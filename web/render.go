@@ -33,6 +33,7 @@ var funcs = template.FuncMap{
 	},
 	"iso":  func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 	"join": strings.Join,
+	"minus1": func(n int) int { return n - 1 },
 }
 
 func mustParse() *pages {

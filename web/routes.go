@@ -44,5 +44,9 @@ func (s *Site) routes() []route {
 		{"GET /custody", booking, s.custodyPage},
 		{"POST /custody", booking, s.custody},
 		{"GET /law/rules/{pack}/{rule}", staff, s.rule},
+		// The public dashboard (dashboard.go).
+		{"GET /dashboard", anyone, s.dashboard},
+		{"GET /dashboard/{agency}", anyone, s.dashboard},
+		{"GET /dashboard/{scope}/{file}", anyone, s.dashboardCSV},
 	}
 }

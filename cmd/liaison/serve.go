@@ -22,6 +22,7 @@ import (
 	"liaison"
 	"liaison/desk"
 	"liaison/ledger"
+	"liaison/oversight"
 	"liaison/server"
 	"liaison/sqlite"
 	"liaison/web"
@@ -47,6 +48,9 @@ type serveFlags struct {
 	// delivery configures the dispatcher (see desk.DispatcherConfig).
 	delivery                     desk.DispatcherConfig
 	escalateAfter, tokenCacheTTL time.Duration
+	// dashboardK is the public dashboard's threshold (0: from
+	// LIAISON_DASHBOARD_K, else oversight.DefaultK).
+	dashboardK int
 }
 
 func (f *serveFlags) register(fs *flag.FlagSet, db string) {
@@ -64,6 +68,7 @@ func (f *serveFlags) register(fs *flag.FlagSet, db string) {
 	fs.DurationVar(&f.escalateAfter, "escalate-after", time.Hour, "escalate a duty overdue for this long")
 	fs.DurationVar(&f.tokenCacheTTL, "token-cache-ttl", server.TokenCacheTTL, "trust a token looked up for this long: how long one revoked elsewhere, unheard of (see docs/operations.md), keeps working here")
 	fs.DurationVar(&f.integrityBudget, "integrity-budget", 10*time.Second, "SQLite: stop the start's integrity check after this long (0: let it finish)")
+	fs.IntVar(&f.dashboardK, "dashboard-k", 0, "the public dashboard shows counts below `K` as \"<K\" (default: LIAISON_DASHBOARD_K, else 10)")
 	fs.IntVar(&f.delivery.MaxAttempts, "delivery-attempts", desk.DefaultMaxAttempts, "attempts to deliver an action's message before it fails and a duty for staff opens")
 	fs.DurationVar(&f.delivery.Backoff, "delivery-backoff", desk.DefaultBackoff, "wait this long after a message's first failed attempt, twice as long after each next")
 	fs.DurationVar(&f.delivery.Poll, "delivery-poll", desk.DefaultPoll, "look for messages to deliver this often (this node's own actions wake it at once)")
@@ -128,7 +133,12 @@ func (c *serveCmd) serve(ctx context.Context, f serveFlags, seed func(context.Co
 			return fmt.Errorf("demo data: %w", err)
 		}
 	}
-	site := web.New(web.Config{Desk: n.desk, Store: n.store, Log: n.store, Verifier: n.keys.signer.Verifier(), API: n.server.Handler(), SecureCookies: f.secureCookies, Logger: logger})
+	k, err := dashboardK(f.dashboardK, c.getenv)
+	if err != nil {
+		return err
+	}
+	site := web.New(web.Config{Desk: n.desk, Store: n.store, Log: n.store, Verifier: n.keys.signer.Verifier(), API: n.server.Handler(), SecureCookies: f.secureCookies, Logger: logger,
+		Figures: oversight.NewSummarizer(n.store), K: k})
 	srv := &http.Server{Handler: site.Handler(),
 		ReadHeaderTimeout: readHeaderTimeout, ReadTimeout: readTimeout, WriteTimeout: writeTimeout, IdleTimeout: idleTimeout,
 		ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
