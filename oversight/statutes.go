@@ -59,7 +59,7 @@ var Statutes = []Statute{
 	{Jurisdiction: "us/ca", Citation: "Cal. Gov. Code 7283.1(d)", Title: "California TRUTH Act: ICE access, for the community forum",
 		Asks:  "the number of individuals to whom the agency provided ICE access, the date (here, the month), and whether through a hold, transfer or notification request or through other means",
 		Filer: "the agency, to its governing body, which holds a public forum", When: "yearly, where ICE access was provided during the last year",
-		Gaps:  "Demographic characteristics are not recorded by the desk. Counts are of actions carried out, not of distinct people.",
+		Gaps: "Demographic characteristics are not recorded by the desk. Counts are of actions carried out, not of distinct people.",
 		columns: []column{
 			{"hold", fig(FigActions, []string{"honor_detainer"}, carriedOut...)},
 			{"transfer", fig(FigActions, []string{"transfer_custody"}, carriedOut...)},
@@ -71,7 +71,7 @@ var Statutes = []Statute{
 	{Jurisdiction: "us/ma/boston", Citation: "Boston Trust Act, Section 3", Title: "Boston: detainer requests, people detained and transferred",
 		Asks:  "detainer requests received, the people detained on them and the people transferred to ICE custody (Boston's exact list is unconfirmed; Somerville's parallel ordinance asks for these)",
 		Filer: "the Police Commissioner, to the City Clerk", When: "by December 31 each year",
-		Gaps:  "The reasons given for each request and federal reimbursements are not recorded by the desk.",
+		Gaps: "The reasons given for each request and federal reimbursements are not recorded by the desk.",
 		columns: []column{
 			{"detainer requests received", fig(FigRequests, detainer)},
 			{"detained (holds carried out)", fig(FigActions, []string{"honor_detainer"}, carriedOut...)},
@@ -81,7 +81,7 @@ var Statutes = []Statute{
 	{Jurisdiction: "us/tx", Citation: "Tex. Gov. Code 511.0101(a)(1)(M)", Title: "Texas: immigration detainers, for the monthly jail population report",
 		Asks:  `the count on the first day of the month of "prisoners for whom an immigration detainer has been issued by United States Immigration and Customs Enforcement"`,
 		Filer: "each county, to the Commission on Jail Standards", When: "on or before the fifth day of each month",
-		Gaps:  "The statute counts people in custody on the first day of each month; these figures count detainers received and holds carried out in each month. The housing cost, (a)(4), is not recorded.",
+		Gaps: "The statute counts people in custody on the first day of each month; these figures count detainers received and holds carried out in each month. The housing cost, (a)(4), is not recorded.",
 		columns: []column{
 			{"detainers received", fig(FigRequests, detainer)},
 			{"holds carried out", fig(FigActions, []string{"honor_detainer"}, carriedOut...)},
@@ -89,7 +89,7 @@ var Statutes = []Statute{
 	{Jurisdiction: "us/il", Citation: "5 ILCS 805/25", Title: "Illinois: detainers and civil immigration warrants received, and what followed",
 		Asks:  "all immigration detainers or civil immigration warrants received, with whether the individual was released or transferred, and requests to assist civil enforcement operations",
 		Filer: "each law enforcement agency, to the Attorney General", When: "annually (the Attorney General collects by March 1)",
-		Gaps:  "Per-request dates and times are personal detail and are not published here; the statute's own report lists them without names.",
+		Gaps: "Per-request dates and times are personal detail and are not published here; the statute's own report lists them without names.",
 		columns: []column{
 			{"detainers received", fig(FigRequests, detainer)},
 			{"warrants received", fig(FigRequests, []string{"warrant"})},
