@@ -356,19 +356,22 @@ func (s *Summary) action(ctx context.Context, g Getter, a liaison.ActionRecord, 
 	default:
 		return nil // pending: counted when its outcome is recorded
 	}
-	s.add(a.Agency, at, FigActions, string(a.Action), col)
-	if col == ActionCarriedOut || col == ActionOverride {
-		if a.Action == liaison.HonorDetainer || a.Action == liaison.TransferCustody {
-			rr, err := g.Get(ctx, liaison.KindRequest, a.Request)
-			if err != nil {
-				return err
-			}
-			var r liaison.RequestRecord
-			if err := json.Unmarshal(rr.Body, &r); err != nil {
-				return err
-			}
-			s.add(a.Agency, at, FigTransfers, offenceCategory(r), string(a.Action))
+	// Read what may fail first: a record is folded whole or not at all.
+	category := ""
+	if (col == ActionCarriedOut || col == ActionOverride) && (a.Action == liaison.HonorDetainer || a.Action == liaison.TransferCustody) {
+		rr, err := g.Get(ctx, liaison.KindRequest, a.Request)
+		if err != nil {
+			return err
 		}
+		var r liaison.RequestRecord
+		if err := json.Unmarshal(rr.Body, &r); err != nil {
+			return err
+		}
+		category = offenceCategory(r)
+	}
+	s.add(a.Agency, at, FigActions, string(a.Action), col)
+	if category != "" {
+		s.add(a.Agency, at, FigTransfers, category, string(a.Action))
 	}
 	return nil
 }
