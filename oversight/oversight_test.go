@@ -360,3 +360,31 @@ func editCount(t *testing.T, body []byte, row, col string, n int64) []byte {
 	t.Fatalf("no count %s/%s in the summary", row, col)
 	return nil
 }
+
+// TestSavePoints: a long fold keeps the summary at every SaveEvery leaves
+// on the way, so that it is not lost when it stops half-way.
+func TestSavePoints(t *testing.T) {
+	eachStore(t, func(t *testing.T, s tamperStore) {
+		recs := fixture(t)
+		appendAll(t, s, recs)
+		z := oversight.NewSummarizer(s)
+		z.SaveEvery = 7
+		var seen []int64
+		z.Progress = func(done, total int64) {
+			if total != int64(len(recs)) {
+				t.Errorf("progress total %d, want %d", total, len(recs))
+			}
+			seen = append(seen, done)
+		}
+		if _, err := z.Figures(t.Context(), oversight.Scope{}, 10); err != nil {
+			t.Fatal(err)
+		}
+		size, _, err := s.LatestSummary(t.Context())
+		if want := int64(len(recs)) / 7 * 7; err != nil || size != want {
+			t.Errorf("LatestSummary() = %d, %v; want %d", size, err, want)
+		}
+		if len(seen) == 0 || seen[len(seen)-1] != int64(len(recs)) {
+			t.Errorf("progress %v, want it to end at %d", seen, len(recs))
+		}
+	})
+}

@@ -136,10 +136,26 @@ func (z *Summarizer) update(ctx context.Context) (Checkpoint, error) {
 	if err != nil {
 		return Checkpoint{}, fmt.Errorf("figures: %w", err)
 	}
-	if err := foldTo(ctx, z.store, z.sum, size, z.Progress); err != nil {
-		return Checkpoint{}, err
+	// Fold up to each save point in turn and keep the summary there: a
+	// long first fold (a large store with no summary kept) is not lost
+	// when it stops half-way.
+	every := max(z.SaveEvery, 1)
+	var progress func(done, total int64)
+	if z.Progress != nil {
+		start := z.sum.Size
+		progress = func(done, total int64) { z.Progress(z.sum.Size-start, size-start) }
 	}
-	if z.sum.Size-z.saved >= max(z.SaveEvery, 1) {
+	for z.sum.Size < size {
+		next := min(size, z.saved+every)
+		if next <= z.sum.Size {
+			next = size
+		}
+		if err := foldTo(ctx, z.store, z.sum, next, progress); err != nil {
+			return Checkpoint{}, err
+		}
+		if z.sum.Size-z.saved < every {
+			continue
+		}
 		body, err := json.Marshal(z.sum)
 		if err != nil {
 			return Checkpoint{}, fmt.Errorf("figures: encode summary: %w", err)
