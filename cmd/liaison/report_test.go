@@ -73,8 +73,8 @@ func TestReport(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(out, "not for publication") || strings.Contains(out, "&lt;10") || !strings.Contains(out, "7283.1(d)") {
-		t.Errorf("report --format html --audience oversight: want the notice, no hidden count, the TRUTH Act\n%.2000s", out)
+	if !strings.Contains(out, "not for publication") || strings.Contains(out, "&lt;10") || !strings.Contains(out, "7283.1(d)") || !strings.Contains(out, `<svg`) {
+		t.Errorf("report --format html --audience oversight: want the notice, no hidden count, the TRUTH Act, charts\n%.2000s", out)
 	}
 	if _, err := report(nil, "--from", "2024-13"); liaison.KindOf(err) != liaison.Invalid {
 		t.Errorf("report --from 2024-13 = %v, want Invalid", err)

@@ -1,11 +1,9 @@
-package web
+package oversight
 
 import (
 	"fmt"
 	"html/template"
 	"strings"
-
-	"liaison/oversight"
 )
 
 // Charts are SVG drawn on the server, inline in the page: no script, no
@@ -28,21 +26,21 @@ type series struct {
 // seriesOf picks what a table's chart draws: the totals of its rows, or,
 // for the tables whose columns say more (outcomes, results), of its
 // columns.
-func seriesOf(t *oversight.Published) series {
-	byCols := t.ID == oversight.TableDecisions || t.ID == oversight.TableActions || t.ID == oversight.TableDuties
+func seriesOf(t *Published) series {
+	byCols := t.ID == TableDecisions || t.ID == TableActions || t.ID == TableDuties
 	s := series{unit: "count", axis: t.RowLabel}
 	switch t.ID {
-	case oversight.TableRequestsByMonth, oversight.TableRequestsByForm:
+	case TableRequestsByMonth, TableRequestsByForm:
 		s.unit = "requests"
-	case oversight.TableDecisions:
+	case TableDecisions:
 		s.unit = "decisions"
-	case oversight.TableActions:
+	case TableActions:
 		s.unit = "actions"
-	case oversight.TableHolds:
+	case TableHolds:
 		s.unit = "holds"
-	case oversight.TableTransfers:
+	case TableTransfers:
 		s.unit = "hand-overs"
-	case oversight.TableDuties:
+	case TableDuties:
 		s.unit = "duties"
 	}
 	if byCols {
@@ -56,14 +54,14 @@ func seriesOf(t *oversight.Published) series {
 	return s
 }
 
-// chart draws t: a line over the months for requests by month, bars for
-// the rest.
-func chart(t *oversight.Published) template.HTML {
+// Chart draws t as SVG, for the dashboard and the HTML report: a line over
+// the months for requests by month, bars for the rest.
+func Chart(t *Published) template.HTML {
 	s := seriesOf(t)
 	if len(s.labels) == 0 {
 		return ""
 	}
-	if t.ID == oversight.TableRequestsByMonth {
+	if t.ID == TableRequestsByMonth {
 		return lineChart(t, s)
 	}
 	return barChart(t, s)
@@ -90,7 +88,7 @@ func (s series) text(i, k int) string {
 }
 
 // svgOpen writes the chart's opening, its title and description.
-func svgOpen(b *strings.Builder, t *oversight.Published, s series, w, h int) {
+func svgOpen(b *strings.Builder, t *Published, s series, w, h int) {
 	id := "chart-" + t.ID
 	fmt.Fprintf(b, `<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 %d %d" width="100%%" role="img" aria-labelledby="%s-t %s-d">`, w, h, id, id)
 	fmt.Fprintf(b, `<title id="%s-t">%s</title>`, id, esc(t.Title))
@@ -103,7 +101,7 @@ func svgOpen(b *strings.Builder, t *oversight.Published, s series, w, h int) {
 
 // barChart draws horizontal bars, one per label, the value written after
 // each.
-func barChart(t *oversight.Published, s series) template.HTML {
+func barChart(t *Published, s series) template.HTML {
 	const width, labelW, barW, rowH, top = 720, 260, 360, 26, 10
 	h := top + rowH*len(s.labels) + 40
 	var b strings.Builder
@@ -130,7 +128,7 @@ func barChart(t *oversight.Published, s series) template.HTML {
 
 // lineChart draws the values over the months, a point for each, the line
 // broken where a value is hidden.
-func lineChart(t *oversight.Published, s series) template.HTML {
+func lineChart(t *Published, s series) template.HTML {
 	const width, height, left, right, top, bottom = 720, 300, 56, 16, 16, 56
 	pw, ph := width-left-right, height-top-bottom
 	var b strings.Builder
