@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -223,6 +224,9 @@ func TestAttackDemoData(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			if m, fm := f.Table(TableRequestsByMonth), f.Table(TableRequestsByForm); !slices.Equal(m.Cols, fm.Rows) || !agree(m, fm) {
+				t.Errorf("scope %+v, k=%d: requests by month and by form hide different totals by kind: %v %v, %v %v", sc, k, m.Cols, m.ColHidden, fm.Rows, fm.RowHidden)
+			}
 			for _, p := range f.Tables {
 				checkNoneRecovered(t, p)
 				tables++
@@ -243,4 +247,64 @@ func TestAttackDemoData(t *testing.T) {
 	if hidden == 0 || leaks == 0 {
 		t.Errorf("the demo's tables hide %d cells and naive suppression leaks in %d: the test attacks nothing", hidden, leaks)
 	}
+}
+
+// TestLinked: two tables that share a margin (the totals of a's columns
+// are b's row totals) hide the same totals, and each still withstands the
+// attack; suppressed apart, they often disagree, which hands the attacker
+// a total one of them hides.
+func TestLinked(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(3, 4))
+	apart := 0
+	for n := range 300 {
+		months, kinds, forms := 2+rnd.IntN(8), 1+rnd.IntN(4), 1+rnd.IntN(3)
+		a := make([][]int64, months)
+		totals := make([]int64, kinds)
+		for i := range a {
+			a[i] = make([]int64, kinds)
+			for j := range a[i] {
+				if rnd.IntN(3) > 0 {
+					a[i][j] = rnd.Int64N(40)
+				}
+				totals[j] += a[i][j]
+			}
+		}
+		b := make([][]int64, kinds)
+		for i := range b {
+			b[i] = make([]int64, forms)
+			left := totals[i]
+			for j := range forms - 1 {
+				b[i][j] = rnd.Int64N(left + 1)
+				left -= b[i][j]
+			}
+			b[i][forms-1] = left
+		}
+		ta, tb := table(fmt.Sprint("a-", n), a), table(fmt.Sprint("b-", n), b)
+		tb.Rows = ta.Cols
+		k := 5 + rnd.IntN(10)
+		if !agree(Suppress(ta, k), Suppress(tb, k)) {
+			apart++
+		}
+		pa, pb := linked(ta, tb, k)
+		if !agree(pa, pb) {
+			t.Errorf("linked(%s, %s): the totals by kind are hidden in one and published in the other: %v, %v", ta.ID, tb.ID, pa.ColHidden, pb.RowHidden)
+		}
+		checkNoneRecovered(t, pa)
+		checkNoneRecovered(t, pb)
+	}
+	if apart == 0 {
+		t.Errorf("suppressed apart, the 300 pairs never disagree: the test tests nothing")
+	}
+	t.Logf("suppressed apart, %d of 300 pairs disagree on a shared total", apart)
+}
+
+// agree reports whether a's column totals and b's row totals, the same
+// counts, are hidden alike.
+func agree(a, b *Published) bool {
+	for j := range a.Cols {
+		if a.ColHidden[j] != b.RowHidden[j] {
+			return false
+		}
+	}
+	return true
 }

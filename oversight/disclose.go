@@ -4,6 +4,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 )
 
@@ -77,7 +78,12 @@ func (p *Published) GrandTotal() string { return p.Text(p.Total, p.TotalHidden) 
 // choosing nonzero counts where it can: along a cycle of nonzero hidden
 // counts each can move by at least one either way, so none is known.
 // TestAttack checks the result with an attacker's own computation.
-func Suppress(t Table, k int) *Published {
+func Suppress(t Table, k int) *Published { return suppress(t, k, nil, nil) }
+
+// suppress is Suppress with the row totals rowHidden marks and the column
+// totals colHidden marks hidden from the start (either may be nil): a
+// total that another table publishes hidden (see linked).
+func suppress(t Table, k int, rowHidden, colHidden []bool) *Published {
 	p := &Published{Table: t, K: k}
 	m, n := len(t.Rows), len(t.Cols)
 	p.Hidden = make([][]bool, m)
@@ -94,6 +100,20 @@ func Suppress(t Table, k int) *Published {
 	if k <= 1 {
 		p.tie()
 		return p
+	}
+	for i, h := range rowHidden {
+		if h && len(t.Cols) == 1 {
+			p.Hidden[i][0] = true // the row's total is its one cell
+		} else if h {
+			p.RowHidden[i] = true
+		}
+	}
+	for j, h := range colHidden {
+		if h && len(t.Rows) == 1 {
+			p.Hidden[0][j] = true
+		} else if h {
+			p.ColHidden[j] = true
+		}
 	}
 	net := network(p)
 	small := func(v int64) bool { return v > 0 && v < int64(k) }
@@ -330,4 +350,33 @@ func (p *Published) WriteCSV(w io.Writer) error {
 		return fmt.Errorf("write %s as CSV: %w", p.ID, err)
 	}
 	return nil
+}
+
+// linked publishes two tables that share a margin: the totals of a's
+// columns are the totals of b's rows, by name (requests by month and kind,
+// and by kind and form, both give the requests of each kind). A total
+// hidden in one is hidden in the other too, and both are suppressed again
+// until they agree: otherwise one table would publish what the other
+// hides, and the attacker would add it to the other's equations.
+func linked(a, b Table, k int) (*Published, *Published) {
+	pa, pb := Suppress(a, k), Suppress(b, k)
+	if k <= 1 {
+		return pa, pb
+	}
+	colOf := map[string]int{}
+	for j, c := range a.Cols {
+		colOf[c] = j
+	}
+	for {
+		aCols, bRows := slices.Clone(pa.ColHidden), slices.Clone(pb.RowHidden)
+		for i, r := range b.Rows {
+			if j, ok := colOf[r]; ok && aCols[j] != bRows[i] {
+				aCols[j], bRows[i] = true, true
+			}
+		}
+		if slices.Equal(aCols, pa.ColHidden) && slices.Equal(bRows, pb.RowHidden) {
+			return pa, pb
+		}
+		pa, pb = suppress(a, k, nil, aCols), suppress(b, k, bRows, nil)
+	}
 }

@@ -115,9 +115,13 @@ func (z *Summarizer) figures(ctx context.Context, sc Scope, k int) (*Figures, er
 		}
 		f.Agency = &a
 	}
-	for _, t := range z.sum.Tables(sc) {
+	tables := z.sum.Tables(sc)
+	for _, t := range tables {
 		f.Tables = append(f.Tables, Suppress(t, k))
 	}
+	// Requests by month and kind, and by kind and form, share the
+	// totals by kind.
+	f.Tables[0], f.Tables[1] = linked(tables[0], tables[1], k)
 	return f, nil
 }
 
