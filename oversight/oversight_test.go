@@ -388,3 +388,24 @@ func TestSavePoints(t *testing.T) {
 		}
 	})
 }
+
+// TestUnreadableSummary: a kept summary that does not decode (another
+// format, or damage) is folded again, not an error; Verify reports it.
+func TestUnreadableSummary(t *testing.T) {
+	eachStore(t, func(t *testing.T, s tamperStore) {
+		appendAll(t, s, fixture(t))
+		if err := s.SaveSummary(t.Context(), 5, []byte(`{"size":5,"counts":[["old","format"]]}`)); err != nil {
+			t.Fatal(err)
+		}
+		f, err := oversight.NewSummarizer(s).Figures(t.Context(), oversight.Scope{}, 1)
+		if err != nil {
+			t.Fatalf("Figures over an unreadable summary = %v", err)
+		}
+		if got := cells(f.Table(oversight.TableDecisions).Table); len(got) != 4 {
+			t.Errorf("Figures over an unreadable summary: decisions %v, want the fixture's four", got)
+		}
+		if _, err := oversight.Verify(t.Context(), s, nil); liaison.KindOf(err) != liaison.Conflicting {
+			t.Errorf("Verify(unreadable) = %v, want Conflicting", err)
+		}
+	})
+}

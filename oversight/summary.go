@@ -150,16 +150,22 @@ func (s *Summary) MarshalJSON() ([]byte, error) {
 	}
 	return json.Marshal(struct {
 		*plain
+		Format  int      `json:"format"`
 		Strings []string `json:"strings"`
 		Counts  []int64  `json:"counts"`
-	}{(*plain)(s), names, counts})
+	}{(*plain)(s), summaryFormat, names, counts})
 }
+
+// summaryFormat is the version of the kept summary's JSON: a summary of
+// another is folded again (see Summarizer.load).
+const summaryFormat = 1
 
 // UnmarshalJSON reads what MarshalJSON wrote.
 func (s *Summary) UnmarshalJSON(b []byte) error {
 	type plain Summary
 	var v struct {
 		*plain
+		Format  int      `json:"format"`
 		Strings []string `json:"strings"`
 		Counts  []int64  `json:"counts"`
 	}
@@ -167,6 +173,9 @@ func (s *Summary) UnmarshalJSON(b []byte) error {
 	v.plain = (*plain)(s)
 	if err := json.Unmarshal(b, &v); err != nil {
 		return err
+	}
+	if v.Format != summaryFormat {
+		return fmt.Errorf("summary format %d, want %d", v.Format, summaryFormat)
 	}
 	if len(v.Counts)%6 != 0 {
 		return fmt.Errorf("summary counts: %d numbers, not six per count", len(v.Counts))
