@@ -298,9 +298,12 @@ func TestLinked(t *testing.T) {
 	t.Logf("suppressed apart, %d of 300 pairs disagree on a shared total", apart)
 }
 
-// agree reports whether a's column totals and b's row totals, the same
-// counts, are hidden alike.
+// agree reports whether a's column totals and b's row totals, and their
+// grand totals, the same counts, are hidden alike.
 func agree(a, b *Published) bool {
+	if a.TotalHidden != b.TotalHidden {
+		return false
+	}
 	for j := range a.Cols {
 		if a.ColHidden[j] != b.RowHidden[j] {
 			return false

@@ -78,12 +78,13 @@ func (p *Published) GrandTotal() string { return p.Text(p.Total, p.TotalHidden) 
 // choosing nonzero counts where it can: along a cycle of nonzero hidden
 // counts each can move by at least one either way, so none is known.
 // TestAttack checks the result with an attacker's own computation.
-func Suppress(t Table, k int) *Published { return suppress(t, k, nil, nil) }
+func Suppress(t Table, k int) *Published { return suppress(t, k, nil, nil, false) }
 
-// suppress is Suppress with the row totals rowHidden marks and the column
-// totals colHidden marks hidden from the start (either may be nil): a
-// total that another table publishes hidden (see linked).
-func suppress(t Table, k int, rowHidden, colHidden []bool) *Published {
+// suppress is Suppress with the row totals rowHidden marks, the column
+// totals colHidden marks (either may be nil) and, with totalHidden, the
+// grand total hidden from the start: totals that another table publishes
+// hidden (see linked).
+func suppress(t Table, k int, rowHidden, colHidden []bool, totalHidden bool) *Published {
 	p := &Published{Table: t, K: k}
 	m, n := len(t.Rows), len(t.Cols)
 	p.Hidden = make([][]bool, m)
@@ -115,6 +116,7 @@ func suppress(t Table, k int, rowHidden, colHidden []bool) *Published {
 			p.ColHidden[j] = true
 		}
 	}
+	p.TotalHidden = totalHidden
 	net := network(p)
 	small := func(v int64) bool { return v > 0 && v < int64(k) }
 	for _, e := range net.edges {
@@ -353,7 +355,8 @@ func (p *Published) WriteCSV(w io.Writer) error {
 }
 
 // linked publishes two tables that share a margin: the totals of a's
-// columns are the totals of b's rows, by name (requests by month and kind,
+// columns are the totals of b's rows, by name, and their grand totals are
+// the same (requests by month and kind,
 // and by kind and form, both give the requests of each kind). A total
 // hidden in one is hidden in the other too, and both are suppressed again
 // until they agree: otherwise one table would publish what the other
@@ -374,9 +377,11 @@ func linked(a, b Table, k int) (*Published, *Published) {
 				aCols[j], bRows[i] = true, true
 			}
 		}
-		if slices.Equal(aCols, pa.ColHidden) && slices.Equal(bRows, pb.RowHidden) {
+		// The grand totals are the same count too.
+		total := pa.TotalHidden || pb.TotalHidden
+		if slices.Equal(aCols, pa.ColHidden) && slices.Equal(bRows, pb.RowHidden) && total == pa.TotalHidden && total == pb.TotalHidden {
 			return pa, pb
 		}
-		pa, pb = suppress(a, k, nil, aCols), suppress(b, k, bRows, nil)
+		pa, pb = suppress(a, k, nil, aCols, total), suppress(b, k, bRows, nil, total)
 	}
 }
