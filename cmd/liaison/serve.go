@@ -53,7 +53,7 @@ type serveFlags struct {
 	// dashboardK is the public dashboard's threshold (0: from
 	// LIAISON_DASHBOARD_K, else oversight.DefaultK).
 	dashboardK int
-	witness                      witnessFlags
+	witness    witnessFlags
 }
 
 func (f *serveFlags) register(fs *flag.FlagSet, db string) {
