@@ -409,3 +409,25 @@ func TestUnreadableSummary(t *testing.T) {
 		}
 	})
 }
+
+// TestOneSummaryKept: saving a summary drops the older ones.
+func TestOneSummaryKept(t *testing.T) {
+	eachStore(t, func(t *testing.T, s tamperStore) {
+		for _, size := range []int64{3, 9, 5} {
+			if err := s.SaveSummary(t.Context(), size, []byte(fmt.Sprintf(`{"size":%d}`, size))); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// A late save of 5 (a slower node) changes nothing: 9 stays.
+		size, body, err := s.LatestSummary(t.Context())
+		if err != nil || size != 9 || string(body) != `{"size":9}` {
+			t.Errorf("LatestSummary() = %d, %s, %v; want 9", size, body, err)
+		}
+		if err := s.tamper(t.Context(), `DELETE FROM summaries WHERE size = ?`, int64(9)); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := s.LatestSummary(t.Context()); liaison.KindOf(err) != liaison.NotFound {
+			t.Errorf("after the latest is deleted, LatestSummary() = %v, want NotFound: the older ones were dropped", err)
+		}
+	})
+}

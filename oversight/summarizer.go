@@ -17,8 +17,9 @@ import (
 // SummaryStore keeps summaries. Both of liaison's SQL stores implement it
 // (migration 0006_dashboard_summaries).
 type SummaryStore interface {
-	// SaveSummary keeps body, the summary of the first size leaves. One
-	// already kept at that size stays.
+	// SaveSummary keeps body, the summary of the first size leaves, and
+	// may drop those of smaller sizes. One already kept at that size
+	// stays.
 	SaveSummary(ctx context.Context, size int64, body []byte) error
 	// LatestSummary returns the kept summary of the largest size, or an
 	// error of kind liaison.NotFound when none is kept.

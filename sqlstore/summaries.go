@@ -10,15 +10,29 @@ import (
 )
 
 // SaveSummary keeps body, the oversight figures folded from the first size
-// leaves of the log (see package oversight). A summary of that size already
-// kept stays: another node folded the same records.
+// leaves of the log (see package oversight), and drops every summary but
+// the latest. A summary of that size already kept stays: another node
+// folded the same records.
 func (s *Store) SaveSummary(ctx context.Context, size int64, body []byte) error {
 	if err := s.refuse(); err != nil {
 		return err
 	}
-	_, err := s.writer.ExecContext(ctx, s.bind(`INSERT INTO summaries (size, body) VALUES (?, ?) ON CONFLICT (size) DO NOTHING`), size, body)
+	op := fmt.Sprintf("save summary of size %d", size)
+	tx, err := s.writer.BeginTx(ctx, nil)
 	if err != nil {
-		return s.fail(ctx, fmt.Sprintf("save summary of size %d", size), err)
+		return s.fail(ctx, op, err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, s.bind(`INSERT INTO summaries (size, body) VALUES (?, ?) ON CONFLICT (size) DO NOTHING`), size, body); err != nil {
+		return s.fail(ctx, op, err)
+	}
+	// Only the latest is read: the older ones would take a few hundred
+	// KB each, a row per 10,000 records.
+	if _, err := tx.ExecContext(ctx, `DELETE FROM summaries WHERE size < (SELECT max(size) FROM summaries)`); err != nil {
+		return s.fail(ctx, op, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return s.fail(ctx, op, err)
 	}
 	return nil
 }
