@@ -18,7 +18,7 @@ import (
 // k from the environment, the oversight body's unsuppressed version, and
 // --verify against a kept summary, then an edited one.
 func TestReport(t *testing.T) {
-	db, _ := demoDB(t)
+	db, keys := demoDB(t)
 	report := func(env map[string]string, args ...string) (string, error) {
 		var out, errb bytes.Buffer
 		err := run(context.Background(), append([]string{"report", "--db", db}, args...), func(k string) string { return env[k] }, strings.NewReader(""), &out, &errb)
@@ -98,6 +98,9 @@ func TestReport(t *testing.T) {
 	if out, err := report(nil, "--verify"); err != nil || !strings.Contains(out, "is what the records give") {
 		t.Errorf("report --verify = %v, %q", err, out)
 	}
+	if out, _, err := runCmd(t, "", "log", "verify", "--db", db, "--keys", keys); err != nil || !strings.Contains(out, ": 0 problems") {
+		t.Errorf("log verify with a true summary kept = %v, %q", err, out)
+	}
 	raw, err := sql.Open("sqlite", path)
 	if err != nil {
 		t.Fatal(err)
@@ -108,5 +111,10 @@ func TestReport(t *testing.T) {
 	}
 	if _, err := report(nil, "--verify"); liaison.KindOf(err) != liaison.Conflicting || exitCode(err) != 1 {
 		t.Errorf("report --verify of an edited summary = %v, want a conflict, exit status 1", err)
+	}
+	// log verify checks the kept summary as it checks the records.
+	out, _, err = runCmd(t, "", "log", "verify", "--db", db, "--keys", keys)
+	if exitCode(err) != 1 || !strings.Contains(out, "derived: the kept summary of size") {
+		t.Errorf("log verify of an edited summary = %v, %q; want a derived problem, exit status 1", err, out)
 	}
 }
