@@ -81,8 +81,9 @@ var Statutes = []Statute{
 	{Jurisdiction: "us/tx", Citation: "Tex. Gov. Code 511.0101(a)(1)(M)", Title: "Texas: immigration detainers, for the monthly jail population report",
 		Asks:  `the count on the first day of the month of "prisoners for whom an immigration detainer has been issued by United States Immigration and Customs Enforcement"`,
 		Filer: "each county, to the Commission on Jail Standards", When: "on or before the fifth day of each month",
-		Gaps: "The statute counts people in custody on the first day of each month; these figures count detainers received and holds carried out in each month. The housing cost, (a)(4), is not recorded.",
+		Gaps: "The housing cost, (a)(4), is not recorded by the desk. People held on the first day are those with a booking and no release or transfer recorded before 00:00 local time, and an ICE detainer received before then; a person with no booking recorded is not counted.",
 		columns: []column{
+			{"held on an ICE detainer on the first day", fig(FigDetainedFirstDay, nil)},
 			{"detainers received", fig(FigRequests, detainer)},
 			{"holds carried out", fig(FigActions, []string{"honor_detainer"}, carriedOut...)},
 		}, byMonth: true},
@@ -143,9 +144,9 @@ func (s *Summary) statuteTable(st Statute, sc Scope) Table {
 	for _, c := range st.columns {
 		order = append(order, c.name)
 	}
-	for k, n := range s.Counts {
+	count := func(k Key, n int64) {
 		if !sc.holds(k) {
-			continue
+			return
 		}
 		period := k.Month[:4]
 		if st.byMonth {
@@ -156,6 +157,15 @@ func (s *Summary) statuteTable(st Statute, sc Scope) Table {
 				g.add(period, c.name, n)
 			}
 		}
+	}
+	for k, n := range s.Counts {
+		if k.Figure != FigDetainedFirstDay {
+			count(k, n)
+		}
+	}
+	// The people held on the first day include those still held.
+	for k, n := range s.Detained() {
+		count(k, n)
 	}
 	label := "year"
 	if st.byMonth {

@@ -96,6 +96,8 @@ type Key struct {
 type Agency struct {
 	Name         string               `json:"name"`
 	Jurisdiction liaison.Jurisdiction `json:"jurisdiction"`
+	// TimeZone is the agency's recorded zone, for its month starts.
+	TimeZone string `json:"time_zone,omitempty"`
 }
 
 // Summary is the figures folded from the first Size leaves of the log.
@@ -108,6 +110,14 @@ type Summary struct {
 	// done on time or late. Open facts, never published.
 	Scheduled map[string]time.Time `json:"scheduled"`
 	Duties    map[string]openDuty  `json:"duties"`
+	// Custody is each person booked and not yet released or transferred;
+	// ICEDetainers the earliest ICE detainer received for each person
+	// since their last custody ended; Latest the latest time the folded
+	// custody events and requests name. Open facts, for
+	// FigDetainedFirstDay (see detained.go).
+	Custody      map[string]custody   `json:"custody"`
+	ICEDetainers map[string]time.Time `json:"ice_detainers"`
+	Latest       time.Time            `json:"latest,omitzero"`
 }
 
 type openDuty struct {
@@ -119,7 +129,8 @@ type openDuty struct {
 // NewSummary returns the summary of an empty log.
 func NewSummary() *Summary {
 	return &Summary{Agencies: map[string]Agency{}, Counts: map[Key]int64{},
-		Scheduled: map[string]time.Time{}, Duties: map[string]openDuty{}}
+		Scheduled: map[string]time.Time{}, Duties: map[string]openDuty{},
+		Custody: map[string]custody{}, ICEDetainers: map[string]time.Time{}}
 }
 
 // MarshalJSON writes the summary with its counts as numbers: "strings"
@@ -158,7 +169,7 @@ func (s *Summary) MarshalJSON() ([]byte, error) {
 
 // summaryFormat is the version of the kept summary's JSON: a summary of
 // another is folded again (see Summarizer.load).
-const summaryFormat = 1
+const summaryFormat = 2
 
 // UnmarshalJSON reads what MarshalJSON wrote.
 func (s *Summary) UnmarshalJSON(b []byte) error {
@@ -245,7 +256,7 @@ func (s *Summary) fold(ctx context.Context, g Getter, rec *liaison.StoredRecord)
 		if err := json.Unmarshal(rec.Body, &a); err != nil {
 			return err
 		}
-		s.Agencies[a.ID] = Agency{Name: a.Name, Jurisdiction: a.Jurisdiction}
+		s.Agencies[a.ID] = Agency{Name: a.Name, Jurisdiction: a.Jurisdiction, TimeZone: a.TimeZone}
 	case liaison.KindRequest:
 		var r liaison.RequestRecord
 		if err := json.Unmarshal(rec.Body, &r); err != nil {
@@ -256,6 +267,7 @@ func (s *Summary) fold(ctx context.Context, g Getter, rec *liaison.StoredRecord)
 			at = r.RecordedAt
 		}
 		s.add(r.Agency, at, FigRequests, orNone(string(r.Request.Kind)), orNone(string(r.Request.Form)))
+		s.detainerFor(r, at)
 	case liaison.KindDecision:
 		var d liaison.DecisionRecord
 		if err := json.Unmarshal(rec.Body, &d); err != nil {
@@ -287,6 +299,7 @@ func (s *Summary) fold(ctx context.Context, g Getter, rec *liaison.StoredRecord)
 		if err := json.Unmarshal(rec.Body, &e); err != nil {
 			return err
 		}
+		s.custodyEvent(e)
 		switch e.Kind {
 		case "booked":
 			delete(s.Scheduled, e.Person)
