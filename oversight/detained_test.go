@@ -156,3 +156,43 @@ func TestDetainedFoldSplit(t *testing.T) {
 		}
 	}
 }
+
+// TestDetainedTexasReport: the count is the first column of the Texas
+// report, and disclosure control hides it when small.
+func TestDetainedTexasReport(t *testing.T) {
+	eachStore(t, func(t *testing.T, s tamperStore) {
+		appendAll(t, s, detainedFixture(t))
+		z := oversight.NewSummarizer(s)
+		for _, k := range []int{1, 10} {
+			r, err := z.Report(t.Context(), oversight.Scope{Agency: "agy_t"}, k)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var tab *oversight.Published
+			for _, sec := range r.Sections {
+				if sec.Citation == "Tex. Gov. Code 511.0101(a)(1)(M)" {
+					tab = sec.Table
+				}
+			}
+			if tab == nil {
+				t.Fatalf("k=%d: no Texas section in %+v", k, r.Sections)
+			}
+			if tab.Cols[0] != "held on an ICE detainer on the first day" {
+				t.Fatalf("k=%d: first column %q", k, tab.Cols[0])
+			}
+			got := map[string]string{}
+			for i, row := range tab.Rows {
+				got[row] = tab.Cell(i, 0)
+			}
+			want := map[string]string{"2024-01": "0", "2024-02": "3", "2024-03": "3"}
+			if k == 10 {
+				want = map[string]string{"2024-01": "0", "2024-02": "<10", "2024-03": "<10"}
+			}
+			for row, w := range want {
+				if got[row] != w && !(w == "0" && got[row] == "") {
+					t.Errorf("k=%d: %s = %q, want %q (table %v)", k, row, got[row], w, got)
+				}
+			}
+		}
+	})
+}
