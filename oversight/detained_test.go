@@ -196,3 +196,26 @@ func TestDetainedTexasReport(t *testing.T) {
 		}
 	})
 }
+
+// TestDetainedVerify: summaries kept at several sizes by a Summarizer
+// that folds in small steps are what Verify's full refold gives.
+func TestDetainedVerify(t *testing.T) {
+	eachStore(t, func(t *testing.T, s tamperStore) {
+		recs := detainedFixture(t)
+		z := oversight.NewSummarizer(s)
+		z.SaveEvery = 1
+		for i := 0; i < len(recs); i += 9 {
+			appendAll(t, s, recs[i:min(i+9, len(recs))])
+			if _, err := z.Figures(t.Context(), oversight.Scope{}, 1); err != nil {
+				t.Fatal(err)
+			}
+		}
+		size, err := oversight.Verify(t.Context(), s, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if size != int64(len(recs)) {
+			t.Errorf("verified size %d, want %d", size, len(recs))
+		}
+	})
+}
