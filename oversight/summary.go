@@ -8,7 +8,7 @@
 // The figures are folded from the records in log order into a Summary,
 // which keeps counts per agency × month × figure × row × column and the few
 // open facts a later record completes (a scheduled release, a duty's
-// deadline). A Summary covers a prefix of the log, its first Size leaves,
+// deadline, a custody span and its ICE detainer). A Summary covers a prefix of the log, its first Size leaves,
 // and cites the tree head at that size: anyone can fold the same records
 // and get the same counts. A Summarizer keeps the latest Summary, carries
 // it on from where it stopped with the records appended since, and keeps
@@ -85,7 +85,7 @@ var HoldBins = []struct {
 // Key names one count.
 type Key struct {
 	Agency string
-	Month  string // "2006-01", UTC
+	Month  string // "2006-01", UTC; the agency's local month for FigDetainedFirstDay
 	Figure string
 	Row    string
 	Col    string
