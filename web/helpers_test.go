@@ -26,7 +26,9 @@ import (
 )
 
 // lawSet loads the bundled packs once for all tests.
-var lawSet = sync.OnceValues(func() (*law.Set, error) { return law.Load(packs.FS()) })
+var lawSet = sync.OnceValues(func() (*law.Set, error) {
+	return law.LoadLayers(law.Layer{Name: "bundled", FS: packs.FS()}) // as serve loads it
+})
 
 // testClock is a clock the tests move.
 type testClock struct {

@@ -44,5 +44,9 @@ func (s *Site) routes() []route {
 		{"GET /custody", booking, s.custodyPage},
 		{"POST /custody", booking, s.custody},
 		{"GET /law/rules/{pack}/{rule}", staff, s.rule},
+		// The map of the law and the comparison of law (lawmap.go, diff.go).
+		{"GET /law/map", anyone, s.lawMap},
+		{"GET /law/map.svg", anyone, s.lawMapSVG},
+		{"GET /law/map/decision", anyone, s.mapDecision},
 	}
 }
