@@ -48,5 +48,6 @@ func (s *Site) routes() []route {
 		{"GET /law/map", anyone, s.lawMap},
 		{"GET /law/map.svg", anyone, s.lawMapSVG},
 		{"GET /law/map/decision", anyone, s.mapDecision},
+		{"GET /law/diff", anyone, s.lawDiff},
 	}
 }
