@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/goccy/go-yaml"
 
@@ -79,6 +80,7 @@ func LoadLayers(layers ...Layer) (*Set, error) {
 		pk.layer = &liaison.PackLayer{Name: layers[layerOf[pk.ID]].Name, Replaces: replaced[pk.ID]}
 	}
 	s.layers = slices.Clone(layers)
+	s.places = sync.OnceValues(s.mapPlaces)
 	return s, nil
 }
 

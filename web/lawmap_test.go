@@ -148,3 +148,15 @@ func TestLawMapSVG(t *testing.T) {
 		t.Error("GET /law/map.svg: California does not forbid the interview without consent (TRUTH Act)")
 	}
 }
+
+// BenchmarkLawMapPage measures the map page: a case decided in every
+// jurisdiction and place, each cell's timeline, the SVG.
+func BenchmarkLawMapPage(b *testing.B) {
+	e := newEnv(b)
+	br := e.browser(b)
+	for b.Loop() {
+		if p := br.get("/law/map?case=detainer-admin-warrant-bail-eligible&date=2019-06-01"); p.status != http.StatusOK {
+			b.Fatal(p.status)
+		}
+	}
+}

@@ -99,24 +99,6 @@ func Write(w io.Writer, m *law.LawMap, action liaison.Action, href func(liaison.
 		fmt.Fprintf(&b, `%s<path id="state-%s" data-outcome="%s" d="%s" fill="%s" stroke="#ffffff" stroke-width="0.75" aria-label="%s"><title>%s</title></path>%s`+"\n",
 			open, st.Code, c.Outcome, st.Path, colours[c.Outcome][0], esc(st.Name+": "+string(c.Outcome)), esc(cellTitle(st.Name, c)), end)
 	}
-	small := 0
-	for _, st := range states {
-		c, ok := byJur[liaison.Jurisdiction("us/"+st.Code)]
-		if !ok {
-			continue
-		}
-		if smallStates[st.Code] {
-			// Beside the coast, with a line to the state.
-			x, y := 930.0, 250+float64(small)*30
-			small++
-			fmt.Fprintf(&b, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="#333333" stroke-width="0.75"/>`, st.LabelX, st.LabelY, x-2, y-4)
-			fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" font-weight="bold" aria-hidden="true">%s</text>`+"\n", x, y, esc(strings.ToUpper(st.Code)))
-			fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" font-size="10" aria-hidden="true">%s</text>`+"\n", x, y+11, esc(string(c.Outcome)))
-			continue
-		}
-		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" text-anchor="middle" font-weight="bold" fill="%s" aria-hidden="true">%s</text>`, st.LabelX, st.LabelY, colours[c.Outcome][1], esc(strings.ToUpper(st.Code)))
-		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" text-anchor="middle" font-size="10" fill="%s" aria-hidden="true">%s</text>`+"\n", st.LabelX, st.LabelY+12, colours[c.Outcome][1], esc(string(c.Outcome)))
-	}
 	// The counties and cities, as points: a circle for a county, a
 	// square for a city, filled by the outcome.
 	for _, j := range points {
@@ -129,6 +111,25 @@ func Write(w io.Writer, m *law.LawMap, action liaison.Action, href func(liaison.
 		open, end := link(j)
 		fmt.Fprintf(&b, `%s<g id="place-%s" data-outcome="%s" aria-label="%s"><title>%s</title>%s</g>%s`+"\n",
 			open, pointID(j), c.Outcome, esc(p.Name+": "+string(c.Outcome)), esc(cellTitle(p.Name+" ("+string(j)+")", c)), marker(j, x, y, colours[c.Outcome][0]), end)
+	}
+	// The labels, above the points, with a halo of the state's colour.
+	small := 0
+	for _, st := range states {
+		c, ok := byJur[liaison.Jurisdiction("us/"+st.Code)]
+		if !ok {
+			continue
+		}
+		if smallStates[st.Code] {
+			// Beside the coast, with a line to the state.
+			x, y := 930.0, 250+float64(small)*30
+			small++
+			fmt.Fprintf(&b, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="#333333" stroke-width="0.75"/>`, st.LabelX, st.LabelY, x-2, y-4)
+			fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" font-weight="bold" aria-hidden="true" pointer-events="none">%s</text>`+"\n", x, y, esc(strings.ToUpper(st.Code)))
+			fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" font-size="10" aria-hidden="true" pointer-events="none">%s</text>`+"\n", x, y+11, esc(string(c.Outcome)))
+			continue
+		}
+		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" text-anchor="middle" font-weight="bold" fill="%s" stroke="%s" stroke-width="3" paint-order="stroke" aria-hidden="true" pointer-events="none">%s</text>`, st.LabelX, st.LabelY, colours[c.Outcome][1], colours[c.Outcome][0], esc(strings.ToUpper(st.Code)))
+		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" text-anchor="middle" font-size="10" fill="%s" stroke="%s" stroke-width="3" paint-order="stroke" aria-hidden="true" pointer-events="none">%s</text>`+"\n", st.LabelX, st.LabelY+12, colours[c.Outcome][1], colours[c.Outcome][0], esc(string(c.Outcome)))
 	}
 	b.WriteString("</g>\n")
 

@@ -131,7 +131,7 @@ func PlaceOf(j liaison.Jurisdiction) (Place, bool) {
 }
 
 // Name returns j's name for the map: a place's own, a state's, or the
-// last segment of its path in words.
+// last segment of its path in words ("us/zz/new-town": "New Town").
 func Name(j liaison.Jurisdiction) string {
 	if p, ok := places[j]; ok {
 		return p.Name
@@ -139,6 +139,13 @@ func Name(j liaison.Jurisdiction) string {
 	seg := string(j)[strings.LastIndex(string(j), "/")+1:]
 	if j == "us" {
 		return "Federal"
+	}
+	if strings.Count(string(j), "/") == 1 {
+		for _, s := range States() {
+			if s.Code == seg {
+				return s.Name
+			}
+		}
 	}
 	words := strings.Split(seg, "-")
 	for i, w := range words {

@@ -149,3 +149,11 @@ func TestWrite(t *testing.T) {
 		t.Errorf("Write for an action without cells = %v, want an Invalid error", err)
 	}
 }
+
+func TestName(t *testing.T) {
+	for j, want := range map[liaison.Jurisdiction]string{"us": "Federal", "us/ca": "California", "us/il/mchenry-county": "McHenry County", "us/zz/new-town": "New Town"} {
+		if got := usmap.Name(j); got != want {
+			t.Errorf("Name(%s) = %q, want %q", j, got, want)
+		}
+	}
+}
