@@ -7,6 +7,7 @@ import (
 	"math"
 	"strings"
 	"testing"
+	"time"
 
 	"liaison"
 	"liaison/law"
@@ -155,5 +156,61 @@ func TestName(t *testing.T) {
 		if got := usmap.Name(j); got != want {
 			t.Errorf("Name(%s) = %q, want %q", j, got, want)
 		}
+	}
+}
+
+// The bundled map: every state with packs and every bundled county and
+// city is drawn with its own cell's outcome, and named with it in words.
+func TestWriteBundled(t *testing.T) {
+	set, err := law.LoadLayers(law.Layer{Name: "bundled", FS: packs.FS()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps, err := law.LoadPresets(packs.Cases())
+	if err != nil {
+		t.Fatal(err)
+	}
+	places, err := set.MapPlaces()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := law.FindPreset(ps, "notify-serious-felony")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := set.Map(p, time.Date(2020, 6, 1, 0, 0, 0, 0, time.UTC), places...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	if err := usmap.Write(&b, m, "notify_release", nil); err != nil {
+		t.Fatal(err)
+	}
+	svg := b.String()
+	if err := xml.Unmarshal(b.Bytes(), new(struct{})); err != nil {
+		t.Fatalf("Write: not well-formed XML: %v", err)
+	}
+	outcomes := map[liaison.Outcome]bool{}
+	for _, c := range m.Cells {
+		outcomes[c.Outcome] = true
+		parts := strings.Split(string(c.Jurisdiction), "/")
+		var want []string
+		switch len(parts) {
+		case 1:
+			want = []string{"(federal alone: " + string(c.Outcome) + ")"}
+		case 2:
+			want = []string{fmt.Sprintf(`id="state-%s" data-outcome="%s"`, parts[1], c.Outcome), fmt.Sprintf(`aria-label="%s: %s"`, usmap.Name(c.Jurisdiction), c.Outcome)}
+		default:
+			want = []string{fmt.Sprintf(`id="place-%s" data-outcome="%s"`, strings.Join(parts[1:], "-"), c.Outcome),
+				fmt.Sprintf(`%s, %s: %s</text>`, usmap.Name(c.Jurisdiction), strings.ToUpper(parts[1]), c.Outcome)}
+		}
+		for _, w := range want {
+			if !strings.Contains(svg, w) {
+				t.Errorf("%s: no %s", c.Jurisdiction, w)
+			}
+		}
+	}
+	if len(outcomes) < 2 {
+		t.Errorf("the map of %s on 2020-06-01 has outcomes %v, want more than one (a test that could not tell them apart)", p.Name, outcomes)
 	}
 }
