@@ -199,6 +199,15 @@ type mapDecisionData struct {
 	Name         string
 	Decision     *liaison.Decision
 	Back         string
+	// Timeline is the same case at the same place on every day its
+	// answer changes, each span linked to the map of its first day.
+	Timeline []mapSpan
+}
+
+type mapSpan struct {
+	law.Span
+	Href    string
+	Current bool
 }
 
 // mapDecision is one cell of the map: the decision, explained, with its
@@ -215,13 +224,26 @@ func (s *Site) mapDecision(w http.ResponseWriter, r *http.Request, ss *session) 
 		s.fail(w, r, ss, err)
 		return
 	}
-	d, err := set.Decide(set.MapRequest(mq.preset, j, mq.action, mq.day), law.Options{Explain: true})
+	req := set.MapRequest(mq.preset, j, mq.action, mq.day)
+	d, err := set.Decide(req, law.Options{Explain: true})
+	if err != nil {
+		s.fail(w, r, ss, err)
+		return
+	}
+	spans, err := set.Timeline(req)
 	if err != nil {
 		s.fail(w, r, ss, err)
 		return
 	}
 	date := mq.day.Format(time.DateOnly)
-	s.render(w, r, http.StatusOK, "lawmap_decision", view{Title: "Decision on the map", Actor: actorOf(ss), Nav: "map", Data: mapDecisionData{
-		Preset: mq.preset, Action: mq.action, Date: date, Jurisdiction: j, Name: usmap.Name(j), Decision: d,
-		Back: mapHref(mq.preset.Name, mq.action, date)}})
+	data := mapDecisionData{Preset: mq.preset, Action: mq.action, Date: date, Jurisdiction: j, Name: usmap.Name(j), Decision: d,
+		Back: mapHref(mq.preset.Name, mq.action, date)}
+	for _, sp := range spans {
+		ms := mapSpan{Span: sp, Current: (sp.From == "" || sp.From <= date) && (sp.To == "" || date <= sp.To)}
+		if sp.From != "" {
+			ms.Href = "/law/map/decision?" + url.Values{"case": {mq.preset.Name}, "action": {string(mq.action)}, "date": {sp.From}, "j": {string(j)}}.Encode()
+		}
+		data.Timeline = append(data.Timeline, ms)
+	}
+	s.render(w, r, http.StatusOK, "lawmap_decision", view{Title: "Decision on the map", Actor: actorOf(ss), Nav: "map", Data: data})
 }

@@ -89,6 +89,13 @@ func TestLawMapPage(t *testing.T) {
 	if d.status != http.StatusOK || !strings.Contains(d.body, `<span class="badge forbidden">forbidden</span>`) || !strings.Contains(d.body, `href="/law/rules/us-ca-values-act/`) || !strings.Contains(d.body, "7284.6") {
 		t.Errorf("GET %s = %d; want Los Angeles County's hold forbidden, citing the Values Act with a link to its rule\n%s", cell[1], d.status, d.body)
 	}
+	// And the same case there over time: before the TRUST Act (2014),
+	// permitted; the Values Act's span (from 2018) is the current one.
+	tl := regexp.MustCompile(`(?s)<table class="timeline">.*?</table>`).FindString(d.body)
+	if !strings.Contains(tl, `<td>before</td><td>2013-12-31</td><td><span class="badge permitted">`) ||
+		!regexp.MustCompile(`<tr aria-current="date"><td><a href="[^"]+">2018-0[0-9-]+</a>`).MatchString(tl) {
+		t.Errorf("Los Angeles County's timeline:\n%s", tl)
+	}
 	// Bad input is the user's to fix.
 	for path, status := range map[string]int{
 		"/law/map?case=nope":                     http.StatusNotFound,
