@@ -367,6 +367,12 @@ func TestCases(layers []Layer) ([]Case, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load tests: %w", err)
 	}
+	return Cases(tests), nil
+}
+
+// Cases returns the tests as cases named "FILE ID", leaving out the
+// skipped ones.
+func Cases(tests []*Test) []Case {
 	var out []Case
 	for _, t := range tests {
 		if t.Skip != "" {
@@ -374,7 +380,7 @@ func TestCases(layers []Layer) ([]Case, error) {
 		}
 		out = append(out, Case{Name: t.File() + " " + t.ID, Request: t.DecisionRequest()})
 	}
-	return out, nil
+	return out
 }
 
 // SelectCases keeps the cases of action (all when empty) and, with j set,

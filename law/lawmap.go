@@ -150,17 +150,9 @@ func (s *Set) Map(p *Preset, day time.Time, extra ...liaison.Jurisdiction) (*Law
 // MapPlaces returns the places the pack tests of the set's layers name
 // (see Layers) that the set can answer for, with or without law of their
 // own: the bundled counties and cities, to map beside the jurisdictions
-// with packs. A set not loaded in layers has none. The tests are read
-// once per set.
+// with packs. A set not loaded in layers has none.
 func (s *Set) MapPlaces() ([]liaison.Jurisdiction, error) {
-	if s.places == nil {
-		return nil, nil
-	}
-	return s.places()
-}
-
-func (s *Set) mapPlaces() ([]liaison.Jurisdiction, error) {
-	tests, err := LoadLayerTests(s.layers...)
+	tests, err := s.Tests()
 	if err != nil {
 		return nil, fmt.Errorf("map places: %w", err)
 	}

@@ -80,7 +80,7 @@ func LoadLayers(layers ...Layer) (*Set, error) {
 		pk.layer = &liaison.PackLayer{Name: layers[layerOf[pk.ID]].Name, Replaces: replaced[pk.ID]}
 	}
 	s.layers = slices.Clone(layers)
-	s.places = sync.OnceValues(s.mapPlaces)
+	s.tests = sync.OnceValues(func() ([]*Test, error) { return LoadLayerTests(layers...) })
 	return s, nil
 }
 
@@ -101,6 +101,16 @@ func LoadLayerTests(layers ...Layer) ([]*Test, error) {
 		out = append(out, tests...)
 	}
 	return out, nil
+}
+
+// Tests returns the pack tests of the set's layers (LoadLayerTests), read
+// once per set; none for a set not loaded in layers. They are shared:
+// callers must not change them.
+func (s *Set) Tests() ([]*Test, error) {
+	if s.tests == nil {
+		return nil, nil
+	}
+	return s.tests()
 }
 
 // Layer returns the name of the layer the pack came from ("" when the set

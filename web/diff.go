@@ -78,12 +78,12 @@ func (s *Site) lawDiff(w http.ResponseWriter, r *http.Request, ss *session) {
 		s.failDiff(w, r, ss, d, liaison.Errorf(liaison.Invalid, "action", "%q is not an action", action))
 		return
 	}
-	cases, err := law.TestCases(set.Layers())
+	tests, err := set.Tests()
 	if err != nil {
 		s.fail(w, r, ss, err)
 		return
 	}
-	if d.Comparison, err = law.Compare(a, b, cases, j, action); err != nil {
+	if d.Comparison, err = law.Compare(a, b, law.Cases(tests), j, action); err != nil {
 		s.fail(w, r, ss, err)
 		return
 	}
