@@ -5,10 +5,13 @@ import (
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
+	"crypto/tls"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/smtp"
 	"slices"
@@ -170,12 +173,79 @@ func (e *Email) Deliver(ctx context.Context, m Message) error {
 	if m.Override {
 		b.WriteString("This action was carried out under an override by agency counsel.\r\n")
 	}
-	err := ctx.Err()
-	if err == nil {
-		err = smtp.SendMail(e.Addr, e.Auth, e.From, e.To, []byte(b.String()))
-	}
-	if err != nil {
+	if err := e.send(ctx, []byte(b.String())); err != nil {
 		return fmt.Errorf("send email: %w", err)
 	}
 	return nil
+}
+
+// send is smtp.SendMail bounded by ctx: the connection is dialled with
+// ctx, takes ctx's deadline, and is closed when ctx ends, so a server
+// that stops answering holds a dispatcher no longer than its caller
+// allows.
+func (e *Email) send(ctx context.Context, msg []byte) error {
+	host, _, err := net.SplitHostPort(e.Addr)
+	if err != nil {
+		return err
+	}
+	var d net.Dialer
+	conn, err := d.DialContext(ctx, "tcp", e.Addr)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if dl, ok := ctx.Deadline(); ok {
+		if err := conn.SetDeadline(dl); err != nil {
+			return err
+		}
+	}
+	stop := context.AfterFunc(ctx, func() { conn.Close() })
+	defer stop()
+	err = e.converse(conn, host, msg)
+	if ctxErr := ctx.Err(); err != nil && ctxErr != nil {
+		return fmt.Errorf("%w (%w)", ctxErr, err)
+	}
+	return err
+}
+
+// converse runs one SMTP session on conn as smtp.SendMail does: EHLO,
+// STARTTLS when offered, AUTH when configured, then the message.
+func (e *Email) converse(conn net.Conn, host string, msg []byte) error {
+	c, err := smtp.NewClient(conn, host)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	if ok, _ := c.Extension("STARTTLS"); ok {
+		if err := c.StartTLS(&tls.Config{ServerName: host}); err != nil {
+			return err
+		}
+	}
+	if e.Auth != nil {
+		if ok, _ := c.Extension("AUTH"); !ok {
+			return errors.New("the server offers no AUTH, and a login is configured")
+		}
+		if err := c.Auth(e.Auth); err != nil {
+			return err
+		}
+	}
+	if err := c.Mail(e.From); err != nil {
+		return err
+	}
+	for _, to := range e.To {
+		if err := c.Rcpt(to); err != nil {
+			return err
+		}
+	}
+	w, err := c.Data()
+	if err != nil {
+		return err
+	}
+	if _, err := w.Write(msg); err != nil {
+		return err
+	}
+	if err := w.Close(); err != nil {
+		return err
+	}
+	return c.Quit()
 }

@@ -154,3 +154,31 @@ func TestEmailFails(t *testing.T) {
 		t.Errorf("Deliver to a closed port = %v, want an error wrapping the network error", err)
 	}
 }
+
+// TestEmailHonoursContext: a server that accepts the connection and never
+// answers holds Deliver only until its context ends.
+func TestEmailHonoursContext(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	accepted := make(chan net.Conn, 1)
+	go func() {
+		c, err := ln.Accept()
+		if err == nil {
+			accepted <- c // says nothing: no 220 greeting
+		}
+	}()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- (&Email{Addr: ln.Addr().String(), From: "a@b.example", To: []string{"c@d.example"}}).Deliver(ctx, testMsg)
+	}()
+	c := <-accepted
+	defer c.Close()
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Errorf("Deliver to a silent server, context canceled = %v, want context.Canceled", err)
+	}
+}

@@ -164,3 +164,50 @@ func TestCompleteDutyOnce(t *testing.T) {
 		})
 	}
 }
+
+// TestHoldEndsOnce: a hold's end-by duty closed by a clerk through one
+// server, and by the person's release through another that has not seen
+// the clerk's change, is closed once: the release gets a conflict (and
+// goes through when retried, seeing the duty closed).
+func TestHoldEndsOnce(t *testing.T) {
+	for _, st := range sharedStores {
+		t.Run(st.name, func(t *testing.T) {
+			e := newEnv(t)
+			s := st.open(t)
+			ctx := t.Context()
+			d := e.deskOn(t, s)
+			a := agency(t, d, "us/tx/travis-county", "sheriff")
+			p, err := d.CreatePerson(ctx, clerk, desk.PersonInput{Agency: a.ID, Name: "Test Person"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			in := detainer(a.ID, "ice-1", "honor_detainer")
+			in.Person = p.ID
+			r, err := d.Intake(ctx, clerk, in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := d.Act(ctx, clerk, desk.ActInput{Request: r.Request.ID, Action: "honor_detainer"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			hold, ok := dutyOf(res.Duties, "end_hold")
+			if !ok {
+				t.Fatalf("Act duties %+v: want the hold's end-by duty", res.Duties)
+			}
+			if _, err := d.CompleteDuty(ctx, clerk, hold.ID, desk.DoneInput{Note: "released to ICE at the door"}); err != nil {
+				t.Fatalf("CompleteDuty: %v", err)
+			}
+			release := desk.CustodyInput{Person: p.ID, Kind: "released", At: e.clock.Now()}
+			if _, err := e.deskOn(t, staleChanges{s}).RecordCustody(ctx, clerk, release); liaison.KindOf(err) != liaison.Conflicting {
+				t.Errorf("release through a server that missed the clerk's close = %v, want a conflict", err)
+			}
+			if got := changesByDuty(t, s)[hold.ID]; got[liaison.DutyDone] != 1 {
+				t.Errorf("the end-by duty has changes %v, want done once", got)
+			}
+			if _, err := d.RecordCustody(ctx, clerk, release); err != nil {
+				t.Errorf("release retried = %v, want it recorded", err)
+			}
+		})
+	}
+}

@@ -99,11 +99,16 @@ func (d *Desk) CompleteDuty(ctx context.Context, by liaison.Actor, id string, in
 }
 
 // changeKey is the store Key of a change of the duty id to status, for the
-// changes a duty goes through at most once: overdue, escalated, and done by
-// staff. A second writer of the same change (another server's scheduler, a
+// changes a duty goes through at most once: overdue, escalated, and its
+// close. A second writer of the same change (another server's scheduler, a
 // clerk's second request racing the first) gets a Conflicting error from
-// Append instead of writing it twice.
+// Append instead of writing it twice. A duty closes once, whoever closes
+// it and how (done by staff, done by the action or release that meets it,
+// superseded by new facts), so every close has the one key <id>/closed.
 func changeKey(id string, status liaison.DutyStatus) string {
+	if closed(status) {
+		return id + "/closed"
+	}
 	return id + "/" + string(status)
 }
 
@@ -297,6 +302,9 @@ func closed(s liaison.DutyStatus) bool { return s == liaison.DutyDone || s == li
 
 // dutyChange encodes a change of du, not yet stored.
 func (d *Desk) dutyChange(du *liaison.DutyRecord, c liaison.DutyChangeRecord, now time.Time) (*liaison.DutyChangeRecord, *liaison.StoredRecord, error) {
+	if closed(c.Status) {
+		c.Key = changeKey(du.ID, c.Status)
+	}
 	id, err := d.newID("dch")
 	if err != nil {
 		return nil, nil, err
