@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 )
 
@@ -50,6 +51,17 @@ func TestBrowserLawMap(t *testing.T) {
 		t.Errorf("Texas's hold on 2019-12-19 (by its change-date link): %q, want required (SB 4)", o)
 	}
 	tb.screenshot("lawmap", "figure.lawmap-figure")
+	// In print: the map and the matrix, not the form.
+	if _, err := chromedp.Call(tb.ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: "print"}); err != nil {
+		t.Fatal(err)
+	}
+	shown := get(tb, chromedp.Evaluate[string](`['form.mapform', 'nav.changes', 'figure.lawmap-figure svg', 'table.matrix'].map(s => document.querySelector(s).checkVisibility() ? 'shown' : 'hidden').join(' ')`))
+	if shown != "hidden hidden shown shown" {
+		t.Errorf("in print, form, change dates, map, matrix: %s; want the map and the matrix only", shown)
+	}
+	if _, err := chromedp.Call(tb.ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{}); err != nil {
+		t.Fatal(err)
+	}
 	tb.noErrors("map, moved")
 
 	// A state on the map links to its decision, which cites its rules.
