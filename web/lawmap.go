@@ -42,11 +42,15 @@ func (s *Site) readMapQuery(r *http.Request) (*mapQuery, error) {
 		}
 	}
 	mq := &mapQuery{preset: p, presets: presets, action: p.Actions[0], day: s.cfg.Now().UTC()}
+	// An action of another case (the form's case changed, its action
+	// not) shows the case's first, as the form says.
 	if a := liaison.Action(q.Get("action")); a != "" {
-		if !slices.Contains(p.Actions, a) {
-			return nil, liaison.Errorf(liaison.Invalid, "action", "the case %s is not mapped for %s", p.Name, a)
+		if !slices.Contains(a.Enum(), string(a)) {
+			return nil, liaison.Errorf(liaison.Invalid, "action", "%q is not an action", a)
 		}
-		mq.action = a
+		if slices.Contains(p.Actions, a) {
+			mq.action = a
+		}
 	}
 	if d := q.Get("date"); d != "" {
 		if mq.day, err = time.Parse(time.DateOnly, d); err != nil {

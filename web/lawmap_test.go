@@ -96,11 +96,15 @@ func TestLawMapPage(t *testing.T) {
 		!regexp.MustCompile(`<tr aria-current="date"><td><a href="[^"]+">2018-0[0-9-]+</a>`).MatchString(tl) {
 		t.Errorf("Los Angeles County's timeline:\n%s", tl)
 	}
+	// The case changed in the form, its action not: the case's first.
+	if p := b.get("/law/map?case=interview-in-custody&action=notify_release&date=2021-01-01"); p.status != http.StatusOK || !strings.Contains(p.body, `<option value="allow_interview" selected>`) {
+		t.Errorf("GET /law/map for an action of another case = %d, want the case's own action, allow_interview", p.status)
+	}
 	// Bad input is the user's to fix.
 	for path, status := range map[string]int{
 		"/law/map?case=nope":                     http.StatusNotFound,
 		"/law/map?date=2019-13-01":               http.StatusUnprocessableEntity,
-		"/law/map?action=allow_interview":        http.StatusUnprocessableEntity,
+		"/law/map?action=hold":                   http.StatusUnprocessableEntity,
 		"/law/map/decision?j=us/xx&date=2019-01": http.StatusUnprocessableEntity,
 	} {
 		if got := b.get(path).status; got != status {
