@@ -61,15 +61,20 @@ func (s *Site) readMapQuery(r *http.Request) (*mapQuery, error) {
 	return mq, nil
 }
 
-// mapOf decides the query's case in every jurisdiction of the desk's law
-// and every place its pack tests name.
-func (s *Site) mapOf(mq *mapQuery) (*law.LawMap, error) {
+// mapOf decides the case r's query asks for (readMapQuery) in every
+// jurisdiction of the desk's law and every place its pack tests name.
+func (s *Site) mapOf(r *http.Request) (*mapQuery, *law.LawMap, error) {
+	mq, err := s.readMapQuery(r)
+	if err != nil {
+		return nil, nil, err
+	}
 	set := s.cfg.Desk.Law()
 	places, err := set.MapPlaces()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return set.Map(mq.preset, mq.day, places...)
+	m, err := set.Map(mq.preset, mq.day, places...)
+	return mq, m, err
 }
 
 // MapLinks returns the link of each place's cell in the map of m for
@@ -118,12 +123,7 @@ type mapData struct {
 // day, as a US map and a matrix, with a slider over the days some answer
 // changes. Public: the law is for anyone to read.
 func (s *Site) lawMap(w http.ResponseWriter, r *http.Request, ss *session) {
-	mq, err := s.readMapQuery(r)
-	if err != nil {
-		s.fail(w, r, ss, err)
-		return
-	}
-	m, err := s.mapOf(mq)
+	mq, m, err := s.mapOf(r)
 	if err != nil {
 		s.fail(w, r, ss, err)
 		return
@@ -172,12 +172,7 @@ func (s *Site) lawMap(w http.ResponseWriter, r *http.Request, ss *session) {
 
 // lawMapSVG is the map alone, as `liaison map --format svg` writes it.
 func (s *Site) lawMapSVG(w http.ResponseWriter, r *http.Request, ss *session) {
-	mq, err := s.readMapQuery(r)
-	if err != nil {
-		s.fail(w, r, ss, err)
-		return
-	}
-	m, err := s.mapOf(mq)
+	mq, m, err := s.mapOf(r)
 	if err != nil {
 		s.fail(w, r, ss, err)
 		return
