@@ -52,11 +52,5 @@ func TestLawDiffPage(t *testing.T) {
 // BenchmarkLawDiffPage times the comparison of all the law between two
 // days, every pack test decided on both.
 func BenchmarkLawDiffPage(b *testing.B) {
-	e := newEnv(b)
-	br := e.browser(b)
-	for b.Loop() {
-		if p := br.get("/law/diff?a=2016-06-01&b=2019-06-01"); p.status != http.StatusOK {
-			b.Fatal(p.status)
-		}
-	}
+	benchGet(b, "/law/diff?a=2016-06-01&b=2019-06-01")
 }

@@ -163,11 +163,15 @@ func TestLawMapSVG(t *testing.T) {
 // BenchmarkLawMapPage measures the map page: a case decided in every
 // jurisdiction and place, each cell's timeline, the SVG.
 func BenchmarkLawMapPage(b *testing.B) {
-	e := newEnv(b)
-	br := e.browser(b)
+	benchGet(b, "/law/map?case=detainer-admin-warrant-bail-eligible&date=2019-06-01")
+}
+
+// benchGet times GET path, not signed in.
+func benchGet(b *testing.B, path string) {
+	br := newEnv(b).browser(b)
 	for b.Loop() {
-		if p := br.get("/law/map?case=detainer-admin-warrant-bail-eligible&date=2019-06-01"); p.status != http.StatusOK {
-			b.Fatal(p.status)
+		if p := br.get(path); p.status != http.StatusOK {
+			b.Fatalf("GET %s = %d", path, p.status)
 		}
 	}
 }
