@@ -64,6 +64,11 @@ func TestBrowserLawMap(t *testing.T) {
 	}
 	tb.noErrors("map, moved")
 
+	// By keyboard: past the form, the first state with law is a link.
+	tb.tabTo("[href=/law/map/decision?", 40)
+	if f := tb.focused(); !strings.Contains(f, "us%2Fca") {
+		t.Errorf("the first link on the map by Tab: %q, want California's", f)
+	}
 	// A state on the map links to its decision, which cites its rules.
 	tb.navigate(chromedp.Click(css(`#state-ca`)))
 	if h := tb.text("h1"); !strings.HasPrefix(h, "California: honor detainer on 2019-12-19") {
