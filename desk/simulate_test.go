@@ -123,15 +123,51 @@ func TestSimulate(t *testing.T) {
 	}
 }
 
-// benchSimRequests is how many requests (two decisions each)
-// BenchmarkSimulate stores in one Boston agency.
-const benchSimRequests = 25_000
+// Desk.Simulate: counsel, supervisors and auditors only; a token limited
+// to an agency simulates that agency's decisions only.
+func TestDeskSimulateAccess(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	d := e.desk(t)
+	boston, err := d.CreateAgency(ctx, admin, desk.AgencyInput{Name: "Boston PD", Jurisdiction: "us/ma/boston", Type: "police"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	la := agency(t, d, "us/ca/los-angeles-county", "jail")
+	e.clock.Add(2 * 365 * 24 * time.Hour)
+	if _, err := d.Intake(ctx, clerk, detainer(boston.ID, "late", "honor_detainer", "notify_release")); err != nil {
+		t.Fatal(err)
+	}
+	p := proposal(t)
+	for _, r := range []liaison.Role{liaison.RoleClerk, liaison.RoleAdmin, liaison.RolePublic} {
+		if _, err := d.Simulate(ctx, liaison.Actor{ID: "tok", Role: r}, p, desk.SimulateOptions{}); liaison.KindOf(err) != liaison.Denied {
+			t.Errorf("Simulate as %s = %v, want denied", r, err)
+		}
+	}
+	sim, err := d.Simulate(ctx, liaison.Actor{ID: "tok", Role: liaison.RoleAuditor}, p, desk.SimulateOptions{})
+	if err != nil || sim.Changed != 1 {
+		t.Errorf("Simulate as an auditor = %v, %+v; want the Boston change", err, sim)
+	}
+	limited := liaison.Actor{ID: "tok", Role: liaison.RoleCounsel, Agency: la.ID}
+	if _, err := d.Simulate(ctx, limited, p, desk.SimulateOptions{Agency: boston.ID}); liaison.KindOf(err) != liaison.Denied {
+		t.Errorf("Simulate of Boston by counsel limited to Los Angeles County = %v, want denied", err)
+	}
+	if sim, err := d.Simulate(ctx, limited, p, desk.SimulateOptions{}); err != nil || sim.Changed != 0 || sim.Unaffected != 1 {
+		t.Errorf("Simulate by counsel limited to Los Angeles County = %v, %+v; want Los Angeles County's only", err, sim)
+	}
+}
 
-// BenchmarkSimulate replays a generated store of benchSimRequests Boston
-// requests, two decisions each, all of them at a place the proposal
-// changes (the worst case: each is decided under both sets), and reports
-// stored decisions replayed a second.
+// BenchmarkSimulate replays a generated store of Boston requests, two
+// decisions each (25,000 requests, and 100,000: 200,000 decisions), all of
+// them at a place the proposal changes (the worst case: each is decided
+// under both sets), and reports stored decisions replayed a second.
 func BenchmarkSimulate(b *testing.B) {
+	for _, n := range []int{25_000, 100_000} {
+		b.Run(fmt.Sprintf("decisions=%d", 2*n), func(b *testing.B) { benchSimulate(b, n) })
+	}
+}
+
+func benchSimulate(b *testing.B, benchSimRequests int) {
 	e := newEnv(b)
 	ctx := context.Background()
 	d := e.desk(b)

@@ -309,10 +309,10 @@ func (v *Version) span() string {
 	return fmt.Sprintf("%s: %s %s", v.Version, v.EffectiveFrom.Format(time.DateOnly), to)
 }
 
-// A Comparison is what changed in the law from side A to side B: pack
+// A Diff is what changed in the law from side A to side B: pack
 // versions and rules, and the answers of a set of cases (`liaison packs
 // diff` and the page /law/diff show it).
-type Comparison struct {
+type Diff struct {
 	// A and B name the sides as the user gave them.
 	A            string               `json:"a"`
 	B            string               `json:"b"`
@@ -328,9 +328,9 @@ type Comparison struct {
 // Compare compares side a with side b within the levels of within (all
 // the law when empty), keeping the rules of action (all when empty), and
 // decides the cases of SelectCases(cases, within, action) on both.
-func Compare(a, b Side, cases []Case, within liaison.Jurisdiction, action liaison.Action) (*Comparison, error) {
+func Compare(a, b Side, cases []Case, within liaison.Jurisdiction, action liaison.Action) (*Diff, error) {
 	cases = SelectCases(cases, within, action)
-	c := &Comparison{Jurisdiction: within, Cases: len(cases),
+	c := &Diff{Jurisdiction: within, Cases: len(cases),
 		Versions: nonNil(DiffVersions(a, b, within)), Rules: DiffRules(a, b, within)}
 	if action != "" {
 		c.Rules = slices.DeleteFunc(c.Rules, func(ch RuleChange) bool {

@@ -21,6 +21,9 @@ type Layer struct {
 	// decisions name it beside each pack version they used.
 	Name string
 	FS   fs.FS
+	// Files are the layer's pack files when it has no FS: a set read
+	// back from the store, or another set's files (Set.Files).
+	Files []liaison.PackFile
 }
 
 // LoadLayers loads the packs of every layer as one set. A pack whose id is
@@ -42,9 +45,12 @@ func LoadLayers(layers ...Layer) (*Set, error) {
 	var merged []placed
 	replaced := map[string]string{} // pack id → the layer of the pack it replaced
 	for li, l := range layers {
-		files, err := packFiles(l.FS)
-		if err != nil {
-			return nil, fmt.Errorf("layer %s: %w", l.Name, err)
+		files := l.Files
+		if l.FS != nil {
+			var err error
+			if files, err = packFiles(l.FS); err != nil {
+				return nil, fmt.Errorf("layer %s: %w", l.Name, err)
+			}
 		}
 		for _, f := range files {
 			id := packID(f.Text)
@@ -89,6 +95,9 @@ func LoadLayers(layers ...Layer) (*Set, error) {
 func LoadLayerTests(layers ...Layer) ([]*Test, error) {
 	var out []*Test
 	for _, l := range layers {
+		if l.FS == nil {
+			continue // a layer given as files has packs, not tests
+		}
 		tests, err := LoadTests(l.FS)
 		if err != nil {
 			return nil, fmt.Errorf("layer %s: %w", l.Name, err)

@@ -33,6 +33,12 @@
 //     checkpoint, naming each changed, deleted or inserted record, each
 //     column that disagrees with its record's body, and each checkpoint
 //     row deleted; it reads one snapshot of a store that has them.
+//   - Witness. Cosigner submits each checkpoint to the deployment's C2SP
+//     tlog-witnesses with a consistency proof and serves it with their
+//     cosignatures; Witness is such a witness, which cosigns only what
+//     extends what it cosigned and keeps evidence of a split view.
+//   - Audit from outside. Audit checks a log through its public endpoints
+//     and key alone, against the checkpoint it accepted last time.
 //
 // The package holds no SQL: stores implement the small interfaces in
 // store.go (MemStore is the in-memory model), and the server mounts Handler.

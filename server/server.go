@@ -43,6 +43,10 @@ type Config struct {
 	// one /log/key serves and proofs are checked against. Without it the
 	// log routes answer 503.
 	Signer *ledger.Signer
+	// Checkpoints, when set, is what GET /log/checkpoint serves instead of
+	// Log's latest checkpoint: a ledger.Cosigner serves it with the
+	// witnesses' cosignatures.
+	Checkpoints ledger.CheckpointReader
 	// Registry receives the server's metrics and is what /metrics serves.
 	// Nil: a registry of the server's own (never the global default).
 	Registry *prometheus.Registry
@@ -107,7 +111,11 @@ func New(cfg Config) *Server {
 	}
 	if s.signer != nil {
 		s.pub = &ledger.Publisher{Store: s.log, Signer: s.signer, Logger: s.logger}
-		s.logTiles = http.StripPrefix("/log", ledger.NewHandler(s.log, s.log, s.signer.Verifier(), s.logger))
+		var cps ledger.CheckpointReader = s.log
+		if cfg.Checkpoints != nil {
+			cps = cfg.Checkpoints
+		}
+		s.logTiles = http.StripPrefix("/log", ledger.NewHandler(s.log, cps, s.signer.Verifier(), s.logger))
 	}
 	s.metrics = newMetrics(s.registry)
 	rate, burst := cfg.WhatIfRate, cfg.WhatIfBurst

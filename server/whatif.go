@@ -1,7 +1,6 @@
 package server
 
 import (
-	"errors"
 	"math"
 	"net"
 	"net/http"
@@ -10,11 +9,7 @@ import (
 	"time"
 
 	"liaison"
-	"liaison/law"
 )
-
-// maxCompare bounds the jurisdictions one what-if compares.
-const maxCompare = 8
 
 // whatIfRequest is the body of POST /v1/whatif.
 type whatIfRequest struct {
@@ -28,25 +23,12 @@ type whatIfRequest struct {
 	Compare []liaison.Jurisdiction `json:"compare,omitempty"`
 }
 
-// whatIfAnswer is the answer of POST /v1/whatif.
-type whatIfAnswer struct {
-	Decision *liaison.Decision `json:"decision"`
-	Timeline []law.Span        `json:"timeline,omitempty"`
-	Compare  []comparison      `json:"compare,omitempty"`
-}
-
-// comparison is the request decided in another jurisdiction.
-type comparison struct {
-	Jurisdiction liaison.Jurisdiction `json:"jurisdiction"`
-	Decision     *liaison.Decision    `json:"decision"`
-}
-
 // whatIf answers a decision request for anyone, without a token: the law
 // to try. It stores nothing. Each client address may ask at the rate of
 // Config.WhatIfRate (a token bucket); beyond it the answer is 429 with
 // Retry-After.
 func (s *Server) whatIf(w http.ResponseWriter, r *http.Request, _ liaison.Actor) {
-	if ok, wait := s.whatIfLimit.allow(clientAddr(r)); !ok {
+	if ok, wait := s.AllowWhatIf(r); !ok {
 		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
 		s.writeError(w, r, &statusError{http.StatusTooManyRequests,
 			liaison.Errorf(liaison.Unavailable, "", "too many what-if requests from this address: try again in %s", wait.Round(time.Second))})
@@ -57,64 +39,20 @@ func (s *Server) whatIf(w http.ResponseWriter, r *http.Request, _ liaison.Actor)
 		s.writeError(w, r, err)
 		return
 	}
-	if len(in.Compare) > maxCompare {
-		s.writeError(w, r, liaison.Errorf(liaison.Invalid, "compare", "at most %d jurisdictions to compare, not %d", maxCompare, len(in.Compare)))
-		return
-	}
-	req := &in.Request
-	if err := s.law.CheckRequest(req); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	for i, j := range in.Compare {
-		// A place compared may have no law of its own: its state's and
-		// the federal law answer there.
-		if err := s.law.CheckJurisdiction(j, true); err != nil {
-			msg := err.Error()
-			if le := (*liaison.Error)(nil); errors.As(err, &le) {
-				msg = le.Message
-			}
-			s.writeError(w, r, liaison.Errorf(liaison.Invalid, "compare["+strconv.Itoa(i)+"]", "%s", msg))
-			return
-		}
-	}
-	d, err := s.law.Decide(req, law.Options{Explain: true})
+	out, err := s.law.WhatIf(&in.Request, in.Timeline, in.Compare)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	d.Normalize()
-	out := whatIfAnswer{Decision: d}
-	if in.Timeline {
-		if out.Timeline, err = s.law.Timeline(req); err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-		for _, sp := range out.Timeline {
-			sp.Decision.Normalize()
-		}
-	}
-	for _, j := range in.Compare {
-		other := *req
-		other.Jurisdiction = j
-		if req.Agency != nil {
-			ag := *req.Agency
-			ag.NoLocalLaw = true
-			if ag.TimeZone != "" {
-				ag.TimeZone = law.TimeZone(j)
-			}
-			other.Agency = &ag
-		}
-		od, err := s.law.Decide(&other, law.Options{Explain: true})
-		if err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-		od.Normalize()
-		out.Compare = append(out.Compare, comparison{Jurisdiction: j, Decision: od})
-	}
-	s.countDecisions("whatif", d.Outcome)
+	s.countDecisions("whatif", out.Decision.Outcome)
 	s.writeJSON(w, r, http.StatusOK, out)
+}
+
+// AllowWhatIf takes a token of the what-if rate limit (Config.WhatIfRate)
+// of r's client address, or says how long until there is one: the web
+// desk's what-if page spends the same budget as POST /v1/whatif.
+func (s *Server) AllowWhatIf(r *http.Request) (bool, time.Duration) {
+	return s.whatIfLimit.allow(clientAddr(r))
 }
 
 // clientAddr is the address a request came from, without its port. A

@@ -62,6 +62,14 @@ func setPath(doc map[string]any, p string, v any) error {
 	default:
 		return liaison.Errorf(liaison.Invalid, "path", "%q is not a fact of a request", p)
 	}
+	putPath(doc, p, v)
+	return nil
+}
+
+// putPath sets the member at the dotted path p of doc to v, making the
+// objects on the way.
+func putPath(doc map[string]any, p string, v any) {
+	parts := strings.Split(p, ".")
 	m := doc
 	for _, k := range parts[:len(parts)-1] {
 		next, ok := m[k].(map[string]any)
@@ -72,7 +80,6 @@ func setPath(doc map[string]any, p string, v any) error {
 		m = next
 	}
 	m[parts[len(parts)-1]] = v
-	return nil
 }
 
 // fieldOf says which field an error is about, when it says.

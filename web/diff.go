@@ -26,7 +26,7 @@ type diffData struct {
 	Actions       []string
 	Examples      []diffExample
 	// Comparison is nil until both days are given.
-	Comparison *law.Comparison
+	Comparison *law.Diff
 }
 
 // lawDiff compares the law in force on two days (the desk's packs, as

@@ -26,9 +26,7 @@ import (
 )
 
 // lawSet loads the bundled packs once for all tests.
-var lawSet = sync.OnceValues(func() (*law.Set, error) {
-	return law.LoadLayers(law.Layer{Name: "bundled", FS: packs.FS()}) // as serve loads it
-})
+var lawSet = sync.OnceValues(func() (*law.Set, error) { return law.LoadLayers(law.Layer{Name: "bundled", FS: packs.FS()}) })
 
 // testClock is a clock the tests move.
 type testClock struct {
@@ -100,7 +98,7 @@ func newEnvNamed(t testing.TB, name string) *env {
 		t.Fatal(err)
 	}
 	api := server.New(server.Config{Desk: d, Law: set, Log: store, Signer: signer, Now: clock.Now})
-	site := web.New(web.Config{Desk: d, Store: store, Log: store, Verifier: signer.Verifier(), API: api.Handler(), Now: clock.Now})
+	site := web.New(web.Config{Desk: d, Store: store, Log: store, Verifier: signer.Verifier(), API: api.Handler(), Now: clock.Now, WhatIfLimit: api.AllowWhatIf})
 	e := &env{store: store, desk: d, site: site, signer: signer, ts: httptest.NewServer(site.Handler()), clock: clock,
 		tokens: map[liaison.Role]string{}, actors: map[liaison.Role]liaison.Actor{}}
 	t.Cleanup(e.ts.Close)

@@ -19,6 +19,8 @@ var (
 	deciders = []liaison.Role{liaison.RoleClerk, liaison.RoleSupervisor, liaison.RoleCounsel}
 	counsel  = []liaison.Role{liaison.RoleCounsel}
 	auditors = []liaison.Role{liaison.RoleAuditor, liaison.RoleAdmin}
+	// simulators run proposals over the stored decisions (the page lists cases).
+	simulators = []liaison.Role{liaison.RoleCounsel, liaison.RoleSupervisor, liaison.RoleAuditor}
 )
 
 // routes is every page and form, one line each.
@@ -43,7 +45,15 @@ func (s *Site) routes() []route {
 		{"POST /duties/{id}/done", booking, s.dutyDone},
 		{"GET /custody", booking, s.custodyPage},
 		{"POST /custody", booking, s.custody},
-		{"GET /law/rules/{pack}/{rule}", staff, s.rule},
+		// The law, public (law.go, rule.go, whatif.go).
+		{"GET /law", anyone, s.lawIndex},
+		{"GET /law/packs/{pack}", anyone, s.lawPack},
+		{"GET /law/rules/{pack}/{rule}", anyone, s.rule},
+		{"GET /law/notices/{id}", anyone, s.lawNotice},
+		{"GET /law/whatif", anyone, s.whatIfPage},
+		{"POST /law/whatif", anyone, s.whatIf},
+		// A proposal over the stored decisions, for staff (simulate.go).
+		{"GET /law/simulate", simulators, s.simulate},
 		// The map of the law and the comparison of law (lawmap.go, diff.go).
 		{"GET /law/map", anyone, s.lawMap},
 		{"GET /law/map.svg", anyone, s.lawMapSVG},

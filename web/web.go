@@ -25,6 +25,7 @@ import (
 
 	"liaison"
 	"liaison/desk"
+	"liaison/examples/proposals"
 	"liaison/ledger"
 )
 
@@ -58,9 +59,17 @@ type Config struct {
 	// Now and Rand default to the clock and crypto/rand; tests inject them.
 	Now  func() time.Time
 	Rand io.Reader
+	// Proposals are offered on the simulate page besides the bundled ones
+	// (examples/proposals): folders of packs laid over the desk's law.
+	Proposals []proposals.Proposal
 	// Logger receives the details of internal errors (never a token, a
 	// session secret or personal data). Nil discards them.
 	Logger *slog.Logger
+	// WhatIfLimit takes a token of the what-if rate limit of the client
+	// that sent r, or says how long until it has one: the API's
+	// (server.Server.AllowWhatIf), so that the page and POST /v1/whatif
+	// share one budget per client. Nil leaves the what-if page unlimited.
+	WhatIfLimit func(r *http.Request) (ok bool, wait time.Duration)
 }
 
 // Site serves the pages. Make one with New.
@@ -68,6 +77,11 @@ type Site struct {
 	cfg     Config
 	pages   *pages
 	handler http.Handler
+	// packTests are the law's pack tests by the rules they exercise,
+	// run the first time a rule page asks (law.go).
+	packTests packTests
+	// sims are the simulate page's proposals, loaded once (simulate.go).
+	sims proposalSets
 }
 
 // New returns a Site. It panics when a required field of cfg is missing or

@@ -114,7 +114,8 @@ func (c *logCmd) run(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("log "+sub, flag.ContinueOnError)
 	fs.SetOutput(c.stderr)
 	db := fs.String("db", "sqlite:liaison.db", "database: sqlite:`PATH` or postgres://...")
-	keyDir := fs.String("keys", "liaison-keys", "`DIR` of log.key (or set LIAISON_LOG_KEY)")
+	keyDir := fs.String("keys", "liaison-keys", "`DIR` of log.key (or set LIAISON_LOG_KEY); the seal key is not needed")
+	vkey := fs.String("key", "", "verify, prove: the log's public key (`KEY` text as GET /log/key serves it, or a file of it), instead of log.key")
 	kind := fs.String("kind", "", "prove: the record's kind")
 	id := fs.String("id", "", "prove: the record's id")
 	oldSize := fs.Int64("old", 0, "prove: with --new, a consistency proof from this tree size")
@@ -124,9 +125,21 @@ func (c *logCmd) run(ctx context.Context, args []string) error {
 	if err := fs.Parse(args[1:]); err != nil {
 		return exitError(2)
 	}
-	ks, err := loadKeys(c.getenv, *keyDir, "", false, func(string) {})
+	// Checking the log needs its public key only; signing a checkpoint,
+	// the log's secret key. Neither needs the seal key.
+	var verifier *ledger.Verifier
+	var signer *ledger.Signer
+	var err error
+	if sub == "checkpoint" {
+		if *vkey != "" {
+			return fmt.Errorf("log checkpoint: --key is a public key and cannot sign: give --keys")
+		}
+		signer, err = loadSigner(c.getenv, *keyDir)
+	} else {
+		verifier, err = logVerifier(c.getenv, *keyDir, *vkey)
+	}
 	if err != nil {
-		return err
+		return fmt.Errorf("log %s: %w", sub, err)
 	}
 	store, err := openStore(ctx, *db)
 	if err != nil {
@@ -135,7 +148,7 @@ func (c *logCmd) run(ctx context.Context, args []string) error {
 	defer store.Close()
 	switch sub {
 	case "checkpoint":
-		pub := &ledger.Publisher{Store: store, Signer: ks.signer}
+		pub := &ledger.Publisher{Store: store, Signer: signer}
 		cp, err := pub.Publish(ctx)
 		if err != nil {
 			return err
@@ -148,7 +161,7 @@ func (c *logCmd) run(ctx context.Context, args []string) error {
 		_, err = c.stdout.Write(signed)
 		return err
 	case "verify":
-		rep, err := ledger.Verify(ctx, store, ks.signer.Verifier())
+		rep, err := ledger.Verify(ctx, store, verifier)
 		if err != nil {
 			return err
 		}
@@ -182,13 +195,13 @@ func (c *logCmd) run(ctx context.Context, args []string) error {
 		}
 		return nil
 	case "prove":
-		return c.prove(ctx, store, ks, *kind, *id, *oldSize, *newSize)
+		return c.prove(ctx, store, verifier, *kind, *id, *oldSize, *newSize)
 	}
 	fmt.Fprintf(c.stderr, "liaison log: unknown command %q\n", sub)
 	return exitError(2)
 }
 
-func (c *logCmd) prove(ctx context.Context, store dataStore, ks *keys, kind, id string, oldSize, newSize int64) error {
+func (c *logCmd) prove(ctx context.Context, store dataStore, verifier *ledger.Verifier, kind, id string, oldSize, newSize int64) error {
 	enc := json.NewEncoder(c.stdout)
 	enc.SetIndent("", "  ")
 	if newSize > 0 {
@@ -209,7 +222,7 @@ func (c *logCmd) prove(ctx context.Context, store dataStore, ks *keys, kind, id 
 	if err != nil {
 		return fmt.Errorf("no checkpoint yet: run `liaison log checkpoint` first: %w", err)
 	}
-	receipt, err := ledger.NewReceipt(ctx, store, ks.signer.Verifier(), signed, ledger.RecordOf(rec), rec.Index)
+	receipt, err := ledger.NewReceipt(ctx, store, verifier, signed, ledger.RecordOf(rec), rec.Index)
 	if err != nil {
 		return err
 	}

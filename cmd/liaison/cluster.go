@@ -69,6 +69,10 @@ func (c *cluster) start(ctx context.Context, wg *sync.WaitGroup, n *node, f serv
 			}
 		})
 	})
+	if n.cosigner != nil {
+		// Every node submits the latest checkpoint, and so serves it cosigned.
+		wg.Go(func() { n.cosigner.Run(ctx, f.checkpointEvery) })
+	}
 	wg.Go(func() {
 		c.duties.run(ctx, f.tick, func(ctx context.Context) {
 			if _, err := n.desk.Tick(ctx); err != nil && ctx.Err() == nil {

@@ -87,7 +87,7 @@ A side without a day is read on the other side's day, if it has one.
 }
 
 // diffReport is what `packs diff` found, written as text.
-type diffReport law.Comparison
+type diffReport law.Diff
 
 func (r *diffReport) writeText(w io.Writer) {
 	where := ""

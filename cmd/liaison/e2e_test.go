@@ -181,6 +181,25 @@ func intake(agency string, n int) map[string]any {
 		"actions": []string{"notify_release"}, "subject": map[string]any{"convictions": []any{}}}
 }
 
+// intakeRange takes in the requests intake(agency, from) … intake(agency,
+// from+n-1) and returns their ids.
+func intakeRange(t *testing.T, base, clerk, agency string, from, n int) []string {
+	t.Helper()
+	var ids []string
+	for i := from; i < from+n; i++ {
+		code, body := call(t, base, clerk, "POST", "/v1/requests", intake(agency, i))
+		if code != http.StatusCreated {
+			t.Fatalf("intake = %d %s", code, body)
+		}
+		var res struct {
+			Request liaison.RequestRecord `json:"request"`
+		}
+		json.Unmarshal(body, &res)
+		ids = append(ids, res.Request.ID)
+	}
+	return ids
+}
+
 // TestCrash kills a server (SIGKILL) during a load of writes: after a
 // restart every write acknowledged to a client is there, and the log
 // verifies.
@@ -253,18 +272,7 @@ func TestCrash(t *testing.T) {
 func TestTamper(t *testing.T) {
 	dir := t.TempDir()
 	db, clerk, agency, srv, _ := setup(t, dir)
-	var ids []string
-	for i := range 6 {
-		code, body := call(t, "http://"+srv.base, clerk, "POST", "/v1/requests", intake(agency, i))
-		if code != http.StatusCreated {
-			t.Fatalf("intake = %d %s", code, body)
-		}
-		var res struct {
-			Request liaison.RequestRecord `json:"request"`
-		}
-		json.Unmarshal(body, &res)
-		ids = append(ids, res.Request.ID)
-	}
+	ids := intakeRange(t, "http://"+srv.base, clerk, agency, 0, 6)
 	srv.kill(t)
 	keys := filepath.Join(dir, "keys")
 	if out, _, err := runCmd(t, "", "log", "checkpoint", "--db", db, "--keys", keys); err != nil {

@@ -56,7 +56,7 @@ Usage:
   liaison demo [--addr HOST:PORT] [--cases N] [--seed N] [--db DSN]
                                                    run with years of generated history (a temporary SQLite database)
   liaison notice [--lang CODE] [--person NAME] [--agency NAME] ... NOTICE-ID   a notice to the person, printable HTML (--list)
-  liaison serve [--db DSN] [--addr HOST:PORT] [--keys DIR] [--integrity-check quick|full|off]
+  liaison serve [--db DSN] [--addr HOST:PORT] [--keys DIR] [--integrity-check quick|full|off] [--witness 'KEY URL' ... [--witness-quorum N]]
   liaison decide [--json] [--jsonl] [--packs DIR|--packs-only DIR] [--as-of DATE] [--timeline] [FILE|-]
   liaison packs test [-v] [DIR | --packs DIR]      DIR alone, or laid over the bundled packs
   liaison packs lint [DIR | --packs DIR]
@@ -74,12 +74,15 @@ Usage:
   liaison admin channel set --db DSN [--keys DIR] --agency ID (--webhook URL | --smtp HOST:PORT --from A --to A,...)
                                                    an agency's own channel (secret: LIAISON_CHANNEL_SECRET)
   liaison admin channel show --db DSN [--keys DIR] --agency ID
-  liaison log checkpoint|verify --db DSN [--keys DIR] [--redecide]
+  liaison log checkpoint|verify --db DSN [--keys DIR | --key VKEY] [--redecide]   verify needs the public key only
   liaison log prove --db DSN (--kind K --id ID | --old N --new M)
   liaison contacts record|ask --db DSN [--keys DIR] [--role ROLE] [--agency ID] [FILE|-]
                                                    a contact outside the desk; an officer asking first
   liaison contacts scan --db DSN [--keys DIR] --agency ID [--domains D,...] MBOX|DIR
                                                    draft contacts from an e-mail export (.eml files in DIR)
+  liaison audit [--key KEY] [--state FILE] [--witness KEY ...] [--receipt FILE ...] URL
+                                                   check a server's public log from outside, with its key only
+  liaison witness key|serve --dir DIR ...          a witness that cosigns logs' checkpoints (C2SP tlog-witness)
   liaison backup --db sqlite:PATH --to FILE        a consistent copy, while serving
   liaison keys create --keys DIR --origin ORIGIN   the keys of a new deployment, for every node
 
@@ -134,6 +137,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return (&contactsCmd{getenv: getenv, stdin: stdin, stdout: stdout, stderr: stderr, now: time.Now}).run(ctx, args[1:])
 	case "keys":
 		return (&keysCmd{stdout: stdout, stderr: stderr}).run(args[1:])
+	case "audit":
+		return (&auditCmd{getenv: getenv, stdout: stdout, stderr: stderr}).run(ctx, args[1:])
+	case "witness":
+		return (&witnessCmd{stdout: stdout, stderr: stderr, now: time.Now}).run(ctx, args[1:])
 	case "backup":
 		return (&backupCmd{stdout: stdout, stderr: stderr}).run(ctx, args[1:])
 	case "help", "-h", "--help":

@@ -21,6 +21,7 @@ import (
 
 	"liaison"
 	"liaison/desk"
+	"liaison/examples/proposals"
 	"liaison/ledger"
 	"liaison/server"
 	"liaison/sqlite"
@@ -44,9 +45,11 @@ type serveFlags struct {
 	integrityBudget                 time.Duration
 	drain                           time.Duration
 	secureCookies                   bool
+	proposals                       string // a folder of proposals for the simulate page
 	// delivery configures the dispatcher (see desk.DispatcherConfig).
 	delivery                     desk.DispatcherConfig
 	escalateAfter, tokenCacheTTL time.Duration
+	witness                      witnessFlags
 }
 
 func (f *serveFlags) register(fs *flag.FlagSet, db string) {
@@ -61,11 +64,13 @@ func (f *serveFlags) register(fs *flag.FlagSet, db string) {
 	fs.StringVar(&f.integrityCheck, "integrity-check", "quick", "SQLite: check the database file at start: `quick` (PRAGMA quick_check), full (integrity_check) or off")
 	fs.DurationVar(&f.drain, "drain-timeout", 30*time.Second, "on SIGINT or SIGTERM, wait this long for requests in flight before closing their connections")
 	fs.BoolVar(&f.secureCookies, "secure-cookies", false, "mark the web desk's session cookie Secure on plain HTTP too (behind a proxy that ends TLS)")
+	fs.StringVar(&f.proposals, "proposals", "", "offer each folder of packs in `DIR` as a proposal on the web desk's simulate page, besides the bundled examples")
 	fs.DurationVar(&f.escalateAfter, "escalate-after", time.Hour, "escalate a duty overdue for this long")
 	fs.DurationVar(&f.tokenCacheTTL, "token-cache-ttl", server.TokenCacheTTL, "trust a token looked up for this long: how long one revoked elsewhere, unheard of (see docs/operations.md), keeps working here")
 	fs.DurationVar(&f.integrityBudget, "integrity-budget", 10*time.Second, "SQLite: stop the start's integrity check after this long (0: let it finish)")
 	fs.IntVar(&f.delivery.MaxAttempts, "delivery-attempts", desk.DefaultMaxAttempts, "attempts to deliver an action's message before it fails and a duty for staff opens")
 	fs.DurationVar(&f.delivery.Backoff, "delivery-backoff", desk.DefaultBackoff, "wait this long after a message's first failed attempt, twice as long after each next")
+	f.witness.register(fs)
 	fs.DurationVar(&f.delivery.Poll, "delivery-poll", desk.DefaultPoll, "look for messages to deliver this often (this node's own actions wake it at once)")
 }
 
@@ -123,12 +128,18 @@ func (c *serveCmd) serve(ctx context.Context, f serveFlags, seed func(context.Co
 			err = fmt.Errorf("close store: %w", cerr)
 		}
 	}()
+	var props []proposals.Proposal
+	if f.proposals != "" {
+		if props, err = proposals.Dir(f.proposals); err != nil {
+			return err
+		}
+	}
 	if seed != nil {
 		if err := seed(ctx, n); err != nil {
 			return fmt.Errorf("demo data: %w", err)
 		}
 	}
-	site := web.New(web.Config{Desk: n.desk, Store: n.store, Log: n.store, Verifier: n.keys.signer.Verifier(), API: n.server.Handler(), SecureCookies: f.secureCookies, Logger: logger})
+	site := web.New(web.Config{Desk: n.desk, Store: n.store, Log: n.store, Verifier: n.keys.signer.Verifier(), API: n.server.Handler(), SecureCookies: f.secureCookies, Logger: logger, WhatIfLimit: n.server.AllowWhatIf, Proposals: props})
 	srv := &http.Server{Handler: site.Handler(),
 		ReadHeaderTimeout: readHeaderTimeout, ReadTimeout: readTimeout, WriteTimeout: writeTimeout, IdleTimeout: idleTimeout,
 		ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
@@ -189,6 +200,8 @@ type node struct {
 	server *server.Server
 	// cluster runs the background work (see cluster.go).
 	cluster *cluster
+	// cosigner, when witnesses are configured, submits the checkpoints.
+	cosigner *ledger.Cosigner
 }
 
 func newNode(ctx context.Context, getenv func(string) string, f serveFlags, logger *slog.Logger, say func(string)) (*node, error) {
@@ -227,9 +240,18 @@ func newNode(ctx context.Context, getenv func(string) string, f serveFlags, logg
 	}
 	cl := newCluster(store, logger)
 	reg.MustRegister(cl)
-	srv := server.New(server.Config{Desk: d, Law: set, Log: store, Signer: ks.signer, Registry: reg, Logger: logger,
-		TokenCacheTTL: f.tokenCacheTTL})
-	return &node{store: store, keys: ks, desk: d, server: srv, cluster: cl}, nil
+	cos, err := f.witness.cosigner(getenv, store, ks.signer.Verifier(), logger)
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
+	cfg := server.Config{Desk: d, Law: set, Log: store, Signer: ks.signer, Registry: reg, Logger: logger,
+		TokenCacheTTL: f.tokenCacheTTL}
+	if cos != nil {
+		cfg.Checkpoints = cos
+	}
+	srv := server.New(cfg)
+	return &node{store: store, keys: ks, desk: d, server: srv, cluster: cl, cosigner: cos}, nil
 }
 
 // storeKeys loads the node's keys for store. Keys are made only for a

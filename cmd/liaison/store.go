@@ -91,13 +91,55 @@ func loadKeys(getenv func(string) string, dir, origin string, create bool, say f
 	return &keys{signer: signer, sealer: sealer}, nil
 }
 
+// keyAdvice says where a missing key is to be found. It never advises
+// making new keys: a new log key cannot continue, or check, a log the old
+// one signed, nor a new seal key open what the old one sealed.
+const keyAdvice = "point --keys at the deployment's key directory, the one `liaison keys create` made, or set LIAISON_LOG_KEY / LIAISON_SEAL_KEY; do not make new keys for an existing database"
+
+// logVerifier returns the verifier of the log's checkpoints, for commands
+// that only check the log (`log verify`, `log prove`): from vkey (the public
+// key, as GET /log/key serves it, or a file holding it), else from the log's
+// secret key (LIAISON_LOG_KEY, or log.key in dir). The seal key is not read.
+func logVerifier(getenv func(string) string, dir, vkey string) (*ledger.Verifier, error) {
+	if vkey != "" {
+		text, err := textOrFile(vkey)
+		if err != nil {
+			return nil, fmt.Errorf("read --key: %w", err)
+		}
+		return ledger.NewVerifier(text)
+	}
+	signer, err := loadSigner(getenv, dir)
+	if err != nil {
+		return nil, err
+	}
+	return signer.Verifier(), nil
+}
+
+// loadSigner reads the log's secret key alone, from LIAISON_LOG_KEY or
+// log.key in dir.
+func loadSigner(getenv func(string) string, dir string) (*ledger.Signer, error) {
+	skey := getenv("LIAISON_LOG_KEY")
+	if skey == "" {
+		b, err := os.ReadFile(filepath.Join(dir, "log.key"))
+		if err != nil {
+			return nil, fmt.Errorf("log key: %w (point --keys at the deployment's key directory, the one with log.key, set LIAISON_LOG_KEY, or, to check the log, give its public key with --key; do not make new keys: they cannot continue or check what the old one signed)", err)
+		}
+		skey = string(b)
+	}
+	signer, err := ledger.NewSigner(strings.TrimSpace(skey))
+	if err != nil {
+		return nil, fmt.Errorf("log key: %w", err)
+	}
+	return signer, nil
+}
+
 func readOrCreate(path string, create bool, say func(string), make func() (string, error)) (string, error) {
 	b, err := os.ReadFile(path)
 	if err == nil {
 		return string(b), nil
 	}
 	if !errors.Is(err, fs.ErrNotExist) || !create {
-		return "", fmt.Errorf("read key: %w (set it with LIAISON_LOG_KEY / LIAISON_SEAL_KEY, or run `liaison serve` once to create key files)", err)
+		return "", fmt.Errorf("read key: %w (%s)", err, keyAdvice)
 	}
 	v, err := make()
 	if err != nil {
