@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"liaison"
+	"liaison/examples/proposals"
 	"liaison/law"
 	"liaison/law/usmap"
 )
@@ -25,19 +26,33 @@ type diffData struct {
 	Names         map[liaison.Jurisdiction]string
 	Actions       []string
 	Examples      []diffExample
+	// Proposal names the proposal laid over the law of side B (none: the
+	// same law on both sides); Proposals are those offered.
+	Proposal  string
+	Proposals []string
 	// Comparison is nil until both days are given.
 	Comparison *law.Diff
 }
 
 // lawDiff compares the law in force on two days (the desk's packs, as
 // `liaison packs diff @A @B`): pack versions and rules added, removed and
-// changed, and the pack tests whose answers differ. Public, like every
-// page of the law.
+// changed, and the pack tests whose answers differ. With proposal, side
+// B is the desk's law with that proposal laid over it (`packs diff @A
+// PROPOSAL@B`). Public, like every page of the law: the public is offered
+// the bundled proposals (examples/proposals), staff also the server's own
+// (serve --proposals), which may be drafts.
 func (s *Site) lawDiff(w http.ResponseWriter, r *http.Request, ss *session) {
 	set := s.cfg.Desk.Law()
 	q := r.URL.Query()
-	d := diffData{A: q.Get("a"), B: q.Get("b"), Jurisdiction: q.Get("j"), Action: q.Get("action"),
+	d := diffData{A: q.Get("a"), B: q.Get("b"), Jurisdiction: q.Get("j"), Action: q.Get("action"), Proposal: q.Get("proposal"),
 		Names: map[liaison.Jurisdiction]string{}, Actions: liaison.Action("").Enum()}
+	offered := proposals.All()
+	if ss != nil {
+		offered = s.proposals()
+	}
+	for _, p := range offered {
+		d.Proposals = append(d.Proposals, p.Name)
+	}
 	places, err := set.MapPlaces()
 	if err != nil {
 		s.fail(w, r, ss, err)
@@ -53,6 +68,10 @@ func (s *Site) lawDiff(w http.ResponseWriter, r *http.Request, ss *session) {
 		{"Texas: before and after SB 4", "2017-06-01", "2018-06-01", "us/tx", ""},
 	} {
 		d.Examples = append(d.Examples, diffExample{Text: ex.text, Href: "/law/diff?" + url.Values{"a": {ex.a}, "b": {ex.b}, "j": {ex.j}, "action": {ex.action}}.Encode()})
+	}
+	for _, p := range d.Proposals {
+		d.Examples = append(d.Examples, diffExample{Text: "The law of 2021-01-01, and with the proposal " + p,
+			Href: "/law/diff?" + url.Values{"a": {"2021-01-01"}, "b": {"2021-01-01"}, "proposal": {p}}.Encode()})
 	}
 	if d.A == "" && d.B == "" {
 		s.render(w, r, http.StatusOK, "diff", view{Title: "Compare the law", Actor: actorOf(ss), Nav: "diff", Data: d})
@@ -78,7 +97,18 @@ func (s *Site) lawDiff(w http.ResponseWriter, r *http.Request, ss *session) {
 		s.failDiff(w, r, ss, d, liaison.Errorf(liaison.Invalid, "action", "%q is not an action", action))
 		return
 	}
-	tests, err := set.Tests()
+	if d.Proposal != "" {
+		if !slices.Contains(d.Proposals, d.Proposal) {
+			s.failDiff(w, r, ss, d, liaison.Errorf(liaison.Invalid, "proposal", "no proposal named %q", d.Proposal))
+			return
+		}
+		if b.Set, err = s.proposalSet(d.Proposal); err != nil {
+			s.fail(w, r, ss, err)
+			return
+		}
+	}
+	// The pack tests of side B's layers: the desk's, and the proposal's.
+	tests, err := b.Set.Tests()
 	if err != nil {
 		s.fail(w, r, ss, err)
 		return
@@ -87,7 +117,7 @@ func (s *Site) lawDiff(w http.ResponseWriter, r *http.Request, ss *session) {
 		s.fail(w, r, ss, err)
 		return
 	}
-	d.Comparison.A, d.Comparison.B = "@"+d.A, "@"+d.B
+	d.Comparison.A, d.Comparison.B = "@"+d.A, d.Proposal+"@"+d.B
 	s.render(w, r, http.StatusOK, "diff", view{Title: "Compare the law", Actor: actorOf(ss), Nav: "diff", Data: d})
 }
 

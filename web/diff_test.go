@@ -38,10 +38,27 @@ func TestLawDiffPage(t *testing.T) {
 	if strings.Contains(p.body, "us-tx-") {
 		t.Error("GET /law/diff for Los Angeles County lists Texas law")
 	}
+	// The bundled proposal, Boston without its 2019 amendment, over the
+	// law of 2021: as `packs diff @2021-01-01
+	// examples/proposals/boston-without-2019@2021-01-01`.
+	p = b.get("/law/diff?a=2021-01-01&b=2021-01-01&proposal=boston-without-2019")
+	for _, want := range []string{
+		`with the proposal boston-without-2019: 1 pack versions and 19 rules differ`,
+		`<span class="badge forbidden">removed</span> <a href="/law/rules/us-ma-boston-trust-act/detainer-report">`,
+		`<span class="badge required">added</span> <a href="/law/rules/us-ma-boston-trust-act/felony-within-10-years">`,
+	} {
+		if !strings.Contains(p.body, want) {
+			t.Errorf("GET /law/diff with the proposal: no %s", want)
+		}
+	}
+	if p.status != http.StatusOK || strings.Contains(p.body, "Answers that differ (0 of") {
+		t.Errorf("GET /law/diff with the proposal = %d, want some Boston pack test answered otherwise", p.status)
+	}
 	for path, want := range map[string]int{
 		"/law/diff?a=2016-06-01":                          http.StatusUnprocessableEntity,
 		"/law/diff?a=2016-06-01&b=2019-06-01&j=us/xx":     http.StatusUnprocessableEntity,
 		"/law/diff?a=2016-06-01&b=2019-06-01&action=hold": http.StatusUnprocessableEntity,
+		"/law/diff?a=2016-06-01&b=2019-06-01&proposal=x":  http.StatusUnprocessableEntity,
 	} {
 		if got := b.get(path); got.status != want || !strings.Contains(got.body, `role="alert"`) {
 			t.Errorf("GET %s = %d, want %d with the form and an alert", path, got.status, want)
