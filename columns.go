@@ -74,7 +74,7 @@ func (f *columnFields) field(kind string, key []byte) *string {
 		return &f.person
 	case "request":
 		switch kind {
-		case KindRead, KindDecision, KindDuty, KindAction, KindOverride, KindFacts, KindActionOutcome:
+		case KindRead, KindDecision, KindDuty, KindAction, KindOverride, KindFacts, KindActionOutcome, KindCaseClosed:
 			return &f.request
 		}
 	case "duty":
@@ -132,7 +132,7 @@ func ColumnsOf(kind string, body []byte) (Columns, error) {
 	switch kind {
 	case KindAgency, KindPerson, KindCustodyEvent, KindRequest, KindDutyChange, KindDelivery, KindRead, KindToken, KindCheckpoint, KindPackSet, KindBooking, KindContact, KindContactFinding, KindContactDraft,
 		KindSession, KindSessionSeen, KindSessionEnded, KindSignInCode, KindSignInCodeUsed,
-		KindDeliveryClaim, KindActionOutcome, KindChannel:
+		KindDeliveryClaim, KindActionOutcome, KindChannel, KindCaseClosed:
 	case KindDecision, KindDuty, KindAction, KindOverride, KindFacts:
 		fixed = ColumnAgency | ColumnParent | ColumnKey // the person is the request's
 	case KindTokenRevoked:
@@ -191,6 +191,8 @@ func ColumnsOf(kind string, body []byte) (Columns, error) {
 		c.Key = b.agency + "/" + b.messageID
 	case KindDelivery:
 		c.Parent = b.action
+	case KindCaseClosed:
+		c.Person, c.Parent, c.Key = b.person, b.request, b.request
 	case KindToken:
 		c.Key = b.hash
 	case KindPackSet:

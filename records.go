@@ -85,6 +85,20 @@ type BookingRecord struct {
 	At     time.Time `json:"at"`
 }
 
+// CaseClosedRecord (kind "case_closed") says that a request's case no
+// longer needs the desk (see desk.CaseState): its person was released or
+// transferred, or every action it asks for is settled. Its key is the
+// request, so a case closes once. The stores keep an index of the
+// requests no such record closes (see OpenCaseIndex).
+type CaseClosedRecord struct {
+	ID      string    `json:"id"`
+	Agency  string    `json:"agency"`
+	Request string    `json:"request"`
+	Person  string    `json:"person,omitempty"`
+	Why     string    `json:"why"`
+	At      time.Time `json:"at"`
+}
+
 // CustodyEventKind is a change in a person's custody.
 type CustodyEventKind string
 

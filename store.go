@@ -56,6 +56,8 @@ const (
 	KindSessionEnded   = "session_ended"
 	KindSignInCode     = "signin_code"
 	KindSignInCodeUsed = "signin_code_used"
+	// KindCaseClosed closes a request's case (see CaseClosedRecord).
+	KindCaseClosed = "case_closed"
 )
 
 // A StoredRecord is one record as a store keeps it. Body is the record's
@@ -117,6 +119,20 @@ type Store interface {
 	List(ctx context.Context, f Filter) ([]*StoredRecord, error)
 	// Close releases the store.
 	Close() error
+}
+
+// OpenCaseIndex is implemented by a Store that keeps an index of open
+// cases: both of liaison's stores do. The index holds every request that
+// no record of kind case_closed names as its parent; an append that writes
+// either kind updates it in the same transaction, and `log verify` checks
+// it against the records (a row edited, added or deleted around the log
+// is reported).
+type OpenCaseIndex interface {
+	// OpenCases returns the request records of agency (every agency's
+	// when empty) that the index holds, newest first, whose leaf index is
+	// below before (no bound when before <= 0), at most limit of them.
+	// Each row returned is checked against its body as List's are.
+	OpenCases(ctx context.Context, agency string, before int64, limit int) ([]*StoredRecord, error)
 }
 
 // HealthReporter is implemented by a Store that checks itself for damage:

@@ -56,7 +56,9 @@ func (d *Desk) Duties(ctx context.Context, by liaison.Actor, agency string, stat
 }
 
 // DoneInput records that a duty was done: a note, and for a notice, who
-// gave it and when (default: the caller, now).
+// gave it and when. For a duty that asks for a notice (or with GivenBy
+// given), an absent GivenBy is the caller's name and an absent GivenAt the
+// desk's clock at the call; a GivenAt after it is an error of kind Invalid.
 type DoneInput struct {
 	Note    string    `json:"note"`
 	GivenBy string    `json:"given_by"`
@@ -79,6 +81,14 @@ func (d *Desk) CompleteDuty(ctx context.Context, by liaison.Actor, id string, in
 	now := d.now().UTC()
 	if in.GivenAt.After(now) {
 		return nil, liaison.Errorf(liaison.Invalid, "given_at", "%s is in the future", in.GivenAt.Format(time.RFC3339))
+	}
+	if du.Notice != "" || in.GivenBy != "" {
+		if in.GivenBy == "" {
+			in.GivenBy = by.Name
+		}
+		if in.GivenAt.IsZero() {
+			in.GivenAt = now // a notice recorded as given is given when staff say so
+		}
 	}
 	cur := Duty{DutyRecord: du, Changed: du.At}
 	if _, err := liaison.Each(ctx, d.store, liaison.Filter{Kind: liaison.KindDutyChange, Parent: du.ID}, 0,
@@ -341,4 +351,47 @@ func (d *Desk) holdsEnded(ctx context.Context, e *liaison.CustodyEventRecord) ([
 		recs = append(recs, rec)
 	}
 	return recs, nil
+}
+
+// DueDuties returns the duties of an agency (every agency's when agency is
+// empty; the reader's own, for a reader limited to an agency) that have a
+// deadline and are open, overdue or escalated, soonest due first, at most
+// limit of them. They come from what Tick watches, brought up to date
+// first: a read of the duties and changes written since the last (all of
+// them, the first time), not of an agency's every duty.
+func (d *Desk) DueDuties(ctx context.Context, by liaison.Actor, agency string, limit int) ([]Duty, error) {
+	if err := need(by, staff...); err != nil {
+		return nil, err
+	}
+	agency, err := listAgency(by, agency)
+	if err != nil {
+		return nil, err
+	}
+	if limit <= 0 || limit > MaxLimit {
+		return nil, liaison.Errorf(liaison.Invalid, "limit", "limit %d is not between 1 and %d", limit, MaxLimit)
+	}
+	w := &d.watch
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if err := w.read(ctx, d.store, d.escalateAfter); err != nil {
+		return nil, err
+	}
+	var out []Duty
+	for _, wd := range w.live {
+		if agency == "" || wd.Agency == agency {
+			out = append(out, wd.Duty)
+		}
+	}
+	for _, ed := range w.escalated {
+		if agency == "" || ed.Agency == agency {
+			out = append(out, ed)
+		}
+	}
+	slices.SortFunc(out, func(x, y Duty) int {
+		if c := x.Due.Compare(*y.Due); c != 0 {
+			return c
+		}
+		return strings.Compare(x.ID, y.ID)
+	})
+	return out[:min(len(out), limit)], nil
 }

@@ -155,6 +155,14 @@ func TestDutyDoneOnce(t *testing.T) {
 	if _, err := d.CompleteDuty(ctx, clerk, other.ID, desk.DoneInput{GivenAt: e.clock.Now().Add(time.Hour)}); liaison.KindOf(err) != liaison.Invalid {
 		t.Errorf("CompleteDuty given in the future = %v, want invalid", err)
 	}
+	// Without a time, a notice is given when the desk records it.
+	e.clock.Add(3 * time.Minute)
+	named := clerk
+	named.Name = "Deputy A. Lee"
+	c, err = d.CompleteDuty(ctx, named, other.ID, desk.DoneInput{})
+	if err != nil || c.GivenAt.IsZero() || !c.GivenAt.Equal(e.clock.Now()) || c.GivenBy != named.Name {
+		t.Errorf("CompleteDuty of a notice without given_by, given_at = %+v, %v; want given by %q at the desk's clock, %s", c, err, named.Name, e.clock.Now())
+	}
 }
 
 // The TRUTH Act's consent form is a precondition of an interview: with

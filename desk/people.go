@@ -255,5 +255,6 @@ func (d *Desk) RecordCustody(ctx context.Context, by liaison.Actor, in CustodyIn
 	if err := d.store.Append(ctx, append([]*liaison.StoredRecord{rec}, ends...)...); err != nil {
 		return nil, err
 	}
+	d.closeAllOf(ctx, e)
 	return e, nil
 }

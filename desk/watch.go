@@ -29,6 +29,10 @@ type watch struct {
 	waiting map[string]liaison.DutyRecord
 	// queue orders live by when each is next due for a change.
 	queue queue
+	// escalated holds the escalated duties with a deadline: Tick is done
+	// with them, but the queue shows them (DueDuties) until a change ends
+	// them.
+	escalated map[string]Duty
 	// early holds the latest change of each duty not in live, read in the
 	// last Tick, whose duty may not have been read yet: a duty and its
 	// change appended between the reads of duties and of changes. The next
@@ -53,6 +57,7 @@ type watched struct {
 func (w *watch) read(ctx context.Context, s liaison.Store, escalateAfter time.Duration) error {
 	if w.live == nil {
 		w.live, w.early, w.waiting = map[string]*watched{}, map[string]liaison.DutyChangeRecord{}, map[string]liaison.DutyRecord{}
+		w.escalated = map[string]Duty{}
 	}
 	var err error
 	w.nextDuty, err = liaison.Each(ctx, s, liaison.Filter{Kind: liaison.KindDuty}, w.nextDuty,
@@ -78,6 +83,9 @@ func (w *watch) addDuty(du liaison.DutyRecord, escalateAfter time.Duration) {
 		w.waiting[du.ID] = du
 		return
 	}
+	if wd.Due != nil && wd.Status == liaison.DutyEscalated {
+		w.escalated[du.ID] = wd.Duty
+	}
 	if wd.Due == nil || wd.Status != liaison.DutyOpen && wd.Status != liaison.DutyOverdue {
 		return
 	}
@@ -94,6 +102,16 @@ func (w *watch) change(c liaison.DutyChangeRecord, index int64, escalateAfter ti
 		w.addDuty(du, escalateAfter) // with its change, as if it came early
 		return
 	}
+	if ed, ok := w.escalated[c.Duty]; ok {
+		// Tick is done with it; the queue shows it until a change ends it.
+		applyChange(&ed, &c)
+		if ed.Status == liaison.DutyEscalated {
+			w.escalated[c.Duty] = ed
+		} else {
+			delete(w.escalated, c.Duty)
+		}
+		return
+	}
 	wd, ok := w.live[c.Duty]
 	switch {
 	case !ok && index >= w.nextDuty:
@@ -108,6 +126,11 @@ func (w *watch) change(c liaison.DutyChangeRecord, index int64, escalateAfter ti
 	default:
 		delete(w.live, c.Duty)
 		heap.Remove(&w.queue, wd.pos)
+		if c.Status == liaison.DutyEscalated {
+			ed := wd.Duty
+			applyChange(&ed, &c)
+			w.escalated[c.Duty] = ed
+		}
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"iter"
 	"math"
 	"slices"
 
@@ -40,7 +41,19 @@ const (
 	// CheckpointMissing: a checkpoint recorded in the log is not among
 	// the stored checkpoints: its row was deleted.
 	CheckpointMissing ProblemKind = "checkpoint_missing"
+	// Derived: a row of a table the store derives from the records (the
+	// open cases) disagrees with them: it was edited, added or deleted
+	// around the log (see DerivedChecker).
+	Derived ProblemKind = "derived"
 )
+
+// DerivedChecker is an AuditSource that keeps tables derived from its
+// records, which the server looks things up by (the open cases, see
+// liaison.OpenCaseIndex). Verify asks it for every row that disagrees
+// with the records, after checking the records themselves.
+type DerivedChecker interface {
+	CheckDerived(ctx context.Context) iter.Seq2[Problem, error]
+}
 
 // Problem is one thing Verify found wrong.
 type Problem struct {
@@ -134,6 +147,14 @@ func Verify(ctx context.Context, src AuditSource, v *Verifier) (rep *Report, err
 	a.finishCheckpoints()
 	if err := a.finishRecorded(); err != nil {
 		return nil, err
+	}
+	if dc, ok := src.(DerivedChecker); ok {
+		for p, err := range dc.CheckDerived(ctx) {
+			if err != nil {
+				return nil, fmt.Errorf("verify log: %w", err)
+			}
+			a.rep.add(p.Kind, p.Index, p.Record, "%s", p.Message)
+		}
 	}
 	// Problems about a leaf in leaf order, then the others as found.
 	slices.SortStableFunc(a.rep.Problems, func(p, q Problem) int {

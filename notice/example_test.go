@@ -28,6 +28,6 @@ func Example() {
 	}
 	// Output:
 	// <dt>Recibida</dt><dd>2 de diciembre de 2026, 09:30 PST</dd>
-	// <p class="notice-intent"><strong>Lo que hará la agencia:</strong> Los Angeles County Jail no tiene la intención de cumplir con esta solicitud.</p>
+	// <div class="notice-intent"><p><strong>Lo que hará la agencia:</strong> Los Angeles County Jail no tiene la intención de cumplir con esta solicitud.</p>
 	// <p><strong>Fundamento legal:</strong> <cite>Cal. Gov. Code 7283.1(b)</cite></p>
 }

@@ -78,14 +78,18 @@ type Language struct {
 
 // text is one language's file.
 type text struct {
-	Name    string                 `yaml:"name"`
-	Date    string                 `yaml:"date"`
-	Months  []string               `yaml:"months"`
-	Labels  map[string]string      `yaml:"labels"`
-	Kinds   map[string]string      `yaml:"kinds"`
-	Issuers map[string]string      `yaml:"issuers"`
-	Intents map[string]string      `yaml:"intents"`
-	Notices map[string]*noticeText `yaml:"notices"`
+	Name    string            `yaml:"name"`
+	Date    string            `yaml:"date"`
+	Months  []string          `yaml:"months"`
+	Labels  map[string]string `yaml:"labels"`
+	Kinds   map[string]string `yaml:"kinds"`
+	Issuers map[string]string `yaml:"issuers"`
+	Intents map[string]string `yaml:"intents"`
+	// Actions name each action a request may ask for, and ActionIntents
+	// say, after one, what the agency will do about it (intent partly).
+	Actions       map[string]string      `yaml:"actions"`
+	ActionIntents map[string]string      `yaml:"action_intents"`
+	Notices       map[string]*noticeText `yaml:"notices"`
 }
 
 type noticeText struct {
@@ -99,6 +103,10 @@ var labelNames = []string{"person", "booking", "agency", "request", "form", "iss
 	"choices", "signature_person", "signature_staff", "date", "legal_basis", "law_words", "print", "disclaimer"}
 
 var placeholders = []string{"agency", "issuer", "kind"}
+
+// intents are the intents a notice states, in the order the text files
+// give them; the first three are also an action's.
+var intents = []Intent{Comply, Decline, Undecided, Partly}
 
 // A Catalog holds the notices and their text in every language.
 type Catalog struct {
@@ -212,11 +220,23 @@ func (c *Catalog) check(file string, t *text) []error {
 			miss("no words for the issuer %s", k)
 		}
 	}
-	for _, k := range []string{"comply", "decline", "undecided"} {
-		if t.Intents[k] == "" {
+	for _, k := range intents {
+		if t.Intents[string(k)] == "" {
 			miss("no words for the intent %s", k)
-		} else if err := checkPlaceholders(t.Intents[k]); err != nil {
+		} else if err := checkPlaceholders(t.Intents[string(k)]); err != nil {
 			miss("intents.%s: %v", k, err)
+		}
+	}
+	for _, k := range intents[:3] {
+		if t.ActionIntents[string(k)] == "" {
+			miss("no words for the intent %s about one action (action_intents)", k)
+		} else if err := checkPlaceholders(t.ActionIntents[string(k)]); err != nil {
+			miss("action_intents.%s: %v", k, err)
+		}
+	}
+	for _, k := range liaison.Action("").Enum() {
+		if t.Actions[k] == "" {
+			miss("no words for the action %s", k)
 		}
 	}
 	for _, n := range c.notices {
@@ -287,25 +307,73 @@ func (c *Catalog) For(d liaison.Duty) (string, bool) {
 // agency intends to comply").
 type Intent string
 
-// The intents a notice can state.
+// The intents a notice can state. Partly is the request's as a whole when
+// the agency will do some of what it asks and not the rest (a detainer's
+// hold refused, its release date given): the notice then says, action by
+// action, which.
 const (
 	Comply    Intent = "comply"
 	Decline   Intent = "decline"
 	Undecided Intent = "undecided"
+	Partly    Intent = "partly"
 )
 
-// IntentFrom is the intent a decision leaves the agency: a required
-// action it will carry out, a forbidden or conflicting one it will not;
-// for a permitted or undetermined one the choice is the agency's, so the
-// notice says it is not made yet until staff say otherwise.
-func IntentFrom(d liaison.Decision) Intent {
-	switch d.Outcome {
-	case liaison.Required:
-		return Comply
-	case liaison.Forbidden, liaison.Conflict:
-		return Decline
+// Standing is where one action a request asks for stands: the outcome of
+// the decision that stands for it, and the status of the latest attempt to
+// carry it out ("" when none was made).
+type Standing struct {
+	Action  liaison.Action
+	Outcome liaison.Outcome
+	Status  liaison.ActionStatus
+}
+
+// ActionIntent is the agency's intent about one action a request asks for.
+type ActionIntent struct {
+	Action liaison.Action
+	Intent Intent
+}
+
+// IntentOf is what the agency will do about a request whose actions stand
+// as st, as a whole and action by action. What staff did decides: an
+// action carried out (or sent, delivered, done otherwise than through the
+// channel, or sent and failed to arrive) is complied with, a refused one
+// is not. Where staff have done nothing yet, the law decides when it
+// leaves no choice: a required action is complied with, a forbidden one is
+// not. Otherwise (permitted: the agency's choice; conflict: counsel's to
+// resolve; undetermined, or waiting for facts) the agency has not decided,
+// and the notice says so. The whole is the actions' common intent, or
+// Partly when they differ; Undecided for a request with no action.
+func IntentOf(st []Standing) (Intent, []ActionIntent) {
+	var whole Intent
+	each := make([]ActionIntent, 0, len(st))
+	for _, s := range st {
+		in := Undecided
+		switch s.Status {
+		case liaison.ActionCarriedOut, liaison.ActionDoneOffline, liaison.ActionPending, liaison.ActionDelivered, liaison.ActionFailed:
+			in = Comply
+		case liaison.ActionRefused:
+			in = Decline
+		case "":
+			switch s.Outcome {
+			case liaison.Required:
+				in = Comply
+			case liaison.Forbidden:
+				in = Decline
+			}
+		}
+		each = append(each, ActionIntent{Action: s.Action, Intent: in})
+		switch whole {
+		case "":
+			whole = in
+		case in:
+		default:
+			whole = Partly
+		}
 	}
-	return Undecided
+	if whole == "" {
+		whole = Undecided
+	}
+	return whole, each
 }
 
 // Data is what a notice says about one person and one request. Every
@@ -315,8 +383,11 @@ type Data struct {
 	Booking string
 	Agency  string
 	Request Request
-	// Intent is required by notices with the part intent.
-	Intent Intent
+	// Intent is required by notices with the part intent (see IntentOf);
+	// Partly needs Actions, which say what the agency will do about each
+	// action the request asks for.
+	Intent  Intent
+	Actions []ActionIntent
 	// Release is the release date given to ICE (notices with the part release).
 	Release time.Time
 	// Due is when the notice must be given, if it has a due time.
@@ -344,6 +415,7 @@ type view struct {
 	Request                                       *requestView
 	Body, Choices, Lines                          []template.HTML
 	Intent                                        template.HTML
+	IntentActions                                 []intentLine
 	Release                                       string
 	Signatures                                    bool
 	Citation, Quote, Source                       string
@@ -351,6 +423,9 @@ type view struct {
 }
 
 type requestView struct{ Kind, Form, Issuer, Received string }
+
+// intentLine is one action of a request complied with in part.
+type intentLine struct{ Action, Intent template.HTML }
 
 // Render writes the notice id in the language lang, for data, as an HTML
 // fragment (an <article>); its styles are Stylesheet's.
@@ -373,8 +448,11 @@ func (c *Catalog) render(w io.Writer, tmpl, id, lang string, data Data) error {
 	if !ok {
 		return liaison.Errorf(liaison.NotFound, "lang", "no text in language %q for notices (have %s)", lang, c.codes())
 	}
-	if n.Has("intent") && !slices.Contains([]Intent{Comply, Decline, Undecided}, data.Intent) {
-		return liaison.Errorf(liaison.Invalid, "intent", "notice %s says whether the agency will comply: give intent comply, decline or undecided", id)
+	if n.Has("intent") && !slices.Contains(intents, data.Intent) {
+		return liaison.Errorf(liaison.Invalid, "intent", "notice %s says whether the agency will comply: give intent comply, decline, undecided or partly", id)
+	}
+	if n.Has("intent") && data.Intent == Partly && len(data.Actions) == 0 {
+		return liaison.Errorf(liaison.Invalid, "intent", "notice %s: intent partly needs what the agency will do about each action", id)
 	}
 	if n.Has("release") && data.Release.IsZero() {
 		return liaison.Errorf(liaison.Invalid, "release", "notice %s gives the release date: give it", id)
@@ -405,6 +483,16 @@ func (c *Catalog) render(w io.Writer, tmpl, id, lang string, data Data) error {
 	}
 	if n.Has("intent") {
 		v.Intent = fill([]string{t.Intents[string(data.Intent)]}, vars)[0]
+		if data.Intent == Partly {
+			for _, a := range data.Actions {
+				words, ok := t.Actions[string(a.Action)]
+				if !ok || !slices.Contains(intents[:3], a.Intent) {
+					return liaison.Errorf(liaison.Invalid, "intent", "notice %s: action %q with intent %q: want an action and comply, decline or undecided", id, a.Action, a.Intent)
+				}
+				v.IntentActions = append(v.IntentActions, intentLine{Action: fill([]string{words}, vars)[0],
+					Intent: fill([]string{t.ActionIntents[string(a.Intent)]}, vars)[0]})
+			}
+		}
 	}
 	if n.Has("release") {
 		v.Release = t.when(data.Release, data.Location)

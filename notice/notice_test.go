@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -321,12 +322,80 @@ func TestRenderErrors(t *testing.T) {
 	}
 }
 
-func TestIntentFrom(t *testing.T) {
-	for o, want := range map[liaison.Outcome]notice.Intent{liaison.Required: notice.Comply, liaison.Forbidden: notice.Decline,
-		liaison.Conflict: notice.Decline, liaison.Permitted: notice.Undecided, liaison.Undetermined: notice.Undecided} {
-		if got := notice.IntentFrom(liaison.Decision{Outcome: o}); got != want {
-			t.Errorf("IntentFrom(%s) = %s, want %s", o, got, want)
+// TestIntentOf: what staff did decides the intent, then the law where it
+// leaves no choice; a request whose actions differ is complied with in part.
+func TestIntentOf(t *testing.T) {
+	hold, notify := liaison.HonorDetainer, liaison.NotifyRelease
+	for _, tc := range []struct {
+		name  string
+		st    []notice.Standing
+		whole notice.Intent
+		each  []notice.Intent
+	}{
+		{"nothing asked", nil, notice.Undecided, nil},
+		{"required, not yet done", []notice.Standing{{Action: hold, Outcome: liaison.Required}}, notice.Comply, []notice.Intent{notice.Comply}},
+		{"forbidden", []notice.Standing{{Action: hold, Outcome: liaison.Forbidden}}, notice.Decline, []notice.Intent{notice.Decline}},
+		{"conflict is counsel's to resolve", []notice.Standing{{Action: hold, Outcome: liaison.Conflict}}, notice.Undecided, []notice.Intent{notice.Undecided}},
+		{"permitted, not yet chosen", []notice.Standing{{Action: notify, Outcome: liaison.Permitted}}, notice.Undecided, []notice.Intent{notice.Undecided}},
+		{"undetermined", []notice.Standing{{Action: notify, Outcome: liaison.Undetermined, Status: liaison.ActionNeedsFacts}}, notice.Undecided, []notice.Intent{notice.Undecided}},
+		{"sent, not yet delivered", []notice.Standing{{Action: notify, Outcome: liaison.Permitted, Status: liaison.ActionPending}}, notice.Comply, []notice.Intent{notice.Comply}},
+		{"refused though permitted", []notice.Standing{{Action: notify, Outcome: liaison.Permitted, Status: liaison.ActionRefused}}, notice.Decline, []notice.Intent{notice.Decline}},
+		{"hold forbidden, release date given", []notice.Standing{{Action: hold, Outcome: liaison.Forbidden}, {Action: notify, Outcome: liaison.Permitted, Status: liaison.ActionDoneOffline}},
+			notice.Partly, []notice.Intent{notice.Decline, notice.Comply}},
+		{"both refused", []notice.Standing{{Action: hold, Outcome: liaison.Forbidden, Status: liaison.ActionRefused}, {Action: notify, Outcome: liaison.Forbidden}},
+			notice.Decline, []notice.Intent{notice.Decline, notice.Decline}},
+		{"one carried out, one not decided", []notice.Standing{{Action: hold, Outcome: liaison.Permitted, Status: liaison.ActionCarriedOut}, {Action: notify, Outcome: liaison.Permitted}},
+			notice.Partly, []notice.Intent{notice.Comply, notice.Undecided}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			whole, each := notice.IntentOf(tc.st)
+			var got []notice.Intent
+			for i, a := range each {
+				if a.Action != tc.st[i].Action {
+					t.Errorf("IntentOf action %d = %s, want %s", i, a.Action, tc.st[i].Action)
+				}
+				got = append(got, a.Intent)
+			}
+			if whole != tc.whole || !slices.Equal(got, tc.each) {
+				t.Errorf("IntentOf(%+v) = %s, %v; want %s, %v", tc.st, whole, got, tc.whole, tc.each)
+			}
+		})
+	}
+}
+
+// TestPartlyIntent: the copy of a detainer whose hold the agency refuses
+// but whose release date it gives says so, action by action, in each
+// language; without the actions it is refused.
+func TestPartlyIntent(t *testing.T) {
+	c := bundled(t)
+	whole, each := notice.IntentOf([]notice.Standing{{Action: liaison.HonorDetainer, Outcome: liaison.Forbidden},
+		{Action: liaison.NotifyRelease, Outcome: liaison.Permitted, Status: liaison.ActionDoneOffline}})
+	d := data()
+	d.Intent, d.Actions = whole, each
+	for lang, want := range map[string][]string{
+		"en": {"County Jail intends to comply with part of this request:",
+			"<li>Keep you in custody after you would otherwise be released: County Jail will not do this.</li>",
+			"<li>Tell U.S. Immigration and Customs Enforcement (ICE) when you will be released: County Jail will do this.</li>"},
+		"es": {"County Jail tiene la intención de cumplir con parte de esta solicitud:",
+			"<li>Mantenerle bajo custodia cuando de otro modo sería liberado: County Jail no lo hará.</li>",
+			"Avisar a Servicio de Inmigración y Control de Aduanas de los Estados Unidos (ICE) cuándo será liberado: County Jail lo hará.</li>"},
+	} {
+		var b strings.Builder
+		if err := c.Render(&b, "ca-request-copy", lang, d); err != nil {
+			t.Fatalf("Render(ca-request-copy, %s) = %v", lang, err)
 		}
+		for _, w := range want {
+			if !strings.Contains(b.String(), w) {
+				t.Errorf("Render(ca-request-copy, %s) lacks %q:\n%s", lang, w, b.String())
+			}
+		}
+		if strings.Contains(b.String(), "intends to comply with this request") || strings.Contains(b.String(), "cumplir con esta solicitud") {
+			t.Errorf("Render(ca-request-copy, %s) says the agency complies with the whole request", lang)
+		}
+	}
+	d.Actions = nil
+	if err := c.Render(&strings.Builder{}, "ca-request-copy", "en", d); liaison.KindOf(err) != liaison.Invalid {
+		t.Errorf("Render(partly without actions) = %v, want invalid", err)
 	}
 }
 

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"io"
 	"maps"
 	"mime"
 	"net/http"
@@ -84,8 +83,19 @@ func (s *Server) writeJSON(w http.ResponseWriter, r *http.Request, status int, v
 	// /v1/decisions for nothing a client can see (bench/README.md,
 	// "Over HTTP"). Stored records keep their canonical bodies, and an
 	// intake's answer is made of them (writeEncoded).
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
+	// The buffer is reused (answers), so that each answer does not grow
+	// one anew; one larger than maxPooledAnswer is left to the collector.
+	buf, _ := s.answers.Get().(*bytes.Buffer)
+	if buf == nil {
+		buf = new(bytes.Buffer)
+	}
+	defer func() {
+		if buf.Cap() <= maxPooledAnswer {
+			buf.Reset()
+			s.answers.Put(buf)
+		}
+	}()
+	enc := json.NewEncoder(buf)
 	enc.SetEscapeHTML(false)
 	err := enc.Encode(v)
 	data := bytes.TrimSuffix(buf.Bytes(), []byte{'\n'})
@@ -96,6 +106,9 @@ func (s *Server) writeJSON(w http.ResponseWriter, r *http.Request, status int, v
 	}
 	s.writeEncoded(w, status, data)
 }
+
+// maxPooledAnswer bounds the buffers writeJSON keeps for reuse.
+const maxPooledAnswer = 64 << 10
 
 // writeEncoded answers with data, which is JSON already.
 func (s *Server) writeEncoded(w http.ResponseWriter, status int, data []byte) {
@@ -119,7 +132,14 @@ func decode(w http.ResponseWriter, r *http.Request, v any) error {
 		return &statusError{http.StatusUnsupportedMediaType,
 			liaison.Errorf(liaison.Invalid, "Content-Type", "send the body as application/json")}
 	}
-	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, liaison.MaxRequestBytes))
+	// A body that says its length is read into one buffer of that size,
+	// where io.ReadAll would start at 512 bytes and grow.
+	var body bytes.Buffer
+	if n := r.ContentLength; n > 0 && n <= liaison.MaxRequestBytes {
+		body.Grow(int(n) + bytes.MinRead)
+	}
+	_, err = body.ReadFrom(http.MaxBytesReader(w, r.Body, liaison.MaxRequestBytes))
+	data := body.Bytes()
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {

@@ -18,6 +18,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -85,6 +86,8 @@ type Server struct {
 	tokens   tokenCache
 	// whatIfLimit is the per-address token bucket of POST /v1/whatif.
 	whatIfLimit *limiter
+	// answers are buffers for writeJSON to encode answers into, reused.
+	answers sync.Pool
 }
 
 // New returns a Server. It panics when a required field of cfg is missing,

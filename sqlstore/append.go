@@ -124,10 +124,18 @@ type stmtKey struct {
 }
 
 // prepare prepares the statements that appends and proofs run when
-// Dialect.Prepare is set: for each table an append writes, its INSERT of
+// Dialect.Prepare is set: the log head's lock and update; for each table
+// an append writes, its INSERT of
 // rowsPerInsert rows, half as many, a quarter… down to one; and the reads
 // of 64, 32, 16… stored hashes, on each pool.
 func (s *Store) prepare(ctx context.Context) error {
+	var err error
+	if s.lockHead, err = s.writer.PrepareContext(ctx, s.d.LockHead); err != nil {
+		return s.fail(ctx, "prepare the lock of the log head", err)
+	}
+	if s.setHead, err = s.writer.PrepareContext(ctx, s.bind(setHeadSQL)); err != nil {
+		return s.fail(ctx, "prepare the update of the log head", err)
+	}
 	s.stmts = make(map[stmtKey]*sql.Stmt)
 	for _, t := range []table{recordsTable, leavesTable} {
 		for n := t.rowsPerInsert(); n > 0; n /= 2 {

@@ -8,3 +8,6 @@ var (
 	ListQuery  = listQuery
 	ByKeyQuery = byKeyQuery
 )
+
+// OpenCasesQuery is openCasesQuery, for TestQueryPlans.
+var OpenCasesQuery = openCasesQuery

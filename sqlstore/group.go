@@ -270,7 +270,13 @@ func (s *Store) appendOnce(ctx context.Context, group []*pending, check bool) ([
 	defer func() { _ = tx.Rollback() }()
 
 	at := &appendTx{s: s, tx: tx}
-	if err := tx.QueryRowContext(ctx, s.d.LockHead).Scan(&at.size); err != nil {
+	var head *sql.Row
+	if s.lockHead != nil {
+		head = tx.StmtContext(ctx, s.lockHead).QueryRowContext(ctx)
+	} else {
+		head = tx.QueryRowContext(ctx, s.d.LockHead)
+	}
+	if err := head.Scan(&at.size); err != nil {
 		return nil, s.fail(ctx, "append: lock the log", err)
 	}
 	at.start = at.size
@@ -288,6 +294,7 @@ func (s *Store) appendOnce(ctx context.Context, group []*pending, check bool) ([
 	start := at.size
 	out := make([]outcome, len(group))
 	var rows []any
+	var open openCases
 	for i, p := range group {
 		if check {
 			if err := taken.conflict(p.recs); err != nil {
@@ -309,6 +316,7 @@ func (s *Store) appendOnce(ctx context.Context, group []*pending, check bool) ([
 			}
 			rows = append(rows, leaf.Index, r.Kind, r.ID, nullIfEmpty(r.Agency), nullIfEmpty(r.Person), nullIfEmpty(r.Parent),
 				nullIfEmpty(r.Key), body, r.Salt[:], s.d.Time(r.At))
+			open.add(r, leaf.Index)
 		}
 	}
 	if len(rows) == 0 {
@@ -320,7 +328,15 @@ func (s *Store) appendOnce(ctx context.Context, group []*pending, check bool) ([
 	if err := s.insert(ctx, tx, leavesTable, at.leaves); err != nil {
 		return nil, err
 	}
-	res, err := tx.ExecContext(ctx, s.bind(`UPDATE log_head SET size = ? WHERE id = 1 AND size = ?`), at.size, start)
+	if err := open.write(ctx, s, tx); err != nil {
+		return nil, err
+	}
+	var res sql.Result
+	if s.setHead != nil {
+		res, err = tx.StmtContext(ctx, s.setHead).ExecContext(ctx, at.size, start)
+	} else {
+		res, err = tx.ExecContext(ctx, s.bind(setHeadSQL), at.size, start)
+	}
 	if err != nil {
 		return nil, s.fail(ctx, "append: update the log head", err)
 	}
@@ -334,6 +350,10 @@ func (s *Store) appendOnce(ctx context.Context, group []*pending, check bool) ([
 	s.records.Add(int64(len(rows) / len(recordsTable.cols)))
 	return out, nil
 }
+
+// setHeadSQL moves the log head from the size an append found to the size
+// it leaves.
+const setHeadSQL = `UPDATE log_head SET size = ? WHERE id = 1 AND size = ?`
 
 // name is a record's (kind, id) or (kind, key).
 type name struct{ kind, v string }

@@ -41,6 +41,8 @@ func TestQueryPlans(t *testing.T) {
 		{"person", "", nil, "records_by_person"},
 		{"parent", "", nil, "records_by_parent"},
 		{"key", sqlstore.ByKeyQuery, []any{"request", "k-1"}, "records_kind_key_key"},
+		{"open cases", "", nil, "open_cases_by_leaf"},
+		{"open cases of an agency", "", nil, "open_cases_by_agency"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			if c.query == "" {
@@ -58,6 +60,12 @@ func TestQueryPlans(t *testing.T) {
 					f.Parent = "req_1"
 				}
 				c.query, c.args = sqlstore.ListQuery(f, 100)
+				switch c.name {
+				case "open cases":
+					c.query, c.args = sqlstore.OpenCasesQuery("", 1<<62, 25)
+				case "open cases of an agency":
+					c.query, c.args = sqlstore.OpenCasesQuery("agy_1", 1<<62, 25)
+				}
 			}
 			rows, err := db.QueryContext(t.Context(), "EXPLAIN QUERY PLAN "+c.query, c.args...)
 			if err != nil {
@@ -79,6 +87,9 @@ func TestQueryPlans(t *testing.T) {
 			got := strings.Join(plan, "; ")
 			if !strings.Contains(got, "INDEX "+c.index) {
 				t.Errorf("plan of %s\n= %s\nwant a search of index %s", c.query, got, c.index)
+			}
+			if strings.HasPrefix(c.name, "open cases") && !strings.Contains(got, "SEARCH r USING INDEX sqlite_autoindex_records_1 (kind=? AND id=?)") {
+				t.Errorf("plan of %s\n= %s\nwant each row's request found by (kind, id)", c.query, got)
 			}
 		})
 	}

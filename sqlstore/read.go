@@ -78,7 +78,7 @@ func scanTime(v any) (time.Time, error) {
 
 // Get returns the record (kind, id), or an error of kind NotFound.
 func (s *Store) Get(ctx context.Context, kind, id string) (*liaison.StoredRecord, error) {
-	row := s.reader.QueryRowContext(ctx, s.bind(`SELECT `+recordColumns+` FROM records WHERE kind = ? AND id = ?`), kind, id)
+	row := s.readRow(ctx, `SELECT `+recordColumns+` FROM records WHERE kind = ? AND id = ?`, kind, id)
 	r, err := scanRecord(row)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
@@ -99,7 +99,7 @@ func (s *Store) ByKey(ctx context.Context, kind, key string) (*liaison.StoredRec
 	if key == "" {
 		return nil, liaison.Errorf(liaison.NotFound, "key", "no %s record has an empty key", kind)
 	}
-	row := s.reader.QueryRowContext(ctx, s.bind(byKeyQuery), kind, key)
+	row := s.readRow(ctx, byKeyQuery, kind, key)
 	r, err := scanRecord(row)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
@@ -157,7 +157,7 @@ func listQuery(f liaison.Filter, limit int) (string, []any) {
 
 // collect runs a query and returns what scan makes of each row.
 func collect[T any](ctx context.Context, s *Store, q querier, op string, scan func(row scanner) (T, error), query string, args ...any) ([]T, error) {
-	rows, err := q.QueryContext(ctx, s.bind(query), args...)
+	rows, err := s.readQuery(ctx, q, query, args...)
 	if err != nil {
 		return nil, s.fail(ctx, op, err)
 	}

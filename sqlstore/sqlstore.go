@@ -76,8 +76,8 @@ type Dialect struct {
 	// Transient reports whether err means "the database is busy or out of
 	// reach, retry later" (an error of kind liaison.Unavailable).
 	Transient func(err error) bool
-	// Prepare says to prepare the inserts of appends and the read of
-	// stored hashes once, and run them as prepared statements: for a
+	// Prepare says to prepare the statements of appends (the log head's
+	// lock and update, the inserts) and the read of stored hashes once, and run them as prepared statements: for a
 	// driver that parses every statement it is given anew (SQLite's),
 	// where parsing a 2,000-parameter insert costs as much as running it,
 	// and parsing the read is a third of an inclusion proof. pgx keeps a
@@ -148,6 +148,13 @@ type Store struct {
 	// hashes, on the reader and the writer pool, by number of indexes.
 	stmts               map[stmtKey]*sql.Stmt
 	readHash, writeHash map[int]*sql.Stmt
+	// lockHead and setHead are Dialect.LockHead and the update of the
+	// log head, prepared on the writer with stmts.
+	lockHead, setHead *sql.Stmt
+	// readStmts are the prepared reads of records, by query (see
+	// readStmt); readStmtCount counts them.
+	readStmts     sync.Map
+	readStmtCount atomic.Int64
 	// upper keeps the stored hashes of the tree's upper levels once read.
 	upper hashCache
 	// afterCommit is Config.AfterCommit.
@@ -202,12 +209,17 @@ func (s *Store) Close() error {
 	for _, stmt := range s.stmts {
 		err = errors.Join(err, stmt.Close())
 	}
+	for _, stmt := range []*sql.Stmt{s.lockHead, s.setHead} {
+		if stmt != nil {
+			err = errors.Join(err, stmt.Close())
+		}
+	}
 	for _, stmts := range []map[int]*sql.Stmt{s.readHash, s.writeHash} {
 		for _, stmt := range stmts {
 			err = errors.Join(err, stmt.Close())
 		}
 	}
-	err = errors.Join(err, s.reader.Close())
+	err = errors.Join(err, s.closeReadStmts(), s.reader.Close())
 	if s.writer != s.reader {
 		err = errors.Join(err, s.writer.Close())
 	}

@@ -76,6 +76,8 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"CheckpointsCannotGo", testCheckpointsCannotGo},
 		{"TamperColumns", testTamperColumns},
 		{"EditedColumnsGrantNothing", testEditedColumnsGrantNothing},
+		{"OpenCases", testOpenCases},
+		{"TamperOpenCases", testTamperOpenCases},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -178,6 +180,8 @@ func fit(r *liaison.StoredRecord) *liaison.StoredRecord {
 		set("key", r.Key)
 	case liaison.KindDelivery:
 		set("action", r.Parent)
+	case liaison.KindCaseClosed:
+		set("request", r.Parent)
 	case liaison.KindToken:
 		set("hash", r.Key)
 	case liaison.KindTokenRevoked:
@@ -1131,7 +1135,6 @@ func testTamper(t *testing.T, s Store) {
 // which group commit writes together. It reports records per second.
 // open returns a new, empty store.
 func Bench(b *testing.B, open func(b *testing.B) Store) {
-	body := bytes.Repeat([]byte("x"), 512)
 	for _, batch := range []int{1, 64} {
 		b.Run(fmt.Sprintf("batch=%d", batch), func(b *testing.B) {
 			s := open(b)
@@ -1141,7 +1144,6 @@ func Bench(b *testing.B, open func(b *testing.B) Store) {
 			for b.Loop() {
 				for i := range recs {
 					recs[i] = NewRecord(b, liaison.KindRead, fmt.Sprintf("read-%d", n))
-					recs[i].Body = body
 					n++
 				}
 				if err := s.Append(b.Context(), recs...); err != nil {
@@ -1160,7 +1162,6 @@ func Bench(b *testing.B, open func(b *testing.B) Store) {
 		b.RunParallel(func(pb *testing.PB) {
 			for pb.Next() {
 				r := NewRecord(b, liaison.KindRead, fmt.Sprintf("read-%d", n.Add(1)))
-				r.Body = body
 				if err := s.Append(b.Context(), r); err != nil {
 					b.Error(err)
 					return

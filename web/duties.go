@@ -52,10 +52,8 @@ func (s *Site) duties(w http.ResponseWriter, r *http.Request, ss *session) {
 // dutyDone records a duty done, with a note and, for a notice, who gave
 // it. It goes back to the case the form was on, or to the duties.
 func (s *Site) dutyDone(w http.ResponseWriter, r *http.Request, ss *session) {
+	// Given when staff confirm it: the desk's clock, as it defaults.
 	in := desk.DoneInput{Note: r.PostFormValue("note"), GivenBy: strings.TrimSpace(r.PostFormValue("given_by"))}
-	if in.GivenBy != "" {
-		in.GivenAt = s.cfg.Now() // recorded as given when staff confirm it
-	}
 	if _, err := s.cfg.Desk.CompleteDuty(r.Context(), ss.actor, r.PathValue("id"), in); err != nil {
 		s.fail(w, r, ss, err)
 		return

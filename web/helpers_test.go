@@ -19,6 +19,7 @@ import (
 	"liaison/desk"
 	"liaison/law"
 	"liaison/ledger"
+	"liaison/oversight"
 	"liaison/packs"
 	"liaison/server"
 	"liaison/sqlite"
@@ -98,7 +99,7 @@ func newEnvNamed(t testing.TB, name string) *env {
 		t.Fatal(err)
 	}
 	api := server.New(server.Config{Desk: d, Law: set, Log: store, Signer: signer, Now: clock.Now})
-	site := web.New(web.Config{Desk: d, Store: store, Log: store, Verifier: signer.Verifier(), API: api.Handler(), Now: clock.Now, WhatIfLimit: api.AllowWhatIf})
+	site := web.New(web.Config{Desk: d, Store: store, Log: store, Verifier: signer.Verifier(), API: api.Handler(), Now: clock.Now, WhatIfLimit: api.AllowWhatIf, Figures: oversight.NewSummarizer(store)})
 	e := &env{store: store, desk: d, site: site, signer: signer, ts: httptest.NewServer(site.Handler()), clock: clock,
 		tokens: map[liaison.Role]string{}, actors: map[liaison.Role]liaison.Actor{}}
 	t.Cleanup(e.ts.Close)

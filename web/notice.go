@@ -58,8 +58,9 @@ func (s *Site) noticePage(w http.ResponseWriter, r *http.Request, ss *session) {
 	}
 	loc := (&zones{d: s.cfg.Desk, by: ss.actor}).of(ctx, ag.ID)
 	fr := c.Request.Request
-	data := notice.Data{Person: c.Person.Name, Agency: ag.Name, Citation: du.Citation, Location: loc, Intent: intentOf(c),
+	data := notice.Data{Person: c.Person.Name, Agency: ag.Name, Citation: du.Citation, Location: loc,
 		Request: notice.Request{Kind: fr.Kind, Form: fr.Form, Issuer: fr.Issuer, Received: fr.ReceivedAt}}
+	data.Intent, data.Actions = intentOf(c)
 	if len(c.Person.BookingNumbers) > 0 {
 		data.Booking = c.Person.BookingNumbers[len(c.Person.BookingNumbers)-1]
 	}
@@ -92,25 +93,14 @@ func (s *Site) noticePage(w http.ResponseWriter, r *http.Request, ss *session) {
 	s.render(w, r, http.StatusOK, "notice", view{Title: "Notice", Actor: actorOf(ss), Nav: "queue", Data: v})
 }
 
-// intentOf is what the agency will do about the request, as a notice
-// tells the person: it complies when an action the request asks for was
-// carried out, declines when every one was refused or is forbidden, and
-// has not decided otherwise.
-func intentOf(c *desk.Case) notice.Intent {
-	declined := len(c.Standing) > 0
-	for _, st := range c.Standing {
-		switch {
-		case st.Status == liaison.ActionCarriedOut || st.Status == liaison.ActionDoneOffline:
-			return notice.Comply
-		case st.Status == liaison.ActionRefused || st.Outcome == liaison.Forbidden:
-		default:
-			declined = false
-		}
+// intentOf is what the agency will do about the case's request, as a
+// whole and action by action (see notice.IntentOf).
+func intentOf(c *desk.Case) (notice.Intent, []notice.ActionIntent) {
+	st := make([]notice.Standing, len(c.Standing))
+	for i, s := range c.Standing {
+		st[i] = notice.Standing{Action: s.Action, Outcome: s.Outcome, Status: s.Status}
 	}
-	if declined {
-		return notice.Decline
-	}
-	return notice.Undecided
+	return notice.IntentOf(st)
 }
 
 // noticeCSS serves the notices' stylesheet (package notice's).

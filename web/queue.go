@@ -116,24 +116,22 @@ func (z *zones) of(ctx context.Context, agency string) *time.Location {
 }
 
 // dueDuties returns the agency's open, overdue and escalated duties that
-// have a deadline, soonest first.
+// have a deadline, soonest first (at most dueLimit).
 func (s *Site) dueDuties(ctx context.Context, a liaison.Actor, agency string, z *zones) ([]dutyRow, error) {
 	now := s.cfg.Now()
-	var out []dutyRow
-	for _, st := range []liaison.DutyStatus{liaison.DutyOpen, liaison.DutyOverdue, liaison.DutyEscalated} {
-		ds, _, err := s.cfg.Desk.Duties(ctx, a, agency, st, desk.Page{Limit: 200})
-		if err != nil {
-			return nil, err
-		}
-		for _, du := range ds {
-			if du.Due != nil {
-				out = append(out, dutyRow{Duty: du, Clock: newClock(*du.Due, now, z.of(ctx, du.Agency))})
-			}
-		}
+	ds, err := s.cfg.Desk.DueDuties(ctx, a, agency, dueLimit)
+	if err != nil {
+		return nil, err
 	}
-	slices.SortStableFunc(out, func(x, y dutyRow) int { return x.Due.Compare(*y.Due) })
+	out := make([]dutyRow, 0, len(ds))
+	for _, du := range ds {
+		out = append(out, dutyRow{Duty: du, Clock: newClock(*du.Due, now, z.of(ctx, du.Agency))})
+	}
 	return out, nil
 }
+
+// dueLimit is how many due duties the queue shows.
+const dueLimit = 200
 
 // queue is the signed-in agency's open cases and due duties, most urgent
 // first.
@@ -169,7 +167,17 @@ func (s *Site) showQueue(w http.ResponseWriter, r *http.Request, ss *session, st
 		f.Status = desk.CaseState(data.Status)
 	}
 	before, _ := strconv.ParseInt(q.Get("before"), 10, 64)
-	cases, older, err := s.recentCases(ctx, a, f, before)
+	// Open cases come from the store's index of them; the others, and a
+	// store without one, from looking back through the requests.
+	var cases []desk.CaseSummary
+	var older int64
+	ok := false
+	if f.Status == desk.CaseOpen {
+		cases, older, ok, err = s.cfg.Desk.OpenCases(ctx, a, f, before, queueLimit)
+	}
+	if !ok && err == nil {
+		cases, older, err = s.recentCases(ctx, a, f, before)
+	}
 	if err != nil {
 		s.fail(w, r, ss, err)
 		return
@@ -219,10 +227,10 @@ const (
 
 // recentCases returns the cases f selects, newest first, recorded before
 // the leaf before (0: the end of the log), and the leaf the next, older,
-// page ends at (0: none). The desk lists requests oldest first and keeps no
-// index of open cases: looking back from the end finds the open ones,
-// which are mostly recent, without examining every request an agency ever
-// had (an index of open cases in the store would make this a lookup).
+// page ends at (0: none). The desk lists requests oldest first: looking
+// back from the end finds the recent ones without examining every request
+// an agency ever had. (Open cases, the queue's default, come from the
+// desk's OpenCases instead, a lookup in the store's index.)
 func (s *Site) recentCases(ctx context.Context, a liaison.Actor, f desk.RequestFilter, before int64) ([]desk.CaseSummary, int64, error) {
 	ts, ok := s.cfg.Store.(treeSizer)
 	if !ok {

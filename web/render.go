@@ -31,8 +31,9 @@ var funcs = template.FuncMap{
 		}
 		return t.In(loc).Format("Mon 2 Jan 2006, 15:04 MST")
 	},
-	"iso":  func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
-	"join": strings.Join,
+	"iso":    func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+	"join":   strings.Join,
+	"minus1": func(n int) int { return n - 1 },
 }
 
 func mustParse() *pages {

@@ -54,6 +54,10 @@ func (s *Site) routes() []route {
 		{"POST /law/whatif", anyone, s.whatIf},
 		// A proposal over the stored decisions, for staff (simulate.go).
 		{"GET /law/simulate", simulators, s.simulate},
+		// The public dashboard (dashboard.go).
+		{"GET /dashboard", anyone, s.dashboard},
+		{"GET /dashboard/{agency}", anyone, s.dashboard},
+		{"GET /dashboard/{scope}/{file}", anyone, s.dashboardCSV},
 		// The map of the law and the comparison of law (lawmap.go, diff.go).
 		{"GET /law/map", anyone, s.lawMap},
 		{"GET /law/map.svg", anyone, s.lawMapSVG},

@@ -27,6 +27,7 @@ import (
 	"liaison/desk"
 	"liaison/examples/proposals"
 	"liaison/ledger"
+	"liaison/oversight"
 )
 
 //go:embed templates/*.html
@@ -56,6 +57,10 @@ type Config struct {
 	// SessionTTL is how long a session lasts at most (default 12h);
 	// IdleTTL how long it lasts unused (default 1h).
 	SessionTTL, IdleTTL time.Duration
+	// Figures answers the public dashboard (nil: no dashboard); K is its
+	// threshold of disclosure control (0: oversight.DefaultK).
+	Figures *oversight.Summarizer
+	K       int
 	// Now and Rand default to the clock and crypto/rand; tests inject them.
 	Now  func() time.Time
 	Rand io.Reader

@@ -453,6 +453,17 @@ func TestNotice(t *testing.T) {
 	if strings.Contains(p.body, `<script>alert("name")`) || !strings.Contains(p.body, `Ana &lt;script&gt;`) {
 		t.Errorf("the notice does not show the person's name as text")
 	}
+	// The hold is forbidden in California (the Values Act), the rest not
+	// yet decided: the copy says the agency will not hold the person and
+	// has not decided the rest, not that it refuses the whole request.
+	en := b.get(path + "?lang=en").body
+	for _, want := range []string{"Los Angeles County Jail intends to comply with part of this request:",
+		"<li>Keep you in custody after you would otherwise be released: Los Angeles County Jail will not do this.</li>",
+		"Los Angeles County Jail has not yet decided.</li>"} {
+		if !strings.Contains(en, want) {
+			t.Errorf("GET %s?lang=en: the intent lacks %q (standing %+v)", path, want, c.Standing)
+		}
+	}
 	if !strings.Contains(p.body, `<script src="/static/print.js" defer></script>`) || !strings.Contains(p.body, `data-print`) {
 		t.Errorf("the notice page has no print button")
 	}

@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"strconv"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -39,13 +40,67 @@ import (
 //	go tool pprof -top -cum httpload.test cpu.prof
 func BenchmarkDecisionsRoute(b *testing.B) {
 	defer debug.SetGCPercent(debug.SetGCPercent(400))
+	rs := newRouteServer(b)
+	var bodies [][]byte
+	for _, req := range bench.Requests(1, 4096) {
+		body, err := json.Marshal(decideBody(req))
+		if err != nil {
+			b.Fatal(err)
+		}
+		bodies = append(bodies, body)
+	}
+	var next atomic.Int64
+	rs.run(b, "/v1/decisions", http.StatusOK, func(buf []byte) []byte {
+		return append(buf, bodies[next.Add(1)%int64(len(bodies))]...)
+	})
+}
+
+// BenchmarkIntakeRoute is httpload's sqlite target in process: POST
+// /v1/requests at a jail in us/ca/bayview, each with a new idempotency
+// key, so each appends its records durably (see BenchmarkDecisionsRoute
+// for the wiring and how to profile it). It runs 16 clients per CPU, as
+// httpload's 32-client level does on two, so that the store's writer
+// commits groups of appends as it does under that load.
+func BenchmarkIntakeRoute(b *testing.B) {
+	defer debug.SetGCPercent(debug.SetGCPercent(400))
+	b.SetParallelism(16)
+	rs := newRouteServer(b)
+	agency, err := createAgency(context.Background(), rs.base, rs.admin)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var tails [][]byte
+	for _, req := range bench.Requests(1, 4096) {
+		tail, err := intakeTail(req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		tails = append(tails, tail)
+	}
+	head := []byte(`{"agency":"` + agency + `","idempotency_key":"route-`)
+	var next atomic.Int64
+	rs.run(b, "/v1/requests", http.StatusCreated, func(buf []byte) []byte {
+		i := next.Add(1)
+		buf = append(buf, head...)
+		buf = strconv.AppendInt(buf, i, 10)
+		return append(buf, tails[i%int64(len(tails))]...)
+	})
+}
+
+// A routeServer is the server of the route benchmarks, wired as `liaison
+// serve` wires it, with an admin's and a clerk's token.
+type routeServer struct {
+	base, admin, clerk string
+}
+
+func newRouteServer(b *testing.B) *routeServer {
 	ctx := context.Background()
 	dir := b.TempDir()
 	st, err := sqlite.Open(ctx, filepath.Join(dir, "liaison.db"))
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer st.Close()
+	b.Cleanup(func() { st.Close() })
 	set, err := law.Load(os.DirFS("../testdata/packs"))
 	if err != nil {
 		b.Fatal(err)
@@ -66,7 +121,7 @@ func BenchmarkDecisionsRoute(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer logFile.Close()
+	b.Cleanup(func() { logFile.Close() })
 	logger := slog.New(slog.NewJSONHandler(logFile, nil))
 	d, err := desk.New(desk.Config{Store: st, Law: set, Sealer: sealer, Logger: logger})
 	if err != nil {
@@ -81,40 +136,46 @@ func BenchmarkDecisionsRoute(b *testing.B) {
 	}
 	hs := &http.Server{Handler: srv.Handler()}
 	go hs.Serve(ln)
-	defer hs.Close()
-	tok, err := desk.NewTokens(st, time.Now, rand.Reader).Create(ctx, liaison.Actor{ID: "bench", Role: liaison.RoleAdmin},
-		desk.TokenInput{Name: "clerk", Role: liaison.RoleClerk})
+	b.Cleanup(func() { hs.Close() })
+	tokens := desk.NewTokens(st, time.Now, rand.Reader)
+	root := liaison.Actor{ID: "bench", Role: liaison.RoleAdmin}
+	admin, err := tokens.Create(ctx, root, desk.TokenInput{Name: "admin", Role: liaison.RoleAdmin})
 	if err != nil {
 		b.Fatal(err)
 	}
-	var bodies [][]byte
-	for _, req := range bench.Requests(1, 4096) {
-		body, err := json.Marshal(decideBody(req))
-		if err != nil {
-			b.Fatal(err)
-		}
-		bodies = append(bodies, body)
+	clerk, err := tokens.Create(ctx, root, desk.TokenInput{Name: "clerk", Role: liaison.RoleClerk})
+	if err != nil {
+		b.Fatal(err)
 	}
-	u := "http://" + ln.Addr().String() + "/v1/decisions"
-	var next atomic.Int64
+	return &routeServer{base: "http://" + ln.Addr().String(), admin: admin.Token, clerk: clerk.Token}
+}
+
+// run times POST path with the clerk's token from parallel keep-alive
+// clients, each body made by body, and fails on any other status than want.
+func (rs *routeServer) run(b *testing.B, path string, want int, body func([]byte) []byte) {
+	u := rs.base + path
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 1}}
+		var buf []byte
 		for pb.Next() {
-			req, _ := http.NewRequest("POST", u, bytes.NewReader(bodies[next.Add(1)%int64(len(bodies))]))
-			req.Header.Set("Authorization", "Bearer "+tok.Token)
+			buf = body(buf[:0])
+			req, _ := http.NewRequest("POST", u, bytes.NewReader(buf))
+			req.Header.Set("Authorization", "Bearer "+rs.clerk)
 			req.Header.Set("Content-Type", "application/json")
 			resp, err := client.Do(req)
 			if err != nil {
 				b.Error(err)
 				return
 			}
-			io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-			if resp.StatusCode != http.StatusOK {
-				b.Errorf("POST /v1/decisions: %s", resp.Status)
+			if resp.StatusCode != want {
+				msg, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				b.Errorf("POST %s: %s: %s", path, resp.Status, msg)
 				return
 			}
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
 		}
 	})
 }

@@ -14,6 +14,7 @@ import (
 	"liaison"
 	"liaison/desk"
 	"liaison/ledger"
+	"liaison/oversight"
 )
 
 // tokenCmd is `liaison token create|list|revoke`.
@@ -163,6 +164,13 @@ func (c *logCmd) run(ctx context.Context, args []string) error {
 	case "verify":
 		rep, err := ledger.Verify(ctx, store, verifier)
 		if err != nil {
+			return err
+		}
+		// The dashboard's kept summary is derived from the records too:
+		// folded again, it must be what they give.
+		if _, err := oversight.Verify(ctx, store, nil); liaison.KindOf(err) == liaison.Conflicting {
+			rep.Problems = append(rep.Problems, ledger.Problem{Kind: ledger.Derived, Index: -1, Message: err.Error()})
+		} else if err != nil {
 			return err
 		}
 		if *asJSON {

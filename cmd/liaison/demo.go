@@ -52,6 +52,10 @@ func (c *demoCmd) run(ctx context.Context, args []string) error {
 		}
 		defer os.RemoveAll(dir)
 		f.db = "sqlite:" + filepath.Join(dir, "demo.db")
+		// Removed when the demo stops, it needs no sync to disk at each
+		// commit (synchronous=FULL): the history's appends waited on
+		// those more than on anything else.
+		f.synchronous = "NORMAL"
 		if f.keyDir == "liaison-keys" {
 			f.keyDir = filepath.Join(dir, "keys")
 		}

@@ -68,6 +68,8 @@ Usage:
                                                    what proposed law would have changed in the stored decisions
   liaison map --case NAME [--as-of DATE] [--format csv|json|svg] [--list]
                                                    a standard case in every bundled jurisdiction, with the dates answers change
+  liaison report --db DSN [--agency ID] [--from MONTH] [--to MONTH] [--format csv|json|html] [--k K] [--audience public|oversight] [--verify]
+                                                   de-identified figures and the reports the law asks for
   liaison token create --db DSN --role ROLE [--name NAME] [--agency ID]
   liaison token list --db DSN [--agency ID]
   liaison token revoke --db DSN ID
@@ -137,6 +139,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return (&contactsCmd{getenv: getenv, stdin: stdin, stdout: stdout, stderr: stderr, now: time.Now}).run(ctx, args[1:])
 	case "keys":
 		return (&keysCmd{stdout: stdout, stderr: stderr}).run(args[1:])
+	case "report":
+		return (&reportCmd{getenv: getenv, stdout: stdout, stderr: stderr}).run(ctx, args[1:])
 	case "audit":
 		return (&auditCmd{getenv: getenv, stdout: stdout, stderr: stderr}).run(ctx, args[1:])
 	case "witness":

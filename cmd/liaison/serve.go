@@ -23,6 +23,7 @@ import (
 	"liaison/desk"
 	"liaison/examples/proposals"
 	"liaison/ledger"
+	"liaison/oversight"
 	"liaison/server"
 	"liaison/sqlite"
 	"liaison/web"
@@ -50,6 +51,13 @@ type serveFlags struct {
 	delivery                     desk.DispatcherConfig
 	escalateAfter, tokenCacheTTL time.Duration
 	witness                      witnessFlags
+	// synchronous, when set, is SQLite's synchronous mode (not a flag:
+	// the demo's temporary database, removed when it stops, needs no
+	// FULL; see sqlite.WithSynchronous).
+	synchronous string
+	// dashboardK is the public dashboard's threshold (0: from
+	// LIAISON_DASHBOARD_K, else oversight.DefaultK).
+	dashboardK int
 }
 
 func (f *serveFlags) register(fs *flag.FlagSet, db string) {
@@ -68,6 +76,7 @@ func (f *serveFlags) register(fs *flag.FlagSet, db string) {
 	fs.DurationVar(&f.escalateAfter, "escalate-after", time.Hour, "escalate a duty overdue for this long")
 	fs.DurationVar(&f.tokenCacheTTL, "token-cache-ttl", server.TokenCacheTTL, "trust a token looked up for this long: how long one revoked elsewhere, unheard of (see docs/operations.md), keeps working here")
 	fs.DurationVar(&f.integrityBudget, "integrity-budget", 10*time.Second, "SQLite: stop the start's integrity check after this long (0: let it finish)")
+	fs.IntVar(&f.dashboardK, "dashboard-k", 0, "the public dashboard shows counts below `K` as \"<K\" (default: LIAISON_DASHBOARD_K, else 10)")
 	fs.IntVar(&f.delivery.MaxAttempts, "delivery-attempts", desk.DefaultMaxAttempts, "attempts to deliver an action's message before it fails and a duty for staff opens")
 	fs.DurationVar(&f.delivery.Backoff, "delivery-backoff", desk.DefaultBackoff, "wait this long after a message's first failed attempt, twice as long after each next")
 	f.witness.register(fs)
@@ -139,7 +148,12 @@ func (c *serveCmd) serve(ctx context.Context, f serveFlags, seed func(context.Co
 			return fmt.Errorf("demo data: %w", err)
 		}
 	}
-	site := web.New(web.Config{Desk: n.desk, Store: n.store, Log: n.store, Verifier: n.keys.signer.Verifier(), API: n.server.Handler(), SecureCookies: f.secureCookies, Logger: logger, WhatIfLimit: n.server.AllowWhatIf, Proposals: props})
+	k, err := dashboardK(f.dashboardK, c.getenv)
+	if err != nil {
+		return err
+	}
+	site := web.New(web.Config{Desk: n.desk, Store: n.store, Log: n.store, Verifier: n.keys.signer.Verifier(), API: n.server.Handler(), SecureCookies: f.secureCookies, Logger: logger, WhatIfLimit: n.server.AllowWhatIf, Proposals: props,
+		Figures: oversight.NewSummarizer(n.store), K: k})
 	srv := &http.Server{Handler: site.Handler(),
 		ReadHeaderTimeout: readHeaderTimeout, ReadTimeout: readTimeout, WriteTimeout: writeTimeout, IdleTimeout: idleTimeout,
 		ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
@@ -209,7 +223,11 @@ func newNode(ctx context.Context, getenv func(string) string, f serveFlags, logg
 	if err != nil {
 		return nil, err
 	}
-	store, err := openStore(ctx, f.db, sqlite.WithIntegrityCheck(f.integrityCheck, f.integrityBudget))
+	opts := []sqlite.Option{sqlite.WithIntegrityCheck(f.integrityCheck, f.integrityBudget)}
+	if f.synchronous != "" {
+		opts = append(opts, sqlite.WithSynchronous(f.synchronous))
+	}
+	store, err := openStore(ctx, f.db, opts...)
 	if err != nil {
 		return nil, err
 	}

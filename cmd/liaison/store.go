@@ -14,6 +14,7 @@ import (
 	"liaison"
 	"liaison/desk"
 	"liaison/ledger"
+	"liaison/oversight"
 	"liaison/postgres"
 	"liaison/sqlite"
 )
@@ -23,6 +24,7 @@ type dataStore interface {
 	liaison.Store
 	ledger.Store
 	ledger.Reader
+	oversight.SummaryStore
 }
 
 // openStore opens the database a DSN names: "sqlite:PATH" (or a bare
