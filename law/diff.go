@@ -308,3 +308,101 @@ func (v *Version) span() string {
 	}
 	return fmt.Sprintf("%s: %s %s", v.Version, v.EffectiveFrom.Format(time.DateOnly), to)
 }
+
+// A Diff is what changed in the law from side A to side B: pack
+// versions and rules, and the answers of a set of cases (`liaison packs
+// diff` and the page /law/diff show it).
+type Diff struct {
+	// A and B name the sides as the user gave them.
+	A            string               `json:"a"`
+	B            string               `json:"b"`
+	Jurisdiction liaison.Jurisdiction `json:"jurisdiction,omitempty"`
+	Versions     []VersionChange      `json:"versions"`
+	Rules        []RuleChange         `json:"rules"`
+	// Cases is how many cases were decided on both sides; Answers those
+	// answered otherwise.
+	Cases   int          `json:"cases"`
+	Answers []CaseChange `json:"answers"`
+}
+
+// Compare compares side a with side b within the levels of within (all
+// the law when empty), keeping the rules of action (all when empty), and
+// decides the cases of SelectCases(cases, within, action) on both.
+func Compare(a, b Side, cases []Case, within liaison.Jurisdiction, action liaison.Action) (*Diff, error) {
+	cases = SelectCases(cases, within, action)
+	c := &Diff{Jurisdiction: within, Cases: len(cases),
+		Versions: nonNil(DiffVersions(a, b, within)), Rules: DiffRules(a, b, within)}
+	if action != "" {
+		c.Rules = slices.DeleteFunc(c.Rules, func(ch RuleChange) bool {
+			has := func(t *RuleText) bool { return t != nil && slices.Contains(t.Actions, action) }
+			return !has(ch.A) && !has(ch.B)
+		})
+	}
+	var err error
+	if c.Answers, err = DiffCases(a, b, cases); err != nil {
+		return nil, err
+	}
+	c.Rules, c.Answers = nonNil(c.Rules), nonNil(c.Answers)
+	return c, nil
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+// TestCases returns the pack tests of the layers as cases named "FILE ID"
+// (a test file at the path of another's is read once), leaving out the
+// skipped ones.
+func TestCases(layers []Layer) ([]Case, error) {
+	var uniq []Layer
+	for _, l := range layers {
+		if !slices.ContainsFunc(uniq, func(u Layer) bool { return u.Name == l.Name }) {
+			uniq = append(uniq, l)
+		}
+	}
+	tests, err := LoadLayerTests(uniq...)
+	if err != nil {
+		return nil, fmt.Errorf("load tests: %w", err)
+	}
+	return Cases(tests), nil
+}
+
+// Cases returns the tests as cases named "FILE ID", leaving out the
+// skipped ones.
+func Cases(tests []*Test) []Case {
+	var out []Case
+	for _, t := range tests {
+		if t.Skip != "" {
+			continue
+		}
+		out = append(out, Case{Name: t.File() + " " + t.ID, Request: t.DecisionRequest()})
+	}
+	return out
+}
+
+// SelectCases keeps the cases of action (all when empty) and, with j set,
+// those at j or at a level above it, moved to j.
+func SelectCases(cases []Case, j liaison.Jurisdiction, action liaison.Action) []Case {
+	var out []Case
+	for _, c := range cases {
+		if action != "" && c.Request.Action != action {
+			continue
+		}
+		if j != "" {
+			cj := c.Request.Jurisdiction
+			if cj != j && !strings.HasPrefix(string(j), string(cj)+"/") {
+				continue
+			}
+			if cj != j {
+				r := *c.Request
+				r.Jurisdiction = j
+				c = Case{Name: c.Name + " (at " + string(j) + ")", Request: &r}
+			}
+		}
+		out = append(out, c)
+	}
+	return out
+}

@@ -147,6 +147,44 @@ func (s *Set) Map(p *Preset, day time.Time, extra ...liaison.Jurisdiction) (*Law
 	return m, nil
 }
 
+// MapPlaces returns the places the pack tests of the set's layers name
+// (see Layers) that the set can answer for, with or without law of their
+// own: the bundled counties and cities, to map beside the jurisdictions
+// with packs. A set not loaded in layers has none.
+func (s *Set) MapPlaces() ([]liaison.Jurisdiction, error) {
+	tests, err := s.Tests()
+	if err != nil {
+		return nil, fmt.Errorf("map places: %w", err)
+	}
+	var out []liaison.Jurisdiction
+	for _, t := range tests {
+		if j := t.DecisionRequest().Jurisdiction; s.CheckJurisdiction(j, true) == nil {
+			out = append(out, j)
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out), nil
+}
+
+// FindPreset returns the preset of ps named name, or an error of kind
+// NotFound that names them all.
+func FindPreset(ps []*Preset, name string) (*Preset, error) {
+	var names []string
+	for _, p := range ps {
+		if p.Name == name {
+			return p, nil
+		}
+		names = append(names, p.Name)
+	}
+	return nil, liaison.Errorf(liaison.NotFound, "case", "no standard case %q: one of %s", name, strings.Join(names, ", "))
+}
+
+// MapRequest is the request a map's cell decides: the preset's at j for
+// action a, at noon of day in j's time zone.
+func (s *Set) MapRequest(p *Preset, j liaison.Jurisdiction, a liaison.Action, day time.Time) *liaison.Request {
+	return s.mapRequest(p, j, a, day)
+}
+
 // mapRequest is the preset's request at j for action a, at noon of day in
 // j's time zone; a place without law of its own is answered by the
 // levels above it.

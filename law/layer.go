@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/goccy/go-yaml"
 
@@ -85,6 +86,7 @@ func LoadLayers(layers ...Layer) (*Set, error) {
 		pk.layer = &liaison.PackLayer{Name: layers[layerOf[pk.ID]].Name, Replaces: replaced[pk.ID]}
 	}
 	s.layers = slices.Clone(layers)
+	s.tests = sync.OnceValues(func() ([]*Test, error) { return LoadLayerTests(layers...) })
 	return s, nil
 }
 
@@ -93,6 +95,9 @@ func LoadLayers(layers ...Layer) (*Set, error) {
 func LoadLayerTests(layers ...Layer) ([]*Test, error) {
 	var out []*Test
 	for _, l := range layers {
+		if l.FS == nil {
+			continue // a layer given as files has packs, not tests
+		}
 		tests, err := LoadTests(l.FS)
 		if err != nil {
 			return nil, fmt.Errorf("layer %s: %w", l.Name, err)
@@ -105,6 +110,16 @@ func LoadLayerTests(layers ...Layer) ([]*Test, error) {
 		out = append(out, tests...)
 	}
 	return out, nil
+}
+
+// Tests returns the pack tests of the set's layers (LoadLayerTests), read
+// once per set; none for a set not loaded in layers. They are shared:
+// callers must not change them.
+func (s *Set) Tests() ([]*Test, error) {
+	if s.tests == nil {
+		return nil, nil
+	}
+	return s.tests()
 }
 
 // Layer returns the name of the layer the pack came from ("" when the set

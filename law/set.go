@@ -28,7 +28,9 @@ type Set struct {
 	files    []liaison.PackFile // sorted by path; see packset.go
 	hash     string             // HashFiles(files)
 	layers   []Layer            // see LoadLayers
-	zones    sync.Map           // IANA name → *time.Location, see Location
+	// tests are the layers' pack tests, read once (see Tests).
+	tests func() ([]*Test, error)
+	zones sync.Map // IANA name → *time.Location, see Location
 	// sentences: levelsKey → the sentence saying which levels had law,
 	// at most maxSentences of them (nSentences counts the stores tried).
 	sentences  sync.Map

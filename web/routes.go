@@ -58,5 +58,10 @@ func (s *Site) routes() []route {
 		{"GET /dashboard", anyone, s.dashboard},
 		{"GET /dashboard/{agency}", anyone, s.dashboard},
 		{"GET /dashboard/{scope}/{file}", anyone, s.dashboardCSV},
+		// The map of the law and the comparison of law (lawmap.go, diff.go).
+		{"GET /law/map", anyone, s.lawMap},
+		{"GET /law/map.svg", anyone, s.lawMapSVG},
+		{"GET /law/map/decision", anyone, s.mapDecision},
+		{"GET /law/diff", anyone, s.lawDiff},
 	}
 }

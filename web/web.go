@@ -148,7 +148,8 @@ func (s *Site) mux() http.Handler {
 
 // contentSecurityPolicy allows the site's own files only: no inline
 // script or style, no frames, forms posted to the site only. The one
-// script is static/print.js, the notice page's print button.
+// script is static/print.js, the notice page's print button (and
+// static/lawmap.js, the map's slider; the page works without it).
 const contentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 
 // headers sets the security headers of every page and asset. Pages hold

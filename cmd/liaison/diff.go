@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"slices"
 	"strings"
 	"time"
 
@@ -67,25 +66,17 @@ A side without a day is read on the other side's day, if it has one.
 	if *casesFile != "" {
 		cases, err = readCases(*casesFile)
 	} else {
-		cases, err = testCases(append(la, lb...))
+		cases, err = law.TestCases(append(la, lb...))
 	}
 	if err != nil {
 		return err
 	}
-	cases = selectCases(cases, liaison.Jurisdiction(*jur), liaison.Action(*action))
-	rep := diffReport{A: fset.Arg(0), B: fset.Arg(1), Jurisdiction: liaison.Jurisdiction(*jur), Cases: len(cases),
-		Versions: nonNil(law.DiffVersions(a, b, liaison.Jurisdiction(*jur))), Rules: law.DiffRules(a, b, liaison.Jurisdiction(*jur))}
-	if *action != "" {
-		rep.Rules = slices.DeleteFunc(rep.Rules, func(ch law.RuleChange) bool {
-			has := func(t *law.RuleText) bool { return t != nil && slices.Contains(t.Actions, liaison.Action(*action)) }
-			return !has(ch.A) && !has(ch.B)
-		})
-	}
-	if rep.Answers, err = law.DiffCases(a, b, cases); err != nil {
+	cmp, err := law.Compare(a, b, cases, liaison.Jurisdiction(*jur), liaison.Action(*action))
+	if err != nil {
 		return err
 	}
-	rep.Rules = nonNil(rep.Rules)
-	rep.Answers = nonNil(rep.Answers)
+	cmp.A, cmp.B = fset.Arg(0), fset.Arg(1)
+	rep := (*diffReport)(cmp)
 	if *format == "json" {
 		enc := json.NewEncoder(c.stdout)
 		enc.SetIndent("", "  ")
@@ -95,25 +86,8 @@ A side without a day is read on the other side's day, if it has one.
 	return nil
 }
 
-func nonNil[T any](s []T) []T {
-	if s == nil {
-		return []T{}
-	}
-	return s
-}
-
-// diffReport is what `packs diff` found.
-type diffReport struct {
-	A            string               `json:"a"`
-	B            string               `json:"b"`
-	Jurisdiction liaison.Jurisdiction `json:"jurisdiction,omitempty"`
-	Versions     []law.VersionChange  `json:"versions"`
-	Rules        []law.RuleChange     `json:"rules"`
-	// Cases is how many cases were decided on both sides; Answers those
-	// answered otherwise.
-	Cases   int              `json:"cases"`
-	Answers []law.CaseChange `json:"answers"`
-}
+// diffReport is what `packs diff` found, written as text.
+type diffReport law.Diff
 
 func (r *diffReport) writeText(w io.Writer) {
 	where := ""
@@ -228,29 +202,6 @@ func diffSide(spec string, only bool) (law.Side, []law.Layer, error) {
 	return sd, ls, nil
 }
 
-// testCases returns the pack tests of the layers as cases (a test file
-// at the path of another's is read once).
-func testCases(layers []law.Layer) ([]law.Case, error) {
-	var uniq []law.Layer
-	for _, l := range layers {
-		if !slices.ContainsFunc(uniq, func(u law.Layer) bool { return u.Name == l.Name }) {
-			uniq = append(uniq, l)
-		}
-	}
-	tests, err := law.LoadLayerTests(uniq...)
-	if err != nil {
-		return nil, fmt.Errorf("load tests: %w", err)
-	}
-	var out []law.Case
-	for _, t := range tests {
-		if t.Skip != "" {
-			continue
-		}
-		out = append(out, law.Case{Name: t.File() + " " + t.ID, Request: t.DecisionRequest()})
-	}
-	return out, nil
-}
-
 // readCases reads the requests of a JSON lines file as cases named
 // "FILE:LINE".
 func readCases(name string) ([]law.Case, error) {
@@ -276,30 +227,6 @@ func readCases(name string) ([]law.Case, error) {
 		return nil, fmt.Errorf("read %s: %w", name, err)
 	}
 	return out, nil
-}
-
-// selectCases keeps the cases of action (all when empty) and, with j set,
-// those at j or at a level above it, moved to j.
-func selectCases(cases []law.Case, j liaison.Jurisdiction, action liaison.Action) []law.Case {
-	var out []law.Case
-	for _, c := range cases {
-		if action != "" && c.Request.Action != action {
-			continue
-		}
-		if j != "" {
-			cj := c.Request.Jurisdiction
-			if cj != j && !strings.HasPrefix(string(j), string(cj)+"/") {
-				continue
-			}
-			if cj != j {
-				r := *c.Request
-				r.Jurisdiction = j
-				c = law.Case{Name: c.Name + " (at " + string(j) + ")", Request: &r}
-			}
-		}
-		out = append(out, c)
-	}
-	return out
 }
 
 func orNone(s string) string {

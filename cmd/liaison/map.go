@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -29,7 +30,8 @@ func (c *mapCmd) run(args []string) error {
 	asOf := fs.String("as-of", "", "decide on `DATE` (YYYY-MM-DD; default today)")
 	name := fs.String("case", "", "the standard case `NAME` (see --list)")
 	list := fs.Bool("list", false, "list the standard cases")
-	format := fs.String("format", "csv", "`csv`, json or svg (a tile grid of the states, not a map to scale)")
+	format := fs.String("format", "csv", "`csv`, json or svg (a US map of one action, as the page /law/map draws it)")
+	action := fs.String("action", "", "the `ACTION` an SVG shows (default: the case's first)")
 	if err := fs.Parse(args); err != nil {
 		return exitError(2)
 	}
@@ -51,14 +53,15 @@ func (c *mapCmd) run(args []string) error {
 		}
 		return nil
 	}
-	var preset *law.Preset
-	for _, p := range presets {
-		if p.Name == *name {
-			preset = p
-		}
+	preset, err := law.FindPreset(presets, *name)
+	if err != nil {
+		return fmt.Errorf("map: %w (liaison map --list says what each is)", err)
 	}
-	if preset == nil {
-		return fmt.Errorf("map: no standard case %q (liaison map --list names them)", *name)
+	act := preset.Actions[0]
+	if *action != "" {
+		if act = liaison.Action(*action); !slices.Contains(preset.Actions, act) {
+			return fmt.Errorf("map: the case %s is mapped for %s, not %q", preset.Name, actionList(preset.Actions), *action)
+		}
 	}
 	day := c.now().UTC()
 	if *asOf != "" {
@@ -72,19 +75,9 @@ func (c *mapCmd) run(args []string) error {
 	}
 	// The places the pack tests name, with or without law of their own:
 	// the bundled counties and cities.
-	ls, err := pf.layers()
+	places, err := set.MapPlaces()
 	if err != nil {
 		return err
-	}
-	tests, err := law.LoadLayerTests(ls...)
-	if err != nil {
-		return err
-	}
-	var places []liaison.Jurisdiction
-	for _, t := range tests {
-		if j := t.DecisionRequest().Jurisdiction; set.CheckJurisdiction(j, true) == nil {
-			places = append(places, j)
-		}
 	}
 	m, err := set.Map(preset, day, places...)
 	if err != nil {
@@ -98,7 +91,7 @@ func (c *mapCmd) run(args []string) error {
 	case "csv":
 		return writeMapCSV(c.stdout, m)
 	case "svg":
-		return writeMapSVG(c.stdout, m)
+		return writeMapSVG(c.stdout, m, act)
 	}
 	fmt.Fprintf(c.stderr, "map: --format is csv, json or svg, not %q\n", *format)
 	return exitError(2)

@@ -1,14 +1,23 @@
 package main
 
 import (
+	"bytes"
+	"context"
+	"crypto/rand"
 	"encoding/csv"
 	"encoding/json"
 	"encoding/xml"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
+	"liaison/desk"
 	"liaison/law"
+	"liaison/web"
 )
 
 func TestMapCommand(t *testing.T) {
@@ -61,10 +70,58 @@ func TestMapCommand(t *testing.T) {
 		t.Errorf("map csv: header %v, no us/ca honor_detainer row", rows[0])
 	}
 	out, _, err = runCmd(t, "", "map", "--case", "interview-in-custody", "--format", "svg", "--as-of", "2021-01-01")
-	if err != nil || xml.Unmarshal([]byte(out), new(struct{})) != nil || !strings.Contains(out, "us/ca: forbidden") {
-		t.Errorf("map --format svg = %v, want an SVG whose California tile says forbidden\n%.300s", err, out)
+	if err != nil || xml.Unmarshal([]byte(out), new(struct{})) != nil || !strings.Contains(out, `id="state-ca" data-outcome="forbidden"`) {
+		t.Errorf("map --format svg = %v, want an SVG whose California says forbidden\n%.300s", err, out)
+	}
+	if _, _, err := runCmd(t, "", "map", "--case", "interview-in-custody", "--format", "svg", "--action", "honor_detainer"); err == nil {
+		t.Error("map --action honor_detainer for a case mapped for allow_interview = nil error, want one")
 	}
 	if _, _, err := runCmd(t, "", "map"); exitCode(err) != 2 {
 		t.Errorf("map without --case = %v, want exit status 2", err)
+	}
+}
+
+// The SVG of `liaison map` is the page's, byte for byte.
+func TestMapSVGIsThePage(t *testing.T) {
+	ctx := context.Background()
+	set, err := loadPacks("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	store, err := openStore(ctx, "sqlite:"+filepath.Join(t.TempDir(), "m.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	sealer, err := desk.NewSealer(bytes.Repeat([]byte{1}, 32), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := desk.New(desk.Config{Store: store, Law: set, Sealer: sealer})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(web.New(web.Config{Desk: d, Store: store, API: http.NotFoundHandler()}).Handler())
+	defer ts.Close()
+	for _, c := range [][3]string{
+		{"detainer-admin-warrant-bail-eligible", "notify_release", "2019-06-01"},
+		{"interview-in-custody", "allow_interview", "2012-03-04"},
+	} {
+		cli, _, err := runCmd(t, "", "map", "--case", c[0], "--action", c[1], "--as-of", c[2], "--format", "svg")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, err := http.Get(ts.URL + "/law/map.svg?case=" + c[0] + "&action=" + c[1] + "&date=" + c[2])
+		if err != nil {
+			t.Fatal(err)
+		}
+		page, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if resp.StatusCode != http.StatusOK || string(page) != cli {
+			t.Errorf("%v: GET /law/map.svg = %d, %d bytes; map --format svg, %d bytes; want the same", c, resp.StatusCode, len(page), len(cli))
+		}
 	}
 }
