@@ -431,3 +431,35 @@ func TestOneSummaryKept(t *testing.T) {
 		}
 	})
 }
+
+// TestOlderFormatSummary: a summary an earlier build kept (format 1) is
+// not a problem for Verify (the server does not read it), and the
+// Summarizer folds the records again and keeps the new one in its place,
+// at the same size, so that it does not fold them again on every start.
+func TestOlderFormatSummary(t *testing.T) {
+	eachStore(t, func(t *testing.T, s tamperStore) {
+		appendAll(t, s, fixture(t))
+		size, err := s.TreeSize(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.SaveSummary(t.Context(), size, []byte(`{"format":1,"size":0}`)); err != nil {
+			t.Fatal(err)
+		}
+		if checked, err := oversight.Verify(t.Context(), s, nil); err != nil || checked != 0 {
+			t.Errorf("Verify(format 1) = %d, %v; want nothing checked, no error", checked, err)
+		}
+		z := oversight.NewSummarizer(s)
+		z.SaveEvery = 1
+		if _, err := z.Figures(t.Context(), oversight.Scope{}, 1); err != nil {
+			t.Fatal(err)
+		}
+		got, body, err := s.LatestSummary(t.Context())
+		if err != nil || got != size || !strings.Contains(string(body), `"format":2`) {
+			t.Errorf("LatestSummary() after Figures = %d, %.60s, %v; want size %d in format 2", got, body, err, size)
+		}
+		if checked, err := oversight.Verify(t.Context(), s, nil); err != nil || checked != size {
+			t.Errorf("Verify(refolded) = %d, %v; want %d checked", checked, err, size)
+		}
+	})
+}

@@ -243,6 +243,12 @@ func Verify(ctx context.Context, s Store, progress func(done, total int64)) (int
 	if err != nil {
 		return 0, fmt.Errorf("verify summary: %w", err)
 	}
+	if olderFormat(body) {
+		// Written by an earlier build: the server does not read it (it
+		// folds the records again, and keeps the new summary in its
+		// place), so there is nothing it relies on to check.
+		return 0, nil
+	}
 	want := NewSummary()
 	if err := foldTo(ctx, s, want, size, progress); err != nil {
 		return size, fmt.Errorf("verify summary of size %d: %w", size, err)

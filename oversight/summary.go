@@ -171,6 +171,16 @@ func (s *Summary) MarshalJSON() ([]byte, error) {
 // another is folded again (see Summarizer.load).
 const summaryFormat = 2
 
+// olderFormat reports whether body is a kept summary in a format an
+// earlier build wrote (1 to summaryFormat-1), which this one folds again
+// rather than reads. Anything else that does not decode is damage.
+func olderFormat(body []byte) bool {
+	var v struct {
+		Format int `json:"format"`
+	}
+	return json.Unmarshal(body, &v) == nil && v.Format >= 1 && v.Format < summaryFormat
+}
+
 // UnmarshalJSON reads what MarshalJSON wrote.
 func (s *Summary) UnmarshalJSON(b []byte) error {
 	type plain Summary

@@ -11,8 +11,10 @@ import (
 
 // SaveSummary keeps body, the oversight figures folded from the first size
 // leaves of the log (see package oversight), and drops every summary but
-// the latest. A summary of that size already kept stays: another node
-// folded the same records.
+// the latest. A summary of that size already kept is replaced: another
+// node folded the same records to the same body, or an earlier build kept
+// it in an older format, which this one must not fold again on every
+// start.
 func (s *Store) SaveSummary(ctx context.Context, size int64, body []byte) error {
 	if err := s.refuse(); err != nil {
 		return err
@@ -23,7 +25,7 @@ func (s *Store) SaveSummary(ctx context.Context, size int64, body []byte) error 
 		return s.fail(ctx, op, err)
 	}
 	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, s.bind(`INSERT INTO summaries (size, body) VALUES (?, ?) ON CONFLICT (size) DO NOTHING`), size, body); err != nil {
+	if _, err := tx.ExecContext(ctx, s.bind(`INSERT INTO summaries (size, body) VALUES (?, ?) ON CONFLICT (size) DO UPDATE SET body = excluded.body`), size, body); err != nil {
 		return s.fail(ctx, op, err)
 	}
 	// Only the latest is read: the older ones would take a few hundred
