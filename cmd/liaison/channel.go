@@ -75,23 +75,15 @@ func (c *adminCmd) run(ctx context.Context, args []string) error {
 			return fmt.Errorf("admin channel set: give --webhook URL or --smtp HOST:PORT (one of them)")
 		}
 	}
-	ks, err := loadKeys(c.getenv, *keyDir, "", false, func(string) {})
-	if err != nil {
-		return err
-	}
 	set, err := loadPacks("")
 	if err != nil {
 		return err
 	}
-	store, err := openStore(ctx, *db)
+	d, closeStore, err := openDesk(ctx, c.getenv, *db, *keyDir, set, time.Now)
 	if err != nil {
 		return err
 	}
-	defer store.Close()
-	d, err := desk.New(desk.Config{Store: store, Law: set, Sealer: ks.sealer, Now: time.Now})
-	if err != nil {
-		return err
-	}
+	defer closeStore()
 	// The command line is an administrator of the agency; the desk checks
 	// it as it checks the API's callers.
 	cli := liaison.Actor{ID: "cli", Name: "command line", Role: liaison.RoleAdmin, Agency: *agency}

@@ -59,19 +59,11 @@ func (c *contactsCmd) run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	ks, err := loadKeys(c.getenv, *keyDir, "", false, func(string) {})
+	d, closeStore, err := openDesk(ctx, c.getenv, *db, *keyDir, set, c.now)
 	if err != nil {
 		return err
 	}
-	store, err := openStore(ctx, *db)
-	if err != nil {
-		return err
-	}
-	defer store.Close()
-	d, err := desk.New(desk.Config{Store: store, Law: set, Sealer: ks.sealer, Now: c.now})
-	if err != nil {
-		return err
-	}
+	defer closeStore()
 	// The command line acts in the role it is given; the desk checks it
 	// as it checks the API's callers.
 	by := liaison.Actor{ID: "cli", Name: "command line", Role: liaison.Role(*role), Agency: *agency}

@@ -10,9 +10,11 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"liaison"
 	"liaison/desk"
+	"liaison/law"
 	"liaison/ledger"
 	"liaison/oversight"
 	"liaison/postgres"
@@ -25,6 +27,26 @@ type dataStore interface {
 	ledger.Store
 	ledger.Reader
 	oversight.SummaryStore
+}
+
+// openDesk opens the database dsn names and a desk on it, deciding by
+// set and sealing with the seal key of keyDir (or the environment), for a
+// command that acts as a caller of the desk. close closes the database.
+func openDesk(ctx context.Context, getenv func(string) string, dsn, keyDir string, set *law.Set, now func() time.Time) (d *desk.Desk, close func() error, err error) {
+	ks, err := loadKeys(getenv, keyDir, "", false, func(string) {})
+	if err != nil {
+		return nil, nil, err
+	}
+	store, err := openStore(ctx, dsn)
+	if err != nil {
+		return nil, nil, err
+	}
+	d, err = desk.New(desk.Config{Store: store, Law: set, Sealer: ks.sealer, Now: now})
+	if err != nil {
+		store.Close()
+		return nil, nil, err
+	}
+	return d, store.Close, nil
 }
 
 // openStore opens the database a DSN names: "sqlite:PATH" (or a bare
