@@ -48,11 +48,12 @@ func (s *Site) proposals() []proposals.Proposal {
 
 // proposalSet returns the desk's law with the proposal named laid over it.
 func (s *Site) proposalSet(name string) (*law.Set, error) {
-	i := slices.IndexFunc(s.proposals(), func(p proposals.Proposal) bool { return p.Name == name })
+	all := s.proposals()
+	i := slices.IndexFunc(all, func(p proposals.Proposal) bool { return p.Name == name })
 	if i < 0 {
 		return nil, liaison.Errorf(liaison.Invalid, "proposal", "no proposal named %q", name)
 	}
-	p := s.proposals()[i]
+	p := all[i]
 	s.sims.mu.Lock()
 	defer s.sims.mu.Unlock()
 	if set := s.sims.sets[name]; set != nil {
