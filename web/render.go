@@ -34,7 +34,20 @@ var funcs = template.FuncMap{
 	"iso":    func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 	"join":   strings.Join,
 	"minus1": func(n int) int { return n - 1 },
+	// dutyDone is the data of the shared "Record done" form
+	// (templates/parts/duty_done.html): nil when the signed-in role may
+	// not record the duty done, or it is closed already.
+	"dutyDone": func(v view, id string, status liaison.DutyStatus, caseID string) *dutyDone {
+		if !v.Can(string(liaison.RoleClerk), string(liaison.RoleSupervisor)) || status == liaison.DutyDone || status == liaison.DutySuperseded {
+			return nil
+		}
+		return &dutyDone{ID: id, Case: caseID}
+	},
 }
+
+// dutyDone is the "Record done" form of one duty; Case, when set, is the
+// case page to go back to.
+type dutyDone struct{ ID, Case string }
 
 func mustParse() *pages {
 	p := &pages{byName: map[string]*template.Template{}}
@@ -46,7 +59,8 @@ func mustParse() *pages {
 		if n == "templates/layout.html" {
 			continue
 		}
-		t := template.Must(template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", n))
+		// Every page gets the layout and the parts pages share.
+		t := template.Must(template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/parts/*.html", n))
 		p.byName[strings.TrimSuffix(strings.TrimPrefix(n, "templates/"), ".html")] = t
 	}
 	return p

@@ -30,7 +30,7 @@ import (
 	"liaison/oversight"
 )
 
-//go:embed templates/*.html
+//go:embed templates/*.html templates/parts/*.html
 var templateFS embed.FS
 
 //go:embed static
