@@ -2,6 +2,7 @@ package liaison
 
 import (
 	"fmt"
+	"strings"
 )
 
 // The columns a store looks records up by (StoredRecord's Agency, Person,
@@ -74,7 +75,7 @@ func (f *columnFields) field(kind string, key []byte) *string {
 		return &f.person
 	case "request":
 		switch kind {
-		case KindRead, KindDecision, KindDuty, KindAction, KindOverride, KindFacts, KindActionOutcome, KindCaseClosed:
+		case KindRead, KindDecision, KindDuty, KindAction, KindOverride, KindFacts, KindActionOutcome, KindCaseClosed, KindCaseReopened:
 			return &f.request
 		}
 	case "duty":
@@ -109,7 +110,7 @@ func (f *columnFields) field(kind string, key []byte) *string {
 			return &f.slot
 		}
 	case "key":
-		if kind == KindDutyChange {
+		if kind == KindDutyChange || kind == KindCaseClosed || kind == KindCaseReopened {
 			return &f.key
 		}
 	case "number":
@@ -132,7 +133,7 @@ func ColumnsOf(kind string, body []byte) (Columns, error) {
 	switch kind {
 	case KindAgency, KindPerson, KindCustodyEvent, KindRequest, KindDutyChange, KindDelivery, KindRead, KindToken, KindCheckpoint, KindPackSet, KindBooking, KindContact, KindContactFinding, KindContactDraft,
 		KindSession, KindSessionSeen, KindSessionEnded, KindSignInCode, KindSignInCodeUsed,
-		KindDeliveryClaim, KindActionOutcome, KindChannel, KindCaseClosed:
+		KindDeliveryClaim, KindActionOutcome, KindChannel, KindCaseClosed, KindCaseReopened:
 	case KindDecision, KindDuty, KindAction, KindOverride, KindFacts:
 		fixed = ColumnAgency | ColumnParent | ColumnKey // the person is the request's
 	case KindTokenRevoked:
@@ -191,8 +192,15 @@ func ColumnsOf(kind string, body []byte) (Columns, error) {
 		c.Key = b.agency + "/" + b.messageID
 	case KindDelivery:
 		c.Parent = b.action
-	case KindCaseClosed:
-		c.Person, c.Parent, c.Key = b.person, b.request, b.request
+	case KindCaseClosed, KindCaseReopened:
+		// The key is the request's, in a round: CaseKey.
+		c.Person, c.Parent, c.Key = b.person, b.request, b.key
+		if c.Key == "" && kind == KindCaseClosed {
+			c.Key = b.request
+		}
+		if !caseKey(kind, b.request, c.Key) {
+			return Columns{}, Errorf(Invalid, "key", "%s record: key %q is not its request %q in a round (CaseKey)", kind, c.Key, b.request)
+		}
 	case KindToken:
 		c.Key = b.hash
 	case KindPackSet:
@@ -250,4 +258,28 @@ func (r *StoredRecord) CheckColumns() error {
 		return Errorf(Internal, "", "record %s/%s is damaged: its %s column is %q but its body says %q: the row was changed behind liaison's back; run `liaison log verify`", r.Kind, r.ID, col, stored, body)
 	}
 	return nil
+}
+
+// caseKey reports whether key is CaseKey(request, round) for a round a
+// record of kind may be in: a close in any, a reopening from 1 on.
+func caseKey(kind, request, key string) bool {
+	if key == request {
+		return kind == KindCaseClosed
+	}
+	round, ok := strings.CutPrefix(key, request+"/")
+	return ok && positive(round)
+}
+
+// positive reports whether s is a decimal number above 0 without leading
+// zeros, as CaseKey writes a round.
+func positive(s string) bool {
+	if s == "" || s[0] == '0' {
+		return false
+	}
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
 }

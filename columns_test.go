@@ -80,6 +80,12 @@ func TestColumnsOf(t *testing.T) {
 			liaison.Columns{Agency: "ag-1", Key: "def", Fixed: 15}},
 		{liaison.KindSignInCodeUsed, liaison.SignInCodeUsedRecord{ID: "scu-1", Agency: "ag-1", Code: "sic-1", Session: "ses-1"},
 			liaison.Columns{Agency: "ag-1", Parent: "sic-1", Key: "sic-1", Fixed: 15}},
+		{liaison.KindCaseClosed, liaison.CaseClosedRecord{ID: "ccl-1", Agency: "ag-1", Request: "req-1", Person: "per-1"},
+			liaison.Columns{Agency: "ag-1", Person: "per-1", Parent: "req-1", Key: "req-1", Fixed: 15}},
+		{liaison.KindCaseReopened, liaison.CaseReopenedRecord{ID: "cro-1", Agency: "ag-1", Request: "req-1", Person: "per-1", Key: liaison.CaseKey("req-1", 1)},
+			liaison.Columns{Agency: "ag-1", Person: "per-1", Parent: "req-1", Key: "req-1/1", Fixed: 15}},
+		{liaison.KindCaseClosed, liaison.CaseClosedRecord{ID: "ccl-2", Agency: "ag-1", Request: "req-1", Key: liaison.CaseKey("req-1", 12)},
+			liaison.Columns{Agency: "ag-1", Parent: "req-1", Key: "req-1/12", Fixed: 15}},
 		{liaison.KindCheckpoint, map[string]any{"size": 3, "hash": "aGFzaA==", "note": "n"}, liaison.Columns{Fixed: 15}},
 		{"some_new_kind", map[string]any{"agency": "ag-1"}, liaison.Columns{}},
 	} {
@@ -94,6 +100,20 @@ func TestColumnsOf(t *testing.T) {
 	}
 	if _, err := liaison.ColumnsOf(liaison.KindToken, []byte("[1]")); liaison.KindOf(err) != liaison.Invalid {
 		t.Errorf("ColumnsOf(token, [1]) = %v, want an error of kind invalid", err)
+	}
+	// A close or reopening keyed otherwise than its request in a round
+	// would let a case close twice in one round, or reopen another's.
+	for _, tc := range []struct{ kind, body string }{
+		{liaison.KindCaseClosed, `{"id":"ccl-1","request":"req-1","key":"req-2"}`},
+		{liaison.KindCaseClosed, `{"id":"ccl-1","request":"req-1","key":"req-1/0"}`},
+		{liaison.KindCaseClosed, `{"id":"ccl-1","request":"req-1","key":"req-1/x"}`},
+		{liaison.KindCaseReopened, `{"id":"cro-1","request":"req-1","key":"req-1"}`},
+		{liaison.KindCaseReopened, `{"id":"cro-1","request":"req-1"}`},
+		{liaison.KindCaseReopened, `{"id":"cro-1","request":"req-1","key":"req-1/01"}`},
+	} {
+		if _, err := liaison.ColumnsOf(tc.kind, []byte(tc.body)); liaison.KindOf(err) != liaison.Invalid {
+			t.Errorf("ColumnsOf(%s, %s) = %v, want an error of kind invalid", tc.kind, tc.body, err)
+		}
 	}
 }
 

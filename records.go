@@ -1,6 +1,9 @@
 package liaison
 
-import "time"
+import (
+	"strconv"
+	"time"
+)
 
 // The records of the desk. Each is stored as one StoredRecord whose Body is
 // its canonical JSON. Records are immutable: what changes (a duty's status)
@@ -87,16 +90,47 @@ type BookingRecord struct {
 
 // CaseClosedRecord (kind "case_closed") says that a request's case no
 // longer needs the desk (see desk.CaseState): its person was released or
-// transferred, or every action it asks for is settled. Its key is the
-// request, so a case closes once. The stores keep an index of the
-// requests no such record closes (see OpenCaseIndex).
+// transferred, or every action it asks for is settled. Its key is
+// CaseKey(request, round), round being how many times the case was
+// reopened before (see CaseReopenedRecord), so a case closes once per
+// round. The stores keep an index of the requests no such record closes
+// (see OpenCaseIndex).
 type CaseClosedRecord struct {
+	ID      string `json:"id"`
+	Agency  string `json:"agency"`
+	Request string `json:"request"`
+	// Key is CaseKey(Request, round); empty in round 0, whose key is
+	// the request (the only round before reopening existed).
+	Key    string    `json:"key,omitempty"`
+	Person string    `json:"person,omitempty"`
+	Why    string    `json:"why"`
+	At     time.Time `json:"at"`
+}
+
+// CaseReopenedRecord (kind "case_reopened") says that a closed case needs
+// the desk again: an action was tried again and waits (pending, or for
+// facts), or facts added later let a refused action go ahead. It undoes
+// the close of round n-1 and starts round n (n ≥ 1): its key is
+// CaseKey(request, n), so a close is reopened once, and the next close of
+// the case is keyed like it.
+type CaseReopenedRecord struct {
 	ID      string    `json:"id"`
 	Agency  string    `json:"agency"`
 	Request string    `json:"request"`
+	Key     string    `json:"key"`
 	Person  string    `json:"person,omitempty"`
 	Why     string    `json:"why"`
 	At      time.Time `json:"at"`
+}
+
+// CaseKey is the store key of the close, and of the reopening, of a
+// request's case in round (0 until it is first reopened): the request,
+// then request/1, request/2...
+func CaseKey(request string, round int) string {
+	if round == 0 {
+		return request
+	}
+	return request + "/" + strconv.Itoa(round)
 }
 
 // CustodyEventKind is a change in a person's custody.

@@ -56,8 +56,10 @@ const (
 	KindSessionEnded   = "session_ended"
 	KindSignInCode     = "signin_code"
 	KindSignInCodeUsed = "signin_code_used"
-	// KindCaseClosed closes a request's case (see CaseClosedRecord).
-	KindCaseClosed = "case_closed"
+	// KindCaseClosed closes a request's case (see CaseClosedRecord);
+	// KindCaseReopened opens it again (see CaseReopenedRecord).
+	KindCaseClosed   = "case_closed"
+	KindCaseReopened = "case_reopened"
 )
 
 // A StoredRecord is one record as a store keeps it. Body is the record's
@@ -122,11 +124,12 @@ type Store interface {
 }
 
 // OpenCaseIndex is implemented by a Store that keeps an index of open
-// cases: both of liaison's stores do. The index holds every request that
-// no record of kind case_closed names as its parent; an append that writes
-// either kind updates it in the same transaction, and `log verify` checks
-// it against the records (a row edited, added or deleted around the log
-// is reported).
+// cases: both of liaison's stores do. The index holds every request whose
+// latest record of kind case_closed or case_reopened naming it as its
+// parent, in log order, is not a close (none at all, or a reopening); an
+// append that writes any of the three kinds updates it in the same
+// transaction, and `log verify` checks it against the records (a row
+// edited, added or deleted around the log is reported).
 type OpenCaseIndex interface {
 	// OpenCases returns the request records of agency (every agency's
 	// when empty) that the index holds, newest first, whose leaf index is

@@ -183,9 +183,9 @@ func (d *Desk) Act(ctx context.Context, by liaison.Actor, in ActInput) (*ActResu
 		}
 	}
 	d.log.InfoContext(ctx, "act", "request", rr.ID, "action", in.Action, "outcome", dr.Decision.Outcome, "status", ar.Status, "override", ar.Override != "")
-	if ar.Status != liaison.ActionPending && ar.Status != liaison.ActionNeedsFacts {
-		d.closeIfDone(ctx, rr.ID) // it may have settled the last of the request's actions
-	}
+	// It may have settled the last of the request's actions, or, tried
+	// again and waiting, reopened a closed case.
+	d.syncCase(ctx, rr.ID, ar.Status != liaison.ActionPending && ar.Status != liaison.ActionNeedsFacts)
 	return res, nil
 }
 

@@ -134,6 +134,13 @@ func (d *Desk) Case(ctx context.Context, by liaison.Actor, id string, opt CaseOp
 		return nil, err
 	}
 	c.Decisions, c.Status, c.ClosedBy, c.Standing = parts.decisions, parts.status, parts.closedBy, parts.standing
+	if c.Status == CaseOpen {
+		// An open case out of the queue (its reopening lost to a crash
+		// between two appends, a record the desk did not write) goes back
+		// when its page is read: one read of the index's round-0 close for
+		// a case never closed.
+		d.syncCase(ctx, rr.ID, false)
+	}
 	if opt.Trace {
 		drs := make([]*liaison.DecisionRecord, len(c.Decisions))
 		for i := range c.Decisions {
@@ -240,6 +247,9 @@ type caseParts struct {
 	standing  []ActionState
 	status    CaseState
 	closedBy  string
+	// openedBy says why an open case is open (its first action that is
+	// not settled), when it is not for a custody event.
+	openedBy string
 }
 
 // caseParts reads a request's decisions and actions and its person's
@@ -281,12 +291,18 @@ func (d *Desk) caseParts(ctx context.Context, rr *liaison.RequestRecord, index i
 				st.Decision, st.Outcome = dr.ID, dr.Decision.Outcome
 			}
 		}
-		for _, ar := range out.actions {
+		var last *liaison.ActionRecord
+		for i, ar := range out.actions {
 			if ar.Action == a {
-				st.Status = ar.Status
+				st.Status, last = ar.Status, &out.actions[i]
 			}
 		}
-		settled = settled && st.Status != "" && st.Status != liaison.ActionNeedsFacts && st.Status != liaison.ActionPending
+		if why := unsettled(st, last); why != "" {
+			if settled {
+				out.openedBy = words(a) + ": " + why
+			}
+			settled = false
+		}
 		out.standing = append(out.standing, st)
 	}
 	out.status = CaseOpen
@@ -297,6 +313,25 @@ func (d *Desk) caseParts(ctx context.Context, rr *liaison.RequestRecord, index i
 		out.status, out.closedBy = CaseClosed, "every action it asks for is settled"
 	}
 	return out, nil
+}
+
+// unsettled says why an action that stands at st, last attempted as last
+// (nil: never), still needs the desk, or returns "" when it is settled:
+// never attempted; its latest attempt waits (pending, or for facts); or it
+// was refused and a decision made since, on facts added later, lets it go
+// ahead.
+func unsettled(st ActionState, last *liaison.ActionRecord) string {
+	switch {
+	case last == nil:
+		return "not attempted yet"
+	case st.Status == liaison.ActionPending:
+		return "its attempt " + last.ID + " is pending"
+	case st.Status == liaison.ActionNeedsFacts:
+		return "its attempt " + last.ID + " needs facts"
+	case st.Status == liaison.ActionRefused && st.Decision != last.Decision && (st.Outcome == liaison.Permitted || st.Outcome == liaison.Required):
+		return fmt.Sprintf("refused (attempt %s), it is %s since decision %s", last.ID, st.Outcome, st.Decision)
+	}
+	return ""
 }
 
 // markCurrent marks the decision that stands for each action: the last

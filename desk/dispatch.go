@@ -393,7 +393,7 @@ func (p *Dispatcher) settle(ctx context.Context, it *outboxItem, status liaison.
 	if status == liaison.ActionFailed {
 		p.d.log.WarnContext(ctx, "delivery failed", "action", ar.ID, "request", ar.Request, "attempts", attempts, "err", reason)
 	}
-	p.d.closeIfDone(ctx, ar.Request) // delivered or failed, the action is settled
+	p.d.syncCase(ctx, ar.Request, true) // delivered or failed, the action is settled
 	return nil
 }
 

@@ -135,6 +135,9 @@ func (d *Desk) Facts(ctx context.Context, by liaison.Actor, request string, in F
 		return nil, err
 	}
 	d.log.InfoContext(ctx, "facts", "request", rr.ID, "facts", id, "decisions", len(res.Decisions))
+	// The new decisions may let a refused action go ahead (the case
+	// reopens), or refuse again one they had let go (it closes).
+	d.syncCase(ctx, rr.ID, true)
 	return res, nil
 }
 

@@ -8,24 +8,67 @@ import (
 	"liaison"
 )
 
-// A case is open until a record of kind case_closed closes it (see
-// liaison.OpenCaseIndex): the desk appends one when a release or transfer
-// ends the person's custody, and when an action carried out or refused
-// settles the last of a request's actions. It follows the record that
-// closes the case, in an append of its own: a case closed meanwhile (two
-// clerks, or the queue) makes it a conflict, which is ignored. A case the
-// records say is closed but no case_closed record closes yet (a delivery
-// settled by the dispatcher, a crash between the two appends) is closed
-// when OpenCases meets it.
+// A case is open until a record of kind case_closed closes it, and open
+// again when a record of kind case_reopened reopens it (see
+// liaison.OpenCaseIndex). The desk appends a close when a release or
+// transfer ends the person's custody, and when an action carried out or
+// refused settles the last of a request's actions; a reopening when a
+// closed case gets work again: an action tried again that waits (pending,
+// or for facts), or facts added later that let a refused action go ahead
+// (see caseParts). Each follows the record that changes the case, in an
+// append of its own, and is keyed by its round (liaison.CaseKey): a case
+// closed or reopened meanwhile by another caller makes it a conflict,
+// which is ignored. A case the records say is closed but no case_closed
+// record closes yet (a crash between the two appends) is closed when
+// OpenCases meets it.
 
-// closeRecord returns the record that closes rr's case, at now.
-func (d *Desk) closeRecord(rr *liaison.RequestRecord, why string, now time.Time) (*liaison.StoredRecord, error) {
+// closeRecord returns the record that closes rr's case in round, at now.
+func (d *Desk) closeRecord(rr *liaison.RequestRecord, why string, round int, now time.Time) (*liaison.StoredRecord, error) {
 	id, err := d.newID("ccl")
 	if err != nil {
 		return nil, err
 	}
-	return d.record(liaison.KindCaseClosed, id, rr.Agency, rr.Person, rr.ID, rr.ID, now,
-		liaison.CaseClosedRecord{ID: id, Agency: rr.Agency, Request: rr.ID, Person: rr.Person, Why: why, At: now})
+	key := liaison.CaseKey(rr.ID, round)
+	cr := liaison.CaseClosedRecord{ID: id, Agency: rr.Agency, Request: rr.ID, Person: rr.Person, Why: why, At: now}
+	if round > 0 {
+		cr.Key = key
+	}
+	return d.record(liaison.KindCaseClosed, id, rr.Agency, rr.Person, rr.ID, key, now, cr)
+}
+
+// reopenRecord returns the record that reopens rr's case, closed in
+// round-1, at now.
+func (d *Desk) reopenRecord(rr *liaison.RequestRecord, why string, round int, now time.Time) (*liaison.StoredRecord, error) {
+	id, err := d.newID("cro")
+	if err != nil {
+		return nil, err
+	}
+	key := liaison.CaseKey(rr.ID, round)
+	return d.record(liaison.KindCaseReopened, id, rr.Agency, rr.Person, rr.ID, key, now,
+		liaison.CaseReopenedRecord{ID: id, Agency: rr.Agency, Request: rr.ID, Key: key, Person: rr.Person, Why: why, At: now})
+}
+
+// caseRound returns the round of a request's case (how many times it was
+// reopened) and whether it is closed in that round: one indexed read for a
+// case never closed, three for one that was.
+func (d *Desk) caseRound(ctx context.Context, request string) (round int, closed bool, err error) {
+	closedIn := func(round int) (bool, error) {
+		_, err := d.store.ByKey(ctx, liaison.KindCaseClosed, liaison.CaseKey(request, round))
+		if liaison.KindOf(err) == liaison.NotFound {
+			return false, nil
+		}
+		return err == nil, err
+	}
+	if closed, err = closedIn(0); err != nil || !closed {
+		return 0, false, err
+	}
+	reopened, err := d.store.List(ctx, liaison.Filter{Kind: liaison.KindCaseReopened, Parent: request})
+	if err != nil || len(reopened) == 0 {
+		return 0, err == nil, err
+	}
+	round = len(reopened)
+	closed, err = closedIn(round)
+	return round, closed, err
 }
 
 // closeCases appends recs, each a case_closed record; those whose case is
@@ -52,22 +95,52 @@ func (d *Desk) closeCases(ctx context.Context, recs []*liaison.StoredRecord) {
 	}
 }
 
-// closeIfDone closes the case of the request id when its records say it
-// is closed (see caseParts).
-func (d *Desk) closeIfDone(ctx context.Context, id string) {
-	var rr liaison.RequestRecord
-	rec, err := d.load(ctx, liaison.KindRequest, id, &rr)
-	if err == nil {
-		var parts *caseParts
-		if parts, err = d.caseParts(ctx, &rr, rec.Index); err == nil && parts.status == CaseClosed {
-			var c *liaison.StoredRecord
-			if c, err = d.closeRecord(&rr, parts.closedBy, d.now().UTC()); err == nil {
-				d.closeCases(ctx, []*liaison.StoredRecord{c})
-			}
+// syncCase brings the open cases in line with what the records of the
+// request id say: it closes a case they say is closed, and reopens one
+// they say is open again. It reads the round before the case, and looks
+// again after each change it makes, so that a change another caller made
+// from records read before this one's (a close worked out before an
+// action that reopens the case was recorded) is undone, not left
+// standing. mayClose false says the caller's change cannot have closed the
+// case (an action recorded pending): an open case is then left as it is
+// without reading it. A failure is logged, not returned: what changed the
+// case is recorded.
+func (d *Desk) syncCase(ctx context.Context, id string, mayClose bool) {
+	var err error
+	for range 3 {
+		var round int
+		var closed bool
+		if round, closed, err = d.caseRound(ctx, id); err != nil || !closed && !mayClose {
+			break
 		}
+		mayClose = true // another caller's close may follow this one's reopening
+		var rr liaison.RequestRecord
+		var rec *liaison.StoredRecord
+		if rec, err = d.load(ctx, liaison.KindRequest, id, &rr); err != nil {
+			break
+		}
+		var parts *caseParts
+		if parts, err = d.caseParts(ctx, &rr, rec.Index); err != nil {
+			break
+		}
+		switch now := d.now().UTC(); {
+		case parts.status == CaseClosed && !closed:
+			rec, err = d.closeRecord(&rr, parts.closedBy, round, now)
+		case parts.status == CaseOpen && closed:
+			rec, err = d.reopenRecord(&rr, parts.openedBy, round+1, now)
+		default:
+			return
+		}
+		if err != nil {
+			break
+		}
+		if err = d.store.Append(ctx, rec); err != nil && liaison.KindOf(err) != liaison.Conflicting {
+			break
+		}
+		err = nil
 	}
 	if err != nil {
-		d.log.WarnContext(ctx, "close case: the queue will close it when it meets it", "request", id, "err", err)
+		d.log.WarnContext(ctx, "open cases: the case may be left out of the queue, or closed only when the queue meets it", "request", id, "err", err)
 	}
 }
 
@@ -83,13 +156,15 @@ func (d *Desk) closeAllOf(ctx context.Context, e *liaison.CustodyEventRecord) {
 		if err != nil {
 			break
 		}
-		if _, err = d.store.ByKey(ctx, liaison.KindCaseClosed, reqs[i].ID); err == nil {
-			continue // closed already
-		} else if liaison.KindOf(err) != liaison.NotFound {
+		var round int
+		var closed bool
+		if round, closed, err = d.caseRound(ctx, reqs[i].ID); err != nil {
 			break
+		} else if closed {
+			continue // closed already
 		}
 		var c *liaison.StoredRecord
-		if c, err = d.closeRecord(&reqs[i], "the person was "+string(e.Kind)+" (custody event "+e.ID+")", d.now().UTC()); err == nil {
+		if c, err = d.closeRecord(&reqs[i], "the person was "+string(e.Kind)+" (custody event "+e.ID+")", round, d.now().UTC()); err == nil {
 			recs = append(recs, c)
 		}
 	}
@@ -125,8 +200,12 @@ func (d *Desk) OpenCases(ctx context.Context, by liaison.Actor, f RequestFilter,
 	}
 	f.Agency, f.Status, f.Person, f.Booking = agency, "", "", ""
 	out := []CaseSummary{}
-	var closing []*liaison.StoredRecord
-	defer func() { d.closeCases(ctx, closing) }()
+	var closing []string
+	defer func() {
+		for _, id := range closing {
+			d.syncCase(ctx, id, true)
+		}
+	}()
 	for budget := scanPages * limit; budget > 0; {
 		n := min(limit, budget)
 		recs, err := idx.OpenCases(ctx, agency, before, n)
@@ -145,11 +224,7 @@ func (d *Desk) OpenCases(ctx context.Context, by liaison.Actor, f RequestFilter,
 				return nil, 0, true, err
 			}
 			if s != nil && s.Status == CaseClosed {
-				c, err := d.closeRecord(rr, s.ClosedBy, d.now().UTC())
-				if err != nil {
-					return nil, 0, true, err
-				}
-				closing = append(closing, c)
+				closing = append(closing, rr.ID)
 				continue
 			}
 			if s != nil {

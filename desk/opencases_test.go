@@ -10,6 +10,7 @@ import (
 	"liaison"
 	"liaison/desk"
 	"liaison/ledger"
+	"liaison/storetest"
 )
 
 // openIDs lists the open cases OpenCases answers for agency, newest first.
@@ -186,5 +187,118 @@ func TestDueDuties(t *testing.T) {
 	scoped := liaison.Actor{ID: "tok_b", Role: liaison.RoleClerk, Agency: "agy_b"}
 	if _, err := d.DueDuties(ctx, scoped, "agy_a", 10); liaison.KindOf(err) != liaison.Denied {
 		t.Errorf("DueDuties(agy_a) as agy_b's clerk = %v, want forbidden", err)
+	}
+}
+
+// TestCaseReopened: a case closed when its only action was refused opens
+// again when facts added later let the action go ahead, closes when the
+// action is delivered, and opens again when the action is tried again; at
+// each step the index of open cases, the queue, the case and the list of
+// open requests agree, and `log verify` finds the index what the records
+// say.
+func TestCaseReopened(t *testing.T) {
+	e := newEnv(t)
+	d := e.desk(t)
+	ctx := context.Background()
+	a := agency(t, d, "us/ca/los-angeles-county", "jail")
+	req := intakeOf(t, d, a.ID, "ice-1", "notification_request", "notify_release").Request.ID
+	state := func(step string, want desk.CaseState) {
+		t.Helper()
+		inIndex := slices.Contains(indexed(t, e, a.ID), req)
+		queued, _ := openIDs(t, d, a.ID, 0, 10)
+		c, err := d.Case(ctx, clerk, req, desk.CaseOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		listed, _, err := d.Requests(ctx, clerk, desk.RequestFilter{Agency: a.ID, Status: desk.CaseOpen}, desk.Page{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		open := want == desk.CaseOpen
+		if inIndex != open || slices.Contains(queued, req) != open || c.Status != want ||
+			slices.ContainsFunc(listed, func(s desk.CaseSummary) bool { return s.ID == req }) != open {
+			t.Errorf("%s: index %v, queue %v, case %s (%s), open requests %v; want the case %s everywhere",
+				step, inIndex, queued, c.Status, c.ClosedBy, listed, want)
+		}
+	}
+	rounds := func(step string, wantClosed, wantReopened []string) {
+		t.Helper()
+		for kind, want := range map[string][]string{liaison.KindCaseClosed: wantClosed, liaison.KindCaseReopened: wantReopened} {
+			recs, err := e.store.List(ctx, liaison.Filter{Kind: kind, Parent: req})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := []string{}
+			for _, r := range recs {
+				got = append(got, r.Key)
+			}
+			if !slices.Equal(got, want) {
+				t.Errorf("%s: %s keys %v, want %v", step, kind, got, want)
+			}
+		}
+	}
+	act := func(want liaison.ActionStatus) {
+		t.Helper()
+		e.clock.Add(time.Minute)
+		if res, err := d.Act(ctx, clerk, desk.ActInput{Request: req, Action: "notify_release"}); err != nil || res.Action.Status != want {
+			t.Fatalf("Act(notify_release) = %+v, %v; want %s", res, err, want)
+		}
+	}
+	state("after intake", desk.CaseOpen)
+	act(liaison.ActionRefused) // no listed conviction: the Values Act forbids it
+	state("refused", desk.CaseClosed)
+	rounds("refused", []string{req}, []string{})
+
+	e.clock.Add(time.Hour)
+	if _, err := d.Facts(ctx, clerk, req, desk.FactsInput{IdempotencyKey: "f1", Reason: "a records check found a 2012 robbery conviction",
+		Subject: &liaison.Subject{Convictions: []liaison.Offense{robbery}}}); err != nil {
+		t.Fatal(err)
+	}
+	state("permitted on new facts", desk.CaseOpen)
+	rounds("permitted on new facts", []string{req}, []string{req + "/1"})
+
+	act(liaison.ActionPending)
+	state("pending", desk.CaseOpen)
+	e.deliver(t, d)
+	state("delivered", desk.CaseClosed)
+	rounds("delivered", []string{req, req + "/1"}, []string{req + "/1"})
+
+	act(liaison.ActionPending) // tried again
+	state("tried again", desk.CaseOpen)
+	rounds("tried again", []string{req, req + "/1"}, []string{req + "/1", req + "/2"})
+	e.deliver(t, d)
+	state("delivered again", desk.CaseClosed)
+	rounds("delivered again", []string{req, req + "/1", req + "/2"}, []string{req + "/1", req + "/2"})
+
+	// Tried again by a record the desk did not write (or whose reopening a
+	// crash lost): the case's page puts it back in the queue.
+	body, err := ledger.MarshalCanonical(liaison.ActionRecord{ID: "act_raw", Agency: a.ID, Request: req, Action: "notify_release",
+		Status: liaison.ActionNeedsFacts, Actor: clerk, At: e.clock.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	salt, err := ledger.NewSalt(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.store.Append(ctx, &liaison.StoredRecord{Kind: liaison.KindAction, ID: "act_raw", Agency: a.ID, Parent: req,
+		Body: body, Salt: salt, At: e.clock.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	if slices.Contains(indexed(t, e, a.ID), req) {
+		t.Fatalf("the index holds %s before its page was read", req)
+	}
+	if _, err := d.Case(ctx, clerk, req, desk.CaseOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	state("tried again around the desk, its page read", desk.CaseOpen)
+	rounds("tried again around the desk", []string{req, req + "/1", req + "/2"}, []string{req + "/1", req + "/2", req + "/3"})
+
+	signer, verifier := storetest.NewSigner(t)
+	if _, err := (&ledger.Publisher{Store: e.store, Signer: signer}).Publish(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if rep, err := ledger.Verify(ctx, e.store, verifier); err != nil || !rep.OK() {
+		t.Errorf("log verify after the case closed and reopened three times = %+v, %v; want no problem", rep, err)
 	}
 }

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"fmt"
 	"slices"
 	"testing"
 
@@ -28,8 +29,14 @@ func openRequest(t testing.TB, agency, id string) *liaison.StoredRecord {
 }
 
 func closedCase(t testing.TB, req *liaison.StoredRecord) *liaison.StoredRecord {
-	r := NewRecord(t, liaison.KindCaseClosed, "ccl-"+req.ID)
-	r.Agency, r.Person, r.Parent, r.Key = req.Agency, req.Person, req.ID, req.ID
+	return caseRound(t, liaison.KindCaseClosed, req, 0)
+}
+
+// caseRound returns the record of kind case_closed or case_reopened of
+// req's case in round.
+func caseRound(t testing.TB, kind string, req *liaison.StoredRecord, round int) *liaison.StoredRecord {
+	r := NewRecord(t, kind, fmt.Sprintf("%s-%d-%s", kind, round, req.ID))
+	r.Agency, r.Person, r.Parent, r.Key = req.Agency, req.Person, req.ID, liaison.CaseKey(req.ID, round)
 	return fit(r)
 }
 
@@ -82,6 +89,30 @@ func testOpenCases(t *testing.T, s Store) {
 	if got, err := oc.OpenCases(ctx, "", 0, 10); err != nil || !slices.Equal(ids(got), []string{"req-3", "req-2"}) {
 		t.Errorf("OpenCases() after a refused append = %v, %v; want [req-3 req-2]", ids(got), err)
 	}
+	// Reopened, closed again, reopened: the case follows the last word,
+	// keeps its place by its request's leaf, and each round's close and
+	// reopening is once.
+	mustAppend(t, s, caseRound(t, liaison.KindCaseReopened, a1, 1))
+	if got, err := oc.OpenCases(ctx, "ag-1", 0, 10); err != nil || !slices.Equal(ids(got), []string{"req-3", "req-1"}) {
+		t.Errorf("OpenCases(ag-1) after reopening req-1 = %v, %v; want [req-3 req-1]", ids(got), err)
+	}
+	if err := s.Append(ctx, caseRound(t, liaison.KindCaseReopened, a1, 1)); liaison.KindOf(err) != liaison.Conflicting {
+		t.Errorf("Append(a second reopening of req-1 in round 1) = %v, want a conflict on its key", err)
+	}
+	mustAppend(t, s, caseRound(t, liaison.KindCaseClosed, a1, 1))
+	if got, err := oc.OpenCases(ctx, "ag-1", 0, 10); err != nil || !slices.Equal(ids(got), []string{"req-3"}) {
+		t.Errorf("OpenCases(ag-1) after closing req-1 again = %v, %v; want [req-3]", ids(got), err)
+	}
+	// Reopened and closed in one append, then reopened and closed the
+	// other way round in another: the last record decides.
+	mustAppend(t, s, caseRound(t, liaison.KindCaseReopened, a1, 2), caseRound(t, liaison.KindCaseClosed, a1, 2))
+	if got, err := oc.OpenCases(ctx, "ag-1", 0, 10); err != nil || !slices.Equal(ids(got), []string{"req-3"}) {
+		t.Errorf("OpenCases(ag-1) after reopening and closing req-1 at once = %v, %v; want [req-3]", ids(got), err)
+	}
+	mustAppend(t, s, caseRound(t, liaison.KindCaseClosed, a3, 0), caseRound(t, liaison.KindCaseReopened, a3, 1), caseRound(t, liaison.KindCaseReopened, a1, 3))
+	if got, err := oc.OpenCases(ctx, "ag-1", 0, 10); err != nil || !slices.Equal(ids(got), []string{"req-3", "req-1"}) {
+		t.Errorf("OpenCases(ag-1) after closing and reopening req-3 at once = %v, %v; want [req-3 req-1]", ids(got), err)
+	}
 }
 
 // testTamperOpenCases edits, adds and deletes rows of the open cases
@@ -95,8 +126,13 @@ func testTamperOpenCases(t *testing.T, s Store) {
 	for _, id := range []string{"req-moved", "req-deleted", "req-closed", "req-kept"} {
 		reqs = append(reqs, openRequest(t, "ag-1", id))
 	}
+	for _, id := range []string{"req-reopened", "req-reclosed"} {
+		reqs = append(reqs, openRequest(t, "ag-1", id))
+	}
 	mustAppend(t, s, reqs...)
-	mustAppend(t, s, closedCase(t, reqs[2]))
+	mustAppend(t, s, closedCase(t, reqs[2]), closedCase(t, reqs[4]), closedCase(t, reqs[5]))
+	mustAppend(t, s, caseRound(t, liaison.KindCaseReopened, reqs[4], 1), caseRound(t, liaison.KindCaseReopened, reqs[5], 1))
+	mustAppend(t, s, caseRound(t, liaison.KindCaseClosed, reqs[5], 1))
 	if _, err := (&ledger.Publisher{Store: s, Signer: signer}).Publish(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -111,6 +147,9 @@ func testTamperOpenCases(t *testing.T, s Store) {
 		{`DELETE FROM open_cases WHERE request = $1`, []any{"req-deleted"}},
 		{`INSERT INTO open_cases (request, agency, leaf_index) VALUES ($1, $2, $3)`, []any{"req-closed", "ag-1", reqs[2].Index}},
 		{`INSERT INTO open_cases (request, agency, leaf_index) VALUES ($1, $2, $3)`, []any{"req-invented", "ag-1", 1}},
+		// A reopened case's row deleted; a case closed again given one.
+		{`DELETE FROM open_cases WHERE request = $1`, []any{"req-reopened"}},
+		{`INSERT INTO open_cases (request, agency, leaf_index) VALUES ($1, $2, $3)`, []any{"req-reclosed", "ag-1", reqs[5].Index}},
 	} {
 		if err := tam.Tamper(ctx, q.sql, q.args...); err != nil {
 			t.Fatalf("Tamper(%s) = %v", q.sql, err)
@@ -128,7 +167,7 @@ func testTamperOpenCases(t *testing.T, s Store) {
 		got = append(got, p.Record)
 	}
 	slices.Sort(got)
-	want := []string{"request/req-closed", "request/req-deleted", "request/req-invented", "request/req-moved"}
+	want := []string{"request/req-closed", "request/req-deleted", "request/req-invented", "request/req-moved", "request/req-reclosed", "request/req-reopened"}
 	if !slices.Equal(got, want) {
 		t.Errorf("Verify() after editing the open cases names %v, want %v", got, want)
 	}

@@ -180,8 +180,11 @@ func fit(r *liaison.StoredRecord) *liaison.StoredRecord {
 		set("key", r.Key)
 	case liaison.KindDelivery:
 		set("action", r.Parent)
-	case liaison.KindCaseClosed:
+	case liaison.KindCaseClosed, liaison.KindCaseReopened:
 		set("request", r.Parent)
+		if r.Key != r.Parent {
+			set("key", r.Key)
+		}
 	case liaison.KindToken:
 		set("hash", r.Key)
 	case liaison.KindTokenRevoked:
