@@ -11,3 +11,6 @@ var (
 
 // OpenCasesQuery is openCasesQuery, for TestQueryPlans.
 var OpenCasesQuery = openCasesQuery
+
+// LastWord is lastWord, for TestQueryPlans.
+var LastWord = lastWord

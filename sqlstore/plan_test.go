@@ -43,6 +43,8 @@ func TestQueryPlans(t *testing.T) {
 		{"key", sqlstore.ByKeyQuery, []any{"request", "k-1"}, "records_kind_key_key"},
 		{"open cases", "", nil, "open_cases_by_leaf"},
 		{"open cases of an agency", "", nil, "open_cases_by_agency"},
+		// log verify's check of the open cases, once per request.
+		{"a case's latest close or reopening", "SELECT " + sqlstore.LastWord("'req_1'"), nil, "records_by_parent"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			if c.query == "" {
