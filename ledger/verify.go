@@ -55,6 +55,20 @@ type DerivedChecker interface {
 	CheckDerived(ctx context.Context) iter.Seq2[Problem, error]
 }
 
+// A RecordCheck checks data derived from the log's records (the
+// dashboard's kept summary, see package oversight) as Verify reads them,
+// so that the log is read once for every check.
+type RecordCheck interface {
+	// Record is given each record that a leaf names, in leaf order, with
+	// its leaf index, whether or not it matches its leaf (Verify reports
+	// those that do not). A leaf whose record is gone is skipped: the
+	// next index given is higher. An error stops Verify: it is for
+	// failures to read, not for what the check finds.
+	Record(ctx context.Context, r *Record, index int64) error
+	// Problems returns what the check found, once every record was given.
+	Problems(ctx context.Context) ([]Problem, error)
+}
+
 // Problem is one thing Verify found wrong.
 type Problem struct {
 	Kind ProblemKind `json:"kind"`
@@ -106,9 +120,10 @@ func (r *Report) add(kind ProblemKind, index int64, record, format string, args 
 //
 // Verify reads the store once, in order, in constant memory (apart from the
 // checkpoints); from a snapshot when src is a Snapshotter, so that it can
-// run beside appends. Its error is for failures to read; what it finds is in the
-// report.
-func Verify(ctx context.Context, src AuditSource, v *Verifier) (rep *Report, err error) {
+// run beside appends. Each record it reads is also given to checks, whose
+// problems it reports after its own. Its error is for failures to read;
+// what it finds is in the report.
+func Verify(ctx context.Context, src AuditSource, v *Verifier, checks ...RecordCheck) (rep *Report, err error) {
 	if sn, ok := src.(Snapshotter); ok {
 		snap, done, err := sn.Snapshot(ctx)
 		if err != nil {
@@ -130,12 +145,22 @@ func Verify(ctx context.Context, src AuditSource, v *Verifier) (rep *Report, err
 		return nil, err
 	}
 	a.checkCheckpoints()
+	fed := int64(-1)
 	for e, err := range src.Entries(ctx) {
 		if err != nil {
 			return nil, fmt.Errorf("verify log: read entries: %w", err)
 		}
 		if err := a.entry(e); err != nil {
 			return nil, err
+		}
+		// The checks get each leaf's record once, in order, within the tree.
+		if l := e.Leaf; l != nil && l.Index > fed && l.Index < size && e.Record != nil && e.Record.Kind == l.Kind && e.Record.ID == l.ID {
+			fed = l.Index
+			for _, c := range checks {
+				if err := c.Record(ctx, e.Record, e.Leaf.Index); err != nil {
+					return nil, fmt.Errorf("verify log: %w", err)
+				}
+			}
 		}
 	}
 	if err := a.missing(size); err != nil {
@@ -147,6 +172,15 @@ func Verify(ctx context.Context, src AuditSource, v *Verifier) (rep *Report, err
 	a.finishCheckpoints()
 	if err := a.finishRecorded(); err != nil {
 		return nil, err
+	}
+	for _, c := range checks {
+		probs, err := c.Problems(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("verify log: %w", err)
+		}
+		for _, p := range probs {
+			a.rep.add(p.Kind, p.Index, p.Record, "%s", p.Message)
+		}
 	}
 	if dc, ok := src.(DerivedChecker); ok {
 		for p, err := range dc.CheckDerived(ctx) {

@@ -304,3 +304,55 @@ func (s truncatedHashes) ReadHashes(ctx context.Context, indexes []int64) ([]tlo
 	}
 	return s.MemStore.ReadHashes(ctx, indexes)
 }
+
+// countCheck is a RecordCheck that notes the leaves it was given, and
+// reports one problem naming how many.
+type countCheck struct{ got []int64 }
+
+func (c *countCheck) Record(_ context.Context, r *ledger.Record, index int64) error {
+	c.got = append(c.got, index)
+	return nil
+}
+
+func (c *countCheck) Problems(context.Context) ([]ledger.Problem, error) {
+	return []ledger.Problem{{Kind: ledger.Derived, Index: -1, Message: fmt.Sprintf("saw %d records", len(c.got))}}, nil
+}
+
+// TestVerifyFeedsChecks: Verify gives every check each leaf's record once,
+// in leaf order, in the one pass it makes (a deleted record is skipped, a
+// leaf listed twice given once, a record no leaf names not given), and
+// reports the checks' problems after its own.
+func TestVerifyFeedsChecks(t *testing.T) {
+	ctx := context.Background()
+	store := ledger.NewMemStore()
+	fill(t, store, seeded(32), 10)
+	src := tampered{MemStore: store, edit: func(e ledger.Entry) []ledger.Entry {
+		switch e.Leaf.Index {
+		case 3: // deleted
+			e.Record = nil
+		case 5: // listed twice, with an unlogged record after
+			r := *e.Record
+			r.ID = "unlogged"
+			return []ledger.Entry{e, copyEntry(e), {Record: &r}}
+		}
+		return []ledger.Entry{e}
+	}}
+	a, b := &countCheck{}, &countCheck{}
+	rep, err := ledger.Verify(ctx, src, testSigner(t, 1).Verifier(), a, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []int64{0, 1, 2, 4, 5, 6, 7, 8, 9}
+	if !slices.Equal(a.got, want) || !slices.Equal(b.got, want) {
+		t.Errorf("Verify gave the checks leaves %v and %v, want %v each", a.got, b.got, want)
+	}
+	var derived []string
+	for _, p := range rep.Problems {
+		if p.Kind == ledger.Derived {
+			derived = append(derived, p.Message)
+		}
+	}
+	if !slices.Equal(derived, []string{"saw 9 records", "saw 9 records"}) || len(rep.Problems) < 5 {
+		t.Errorf("Verify's problems:\n%s\nwant its own (a deletion, a leaf twice, an unlogged record) and each check's", problemList(rep))
+	}
+}

@@ -234,35 +234,105 @@ func checkpointAt(ctx context.Context, r ledger.HashReader, size int64) (Checkpo
 // result with the latest kept summary, at its size. It returns the size
 // checked (0 with none kept) and an error of kind Conflicting that names
 // the counts that differ when the kept summary is not what the records
-// give.
+// give. (`liaison log verify` makes the same check as it reads the log
+// for its own, with a Check.)
 func Verify(ctx context.Context, s Store, progress func(done, total int64)) (int64, error) {
+	c, err := NewCheck(ctx, s)
+	if err != nil || c.want == nil {
+		return 0, err
+	}
+	if err := foldTo(ctx, s, c.want, c.size, progress); err != nil {
+		return c.size, fmt.Errorf("verify summary of size %d: %w", c.size, err)
+	}
+	return c.size, c.compare()
+}
+
+// A Check compares the latest kept summary with the records, folded
+// again from the first as ledger.Verify gives them (a ledger.RecordCheck):
+// `liaison log verify` reads the log once for both.
+type Check struct {
+	get  Getter
+	size int64
+	body []byte
+	want *Summary // nil: nothing to check
+	// broken says why the records could not be folded, when they could
+	// not (a record gone, a body that does not decode).
+	broken string
+}
+
+var _ ledger.RecordCheck = (*Check)(nil)
+
+// NewCheck reads the latest kept summary of s. With none kept, or one in
+// an earlier build's format (the server does not read it: it folds the
+// records again, and keeps the new summary in its place), there is
+// nothing to check and the Check finds nothing.
+func NewCheck(ctx context.Context, s Store) (*Check, error) {
 	size, body, err := s.LatestSummary(ctx)
 	if liaison.KindOf(err) == liaison.NotFound {
-		return 0, nil
+		return &Check{}, nil
 	}
 	if err != nil {
-		return 0, fmt.Errorf("verify summary: %w", err)
+		return nil, fmt.Errorf("verify summary: %w", err)
 	}
-	if olderFormat(body) {
-		// Written by an earlier build: the server does not read it (it
-		// folds the records again, and keeps the new summary in its
-		// place), so there is nothing it relies on to check.
-		return 0, nil
+	c := &Check{get: s, size: size, body: body}
+	if !olderFormat(body) {
+		c.want = NewSummary()
 	}
-	want := NewSummary()
-	if err := foldTo(ctx, s, want, size, progress); err != nil {
-		return size, fmt.Errorf("verify summary of size %d: %w", size, err)
+	return c, nil
+}
+
+// Record folds r, the record of leaf index, when the kept summary covers
+// it.
+func (c *Check) Record(ctx context.Context, r *ledger.Record, index int64) error {
+	if c.want == nil || c.broken != "" || index >= c.size {
+		return nil
 	}
+	if index != c.want.Size {
+		c.broken = fmt.Sprintf("the record of leaf %d is missing", c.want.Size)
+		return nil
+	}
+	rec := &liaison.StoredRecord{Kind: r.Kind, ID: r.ID, Agency: r.Agency, Person: r.Person, Parent: r.Parent, Key: r.Key,
+		Body: r.Body, Salt: r.Salt, At: r.At, Index: index}
+	if err := c.want.Fold(ctx, c.get, rec); err != nil {
+		c.broken = err.Error()
+	}
+	return nil
+}
+
+// Problems reports the kept summary, as a derived problem, when it is not
+// what the records folded give, or when they could not be folded.
+func (c *Check) Problems(context.Context) ([]ledger.Problem, error) {
+	if c.want == nil {
+		return nil, nil
+	}
+	if c.broken == "" && c.want.Size < c.size {
+		c.broken = fmt.Sprintf("the record of leaf %d is missing", c.want.Size)
+	}
+	err := c.compare()
+	if c.broken != "" {
+		err = fmt.Errorf("the kept summary of size %d could not be checked: %s", c.size, c.broken)
+	}
+	if err == nil {
+		return nil, nil
+	}
+	return []ledger.Problem{{Kind: ledger.Derived, Index: -1, Message: err.Error()}}, nil
+}
+
+// compare returns an error of kind Conflicting that names the counts that
+// differ when the kept summary is not c.want, the records folded up to its
+// size.
+func (c *Check) compare() error {
+	size, body, want := c.size, c.body, c.want
 	wantBody, err := json.Marshal(want)
 	if err != nil {
-		return size, fmt.Errorf("verify summary: %w", err)
+		return fmt.Errorf("verify summary: %w", err)
 	}
 	if bytes.Equal(body, wantBody) {
-		return size, nil
+		return nil
 	}
 	kept := NewSummary()
 	if err := json.Unmarshal(body, kept); err != nil {
-		return size, liaison.Errorf(liaison.Conflicting, "", "the kept summary of size %d is not what the records give: it does not decode (%v)", size, err)
+		return liaison.Errorf(liaison.Conflicting, "", "the kept summary of size %d is not what the records give: it does not decode (%v)", size, err)
 	}
 	var diffs []string
 	for _, k := range slices.SortedFunc(maps.Keys(mergeKeys(kept.Counts, want.Counts)), compareKeys) {
@@ -278,7 +348,7 @@ func Verify(ctx context.Context, s Store, progress func(done, total int64)) (int
 		more = fmt.Sprintf(" (and %d more)", len(diffs)-5)
 		diffs = diffs[:5]
 	}
-	return size, liaison.Errorf(liaison.Conflicting, "", "the kept summary of size %d is not what the records give: %v%s", size, diffs, more)
+	return liaison.Errorf(liaison.Conflicting, "", "the kept summary of size %d is not what the records give: %v%s", size, diffs, more)
 }
 
 func mergeKeys(a, b map[Key]int64) map[Key]bool {
