@@ -132,7 +132,7 @@ func (sn *snapshot) CheckDerived(ctx context.Context) iter.Seq2[ledger.Problem, 
 // lastWord is the kind of the latest case_closed or case_reopened record
 // naming the request whose id is the SQL expression req, in log order
 // (NULL: none), by the index on (parent, leaf). The index is partial
-// (parent <> ”): without saying so, SQLite walks the whole table by leaf
+// (on rows with a parent): without saying so, SQLite walks the table by leaf
 // for each request (15 s on 100,000 records, where the index takes 30 ms).
 func lastWord(req string) string {
 	return `(SELECT c.kind FROM records c WHERE c.parent = ` + req + ` AND c.parent <> '' AND c.kind IN ('case_closed', 'case_reopened') ORDER BY c.leaf_index DESC LIMIT 1)`
