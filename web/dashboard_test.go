@@ -120,3 +120,27 @@ func TestDashboardK(t *testing.T) {
 		}
 	}
 }
+
+// TestDashboardLabels: the page shows the figures' codes in words (an
+// action, a kind of request, an outcome), in its tables and its charts,
+// and the CSV keeps the codes.
+func TestDashboardLabels(t *testing.T) {
+	e := newEnv(t)
+	b := e.browser(t)
+	all := b.get("/dashboard")
+	for _, want := range []string{`<th scope="row">Hold past release (detainer)</th>`, `<th scope="col" class="num">Notification request</th>`,
+		`<th scope="row">Detainer</th>`, `>Detainer</text>`} {
+		if !strings.Contains(all.body, want) {
+			t.Errorf("GET /dashboard lacks %q", want)
+		}
+	}
+	for _, code := range []string{">honor_detainer<", ">notification_request<", ">detainer<", ">notification request<"} {
+		if strings.Contains(all.body, code) {
+			t.Errorf("GET /dashboard shows the code %q", code)
+		}
+	}
+	p := b.get("/dashboard/all/decisions.csv?from=2024-04&to=2026-03")
+	if !strings.Contains(p.body, "\nhonor_detainer,") || strings.Contains(p.body, "Hold past release") {
+		t.Errorf("GET %s: want the codes, not the page's words:\n%s", p.url, p.body)
+	}
+}

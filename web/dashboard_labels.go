@@ -1,0 +1,65 @@
+package web
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"liaison/oversight"
+)
+
+// The figures keep codes (honor_detainer, serious_felony, needs_facts):
+// the kept summary, `liaison report` and the CSV downloads say them as the
+// records do. The dashboard's page shows readers words instead, at display
+// time only (displayed).
+
+// actionLabels are the actions, as a reader of the figures would say them.
+var actionLabels = map[string]string{
+	"honor_detainer":              "Hold past release (detainer)",
+	"notify_release":              "Notify of a release",
+	"transfer_custody":            "Hand over custody",
+	"share_info":                  "Share information",
+	"allow_interview":             "Allow an interview",
+	"grant_access":                "Grant access to the facility",
+	"inquire_status":              "Ask about immigration status",
+	"arrest_civil":                "Civil immigration arrest",
+	"arrest_criminal_immigration": "Arrest for an immigration crime",
+	"assist_operation":            "Assist a federal operation",
+	"enter_287g":                  "Enter a 287(g) agreement",
+	"perform_287g":                "Act under a 287(g) agreement",
+	"terminate_287g":              "End a 287(g) agreement",
+	"enter_detention_agreement":   "Enter a detention agreement",
+	"use_federal_interpreter":     "Use a federal interpreter",
+	"none":                        "None given",
+}
+
+// label is how the page shows a code of the figures: an action in words,
+// any other code (a kind of request, an outcome, a result, an offence
+// category) with spaces for underscores and a capital first letter. What
+// is not a code (a month, a form, a citation, a length) is left as it is.
+func label(code string) string {
+	if l, ok := actionLabels[code]; ok {
+		return l
+	}
+	if code == "" || strings.ContainsFunc(code, func(r rune) bool { return r != '_' && !unicode.IsLower(r) && !unicode.IsDigit(r) }) {
+		return code
+	}
+	r, n := utf8.DecodeRuneInString(code)
+	return string(unicode.ToUpper(r)) + strings.ReplaceAll(code[n:], "_", " ")
+}
+
+// displayed returns t with its rows and columns labelled for the page;
+// t itself, which the CSV writes, keeps the codes.
+func displayed(t *oversight.Published) *oversight.Published {
+	shown := *t
+	shown.Rows, shown.Cols = labels(t.Rows), labels(t.Cols)
+	return &shown
+}
+
+func labels(codes []string) []string {
+	out := make([]string, len(codes))
+	for i, c := range codes {
+		out[i] = label(c)
+	}
+	return out
+}
