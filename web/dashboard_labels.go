@@ -33,19 +33,37 @@ var actionLabels = map[string]string{
 	"none":                        "None given",
 }
 
+// wordLabels are the words of a code that are not written in lower case.
+var wordLabels = map[string]string{"dui": "DUI"}
+
 // label is how the page shows a code of the figures: an action in words,
 // any other code (a kind of request, an outcome, a result, an offence
-// category) with spaces for underscores and a capital first letter. What
-// is not a code (a month, a form, a citation, a length) is left as it is.
+// category, "charged: " one) with spaces for underscores and a capital
+// first letter. What is not a code (a month, a form, a citation, a
+// length) is left as it is.
 func label(code string) string {
 	if l, ok := actionLabels[code]; ok {
 		return l
 	}
-	if code == "" || strings.ContainsFunc(code, func(r rune) bool { return r != '_' && !unicode.IsLower(r) && !unicode.IsDigit(r) }) {
-		return code
+	prefix := ""
+	if rest, ok := strings.CutPrefix(code, "charged: "); ok {
+		prefix, code = "Charged: ", rest
 	}
-	r, n := utf8.DecodeRuneInString(code)
-	return string(unicode.ToUpper(r)) + strings.ReplaceAll(code[n:], "_", " ")
+	if code == "" || strings.ContainsFunc(code, func(r rune) bool { return r != '_' && r != ' ' && !unicode.IsLower(r) && !unicode.IsDigit(r) }) {
+		return prefix + code
+	}
+	words := strings.Fields(strings.ReplaceAll(code, "_", " "))
+	for i, w := range words {
+		if l, ok := wordLabels[w]; ok {
+			words[i] = l
+		}
+	}
+	out := strings.Join(words, " ")
+	if prefix != "" {
+		return prefix + out
+	}
+	r, n := utf8.DecodeRuneInString(out)
+	return string(unicode.ToUpper(r)) + out[n:]
 }
 
 // displayed returns t with its rows and columns labelled for the page;

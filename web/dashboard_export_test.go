@@ -1,0 +1,4 @@
+package web
+
+// DashboardLabel is label, for TestDashboardLabelWords.
+var DashboardLabel = label
