@@ -421,3 +421,26 @@ func TestLawWords(t *testing.T) {
 		}
 	}
 }
+
+// TestUndecidedIntent: a copy of the request given before the agency has
+// decided says so (Cal. Gov. Code 7283.1(b) asks whether it intends to
+// comply) and tells the person how to learn the decision: staff print the
+// notice again, with the intent as it stands then. It promises no later
+// notice, which no duty of the desk would bring.
+func TestUndecidedIntent(t *testing.T) {
+	c := bundled(t)
+	d := data()
+	d.Intent, d.Actions = notice.IntentOf([]notice.Standing{{Action: liaison.NotifyRelease, Outcome: liaison.Undetermined, Status: liaison.ActionNeedsFacts}})
+	for lang, want := range map[string]struct{ says, not string }{
+		"en": {"County Jail has not yet decided whether it will comply with this request. You may ask its staff for this notice again at any time", "You will be told"},
+		"es": {"County Jail aún no ha decidido si cumplirá con esta solicitud. Puede pedir a su personal este aviso de nuevo", "Se le informará"},
+	} {
+		var b strings.Builder
+		if err := c.Render(&b, "ca-request-copy", lang, d); err != nil {
+			t.Fatalf("Render(ca-request-copy, %s) = %v", lang, err)
+		}
+		if !strings.Contains(b.String(), want.says) || strings.Contains(b.String(), want.not) {
+			t.Errorf("Render(ca-request-copy, %s, undecided) = %s\nwant %q and not %q", lang, b.String(), want.says, want.not)
+		}
+	}
+}
