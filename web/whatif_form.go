@@ -68,11 +68,11 @@ func several[T interface{ Enum() []string }](path, label string) whatIfFact {
 // date's meaning.
 func offenseFacts(what string) []whatIfFact {
 	return []whatIfFact{
-		{Path: "offense", Label: "Offence code", Hint: "As the law's lists name it, e.g. CA PC 211; optional", Kind: "text"},
-		{Path: "jurisdiction", Label: "Where", Hint: "The jurisdiction of the offence, e.g. us/ca; optional", Kind: "text"},
+		{Path: "offense", Label: "Offence code", Hint: "As the law's lists name it, e.g. CA PC 211", Kind: "text"},
+		{Path: "jurisdiction", Label: "Where", Hint: "A jurisdiction, e.g. us/ca", Kind: "text"},
 		pick[liaison.Level]("level", "Level"),
-		several[liaison.Category]("categories", "Categories"),
 		{Path: "date", Label: "Date (" + what + ")", Kind: "date"},
+		several[liaison.Category]("categories", "Categories"),
 	}
 }
 
@@ -114,7 +114,7 @@ func whatIfSections() []whatIfSection {
 				Hint:    "Not known leaves the answer open where it depends on convictions; a conviction listed below makes it known",
 				Options: []whatIfOption{{Value: "known", Label: "known: the convictions below (none if none)"}}},
 		}},
-		{Legend: "Convictions", List: "subject.convictions", Item: "conviction", Facts: append(offenseFacts("of conviction"),
+		{Legend: "Convictions", List: "subject.convictions", Item: "conviction", Facts: slices.Insert(offenseFacts("of conviction"), 4,
 			pick[liaison.Sentence]("sentence", "Sentence"))},
 		{Legend: "Pending charges", List: "subject.pending_charges", Item: "charge", Facts: append(offenseFacts("of arrest"),
 			check("probable_cause_finding", "A magistrate found probable cause"),
