@@ -393,3 +393,26 @@ func TestMapDecisionToWhatIf(t *testing.T) {
 		}
 	}
 }
+
+// The page's timeline shows the day a conviction ages out of the law's
+// "within the last 15 years" (Cal. Gov. Code 7282.5(a)(3)): a robbery
+// felony of 2008-06-15 lets California tell of a release until
+// 2023-06-14.
+func TestWhatIfTimelineAging(t *testing.T) {
+	e := newEnv(t)
+	f := whatIfForm()
+	f.Set("action", "notify_release")
+	f.Set("request.kind", "notification_request")
+	f.Set("request.info_requested", "release_date")
+	f.Set("subject.custody.status", "in_custody")
+	f.Set("conviction.0.offense", "CA PC 211")
+	f.Set("conviction.0.level", "felony")
+	f.Set("conviction.0.categories", "robbery")
+	f.Set("conviction.0.date", "2008-06-15")
+	f.Set("do", "timeline")
+	p := e.browser(t).post("/law/whatif", f)
+	if !strings.Contains(p.body, `<time datetime="2023-06-14">2023-06-14</time></td><td><span class="badge permitted">`) ||
+		!strings.Contains(p.body, `<tr><td><time datetime="2023-06-15">2023-06-15</time></td><td>(no end)</td><td><span class="badge forbidden">`) {
+		t.Errorf("the timeline of a felony of 2008-06-15: want permitted to 2023-06-14, forbidden from 2023-06-15\n%s", p.body)
+	}
+}
