@@ -153,18 +153,26 @@ func (s *Set) clockDates(req *liaison.Request, loc *time.Location) []time.Time {
 		}
 	}
 	var days []int64
-	add := func(t time.Time) {
+	// add adds the day of t, and the day after when the line is crossed
+	// during the day.
+	add := func(t time.Time, during bool) {
 		if y := t.Year(); y < 1900 || y > 2200 {
 			return
 		}
-		days = append(days, ymdOf(t), ymdOf(t.AddDate(0, 0, 1)))
+		days = append(days, ymdOf(t))
+		if during {
+			days = append(days, ymdOf(t.AddDate(0, 0, 1)))
+		}
 	}
-	// steps adds d moved by k units of f and of -k, k+1 and -(k+1): a
-	// comparison with < k changes at k, with <= k at k+1.
-	steps := func(d time.Time, ks []int64, f func(time.Time, int) time.Time) {
-		for _, k := range ks {
+	// steps adds d moved by k units of f and by -k, k+1 and -(k+1): a
+	// comparison with < k changes at k, with <= k at k+1, and with the
+	// arguments the other way round (years_between(as_of, d)) before d.
+	// A fact of a date alone (midnight) crosses each line at the start
+	// of a day; one with a time of day, during it.
+	steps := func(d time.Time, ks []int64, f func(time.Time, int) time.Time, during bool) {
+		for _, k := range slices.Compact(slices.Sorted(slices.Values(ks))) {
 			for _, n := range []int64{k, k + 1, -k, -(k + 1)} {
-				add(f(d, int(n)))
+				add(f(d, int(n)), during)
 			}
 		}
 	}
@@ -183,40 +191,42 @@ func (s *Set) clockDates(req *liaison.Request, loc *time.Location) []time.Time {
 		// years_between does; durations and instants in real time.
 		y, m, dd := f.Date()
 		wall := time.Date(y, m, dd, 0, 0, 0, 0, time.UTC)
-		add(f.In(loc))
-		steps(wall, c.years, years)
-		steps(wall, c.months, months)
-		steps(wall, c.days, days1)
+		h, mi, sec := f.Clock()
+		during := h != 0 || mi != 0 || sec != 0 || f.Nanosecond() != 0
+		add(f.In(loc), true)
+		steps(wall, c.years, years, during)
+		steps(wall, c.months, months, during)
+		steps(wall, c.days, days1, during)
 		if c.anyYears {
-			steps(wall, span(0, anyYearsSpan), years)
+			steps(wall, span(0, anyYearsSpan), years, during)
 		}
 		if c.anyMonths {
-			steps(wall, span(0, anyYearsSpan*12), months)
+			steps(wall, span(0, anyYearsSpan*12), months, during)
 		}
 		if c.anyDays {
-			steps(wall, span(0, anyDaysSpan), days1)
+			steps(wall, span(0, anyDaysSpan), days1, during)
 		}
-		for _, d := range c.durations {
-			add(f.Add(d).In(loc))
-			add(f.Add(-d).In(loc))
+		for _, d := range slices.Compact(slices.Sorted(slices.Values(c.durations))) {
+			add(f.Add(d).In(loc), true)
+			add(f.Add(-d).In(loc), true)
 		}
 		// A number of business hours takes at least that many clock
 		// hours, and at most as many business days with the weekends and
 		// holidays between them.
-		for _, h := range c.hours {
+		for _, h := range slices.Compact(slices.Sorted(slices.Values(c.hours))) {
 			lo, hi := int(h/24), int(math.Ceil(h/24*7/5))+6
 			for k := lo; k <= hi; k++ {
-				add(f.In(loc).AddDate(0, 0, k))
+				add(f.In(loc).AddDate(0, 0, k), true)
 			}
 		}
 		if c.anyHours {
 			for k := range anyHoursDays {
-				add(f.In(loc).AddDate(0, 0, k))
+				add(f.In(loc).AddDate(0, 0, k), true)
 			}
 		}
 	}
 	for _, t := range c.instants {
-		add(t.In(loc))
+		add(t.In(loc), true)
 	}
 	slices.Sort(days)
 	days = slices.Compact(days)

@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"liaison"
+	"liaison/law"
+	"liaison/packs"
 )
 
 func TestChangeDates(t *testing.T) {
@@ -144,6 +146,43 @@ func TestTimelineAging(t *testing.T) {
 			if !slices.Equal(got, tt.want) {
 				t.Errorf("Timeline =\n%v\nwant\n%v", got, tt.want)
 			}
+		})
+	}
+}
+
+// BenchmarkTimeline times the timeline of a California release
+// notification (the bundled law) with no dated fact, as the map's cells
+// ask, and with two convictions, a charge and a hold's times, as the
+// what-if page may: the days facts age add decisions.
+func BenchmarkTimeline(b *testing.B) {
+	s, err := law.LoadLayers(law.Layer{Name: "bundled", FS: packs.FS()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, tt := range []struct{ name, subject string }{
+		{"undated", `{"custody": {"status": "in_custody"}, "convictions": []}`},
+		{"dated", `{"custody": {"status": "in_custody", "hold_started_at": "2019-06-01T08:00:00-07:00", "scheduled_release": "2019-06-03T10:00:00-07:00"},
+			"convictions": [{"offense": "CA PC 211", "level": "felony", "categories": ["robbery"], "date": "2008-06-15"},
+				{"offense": "CA PC 459", "level": "wobbler_misdemeanor", "date": "2017-02-01"}],
+			"pending_charges": [{"offense": "CA PC 273.5", "level": "felony", "date": "2019-05-30"}]}`},
+	} {
+		req, err := liaison.DecodeRequest([]byte(`{"as_of": "2019-06-01T12:00:00-07:00", "jurisdiction": "us/ca", "action": "notify_release",
+			"agency": {"type": "jail", "time_zone": "America/Los_Angeles"},
+			"request": {"kind": "notification_request", "form": "I-247A", "issuer": "ICE", "info_requested": ["release_date"]},
+			"subject": ` + tt.subject + `}`))
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run(tt.name, func(b *testing.B) {
+			var spans int
+			for b.Loop() {
+				sp, err := s.Timeline(req)
+				if err != nil {
+					b.Fatal(err)
+				}
+				spans = len(sp)
+			}
+			b.ReportMetric(float64(spans), "spans")
 		})
 	}
 }
