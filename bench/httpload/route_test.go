@@ -1,11 +1,9 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/json"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -151,31 +149,25 @@ func newRouteServer(b *testing.B) *routeServer {
 }
 
 // run times POST path with the clerk's token from parallel keep-alive
-// clients, each body made by body, and fails on any other status than want.
+// clients (the load's own, see conn), each body made by body, and fails on
+// any other status than want.
 func (rs *routeServer) run(b *testing.B, path string, want int, body func([]byte) []byte) {
-	u := rs.base + path
+	e, err := newEndpoint(rs.base+path, rs.clerk)
+	if err != nil {
+		b.Fatal(err)
+	}
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
-		client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 1}}
-		var buf []byte
+		c := &conn{e: e}
+		defer c.close()
+		var buf, req []byte
 		for pb.Next() {
 			buf = body(buf[:0])
-			req, _ := http.NewRequest("POST", u, bytes.NewReader(buf))
-			req.Header.Set("Authorization", "Bearer "+rs.clerk)
-			req.Header.Set("Content-Type", "application/json")
-			resp, err := client.Do(req)
-			if err != nil {
-				b.Error(err)
+			req = e.frame(req[:0], buf)
+			if err := c.do(req, want); err != nil {
+				b.Errorf("POST %s: %v", path, err)
 				return
 			}
-			if resp.StatusCode != want {
-				msg, _ := io.ReadAll(resp.Body)
-				resp.Body.Close()
-				b.Errorf("POST %s: %s: %s", path, resp.Status, msg)
-				return
-			}
-			io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
 		}
 	})
 }
