@@ -119,8 +119,12 @@ func newRouteServer(b *testing.B) *routeServer {
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.Cleanup(func() { logFile.Close() })
-	logger := slog.New(slog.NewJSONHandler(logFile, nil))
+	logs := server.NewLogBuffer(logFile, 0) // as serve writes its log: in batches
+	b.Cleanup(func() {
+		logs.Flush()
+		logFile.Close()
+	})
+	logger := slog.New(slog.NewJSONHandler(logs, nil))
 	d, err := desk.New(desk.Config{Store: st, Law: set, Sealer: sealer, Logger: logger})
 	if err != nil {
 		b.Fatal(err)
