@@ -95,9 +95,7 @@ func (s *Server) writeJSON(w http.ResponseWriter, r *http.Request, status int, v
 			s.answers.Put(buf)
 		}
 	}()
-	enc := json.NewEncoder(buf)
-	enc.SetEscapeHTML(false)
-	err := enc.Encode(v)
+	err := encodeAnswer(buf, v)
 	data := bytes.TrimSuffix(buf.Bytes(), []byte{'\n'})
 	if err != nil {
 		s.logger.ErrorContext(r.Context(), "encode response", "route", r.Pattern, "err", err)
@@ -116,6 +114,9 @@ func (s *Server) writeEncoded(w http.ResponseWriter, status int, data []byte) {
 	h.Set("Content-Type", "application/json")
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Content-Type-Options", "nosniff")
+	// A stated length, so that net/http does not send an answer over its
+	// 2 KB buffer in chunks.
+	h.Set("Content-Length", strconv.Itoa(len(data)+1))
 	w.WriteHeader(status)
 	_, _ = w.Write(data)
 	_, _ = w.Write([]byte{'\n'})
