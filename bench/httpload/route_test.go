@@ -25,11 +25,13 @@ import (
 	"liaison/ledger"
 	"liaison/server"
 	"liaison/sqlite"
+	"liaison/web"
 )
 
 // BenchmarkDecisionsRoute is POST /v1/decisions in process, wired as
 // `liaison serve` wires it (SQLite store, the bench packs, a JSON access
-// log to a file, a Prometheus registry, GOGC=400), over loopback HTTP from
+// log to a file in batches, a Prometheus registry, the web desk in front,
+// the HTTP server's timeouts, GOGC=400), over loopback HTTP from
 // parallel keep-alive clients, with the requests httpload sends. It is
 // there to profile where the route's time goes, which the separate
 // processes of httpload hide:
@@ -136,7 +138,9 @@ func newRouteServer(b *testing.B) *routeServer {
 	if err != nil {
 		b.Fatal(err)
 	}
-	hs := &http.Server{Handler: srv.Handler()}
+	// As serve: the web desk in front of the API, and its timeouts.
+	site := web.New(web.Config{Desk: d, Store: st, Log: st, Verifier: signer.Verifier(), API: srv.Handler(), Logger: logger, WhatIfLimit: srv.AllowWhatIf})
+	hs := &http.Server{Handler: site.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: time.Minute, IdleTimeout: 2 * time.Minute}
 	go hs.Serve(ln)
 	b.Cleanup(func() { hs.Close() })
 	tokens := desk.NewTokens(st, time.Now, rand.Reader)
