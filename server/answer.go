@@ -21,7 +21,8 @@ import (
 // \ufffd, U+2028 and U+2029 escaped), floats and times formatted alike.
 // TestAppendDecision compares the two on decisions generated with every
 // field filled, by reflection, so a field added to liaison.Decision or a
-// type in it, and not here, fails it.
+// type in it, and not here, fails it. BenchmarkEncodeDecision measures the
+// two; BenchmarkDecisionsRoute (bench/httpload) the route with it.
 
 // encodeAnswer writes v as JSON into buf, as encoding/json's Encoder
 // without HTML escapes writes it (maybe without its final newline): a
