@@ -589,8 +589,8 @@ func (d *decoder) object(p *plan, tag *tagInfo, dst reflect.Value) error {
 	if problem != nil {
 		return problem
 	}
-	for _, f := range p.fields {
-		if i := p.index[f.name]; f.tag.required && seen[i/64]&(1<<(i%64)) == 0 {
+	for i, f := range p.fields { // p.index[f.name] == i
+		if f.tag.required && seen[i/64]&(1<<(i%64)) == 0 {
 			d.push(f.name)
 			err := d.errorf("required field is missing")
 			d.pop()

@@ -95,9 +95,7 @@ func (s *Server) writeJSON(w http.ResponseWriter, r *http.Request, status int, v
 			s.answers.Put(buf)
 		}
 	}()
-	enc := json.NewEncoder(buf)
-	enc.SetEscapeHTML(false)
-	err := enc.Encode(v)
+	err := encodeAnswer(buf, v)
 	data := bytes.TrimSuffix(buf.Bytes(), []byte{'\n'})
 	if err != nil {
 		s.logger.ErrorContext(r.Context(), "encode response", "route", r.Pattern, "err", err)
@@ -112,10 +110,15 @@ const maxPooledAnswer = 64 << 10
 
 // writeEncoded answers with data, which is JSON already.
 func (s *Server) writeEncoded(w http.ResponseWriter, status int, data []byte) {
+	// Set by their canonical names, as Header.Set would after
+	// canonicalizing them.
 	h := w.Header()
-	h.Set("Content-Type", "application/json")
-	h.Set("Cache-Control", "no-store")
-	h.Set("X-Content-Type-Options", "nosniff")
+	h["Content-Type"] = []string{"application/json"}
+	h["Cache-Control"] = []string{"no-store"}
+	h["X-Content-Type-Options"] = []string{"nosniff"}
+	// A stated length, so that net/http does not send an answer over its
+	// 2 KB buffer in chunks.
+	h["Content-Length"] = []string{strconv.Itoa(len(data) + 1)}
 	w.WriteHeader(status)
 	_, _ = w.Write(data)
 	_, _ = w.Write([]byte{'\n'})
@@ -127,10 +130,8 @@ func (s *Server) writeEncoded(w http.ResponseWriter, status int, data []byte) {
 // be application/json and at most liaison.MaxRequestBytes. Dates must fall
 // in their plausible range as of the request's arrival.
 func decode(w http.ResponseWriter, r *http.Request, v any) error {
-	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if err != nil || mt != "application/json" {
-		return &statusError{http.StatusUnsupportedMediaType,
-			liaison.Errorf(liaison.Invalid, "Content-Type", "send the body as application/json")}
+	if err := jsonBody(r.Header.Get("Content-Type")); err != nil {
+		return err
 	}
 	// A body that says its length is read into one buffer of that size,
 	// where io.ReadAll would start at 512 bytes and grow.
@@ -138,7 +139,7 @@ func decode(w http.ResponseWriter, r *http.Request, v any) error {
 	if n := r.ContentLength; n > 0 && n <= liaison.MaxRequestBytes {
 		body.Grow(int(n) + bytes.MinRead)
 	}
-	_, err = body.ReadFrom(http.MaxBytesReader(w, r.Body, liaison.MaxRequestBytes))
+	_, err := body.ReadFrom(http.MaxBytesReader(w, r.Body, liaison.MaxRequestBytes))
 	data := body.Bytes()
 	if err != nil {
 		var tooBig *http.MaxBytesError
@@ -155,6 +156,20 @@ func decode(w http.ResponseWriter, r *http.Request, v any) error {
 		now = info.start
 	}
 	return liaison.Decode(data, v, now)
+}
+
+// jsonBody checks that a request's Content-Type is application/json (with
+// parameters or not). The usual header, exactly that, is taken without
+// parsing it.
+func jsonBody(contentType string) error {
+	if contentType == "application/json" {
+		return nil
+	}
+	if mt, _, err := mime.ParseMediaType(contentType); err != nil || mt != "application/json" {
+		return &statusError{http.StatusUnsupportedMediaType,
+			liaison.Errorf(liaison.Invalid, "Content-Type", "send the body as application/json")}
+	}
+	return nil
 }
 
 // checkParams checks that the path's parameters (the wildcards of pattern)

@@ -202,7 +202,10 @@ func measure(ctx context.Context, c config, stderr io.Writer) (_ *report, err er
 				return nil, err
 			}
 			client0, servers0, machine0, start := selfCPU(), t.cpu(), machineCPU(), time.Now()
-			s := load(t.wl, n, c.bound)
+			s, err := load(t.wl, n, c.bound)
+			if err != nil {
+				return nil, err
+			}
 			client, servers, machine := selfCPU()-client0, t.cpu()-servers0, machineCPU()-machine0
 			r := row{target: t.key, clients: n, sample: s, serverCPU: servers, clientCPU: client,
 				othersCPU: float64(max(0, machine-servers-client)) / float64(time.Since(start))}

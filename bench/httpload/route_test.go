@@ -1,11 +1,9 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/json"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -27,11 +25,13 @@ import (
 	"liaison/ledger"
 	"liaison/server"
 	"liaison/sqlite"
+	"liaison/web"
 )
 
 // BenchmarkDecisionsRoute is POST /v1/decisions in process, wired as
 // `liaison serve` wires it (SQLite store, the bench packs, a JSON access
-// log to a file, a Prometheus registry, GOGC=400), over loopback HTTP from
+// log to a file in batches, a Prometheus registry, the web desk in front,
+// the HTTP server's timeouts, GOGC=400), over loopback HTTP from
 // parallel keep-alive clients, with the requests httpload sends. It is
 // there to profile where the route's time goes, which the separate
 // processes of httpload hide:
@@ -121,8 +121,12 @@ func newRouteServer(b *testing.B) *routeServer {
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.Cleanup(func() { logFile.Close() })
-	logger := slog.New(slog.NewJSONHandler(logFile, nil))
+	logs := server.NewLogBuffer(logFile, 0) // as serve writes its log: in batches
+	b.Cleanup(func() {
+		logs.Flush()
+		logFile.Close()
+	})
+	logger := slog.New(slog.NewJSONHandler(logs, nil))
 	d, err := desk.New(desk.Config{Store: st, Law: set, Sealer: sealer, Logger: logger})
 	if err != nil {
 		b.Fatal(err)
@@ -134,7 +138,9 @@ func newRouteServer(b *testing.B) *routeServer {
 	if err != nil {
 		b.Fatal(err)
 	}
-	hs := &http.Server{Handler: srv.Handler()}
+	// As serve: the web desk in front of the API, and its timeouts.
+	site := web.New(web.Config{Desk: d, Store: st, Log: st, Verifier: signer.Verifier(), API: srv.Handler(), Logger: logger, WhatIfLimit: srv.AllowWhatIf})
+	hs := &http.Server{Handler: site.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: time.Minute, IdleTimeout: 2 * time.Minute}
 	go hs.Serve(ln)
 	b.Cleanup(func() { hs.Close() })
 	tokens := desk.NewTokens(st, time.Now, rand.Reader)
@@ -151,31 +157,25 @@ func newRouteServer(b *testing.B) *routeServer {
 }
 
 // run times POST path with the clerk's token from parallel keep-alive
-// clients, each body made by body, and fails on any other status than want.
+// clients (the load's own, see conn), each body made by body, and fails on
+// any other status than want.
 func (rs *routeServer) run(b *testing.B, path string, want int, body func([]byte) []byte) {
-	u := rs.base + path
+	e, err := newEndpoint(rs.base+path, rs.clerk)
+	if err != nil {
+		b.Fatal(err)
+	}
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
-		client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 1}}
-		var buf []byte
+		c := &conn{e: e}
+		defer c.close()
+		var buf, req []byte
 		for pb.Next() {
 			buf = body(buf[:0])
-			req, _ := http.NewRequest("POST", u, bytes.NewReader(buf))
-			req.Header.Set("Authorization", "Bearer "+rs.clerk)
-			req.Header.Set("Content-Type", "application/json")
-			resp, err := client.Do(req)
-			if err != nil {
-				b.Error(err)
+			req = e.frame(req[:0], buf)
+			if err := c.do(req, want); err != nil {
+				b.Errorf("POST %s: %v", path, err)
 				return
 			}
-			if resp.StatusCode != want {
-				msg, _ := io.ReadAll(resp.Body)
-				resp.Body.Close()
-				b.Errorf("POST %s: %s: %s", path, resp.Status, msg)
-				return
-			}
-			io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
 		}
 	})
 }

@@ -35,6 +35,9 @@ type serveCmd struct {
 	stdout, stderr io.Writer
 	// ready, when set, receives the address once the server listens (tests).
 	ready func(addr string)
+	// logTick, when set, is when the log is flushed instead of every
+	// server.LogFlushInterval (tests).
+	logTick <-chan time.Time
 }
 
 // serveFlags are the flags serve and demo share.
@@ -127,8 +130,13 @@ func (c *serveCmd) serve(ctx context.Context, f serveFlags, seed func(context.Co
 		return fmt.Errorf("listen: %w", err)
 	}
 	defer ln.Close() // Serve closes it too; a second Close does no harm
-	logger := slog.New(slog.NewJSONHandler(c.stderr, nil))
-	n, err := newNode(ctx, c.getenv, f, logger, func(s string) { fmt.Fprintln(c.stderr, s) })
+	// The log (a line a request) is written to stderr in batches; the
+	// last is written after the store is closed (see server.LogBuffer).
+	logs := server.NewLogBuffer(c.stderr, 0)
+	logger := slog.New(slog.NewJSONHandler(logs, nil))
+	defer c.flushLogs(ctx, logs)()
+	say := func(s string) { fmt.Fprintln(logs, s); logs.Flush() }
+	n, err := newNode(ctx, c.getenv, f, logger, say)
 	if err != nil {
 		return err
 	}
@@ -204,6 +212,31 @@ func (c *serveCmd) serve(ctx context.Context, f serveFlags, seed func(context.Co
 		return fmt.Errorf("serve: %w", err)
 	}
 	return nil
+}
+
+// flushLogs flushes logs every server.LogFlushInterval (or on c.logTick)
+// and returns the function that stops it, once logs is flushed for the
+// last time.
+func (c *serveCmd) flushLogs(ctx context.Context, logs *server.LogBuffer) (stop func()) {
+	tick := c.logTick
+	var ticker *time.Ticker
+	if tick == nil {
+		ticker = time.NewTicker(server.LogFlushInterval)
+		tick = ticker.C
+	}
+	flush, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		logs.Run(flush, tick)
+	}()
+	return func() {
+		cancel()
+		<-done
+		if ticker != nil {
+			ticker.Stop()
+		}
+	}
 }
 
 // node is one liaison server's parts, wired.
