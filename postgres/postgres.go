@@ -103,6 +103,7 @@ func dialect() sqlstore.Dialect {
 		Unique:            unique,
 		Transient:         transient,
 		SnapshotIsolation: sql.LevelRepeatableRead,
+		Bulk:              true,
 		Time:              func(t time.Time) any { return t },
 	}
 }

@@ -322,23 +322,29 @@ func (s *Store) appendOnce(ctx context.Context, group []*pending, check bool) ([
 	if len(rows) == 0 {
 		return out, nil // every caller conflicts: nothing to write
 	}
-	if err := s.insert(ctx, tx, recordsTable, rows); err != nil {
-		return nil, err
-	}
-	if err := s.insert(ctx, tx, leavesTable, at.leaves); err != nil {
-		return nil, err
-	}
-	if err := open.write(ctx, s, tx); err != nil {
-		return nil, err
-	}
 	var res sql.Result
-	if s.setHead != nil {
-		res, err = tx.StmtContext(ctx, s.setHead).ExecContext(ctx, at.size, start)
+	if s.d.Bulk {
+		if res, err = s.writeBulk(ctx, tx, rows, at.leaves, &open, at.size, start); err != nil {
+			return nil, err
+		}
 	} else {
-		res, err = tx.ExecContext(ctx, s.bind(setHeadSQL), at.size, start)
-	}
-	if err != nil {
-		return nil, s.fail(ctx, "append: update the log head", err)
+		if err := s.insert(ctx, tx, recordsTable, rows); err != nil {
+			return nil, err
+		}
+		if err := s.insert(ctx, tx, leavesTable, at.leaves); err != nil {
+			return nil, err
+		}
+		if err := open.write(ctx, s, tx); err != nil {
+			return nil, err
+		}
+		if s.setHead != nil {
+			res, err = tx.StmtContext(ctx, s.setHead).ExecContext(ctx, at.size, start)
+		} else {
+			res, err = tx.ExecContext(ctx, s.bind(setHeadSQL), at.size, start)
+		}
+		if err != nil {
+			return nil, s.fail(ctx, "append: update the log head", err)
+		}
 	}
 	if n, err := res.RowsAffected(); err != nil || n != 1 {
 		return nil, fmt.Errorf("%s: append: the log head moved from size %d during the append: %w", s.d.Name, start, errLeafTaken)

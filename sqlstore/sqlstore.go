@@ -88,6 +88,12 @@ type Dialect struct {
 	// sql.LevelRepeatableRead on PostgreSQL; the default on SQLite, whose
 	// read transactions see one snapshot already.
 	SnapshotIsolation sql.IsolationLevel
+	// Bulk says to write an append's rows and move the log head with one
+	// statement whatever the group's size (bulkAppendSQL: arrays, unnested;
+	// PostgreSQL), instead of a multi-row INSERT per table: one round trip
+	// while the log lock is held, where each costs a node the lock's time
+	// and the other nodes their wait.
+	Bulk bool
 	// Time converts a record's time to a query argument. Read back, the
 	// column must scan as time.Time or as int64 microseconds since the
 	// Unix epoch.
