@@ -280,6 +280,14 @@ func (s *Store) appendOnce(ctx context.Context, group []*pending, check bool) ([
 		return nil, s.fail(ctx, "append: lock the log", err)
 	}
 	at.start = at.size
+	if at.read = s.edge.at(at.size); at.read == nil && at.size > 0 {
+		// Another writer appended since: read the whole frontier, which
+		// costs the same query as the hashes this append needs of it, so
+		// that the next append from here reads none.
+		if at.read, err = s.readHashes(ctx, tx, s.writeHash, frontier(at.size)); err != nil {
+			return nil, err
+		}
+	}
 	taken := names{ids: make(map[name]bool), keys: make(map[name]bool)}
 	if check {
 		var all []*liaison.StoredRecord
@@ -350,8 +358,10 @@ func (s *Store) appendOnce(ctx context.Context, group []*pending, check bool) ([
 		return nil, fmt.Errorf("%s: append: the log head moved from size %d during the append: %w", s.d.Name, start, errLeafTaken)
 	}
 	if err := tx.Commit(); err != nil {
+		s.edge = edge{}
 		return nil, s.fail(ctx, "append: commit", err)
 	}
+	s.edge = at.edge()
 	s.groups.Add(1)
 	s.records.Add(int64(len(rows) / len(recordsTable.cols)))
 	return out, nil

@@ -163,6 +163,9 @@ type Store struct {
 	readStmtCount atomic.Int64
 	// upper keeps the stored hashes of the tree's upper levels once read.
 	upper hashCache
+	// edge is the right edge of the tree this store's last append left;
+	// only the writer goroutine uses it (see frontier.go).
+	edge edge
 	// afterCommit is Config.AfterCommit.
 	afterCommit func(ctx context.Context, writer *sql.DB)
 	// damage, once set, is why the store refuses writes (see Health).
