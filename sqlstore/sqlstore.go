@@ -23,8 +23,10 @@
 // tree size, looks for stored records with the group's ids and keys (one
 // query per hundred records: under the lock nothing else can add one) and
 // leaves out the callers that conflict, computes the leaves and tree hashes
-// with ledger.Append, writes records, leaves and hashes with a few
-// multi-row inserts, advances log_head and commits. Its round trips do not
+// with ledger.Append (the stored hashes of the tree's right edge kept from
+// the writer's last commit, see frontier.go), writes records, leaves and
+// hashes with a few multi-row inserts (on PostgreSQL one statement, with
+// the head's move), advances log_head and commits. Its round trips do not
 // grow with the group.
 //
 // Callers use package sqlite or package postgres; this package is their
