@@ -152,9 +152,10 @@ func TestGroupRefused(t *testing.T) {
 	if _, err := s.Get(t.Context(), liaison.KindRequest, "r5"); liaison.KindOf(err) != liaison.NotFound {
 		t.Errorf("Get(request, r5) = %v, want NotFound: the rest of caller 5's append must not be stored", err)
 	}
-	// The first append, then the other seven one by one.
+	// The group of nine fails; its eight other callers, the first
+	// included, are then written one by one.
 	if got := s.Groups() - before; got != 8 {
-		t.Errorf("committed %d transactions, want 8: the first, then the group's seven callers on their own", got)
+		t.Errorf("committed %d transactions, want 8: the group's eight other callers on their own", got)
 	}
 	verify(t, s, 1+7*2)
 }
