@@ -15,7 +15,19 @@ import (
 
 // MarshalCanonical returns the canonical form (see CanonicalJSON) of v as
 // encoding/json encodes it. It is the usual way to make a Record's Body.
+// It writes the value in one pass where it can (see encode.go), with the
+// same bytes and errors as marshalSlow.
 func MarshalCanonical(v any) ([]byte, error) {
+	if b, err := marshalFast(v); err == nil {
+		return b, nil
+	}
+	return marshalSlow(v)
+}
+
+// marshalSlow is MarshalCanonical the plain way: encoding/json, then
+// CanonicalJSON. The one-pass encoder falls back on it, and is tested
+// against it.
+func marshalSlow(v any) ([]byte, error) {
 	var buf bytes.Buffer
 	// Without HTML escaping there are fewer escapes to read back; the
 	// canonical form is the same either way.

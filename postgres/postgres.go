@@ -7,8 +7,9 @@
 // Appends from every node are serialized by a row lock on the one-row
 // log_head table, taken before the tree size is read, so the log grows one
 // transaction at a time without gaps; within a node, the appends that queue
-// while one transaction runs share the next (group commit, see package
-// sqlstore). Durability is PostgreSQL's: with the
+// while one transaction runs, or waits for that lock, share it (group
+// commit, see package sqlstore), and a group's rows are written with one
+// statement (sqlstore.Dialect.Bulk). Durability is PostgreSQL's: with the
 // default synchronous_commit=on, a commit is flushed to the WAL before
 // Append returns. Do not run liaison on a server with synchronous_commit=off
 // or fsync=off.
@@ -103,6 +104,7 @@ func dialect() sqlstore.Dialect {
 		Unique:            unique,
 		Transient:         transient,
 		SnapshotIsolation: sql.LevelRepeatableRead,
+		Bulk:              true,
 		Time:              func(t time.Time) any { return t },
 	}
 }

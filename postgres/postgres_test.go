@@ -3,7 +3,10 @@ package postgres
 import (
 	"context"
 	"errors"
+	"fmt"
+	"runtime"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
@@ -144,4 +147,39 @@ func BenchmarkAppend(b *testing.B) {
 		}
 		return s
 	})
+}
+
+// BenchmarkAppendNodes appends one record per call from 32 goroutines
+// spread over 1 and 3 stores on one schema, as `liaison serve` nodes on one
+// database are: every store's appends wait for the log_head row lock, and
+// each store groups its own (see sqlstore's group commit).
+func BenchmarkAppendNodes(b *testing.B) {
+	baseDSN(b)
+	for _, nodes := range []int{1, 3} {
+		b.Run(fmt.Sprintf("nodes=%d", nodes), func(b *testing.B) {
+			dsn := freshSchema(b)
+			stores := make([]*Store, nodes)
+			for i := range stores {
+				s, err := Open(b.Context(), dsn)
+				if err != nil {
+					b.Fatal(err)
+				}
+				defer s.Close()
+				stores[i] = s
+			}
+			var n, caller atomic.Int64
+			b.SetParallelism((32 + runtime.GOMAXPROCS(0) - 1) / runtime.GOMAXPROCS(0))
+			b.RunParallel(func(pb *testing.PB) {
+				s := stores[caller.Add(1)%int64(nodes)]
+				for pb.Next() {
+					r := storetest.NewRecord(b, liaison.KindRead, fmt.Sprintf("read-%d", n.Add(1)))
+					if err := s.Append(b.Context(), r); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			})
+			b.ReportMetric(float64(n.Load())/b.Elapsed().Seconds(), "records/s")
+		})
+	}
 }

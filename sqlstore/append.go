@@ -137,7 +137,7 @@ func (s *Store) prepare(ctx context.Context) error {
 		return s.fail(ctx, "prepare the update of the log head", err)
 	}
 	s.stmts = make(map[stmtKey]*sql.Stmt)
-	for _, t := range []table{recordsTable, leavesTable} {
+	for _, t := range []table{recordsTable, leavesTable, openCasesTable} {
 		for n := t.rowsPerInsert(); n > 0; n /= 2 {
 			stmt, err := s.writer.PrepareContext(ctx, s.bind(t.insertSQL(n)))
 			if err != nil {

@@ -17,7 +17,9 @@ import (
 // Group commit. Appends do not run their own transactions: each Append
 // queues its records for the store's one writer goroutine (see writeLoop)
 // and waits. The writer takes whatever has queued while its last
-// transaction ran and writes it in one transaction, so that concurrent
+// transaction ran (and, once its transaction holds the log lock, what
+// queued while it waited for it: see drain) and writes it in one
+// transaction, so that concurrent
 // appends share one commit, and on SQLite one fsync, instead of queueing
 // for one each. Under no concurrency a group is a single append and
 // nothing changes.
@@ -162,6 +164,8 @@ func (s *Store) writeLoop() {
 }
 
 // commitGroup writes a group's appends and tells each caller its outcome.
+// The group may grow while its transaction waits for the log lock (see
+// drain).
 func (s *Store) commitGroup(group []*pending) {
 	live := group[:0]
 	for _, p := range group {
@@ -174,19 +178,19 @@ func (s *Store) commitGroup(group []*pending) {
 	if len(live) == 0 {
 		return
 	}
-	ctx, stop := groupContext(live)
-	defer stop()
-	out, err := s.appendGroup(ctx, live)
+	b := newBatch(live)
+	defer b.stop()
+	out, err := s.appendGroup(b.ctx, b)
 	switch {
 	case err == nil:
-		for i, p := range live {
+		for i, p := range b.group {
 			p.finish(out[i].idx, out[i].err)
 		}
-	case len(live) > 1 && !wholeStore(ctx, err):
+	case len(b.group) > 1 && !wholeStore(b.ctx, err):
 		// Find the caller whose records the database refused: each
 		// alone, in its own context as before group commit.
-		for _, p := range live {
-			out, err := s.appendGroup(p.ctx, []*pending{p})
+		for _, p := range b.group {
+			out, err := s.appendGroup(p.ctx, &batch{group: []*pending{p}})
 			if err == nil {
 				p.finish(out[0].idx, out[0].err)
 			} else {
@@ -194,7 +198,7 @@ func (s *Store) commitGroup(group []*pending) {
 			}
 		}
 	default:
-		for _, p := range live {
+		for _, p := range b.group {
 			p.finish(nil, err)
 		}
 	}
@@ -206,25 +210,77 @@ func wholeStore(ctx context.Context, err error) bool {
 	return liaison.KindOf(err) == liaison.Unavailable || ctx.Err() != nil
 }
 
-// groupContext returns the context a group's transaction runs in: it ends
-// when the context of every caller in the group has ended, and not before.
-func groupContext(group []*pending) (context.Context, context.CancelFunc) {
-	ctx, cancel := context.WithCancel(context.WithoutCancel(group[0].ctx))
-	left := atomic.Int64{}
-	left.Store(int64(len(group)))
-	stops := make([]func() bool, len(group))
-	for i, p := range group {
-		stops[i] = context.AfterFunc(p.ctx, func() {
-			if left.Add(-1) == 0 {
-				cancel()
-			}
-		})
+// batch is a group of appends written in one transaction. A batch made by
+// newBatch has the context the transaction runs in, which ends when the
+// context of every caller in the group has ended, and not before; it grows
+// (add) while the transaction waits for the log lock. A batch of one
+// caller retried alone has neither.
+type batch struct {
+	group   []*pending
+	records int // in group
+	bytes   int // of bodies in group
+	ctx     context.Context
+	cancel  context.CancelFunc
+	left    atomic.Int64 // callers whose context has not ended
+	stops   []func() bool
+}
+
+// newBatch returns the batch of the live callers in group.
+func newBatch(group []*pending) *batch {
+	b := &batch{}
+	b.ctx, b.cancel = context.WithCancel(context.WithoutCancel(group[0].ctx))
+	b.left.Store(int64(len(group)))
+	for _, p := range group {
+		b.watch(p)
 	}
-	return ctx, func() {
-		for _, stop := range stops {
-			stop()
+	return b
+}
+
+// watch adds p to the group and its context to those the batch's ends
+// with; the caller has counted it in left.
+func (b *batch) watch(p *pending) {
+	b.group = append(b.group, p)
+	b.records, b.bytes = b.records+len(p.recs), b.bytes+p.bytes
+	b.stops = append(b.stops, context.AfterFunc(p.ctx, func() {
+		if b.left.Add(-1) == 0 {
+			b.cancel()
 		}
-		cancel()
+	}))
+}
+
+// add adds a caller to a batch whose transaction has begun.
+func (b *batch) add(p *pending) {
+	b.left.Add(1)
+	b.watch(p)
+}
+
+// stop releases the batch's context.
+func (b *batch) stop() {
+	for _, stop := range b.stops {
+		stop()
+	}
+	b.cancel()
+}
+
+// drain adds to b the appends queued while its transaction waited for the
+// log lock, within the group bounds. On PostgreSQL the lock is a row that
+// every node's appends wait for: what a node's callers send while it waits
+// goes in the group it is about to write instead of the next, so the wait
+// makes groups larger rather than more numerous. (On SQLite the write lock
+// is taken at BEGIN, and there is rarely anything new by then.)
+func (s *Store) drain(b *batch) {
+	for b.records < maxGroupRecords && b.bytes < maxGroupBytes && b.ctx.Err() == nil {
+		select {
+		case p := <-s.appends:
+			s.taken.Add(1)
+			if err := p.ctx.Err(); err != nil {
+				p.finish(nil, s.fail(p.ctx, "append", err))
+				continue
+			}
+			b.add(p)
+		default:
+			return
+		}
 	}
 }
 
@@ -242,10 +298,10 @@ type outcome struct {
 // tried again, looking for conflicts first, so that only the callers with
 // a conflict are left out (a failure then means another writer took the
 // next leaf, see ledger.AppendTx, and the group is tried once more).
-func (s *Store) appendGroup(ctx context.Context, group []*pending) ([]outcome, error) {
+func (s *Store) appendGroup(ctx context.Context, b *batch) ([]outcome, error) {
 	check := false
 	for attempt := 1; ; attempt++ {
-		out, err := s.appendOnce(ctx, group, check)
+		out, err := s.appendOnce(ctx, b, check)
 		if errors.Is(err, errLeafTaken) && attempt < appendAttempts && ctx.Err() == nil {
 			check = true
 			continue
@@ -261,7 +317,7 @@ func (s *Store) appendGroup(ctx context.Context, group []*pending) ([]outcome, e
 // with errLeafTaken. Then all the callers' rows are written with a few
 // multi-row inserts: the round trips to the database do not grow with the
 // number of records.
-func (s *Store) appendOnce(ctx context.Context, group []*pending, check bool) ([]outcome, error) {
+func (s *Store) appendOnce(ctx context.Context, b *batch, check bool) ([]outcome, error) {
 	tx, err := s.writer.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, s.fail(ctx, "append: begin", err)
@@ -279,7 +335,19 @@ func (s *Store) appendOnce(ctx context.Context, group []*pending, check bool) ([
 	if err := head.Scan(&at.size); err != nil {
 		return nil, s.fail(ctx, "append: lock the log", err)
 	}
+	if b.ctx != nil {
+		s.drain(b)
+	}
+	group := b.group
 	at.start = at.size
+	if at.read = s.edge.at(at.size); at.read == nil && at.size > 0 {
+		// Another writer appended since: read the whole frontier, which
+		// costs the same query as the hashes this append needs of it, so
+		// that the next append from here reads none.
+		if at.read, err = s.readHashes(ctx, tx, s.writeHash, frontier(at.size)); err != nil {
+			return nil, err
+		}
+	}
 	taken := names{ids: make(map[name]bool), keys: make(map[name]bool)}
 	if check {
 		var all []*liaison.StoredRecord
@@ -322,30 +390,38 @@ func (s *Store) appendOnce(ctx context.Context, group []*pending, check bool) ([
 	if len(rows) == 0 {
 		return out, nil // every caller conflicts: nothing to write
 	}
-	if err := s.insert(ctx, tx, recordsTable, rows); err != nil {
-		return nil, err
-	}
-	if err := s.insert(ctx, tx, leavesTable, at.leaves); err != nil {
-		return nil, err
-	}
-	if err := open.write(ctx, s, tx); err != nil {
-		return nil, err
-	}
 	var res sql.Result
-	if s.setHead != nil {
-		res, err = tx.StmtContext(ctx, s.setHead).ExecContext(ctx, at.size, start)
+	if s.d.Bulk {
+		if res, err = s.writeBulk(ctx, tx, rows, at.leaves, &open, at.size, start); err != nil {
+			return nil, err
+		}
 	} else {
-		res, err = tx.ExecContext(ctx, s.bind(setHeadSQL), at.size, start)
-	}
-	if err != nil {
-		return nil, s.fail(ctx, "append: update the log head", err)
+		if err := s.insert(ctx, tx, recordsTable, rows); err != nil {
+			return nil, err
+		}
+		if err := s.insert(ctx, tx, leavesTable, at.leaves); err != nil {
+			return nil, err
+		}
+		if err := open.write(ctx, s, tx); err != nil {
+			return nil, err
+		}
+		if s.setHead != nil {
+			res, err = tx.StmtContext(ctx, s.setHead).ExecContext(ctx, at.size, start)
+		} else {
+			res, err = tx.ExecContext(ctx, s.bind(setHeadSQL), at.size, start)
+		}
+		if err != nil {
+			return nil, s.fail(ctx, "append: update the log head", err)
+		}
 	}
 	if n, err := res.RowsAffected(); err != nil || n != 1 {
 		return nil, fmt.Errorf("%s: append: the log head moved from size %d during the append: %w", s.d.Name, start, errLeafTaken)
 	}
 	if err := tx.Commit(); err != nil {
+		s.edge = edge{}
 		return nil, s.fail(ctx, "append: commit", err)
 	}
+	s.edge = at.edge()
 	s.groups.Add(1)
 	s.records.Add(int64(len(rows) / len(recordsTable.cols)))
 	return out, nil

@@ -23,8 +23,10 @@
 // tree size, looks for stored records with the group's ids and keys (one
 // query per hundred records: under the lock nothing else can add one) and
 // leaves out the callers that conflict, computes the leaves and tree hashes
-// with ledger.Append, writes records, leaves and hashes with a few
-// multi-row inserts, advances log_head and commits. Its round trips do not
+// with ledger.Append (the stored hashes of the tree's right edge kept from
+// the writer's last commit, see frontier.go), writes records, leaves and
+// hashes with a few multi-row inserts (on PostgreSQL one statement, with
+// the head's move), advances log_head and commits. Its round trips do not
 // grow with the group.
 //
 // Callers use package sqlite or package postgres; this package is their
@@ -88,6 +90,12 @@ type Dialect struct {
 	// sql.LevelRepeatableRead on PostgreSQL; the default on SQLite, whose
 	// read transactions see one snapshot already.
 	SnapshotIsolation sql.IsolationLevel
+	// Bulk says to write an append's rows and move the log head with one
+	// statement whatever the group's size (bulkAppendSQL: arrays, unnested;
+	// PostgreSQL), instead of a multi-row INSERT per table: one round trip
+	// while the log lock is held, where each costs a node the lock's time
+	// and the other nodes their wait.
+	Bulk bool
 	// Time converts a record's time to a query argument. Read back, the
 	// column must scan as time.Time or as int64 microseconds since the
 	// Unix epoch.
@@ -157,6 +165,9 @@ type Store struct {
 	readStmtCount atomic.Int64
 	// upper keeps the stored hashes of the tree's upper levels once read.
 	upper hashCache
+	// edge is the right edge of the tree this store's last append left;
+	// only the writer goroutine uses it (see frontier.go).
+	edge edge
 	// afterCommit is Config.AfterCommit.
 	afterCommit func(ctx context.Context, writer *sql.DB)
 	// damage, once set, is why the store refuses writes (see Health).

@@ -79,18 +79,26 @@ func BenchmarkIntakeRoute(b *testing.B) {
 	}
 	head := []byte(`{"agency":"` + agency + `","idempotency_key":"route-`)
 	var next atomic.Int64
+	before := rs.store.Stats()
 	rs.run(b, "/v1/requests", http.StatusCreated, func(buf []byte) []byte {
 		i := next.Add(1)
 		buf = append(buf, head...)
 		buf = strconv.AppendInt(buf, i, 10)
 		return append(buf, tails[i%int64(len(tails))]...)
 	})
+	// How many records the store's writer commits a transaction (group
+	// commit): what one fsync covers.
+	after := rs.store.Stats()
+	if tx := after.Transactions - before.Transactions; tx > 0 {
+		b.ReportMetric(float64(after.Records-before.Records)/float64(tx), "records/commit")
+	}
 }
 
 // A routeServer is the server of the route benchmarks, wired as `liaison
 // serve` wires it, with an admin's and a clerk's token.
 type routeServer struct {
 	base, admin, clerk string
+	store              *sqlite.Store
 }
 
 func newRouteServer(b *testing.B) *routeServer {
@@ -153,7 +161,7 @@ func newRouteServer(b *testing.B) *routeServer {
 	if err != nil {
 		b.Fatal(err)
 	}
-	return &routeServer{base: "http://" + ln.Addr().String(), admin: admin.Token, clerk: clerk.Token}
+	return &routeServer{base: "http://" + ln.Addr().String(), admin: admin.Token, clerk: clerk.Token, store: st}
 }
 
 // run times POST path with the clerk's token from parallel keep-alive

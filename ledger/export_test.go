@@ -1,0 +1,7 @@
+package ledger
+
+// The two paths of MarshalCanonical, for the tests that compare them.
+var (
+	MarshalSlow = marshalSlow
+	MarshalFast = marshalFast
+)
