@@ -27,6 +27,10 @@ type SimulateOptions struct {
 	Agency string
 	// Workers decide in parallel (default GOMAXPROCS).
 	Workers int
+	// Plain reads every decision's records and decides each on its own,
+	// as the simulation did before the replay rows (and as the tests'
+	// oracle does), even from a store that keeps them.
+	Plain bool
 	// Progress, when set, is told how far the reading has come, after
 	// each page: the log index reached in the current agency's records,
 	// out of LogSize for each agency to read (a simulation reads each
@@ -51,6 +55,12 @@ type Simulation struct {
 	// two sets (law.Set.LawAt). The others are answered alike by
 	// construction, today's answer standing for both.
 	Decided int `json:"decided"`
+	// Inputs is how many distinct inputs (what the rules of the two sets
+	// can read of a decision) were decided, each once: the other
+	// decisions took their answers. Zero when the decisions were read
+	// from the records (SimulateOptions.Plain, or a store without replay
+	// rows), each decided on its own.
+	Inputs int `json:"inputs"`
 	// Changed is how many of them the proposal answers otherwise: in
 	// outcome, or in the rules that decide it.
 	Changed int `json:"changed"`
@@ -111,6 +121,12 @@ func Simulate(ctx context.Context, store liaison.Store, now, proposal *law.Set, 
 		affected = append(affected, a)
 	}
 	sim.Agencies = len(affected)
+	if idx, ok := store.(replayStore); ok && !opt.Plain {
+		if err := simulateRows(ctx, idx, now, proposal, opt, affected, sim); err != nil {
+			return nil, fmt.Errorf("simulate: %w", err)
+		}
+		return sim, nil
+	}
 	workers := opt.Workers
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)

@@ -1,0 +1,304 @@
+package desk
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"reflect"
+	"strconv"
+	"strings"
+	"time"
+
+	"liaison"
+	"liaison/law"
+)
+
+// The memoized simulation: it reads the replay rows (simulate_rows.go),
+// not the records, and decides each distinct input once under each set,
+// without explanation; only the decisions whose answer changes are
+// explained, each from its own facts. An input is what the rules of the
+// two sets can read (simulate_key.go): the place and action, the law in
+// force on the day under each set (law.Set.LawAt), the fact set pruned to
+// the facts the conditions read, and of the times, those the rules read:
+// a time read raw, the value of years_between (and the like) against
+// as_of, or as_of's instant when compared with it otherwise.
+
+// memoAgency is one agency's part of a memoized simulation.
+type memoAgency struct {
+	now, proposal *law.Set
+	reads         *reads
+	sets          map[string]*factSet // by key
+	reduced       map[string]int      // pruned fact set → its number
+	groups        map[string]*group
+	key           []byte
+	nowHash       string
+}
+
+// factSet is a fact set of the replay rows, decoded once.
+type factSet struct {
+	body    []byte
+	tmpl    *liaison.Request
+	loc     *time.Location
+	reduced int // its number once pruned, or -1
+}
+
+// group is one distinct input: its answers under both sets.
+type group struct {
+	now, proposal *liaison.Decision
+	decisive      string // the proposal's decisive rules as a row writes them
+}
+
+// simulateRows runs a simulation of the affected agencies from the replay
+// rows of idx, filled first.
+func simulateRows(ctx context.Context, idx replayStore, now, proposal *law.Set, opt SimulateOptions, affected []*liaison.AgencyRecord, sim *Simulation) error {
+	if err := FillReplay(ctx, idx); err != nil {
+		return err
+	}
+	stored, err := idx.ReplayFactSets(ctx)
+	if err != nil {
+		return err
+	}
+	sets := make(map[string]*factSet, len(stored))
+	for _, f := range stored {
+		// The row's key is the body's hash: a fact set edited around the
+		// log is refused here, and named by `log verify`.
+		if factsKey(f.Body) != f.Key {
+			return liaison.Errorf(liaison.Conflicting, "", "the replay fact set %s is not what its key says: it was edited around the log (run `liaison log verify`)", f.Key)
+		}
+		sets[f.Key] = &factSet{body: f.Body, reduced: -1}
+	}
+	from, to := int64(math.MinInt64), int64(math.MaxInt64)
+	if !opt.From.IsZero() {
+		from = opt.From.UnixMicro()
+	}
+	if !opt.To.IsZero() {
+		to = opt.To.UnixMicro()
+	}
+	counts := map[simKey]int{}
+	res := &simResult{counts: counts}
+	for k, a := range affected {
+		r, err := readsOf(a.Jurisdiction, now, proposal)
+		if err != nil {
+			return err
+		}
+		m := &memoAgency{now: now, proposal: proposal, reads: r, sets: sets, reduced: map[string]int{}, groups: map[string]*group{}, nowHash: now.Hash()}
+		for _, f := range sets {
+			f.reduced = -1 // pruned again under this place's reads
+		}
+		n := 0
+		err = idx.ReplayRows(ctx, a.ID, from, to, func(row *liaison.ReplayRow) error {
+			n++
+			if opt.Progress != nil && opt.LogSize > 0 && n%10000 == 0 {
+				opt.Progress(int64(k)*opt.LogSize+row.Index+1, int64(len(affected))*opt.LogSize)
+			}
+			return m.replay(row, a, res)
+		})
+		if err != nil {
+			return fmt.Errorf("agency %s: %w", a.ID, err)
+		}
+		if opt.Progress != nil && opt.LogSize > 0 {
+			opt.Progress(int64(k+1)*opt.LogSize, int64(len(affected))*opt.LogSize)
+		}
+		sim.Inputs += len(m.groups)
+	}
+	tally(sim, []simResult{*res})
+	return nil
+}
+
+// replay counts one row, and keeps it as a change when its answer does.
+func (m *memoAgency) replay(row *liaison.ReplayRow, a *liaison.AgencyRecord, res *simResult) error {
+	res.decisions++
+	f := m.sets[row.Facts]
+	if f == nil {
+		return fmt.Errorf("decision %s: its fact set %s is not kept (run `liaison log verify`)", row.ID, row.Facts)
+	}
+	if f.tmpl == nil {
+		f.tmpl = new(liaison.Request)
+		if err := decodeRecord(f.body, f.tmpl); err != nil {
+			return fmt.Errorf("decode fact set %s: %w", row.Facts, err)
+		}
+		f.loc = time.UTC
+		if f.tmpl.Agency != nil && f.tmpl.Agency.TimeZone != "" {
+			loc, err := m.now.Location(f.tmpl.Agency.TimeZone)
+			if err != nil {
+				return fmt.Errorf("fact set %s: %w", row.Facts, err)
+			}
+			f.loc = loc
+		}
+	}
+	asOf := time.UnixMicro(row.AsOf).UTC()
+	req := *f.tmpl
+	req.AsOf, req.Action = asOf, row.Action
+	lawNow, err := m.now.LawAt(&req)
+	if err != nil {
+		return fmt.Errorf("decision %s: %w", row.ID, err)
+	}
+	lawThen, err := m.proposal.LawAt(&req)
+	if err != nil {
+		return fmt.Errorf("decision %s: %w", row.ID, err)
+	}
+	stored := row.PackSet == m.nowHash && row.Engine == law.EngineVersion
+	if lawNow == lawThen && stored {
+		res.counts[simKey{row.Action, row.Outcome, row.Outcome}]++
+		return nil
+	}
+	key, err := m.inputKey(f, row, asOf, lawNow, lawThen, stored)
+	if err != nil {
+		return err
+	}
+	g := m.groups[string(key)]
+	if g == nil {
+		full, err := m.request(f, row, asOf)
+		if err != nil {
+			return err
+		}
+		g = new(group)
+		if !stored {
+			if g.now, err = m.now.Decide(full, law.Options{}); err != nil {
+				return fmt.Errorf("decide %s: %w", row.ID, err)
+			}
+		}
+		if lawNow != lawThen {
+			if g.proposal, err = m.proposal.Decide(full, law.Options{}); err != nil {
+				return fmt.Errorf("decide %s under the proposal: %w", row.ID, err)
+			}
+			var b strings.Builder
+			for _, r := range g.proposal.Decisive {
+				b.WriteString(r.Pack + "/" + r.Rule + " ")
+			}
+			g.decisive = b.String()
+		}
+		m.groups[string(key)] = g
+	}
+	from, fromDecisive := row.Outcome, row.Decisive
+	if !stored {
+		from = g.now.Outcome
+		if lawNow == lawThen {
+			res.counts[simKey{row.Action, from, from}]++
+			return nil
+		}
+		fromDecisive = decisiveString(g.now)
+	}
+	res.decided++
+	res.counts[simKey{row.Action, from, g.proposal.Outcome}]++
+	if from == g.proposal.Outcome && fromDecisive == g.decisive {
+		return nil
+	}
+	// A change: explained from its own facts, under both sets.
+	full, err := m.request(f, row, asOf)
+	if err != nil {
+		return err
+	}
+	x, err := m.now.Decide(full, law.Options{Explain: true})
+	if err != nil {
+		return fmt.Errorf("decide %s: %w", row.ID, err)
+	}
+	y, err := m.proposal.Decide(full, law.Options{Explain: true})
+	if err != nil {
+		return fmt.Errorf("decide %s under the proposal: %w", row.ID, err)
+	}
+	x.Normalize()
+	x.Compact()
+	y.Normalize()
+	y.Compact()
+	res.changes = append(res.changes, &SimChange{Decision: row.ID, Request: row.Request, Agency: a.ID, Jurisdiction: a.Jurisdiction,
+		Action: row.Action, AsOf: asOf, From: *x, To: *y})
+	return nil
+}
+
+func decisiveString(d *liaison.Decision) string {
+	var b strings.Builder
+	for _, r := range d.Decisive {
+		b.WriteString(r.Pack + "/" + r.Rule + " ")
+	}
+	return b.String()
+}
+
+// request is a row's decision request, whole: its fact set with its times.
+func (m *memoAgency) request(f *factSet, row *liaison.ReplayRow, asOf time.Time) (*liaison.Request, error) {
+	req := new(liaison.Request)
+	if err := decodeRecord(f.body, req); err != nil {
+		return nil, fmt.Errorf("decode fact set %s: %w", row.Facts, err)
+	}
+	v := reflect.ValueOf(req).Elem()
+	for t := range strings.SplitSeq(row.Times, ";") {
+		if t == "" {
+			continue
+		}
+		path, val, _ := strings.Cut(t, "=")
+		at, err := time.Parse(time.RFC3339Nano, val)
+		if err != nil {
+			return nil, fmt.Errorf("decision %s: time %s: %w", row.ID, path, err)
+		}
+		if err := setTime(v, path, at); err != nil {
+			return nil, fmt.Errorf("decision %s: %w", row.ID, err)
+		}
+	}
+	req.AsOf, req.Action = asOf, row.Action
+	return req, nil
+}
+
+// inputKey writes the key of a row's input into m.key.
+func (m *memoAgency) inputKey(f *factSet, row *liaison.ReplayRow, asOf time.Time, lawNow, lawThen uint64, stored bool) ([]byte, error) {
+	if f.reduced < 0 {
+		var doc any
+		if err := json.Unmarshal(f.body, &doc); err != nil {
+			return nil, fmt.Errorf("decode fact set %s: %w", row.Facts, err)
+		}
+		pruned, err := json.Marshal(m.reads.prune(doc, ""))
+		if err != nil {
+			return nil, fmt.Errorf("encode fact set %s: %w", row.Facts, err)
+		}
+		n, ok := m.reduced[string(pruned)]
+		if !ok {
+			n = len(m.reduced)
+			m.reduced[string(pruned)] = n
+		}
+		f.reduced = n
+	}
+	k := m.key[:0]
+	if stored {
+		k = append(k, 's')
+	}
+	k = strconv.AppendInt(k, int64(f.reduced), 10)
+	k = append(k, ' ')
+	k = append(k, row.Action...)
+	k = append(k, ' ')
+	k = strconv.AppendUint(k, lawNow, 16)
+	k = append(k, ' ')
+	k = strconv.AppendUint(k, lawThen, 16)
+	instant := m.reads.bare
+	local := asOf.In(f.loc)
+	for t := range strings.SplitSeq(row.Times, ";") {
+		if t == "" {
+			continue
+		}
+		path, val, _ := strings.Cut(t, "=")
+		raw, calendar, inst := m.reads.timeUse(path)
+		if raw {
+			k = append(k, ' ')
+			k = append(k, t...)
+		}
+		instant = instant || inst
+		if len(calendar) > 0 {
+			at, err := time.Parse(time.RFC3339Nano, val)
+			if err != nil {
+				return nil, fmt.Errorf("decision %s: time %s: %w", row.ID, path, err)
+			}
+			k = append(k, ' ')
+			k = append(k, path...)
+			for _, fn := range calendar {
+				v, _ := law.Between(fn, at, local)
+				k = append(k, ' ')
+				k = strconv.AppendInt(k, v, 10)
+			}
+		}
+	}
+	if instant {
+		k = append(k, " @"...)
+		k = strconv.AppendInt(k, row.AsOf, 10)
+	}
+	m.key = k
+	return k, nil
+}
