@@ -40,7 +40,8 @@ type reads struct {
 }
 
 // readsOf returns what the rules of both sets read at jurisdiction j.
-func readsOf(j liaison.Jurisdiction, sets ...*law.Set) (*reads, error) {
+// parsed keeps the conditions parsed, by their source, for the next call.
+func readsOf(j liaison.Jurisdiction, parsed map[string]ast.Expr, sets ...*law.Set) (*reads, error) {
 	r := &reads{paths: map[string]bool{}, calendar: map[string][]string{}, instant: map[string]bool{}}
 	// Every level of j reads the agency and the place as they are.
 	r.paths["agency"], r.paths["jurisdiction"] = true, true
@@ -64,11 +65,16 @@ func readsOf(j liaison.Jurisdiction, sets ...*law.Set) (*reads, error) {
 			for _, v := range pk.Versions {
 				for _, rule := range v.Rules {
 					for _, c := range rule.When {
-						parsed, iss := env.Parse(c.CEL)
-						if iss != nil && iss.Err() != nil {
-							return nil, fmt.Errorf("reads of %s: pack %s rule %s: %w", j, pk.ID, rule.ID, iss.Err())
+						e, ok := parsed[c.CEL]
+						if !ok {
+							a, iss := env.Parse(c.CEL)
+							if iss != nil && iss.Err() != nil {
+								return nil, fmt.Errorf("reads of %s: pack %s rule %s: %w", j, pk.ID, rule.ID, iss.Err())
+							}
+							e = a.NativeRep().Expr()
+							parsed[c.CEL] = e
 						}
-						r.read(r.walk(parsed.NativeRep().Expr(), map[string]string{}), true)
+						r.read(r.walk(e, map[string]string{}), true)
 					}
 				}
 			}

@@ -3,12 +3,17 @@ package desk
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"reflect"
+	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
+
+	"cel.dev/cel-go/common/ast"
 
 	"liaison"
 	"liaison/law"
@@ -33,6 +38,7 @@ type memoAgency struct {
 	groups        map[string]*group
 	key           []byte
 	nowHash       string
+	changes       []changeJob
 }
 
 // factSet is a fact set of the replay rows, decoded once.
@@ -77,8 +83,9 @@ func simulateRows(ctx context.Context, idx replayStore, now, proposal *law.Set, 
 	}
 	counts := map[simKey]int{}
 	res := &simResult{counts: counts}
+	parsed := map[string]ast.Expr{} // conditions, parsed once for every agency
 	for k, a := range affected {
-		r, err := readsOf(a.Jurisdiction, now, proposal)
+		r, err := readsOf(a.Jurisdiction, parsed, now, proposal)
 		if err != nil {
 			return err
 		}
@@ -101,6 +108,15 @@ func simulateRows(ctx context.Context, idx replayStore, now, proposal *law.Set, 
 			opt.Progress(int64(k+1)*opt.LogSize, int64(len(affected))*opt.LogSize)
 		}
 		sim.Inputs += len(m.groups)
+		workers := opt.Workers
+		if workers <= 0 {
+			workers = runtime.GOMAXPROCS(0)
+		}
+		changes, err := explain(ctx, now, proposal, m.changes, workers)
+		if err != nil {
+			return fmt.Errorf("agency %s: %w", a.ID, err)
+		}
+		res.changes = append(res.changes, changes...)
 	}
 	tally(sim, []simResult{*res})
 	return nil
@@ -149,7 +165,7 @@ func (m *memoAgency) replay(row *liaison.ReplayRow, a *liaison.AgencyRecord, res
 	}
 	g := m.groups[string(key)]
 	if g == nil {
-		full, err := m.request(f, row, asOf)
+		full, err := fullRequest(f, row, asOf)
 		if err != nil {
 			return err
 		}
@@ -185,26 +201,69 @@ func (m *memoAgency) replay(row *liaison.ReplayRow, a *liaison.AgencyRecord, res
 	if from == g.proposal.Outcome && fromDecisive == g.decisive {
 		return nil
 	}
-	// A change: explained from its own facts, under both sets.
-	full, err := m.request(f, row, asOf)
-	if err != nil {
-		return err
+	// A change: explained later, from its own facts, under both sets.
+	m.changes = append(m.changes, changeJob{row: *row, facts: f, agency: a})
+	return nil
+}
+
+// changeJob is a changed decision to explain.
+type changeJob struct {
+	row    liaison.ReplayRow
+	facts  *factSet
+	agency *liaison.AgencyRecord
+}
+
+// explain explains each change under both sets, on workers goroutines:
+// what is left of a replay's time once the inputs are decided once is
+// mostly this, a decision and two explanations for each change.
+func explain(ctx context.Context, now, proposal *law.Set, jobs []changeJob, workers int) ([]*SimChange, error) {
+	out := make([]*SimChange, len(jobs))
+	errs := make([]error, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for i := w; i < len(jobs); i += workers {
+				if ctx.Err() != nil {
+					errs[w] = ctx.Err()
+					return
+				}
+				c, err := explainChange(now, proposal, &jobs[i])
+				if err != nil {
+					errs[w] = err
+					return
+				}
+				out[i] = c
+			}
+		})
 	}
-	x, err := m.now.Decide(full, law.Options{Explain: true})
-	if err != nil {
-		return fmt.Errorf("decide %s: %w", row.ID, err)
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
 	}
-	y, err := m.proposal.Decide(full, law.Options{Explain: true})
+	return out, nil
+}
+
+func explainChange(now, proposal *law.Set, j *changeJob) (*SimChange, error) {
+	row := &j.row
+	asOf := time.UnixMicro(row.AsOf).UTC()
+	full, err := fullRequest(j.facts, row, asOf)
 	if err != nil {
-		return fmt.Errorf("decide %s under the proposal: %w", row.ID, err)
+		return nil, err
+	}
+	x, err := now.Decide(full, law.Options{Explain: true})
+	if err != nil {
+		return nil, fmt.Errorf("decide %s: %w", row.ID, err)
+	}
+	y, err := proposal.Decide(full, law.Options{Explain: true})
+	if err != nil {
+		return nil, fmt.Errorf("decide %s under the proposal: %w", row.ID, err)
 	}
 	x.Normalize()
 	x.Compact()
 	y.Normalize()
 	y.Compact()
-	res.changes = append(res.changes, &SimChange{Decision: row.ID, Request: row.Request, Agency: a.ID, Jurisdiction: a.Jurisdiction,
-		Action: row.Action, AsOf: asOf, From: *x, To: *y})
-	return nil
+	return &SimChange{Decision: row.ID, Request: row.Request, Agency: j.agency.ID, Jurisdiction: j.agency.Jurisdiction,
+		Action: row.Action, AsOf: asOf, From: *x, To: *y}, nil
 }
 
 func decisiveString(d *liaison.Decision) string {
@@ -215,8 +274,9 @@ func decisiveString(d *liaison.Decision) string {
 	return b.String()
 }
 
-// request is a row's decision request, whole: its fact set with its times.
-func (m *memoAgency) request(f *factSet, row *liaison.ReplayRow, asOf time.Time) (*liaison.Request, error) {
+// fullRequest is a row's decision request, whole: its fact set with its
+// times.
+func fullRequest(f *factSet, row *liaison.ReplayRow, asOf time.Time) (*liaison.Request, error) {
 	req := new(liaison.Request)
 	if err := decodeRecord(f.body, req); err != nil {
 		return nil, fmt.Errorf("decode fact set %s: %w", row.Facts, err)

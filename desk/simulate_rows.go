@@ -147,6 +147,13 @@ type deriver struct {
 	agencies map[string]*liaison.AgencyRecord
 	requests map[string]*liaison.RequestRecord
 	seen     map[string]bool // fact sets already handed on
+	// split keeps the last split of facts: a request's decisions share
+	// their facts (one per action), made one after another.
+	split struct {
+		from       string // request, facts record, engine
+		body       []byte
+		key, times string
+	}
 }
 
 func newDeriver(store liaison.Store) *deriver {
@@ -214,23 +221,28 @@ func (d *deriver) row(ctx context.Context, rec *liaison.StoredRecord) (liaison.R
 		}
 		d.requests[dr.Request] = rr
 	}
-	eff := rr
-	if dr.Facts != "" {
-		var err error
-		if eff, _, err = effectiveFacts(ctx, d.store, rr, dr.Facts); err != nil {
+	from := dr.Request + " " + dr.Facts + " " + replayRequest(a, rr, &dr).Agency.TimeZone
+	if d.split.from != from {
+		eff := rr
+		if dr.Facts != "" {
+			var err error
+			if eff, _, err = effectiveFacts(ctx, d.store, rr, dr.Facts); err != nil {
+				return liaison.ReplayRow{}, nil, fmt.Errorf("decision %s: %w", rec.ID, err)
+			}
+		}
+		body, times, err := splitFacts(replayRequest(a, eff, &dr))
+		if err != nil {
 			return liaison.ReplayRow{}, nil, fmt.Errorf("decision %s: %w", rec.ID, err)
 		}
+		d.split.from, d.split.body, d.split.key, d.split.times = from, body, factsKey(body), times
 	}
-	body, times, err := splitFacts(replayRequest(a, eff, &dr))
-	if err != nil {
-		return liaison.ReplayRow{}, nil, fmt.Errorf("decision %s: %w", rec.ID, err)
-	}
+	body, times := d.split.body, d.split.times
 	var decisive strings.Builder
 	for _, r := range dr.Decision.Decisive {
 		decisive.WriteString(r.Pack + "/" + r.Rule + " ")
 	}
 	return liaison.ReplayRow{Index: rec.Index, ID: dr.ID, Agency: rec.Agency, Request: dr.Request, Action: dr.Action, AsOf: dr.AsOf.UnixMicro(),
-		Facts: factsKey(body), Times: times, Outcome: dr.Decision.Outcome, Decisive: decisive.String(), PackSet: dr.PackSet, Engine: dr.Engine}, body, nil
+		Facts: d.split.key, Times: times, Outcome: dr.Decision.Outcome, Decisive: decisive.String(), PackSet: dr.PackSet, Engine: dr.Engine}, body, nil
 }
 
 // replayRequest is the request a stored decision was decided from (as
