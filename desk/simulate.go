@@ -451,3 +451,40 @@ func (d *Desk) Simulate(ctx context.Context, by liaison.Actor, proposal *law.Set
 	}
 	return Simulate(ctx, d.store, d.law, proposal, opt)
 }
+
+// ShowSimulated logs, as reads by by, the changed decisions of a
+// simulation that are about to be shown to by (a case's explanations are
+// a read of it, as on the case page): one read record per request, naming
+// its person, in one append.
+func (d *Desk) ShowSimulated(ctx context.Context, by liaison.Actor, changes []SimChange) error {
+	if err := need(by, simulators...); err != nil {
+		return err
+	}
+	var recs []*liaison.StoredRecord
+	seen := map[string]bool{}
+	for _, c := range changes {
+		if seen[c.Request] {
+			continue
+		}
+		seen[c.Request] = true
+		var rr liaison.RequestRecord
+		if _, err := d.load(ctx, liaison.KindRequest, c.Request, &rr); err != nil {
+			return fmt.Errorf("log the reads of a simulation: %w", err)
+		}
+		if err := inScope(by, rr.Agency, "agency"); err != nil {
+			return err
+		}
+		if rr.Person == "" && rr.Subject == nil {
+			continue // about no one (as logRead)
+		}
+		rec, err := d.readRecord(by, rr.Agency, rr.Person, rr.ID, rr.ID)
+		if err != nil {
+			return err
+		}
+		recs = append(recs, rec)
+	}
+	if len(recs) == 0 {
+		return nil
+	}
+	return d.store.Append(ctx, recs...)
+}

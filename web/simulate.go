@@ -185,5 +185,6 @@ func (s *Site) runSimulation(ctx context.Context, a liaison.Actor, data *simulat
 		data.More = len(data.Changes) - simulateListed
 		data.Changes = data.Changes[:simulateListed]
 	}
-	return nil
+	// The cases listed are shown with their explanations: reads, logged.
+	return s.cfg.Desk.ShowSimulated(ctx, a, data.Changes)
 }
