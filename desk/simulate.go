@@ -27,6 +27,12 @@ type SimulateOptions struct {
 	Agency string
 	// Workers decide in parallel (default GOMAXPROCS).
 	Workers int
+	// ExplainFirst, when set, explains only the first changes, in the
+	// order they are listed: the others carry their outcomes and decisive
+	// rules (pack and rule) only. Explaining is most of a replay's time
+	// when many decisions change; a page that lists the first 500 asks
+	// for those. (The plain replay explains every change.)
+	ExplainFirst int
 	// Plain reads every decision's records and decides each on its own,
 	// as the simulation did before the replay rows (and as the tests'
 	// oracle does), even from a store that keeps them.

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"strings"
 	"testing"
 	"time"
 
@@ -28,7 +29,9 @@ import (
 // the stored decisions of the affected agencies processed a second (the
 // store already open, its replay rows filled: the first use's fill is
 // reported as fill-s), how many were decided under the proposal, the
-// distinct inputs decided, and the changes.
+// distinct inputs decided, and the changes; explaining every change (as
+// liaison simulate does), the first 500 (as /law/simulate does), and the
+// plain replay, from the records, for comparison.
 func BenchmarkSimulateHistory(b *testing.B) {
 	cases := 32000
 	for _, kind := range []string{"sqlite", "postgres"} {
@@ -72,13 +75,24 @@ func BenchmarkSimulateHistory(b *testing.B) {
 			defer debug.SetGCPercent(debug.SetGCPercent(400))
 			props := stateProposals(b)
 			props["boston-without-2019"] = proposal(b)
-			for _, name := range []string{"boston-without-2019", "tx-sb4-permits"} {
-				b.Run(name, func(b *testing.B) {
+			for _, run := range []struct {
+				name string
+				opt  desk.SimulateOptions
+			}{
+				{"boston-without-2019", desk.SimulateOptions{}},
+				{"tx-sb4-permits", desk.SimulateOptions{}},
+				{"boston-without-2019/explain=500", desk.SimulateOptions{ExplainFirst: 500}},
+				{"tx-sb4-permits/explain=500", desk.SimulateOptions{ExplainFirst: 500}},
+				{"boston-without-2019/plain", desk.SimulateOptions{Plain: true}},
+				{"tx-sb4-permits/plain", desk.SimulateOptions{Plain: true}},
+			} {
+				name, _, _ := strings.Cut(run.name, "/")
+				b.Run(run.name, func(b *testing.B) {
 					var sim *desk.Simulation
 					decisions := 0
 					cpu0 := cpuTime()
 					for b.Loop() {
-						if sim, err = desk.Simulate(ctx, s, set, props[name], desk.SimulateOptions{}); err != nil {
+						if sim, err = desk.Simulate(ctx, s, set, props[name], run.opt); err != nil {
 							b.Fatal(err)
 						}
 						decisions += sim.Decisions

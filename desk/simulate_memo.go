@@ -1,6 +1,7 @@
 package desk
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -8,6 +9,7 @@ import (
 	"math"
 	"reflect"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -83,6 +85,7 @@ func simulateRows(ctx context.Context, idx replayStore, now, proposal *law.Set, 
 	}
 	counts := map[simKey]int{}
 	res := &simResult{counts: counts}
+	var jobs []changeJob
 	parsed := map[string]ast.Expr{} // conditions, parsed once for every agency
 	for k, a := range affected {
 		r, err := readsOf(a.Jurisdiction, parsed, now, proposal)
@@ -108,16 +111,32 @@ func simulateRows(ctx context.Context, idx replayStore, now, proposal *law.Set, 
 			opt.Progress(int64(k+1)*opt.LogSize, int64(len(affected))*opt.LogSize)
 		}
 		sim.Inputs += len(m.groups)
-		workers := opt.Workers
-		if workers <= 0 {
-			workers = runtime.GOMAXPROCS(0)
-		}
-		changes, err := explain(ctx, now, proposal, m.changes, workers)
-		if err != nil {
-			return fmt.Errorf("agency %s: %w", a.ID, err)
-		}
-		res.changes = append(res.changes, changes...)
+		jobs = append(jobs, m.changes...)
 	}
+	// In the order the changes are listed (see tally), the first
+	// ExplainFirst explained.
+	slices.SortFunc(jobs, func(a, b changeJob) int {
+		if c := cmp.Compare(a.row.AsOf, b.row.AsOf); c != 0 {
+			return c
+		}
+		return strings.Compare(a.row.ID, b.row.ID)
+	})
+	workers := opt.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	n := len(jobs)
+	if opt.ExplainFirst > 0 {
+		n = min(n, opt.ExplainFirst)
+	}
+	changes, err := explain(ctx, now, proposal, jobs[:n], workers)
+	if err != nil {
+		return err
+	}
+	for i := n; i < len(jobs); i++ {
+		changes = append(changes, unexplained(&jobs[i]))
+	}
+	res.changes = changes
 	tally(sim, []simResult{*res})
 	return nil
 }
@@ -202,15 +221,34 @@ func (m *memoAgency) replay(row *liaison.ReplayRow, a *liaison.AgencyRecord, res
 		return nil
 	}
 	// A change: explained later, from its own facts, under both sets.
-	m.changes = append(m.changes, changeJob{row: *row, facts: f, agency: a})
+	m.changes = append(m.changes, changeJob{row: *row, facts: f, agency: a, from: from, fromDecisive: fromDecisive, to: g.proposal})
 	return nil
 }
 
 // changeJob is a changed decision to explain.
 type changeJob struct {
-	row    liaison.ReplayRow
-	facts  *factSet
-	agency *liaison.AgencyRecord
+	row          liaison.ReplayRow
+	facts        *factSet
+	agency       *liaison.AgencyRecord
+	from         liaison.Outcome
+	fromDecisive string
+	to           *liaison.Decision
+}
+
+// unexplained is a change past those explained: its outcomes and
+// decisive rules (pack and rule) only.
+func unexplained(j *changeJob) *SimChange {
+	c := &SimChange{Decision: j.row.ID, Request: j.row.Request, Agency: j.agency.ID, Jurisdiction: j.agency.Jurisdiction,
+		Action: j.row.Action, AsOf: time.UnixMicro(j.row.AsOf).UTC(),
+		From: liaison.Decision{Outcome: j.from}, To: liaison.Decision{Outcome: j.to.Outcome}}
+	for r := range strings.FieldsSeq(j.fromDecisive) {
+		pack, rule, _ := strings.Cut(r, "/")
+		c.From.Decisive = append(c.From.Decisive, liaison.RuleRef{Pack: pack, Rule: rule})
+	}
+	for _, r := range j.to.Decisive {
+		c.To.Decisive = append(c.To.Decisive, liaison.RuleRef{Pack: r.Pack, Rule: r.Rule})
+	}
+	return c
 }
 
 // explain explains each change under both sets, on workers goroutines:
@@ -220,14 +258,31 @@ func explain(ctx context.Context, now, proposal *law.Set, jobs []changeJob, work
 	out := make([]*SimChange, len(jobs))
 	errs := make([]error, workers)
 	var wg sync.WaitGroup
+	chunk := (len(jobs) + workers - 1) / workers
 	for w := range workers {
 		wg.Go(func() {
-			for i := w; i < len(jobs); i += workers {
+			// A request's decisions are listed together, and share
+			// their facts: the last request made is kept.
+			var last struct {
+				facts *factSet
+				times string
+				req   *liaison.Request
+			}
+			for i := w * chunk; i < min(len(jobs), (w+1)*chunk); i++ {
 				if ctx.Err() != nil {
 					errs[w] = ctx.Err()
 					return
 				}
-				c, err := explainChange(now, proposal, &jobs[i])
+				j := &jobs[i]
+				if last.facts != j.facts || last.times != j.row.Times {
+					req, err := fullRequest(j.facts, &j.row, time.Time{})
+					if err != nil {
+						errs[w] = err
+						return
+					}
+					last.facts, last.times, last.req = j.facts, j.row.Times, req
+				}
+				c, err := explainChange(now, proposal, j, *last.req)
 				if err != nil {
 					errs[w] = err
 					return
@@ -243,13 +298,13 @@ func explain(ctx context.Context, now, proposal *law.Set, jobs []changeJob, work
 	return out, nil
 }
 
-func explainChange(now, proposal *law.Set, j *changeJob) (*SimChange, error) {
+// explainChange explains a change, from req, its request with another's
+// as_of and action (the engine does not change a request it decides).
+func explainChange(now, proposal *law.Set, j *changeJob, req liaison.Request) (*SimChange, error) {
 	row := &j.row
 	asOf := time.UnixMicro(row.AsOf).UTC()
-	full, err := fullRequest(j.facts, row, asOf)
-	if err != nil {
-		return nil, err
-	}
+	req.AsOf, req.Action = asOf, row.Action
+	full := &req
 	x, err := now.Decide(full, law.Options{Explain: true})
 	if err != nil {
 		return nil, fmt.Errorf("decide %s: %w", row.ID, err)

@@ -108,6 +108,28 @@ func TestSimulateMemoExact(t *testing.T) {
 						if got.Decided > 0 && (got.Inputs == 0 || got.Inputs >= got.Decisions) {
 							t.Errorf("%s: %d inputs decided for %d decisions, want some, fewer", where, got.Inputs, got.Decisions)
 						}
+						// Explaining the first 3 changes only: those are the
+						// same, the others carry their outcomes and decisive
+						// rules, unexplained.
+						few := opt
+						few.ExplainFirst = 3
+						part, err := desk.Simulate(ctx, e.store, today, prop, few)
+						if err != nil {
+							t.Fatal(err)
+						}
+						if len(part.Changes) != len(want.Changes) || !reflect.DeepEqual(part.Counts, want.Counts) {
+							t.Fatalf("%s: explaining 3, %d changes, counts %v; want %d, %v", where, len(part.Changes), part.Counts, len(want.Changes), want.Counts)
+						}
+						for i, c := range part.Changes {
+							w := want.Changes[i]
+							if i < 3 && !reflect.DeepEqual(c, w) {
+								t.Errorf("%s: explaining 3, change %d = %+v, want %+v", where, i, c, w)
+							}
+							if i >= 3 && (c.Decision != w.Decision || c.From.Explanation != "" || c.To.Explanation != "" ||
+								!law.SameAnswer(&c.From, &w.From) || !law.SameAnswer(&c.To, &w.To)) {
+								t.Errorf("%s: explaining 3, change %d = %+v, want %s unexplained, %s → %s", where, i, c, w.Decision, w.From.Outcome, w.To.Outcome)
+							}
+						}
 						t.Logf("%s: %d decisions, %d decided, %d inputs, %d changed", where, got.Decisions, got.Decided, got.Inputs, got.Changed)
 						got.Inputs = 0
 						if !reflect.DeepEqual(got, want) {
