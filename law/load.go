@@ -453,6 +453,9 @@ func (c *checker) compile(env *cel.Env, lists map[string]*compiledList, r *Rule,
 	if !ok {
 		return nil
 	}
+	if want == cel.BoolType {
+		r.clock.read(checked.NativeRep().Expr())
+	}
 	est, err := env.EstimateCost(checked, sizeEstimator{})
 	if err != nil {
 		c.fail(p, r.ID, "estimate cost: %v", err)

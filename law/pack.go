@@ -107,6 +107,8 @@ type Rule struct {
 	crossExcepts                       []string // "pack/rule"
 	// unknownMask has bit i set when the condition reads Set.unknowns[i].
 	unknownMask uint64
+	// clock is what the condition reads of time (timeline_clock.go).
+	clock clock
 }
 
 // A DutySpec is a duty a rule brings.

@@ -52,14 +52,18 @@ func (s *Set) ChangeDates(j liaison.Jurisdiction) []time.Time {
 	return out
 }
 
-// Timeline decides req on every day its answer can change (ChangeDates of
-// its jurisdiction, and the day before the first), keeping req's time of
-// day in the agency's time zone, and returns the spans over which the
-// answer (outcome and decisive rules) stays the same, in order of time.
+// Timeline decides req on every day its answer can change, keeping req's
+// time of day in the agency's time zone, and returns the spans over which
+// the answer (outcome and decisive rules) stays the same, in order of
+// time. The days are those the law changes (ChangeDates of its
+// jurisdiction), those on which a date among the facts reaches an age the
+// law's conditions compare with (a conviction no longer "within 15
+// years": clockDates), and the day before the first.
 //
-// What it does not see: a condition that compares the decision's date with
-// a date among the facts (years_between(c.date, as_of) < 5, a release
-// due before a deadline) can change the answer between two change dates;
+// What it does not see: a condition that compares a difference of two
+// instants with something other than a constant duration
+// (as_of - subject.custody.hold_started_at > x), or days_between with
+// something other than a constant, more than 400 days from a fact's date;
 // the span then shows the answer on its first day.
 func (s *Set) Timeline(req *liaison.Request) ([]Span, error) {
 	lreq, err := s.local(req)
@@ -68,6 +72,11 @@ func (s *Set) Timeline(req *liaison.Request) ([]Span, error) {
 	}
 	t := lreq.AsOf
 	dates := s.ChangeDates(req.Jurisdiction)
+	if more := s.clockDates(req, t.Location()); len(more) > 0 {
+		dates = append(dates, more...)
+		slices.SortFunc(dates, time.Time.Compare)
+		dates = slices.CompactFunc(dates, time.Time.Equal)
+	}
 	if len(dates) == 0 {
 		d, err := s.Decide(req, Options{})
 		if err != nil {

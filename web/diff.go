@@ -40,15 +40,15 @@ type diffData struct {
 // B is the desk's law with that proposal laid over it (`packs diff @A
 // PROPOSAL@B`). Public, like every page of the law: the public is offered
 // the bundled proposals (examples/proposals), staff also the server's own
-// (serve --proposals), which may be drafts.
+// (serve --proposals), which may be drafts (see publicProposals).
 func (s *Site) lawDiff(w http.ResponseWriter, r *http.Request, ss *session) {
 	set := s.cfg.Desk.Law()
 	q := r.URL.Query()
 	d := diffData{A: q.Get("a"), B: q.Get("b"), Jurisdiction: q.Get("j"), Action: q.Get("action"), Proposal: q.Get("proposal"),
 		Names: map[liaison.Jurisdiction]string{}, Actions: liaison.Action("").Enum()}
-	offered := proposals.All()
-	if ss != nil {
-		offered = s.proposals()
+	offered := s.proposals()
+	if ss == nil {
+		offered = publicProposals(s.cfg.Proposals)
 	}
 	for _, p := range offered {
 		d.Proposals = append(d.Proposals, p.Name)
@@ -119,6 +119,16 @@ func (s *Site) lawDiff(w http.ResponseWriter, r *http.Request, ss *session) {
 	}
 	d.Comparison.A, d.Comparison.B = "@"+d.A, d.Proposal+"@"+d.B
 	s.render(w, r, http.StatusOK, "diff", view{Title: "Compare the law", Actor: actorOf(ss), Nav: "diff", Data: d})
+}
+
+// publicProposals are the proposals a visitor who is not signed in is
+// offered: the bundled ones, but not one that a proposal configured on
+// the server (staff-only, perhaps a draft) replaces under its name, for
+// proposalSet would answer with the configured one.
+func publicProposals(configured []proposals.Proposal) []proposals.Proposal {
+	return slices.DeleteFunc(proposals.All(), func(p proposals.Proposal) bool {
+		return slices.ContainsFunc(configured, func(c proposals.Proposal) bool { return c.Name == p.Name })
+	})
 }
 
 // failDiff shows the form again with the error of err.

@@ -2,8 +2,15 @@ package web_test
 
 import (
 	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"liaison"
+	"liaison/examples/proposals"
+	"liaison/web"
 )
 
 // The comparison page, open to anyone: Los Angeles County's holds from
@@ -70,4 +77,59 @@ func TestLawDiffPage(t *testing.T) {
 // days, every pack test decided on both.
 func BenchmarkLawDiffPage(b *testing.B) {
 	benchGet(b, "/law/diff?a=2016-06-01&b=2019-06-01")
+}
+
+// Proposals configured on the server (serve --proposals) are for staff:
+// a visitor who is not signed in is neither offered one nor answered
+// with one, even under the name of a bundled proposal it replaces; a
+// counsel is offered and answered with both.
+func TestLawDiffStaffProposals(t *testing.T) {
+	e := newEnv(t)
+	// The shadow has the bundled Boston Trust Act unchanged: a diff with
+	// it finds nothing, where the bundled proposal finds 19 rules.
+	shadow := t.TempDir()
+	data, err := os.ReadFile("../packs/us/ma/boston/trust-act.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(shadow, "us/ma/boston"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(shadow, "us/ma/boston/trust-act.yaml"), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	site := web.New(web.Config{Desk: e.desk, Store: e.store, API: http.NotFoundHandler(), Now: e.clock.Now,
+		Proposals: []proposals.Proposal{
+			{Name: "council-draft", FS: os.DirFS("../examples/proposals/boston-without-2019")},
+			{Name: bostonProposal, FS: os.DirFS(shadow)},
+		}})
+	configured := *e
+	configured.ts = httptest.NewServer(site.Handler())
+	t.Cleanup(configured.ts.Close)
+	draft := "/law/diff?a=2021-01-01&b=2021-01-01&proposal=council-draft"
+	shadowed := "/law/diff?a=2021-01-01&b=2021-01-01&proposal=" + bostonProposal
+
+	anon := configured.browser(t)
+	form := anon.get("/law/diff")
+	if form.status != http.StatusOK || strings.Contains(form.body, "council-draft") || strings.Contains(form.body, bostonProposal) {
+		t.Errorf("GET /law/diff signed out = %d, offers a configured proposal (or the bundled one it replaces)\n%s", form.status, form.body)
+	}
+	for _, path := range []string{draft, shadowed} {
+		if p := anon.get(path); p.status != http.StatusUnprocessableEntity || strings.Contains(p.body, "rules differ") {
+			t.Errorf("GET %s signed out = %d, want 422 and no comparison\n%s", path, p.status, p.body)
+		}
+	}
+
+	counsel := configured.browser(t)
+	counsel.signIn(liaison.RoleCounsel)
+	form = counsel.get("/law/diff")
+	if !strings.Contains(form.body, "council-draft") || !strings.Contains(form.body, bostonProposal) {
+		t.Errorf("GET /law/diff as counsel does not offer both configured proposals\n%s", form.body)
+	}
+	if p := counsel.get(draft); p.status != http.StatusOK || !strings.Contains(p.body, "with the proposal council-draft: 1 pack versions and 19 rules differ") {
+		t.Errorf("GET %s as counsel = %d, want the draft's 19 rules\n%s", draft, p.status, p.body)
+	}
+	if p := counsel.get(shadowed); p.status != http.StatusOK || !strings.Contains(p.body, "with the proposal "+bostonProposal+": ") || strings.Contains(p.body, "19 rules differ") {
+		t.Errorf("GET %s as counsel = %d, want the configured proposal (no rule differs), not the bundled one\n%s", shadowed, p.status, p.body)
+	}
 }

@@ -120,7 +120,7 @@ func TestDecisionLinksLandOnRules(t *testing.T) {
 func whatIfForm() url.Values {
 	return url.Values{"jurisdiction": {"us/ca"}, "date": {"2019-06-01"}, "agency.type": {"jail"}, "action": {"honor_detainer"},
 		"request.kind": {"detainer"}, "request.form": {"I-247A"}, "request.issuer": {"ICE"}, "request.warrant.kind": {"administrative"},
-		"subject.custody.status": {"eligible_for_release"}, "convictions": {"none"}, "do": {"decide"}}
+		"subject.custody.status": {"eligible_for_release"}, "convictions": {"known"}, "do": {"decide"}}
 }
 
 var answerBadge = regexp.MustCompile(`id="answer-card-h">[^<]*<span class="badge (\w+)">`)
@@ -239,7 +239,7 @@ func TestWhatIfRateLimit(t *testing.T) {
 
 	e2 := newEnv(t)
 	big := whatIfForm()
-	big.Set("charge.offense", strings.Repeat("x", liaison.MaxRequestBytes))
+	big.Set("charge.0.offense", strings.Repeat("x", liaison.MaxRequestBytes))
 	if p := e2.browser(t).post("/law/whatif", big); p.status != http.StatusRequestEntityTooLarge {
 		t.Errorf("what-if with a %d-byte body = %d, want 413", len(big.Encode()), p.status)
 	}
@@ -252,8 +252,7 @@ func TestWhatIfLogsNothing(t *testing.T) {
 	site := web.New(web.Config{Desk: e.desk, Store: e.store, API: http.NotFoundHandler(), Now: e.clock.Now,
 		Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
 	f := whatIfForm()
-	f.Set("convictions", "one")
-	f.Set("conviction.offense", "SECRET-OFFENCE-77")
+	f.Set("conviction.0.offense", "SECRET-OFFENCE-77")
 	for _, do := range []string{"decide", "timeline", "compare"} {
 		f.Set("do", do)
 		f.Set("compare", "us/ny")

@@ -198,6 +198,9 @@ type mapDecisionData struct {
 	Name         string
 	Decision     *liaison.Decision
 	Back         string
+	// WhatIf links to the what-if page prefilled with the same case,
+	// place and day, to change a fact.
+	WhatIf string
 	// Timeline is the same case at the same place on every day its
 	// answer changes, each span linked to the map of its first day.
 	Timeline []mapSpan
@@ -234,9 +237,14 @@ func (s *Site) mapDecision(w http.ResponseWriter, r *http.Request, ss *session) 
 		s.fail(w, r, ss, err)
 		return
 	}
+	form, err := s.whatIfValues(req)
+	if err != nil {
+		s.fail(w, r, ss, err)
+		return
+	}
 	date := mq.day.Format(time.DateOnly)
 	data := mapDecisionData{Preset: mq.preset, Action: mq.action, Date: date, Jurisdiction: j, Name: usmap.Name(j), Decision: d,
-		Back: mapHref(mq.preset.Name, mq.action, date)}
+		Back: mapHref(mq.preset.Name, mq.action, date), WhatIf: "/law/whatif?" + form.Encode()}
 	for _, sp := range spans {
 		ms := mapSpan{Span: sp, Current: (sp.From == "" || sp.From <= date) && (sp.To == "" || date <= sp.To)}
 		if sp.From != "" {

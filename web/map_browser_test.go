@@ -92,6 +92,28 @@ func TestBrowserLawMap(t *testing.T) {
 	}
 	tb.noErrors("matrix cell")
 
+	// From the decision to the what-if page, prefilled with the same case,
+	// place and day: decided as it is, the same answer; a conviction
+	// added (a serious felony of 2015), another.
+	want := tb.text("#outcome-h .badge")
+	tb.navigate(chromedp.Click(css("#whatif-link")))
+	prefilled := get(tb, chromedp.Evaluate[string](`['f-jurisdiction', 'f-date', 'f-action', 'f-convictions'].map(id => document.getElementById(id).value).join(' ')`))
+	if prefilled != "us/ca/los-angeles-county 2019-12-19 notify_release known" {
+		t.Errorf("the what-if page from the decision: jurisdiction, date, action, history = %q", prefilled)
+	}
+	tb.navigate(chromedp.Click(css("#decide")))
+	if got := tb.text("#answer-card .badge"); got != want || want == "" {
+		t.Errorf("the prefilled what-if answers %q, the map %q", got, want)
+	}
+	tb.run(chromedp.SetValue(css("#f-conviction-0-level"), "felony"), chromedp.SetValue(css("#f-conviction-0-date"), "2015-03-01"),
+		chromedp.SetValue(css("#f-conviction-0-offense"), "CA PC 211"))
+	tb.navigate(chromedp.Click(css("#decide")))
+	if got := tb.text("#answer-card .badge"); got == want {
+		t.Errorf("the what-if with a felony robbery conviction of 2015 answers %q, as without it", got)
+	}
+	tb.accessible("what-if from the map")
+	tb.noErrors("what-if from the map")
+
 	// The comparison of law: an example, and a known changed rule.
 	tb.open("/law/diff")
 	tb.accessible("diff form")

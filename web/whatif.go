@@ -21,17 +21,17 @@ import (
 // is stored and nothing of the facts is logged; the facts travel in the
 // POST body, never in a URL, and the answer page is not cached.
 
-// whatIfField is a fact the form asks for, named by its path in the
-// request ("request.warrant.kind"), or a field of the form itself
-// ("convictions", "conviction.level").
+// whatIfField is a field of the form as the page shows it: a fact
+// (whatIfFact) with its name in the form and its value.
 type whatIfField struct {
 	Name, Label, Hint string
-	// Kind is "select" (one of Options), "multi" (several), "check" (yes
-	// or no), "date" or "text".
+	// Kind is the fact's (whatIfFact.Kind), or "time".
 	Kind    string
 	Options []whatIfOption
 	Value   string
 	Checked bool
+	// Empty labels the empty choice of a select.
+	Empty string
 }
 
 type whatIfOption struct {
@@ -44,9 +44,27 @@ func (f whatIfField) ID() string {
 	return "f-" + strings.NewReplacer(".", "-", "_", "-").Replace(f.Name)
 }
 
+// given reports whether the field has a value.
+func (f whatIfField) given() bool {
+	return f.Value != "" || f.Checked || slices.ContainsFunc(f.Options, func(o whatIfOption) bool { return o.Selected })
+}
+
+// whatIfGroup is a fieldset of the form: fields, or rows of a list's
+// items, each a fieldset of its own, and a button that adds a row.
 type whatIfGroup struct {
-	Legend string
-	Fields []whatIfField
+	Legend, ID string
+	// More groups are folded (details), Open when a field is given.
+	More, Open bool
+	Fields     []whatIfField
+	Rows       []whatIfRow
+	// A list: Item names its rows ("conviction"), Count how many.
+	Item  string
+	Count int
+}
+
+type whatIfRow struct {
+	Legend, ID string
+	Fields     []whatIfField
 }
 
 // enum returns the values of a vocabulary type's Enum as options.
@@ -59,62 +77,57 @@ func enum[T interface{ Enum() []string }]() []whatIfOption {
 	return out
 }
 
-// whatIfForm lays out the form, its choices taken from the request
-// vocabulary's types (their Enum methods) and the law's jurisdictions,
-// filled in from form.
+// whatIfForm lays out the form (whatIfSections), its jurisdictions those
+// of the law, filled in from form.
 func (s *Site) whatIfForm(form url.Values) []whatIfGroup {
-	places := s.places(form.Get("jurisdiction"))
-	offense := func(prefix, what string) []whatIfField {
-		return []whatIfField{
-			{Name: prefix + ".offense", Label: "Its offence code", Hint: "As the law's lists name it, e.g. CA PC 211; optional", Kind: "text"},
-			{Name: prefix + ".level", Label: "Its level", Kind: "select", Options: enum[liaison.Level]()},
-			{Name: prefix + ".categories", Label: "Its categories", Hint: "Hold Ctrl or Shift to choose several", Kind: "multi", Options: enum[liaison.Category]()},
-			{Name: prefix + ".date", Label: "Its date (" + what + ")", Kind: "date"},
+	field := func(f whatIfFact, name string) whatIfField {
+		fd := whatIfField{Name: name, Label: f.Label, Hint: f.Hint, Kind: f.Kind, Options: slices.Clone(f.Options), Empty: "(not given)"}
+		switch name {
+		case "jurisdiction":
+			fd.Options = s.places(form.Get("jurisdiction"))
+		case "convictions":
+			fd.Empty = "not known (no record check)"
 		}
-	}
-	groups := []whatIfGroup{
-		{"Where and when", []whatIfField{
-			{Name: "jurisdiction", Label: "Jurisdiction", Kind: "select", Options: places},
-			{Name: "date", Label: "Date", Hint: "The law in force on this day answers", Kind: "date"},
-			{Name: "agency.type", Label: "Agency", Kind: "select", Options: enum[liaison.AgencyType]()},
-		}},
-		{"What is asked", []whatIfField{
-			{Name: "action", Label: "Action asked of the agency", Kind: "select", Options: enum[liaison.Action]()},
-			{Name: "request.kind", Label: "Kind of request", Kind: "select", Options: enum[liaison.RequestKind]()},
-			{Name: "request.form", Label: "Form", Kind: "select", Options: enum[liaison.Form]()},
-			{Name: "request.issuer", Label: "Sent by", Kind: "select", Options: enum[liaison.Issuer]()},
-			{Name: "request.warrant.kind", Label: "Warrant", Kind: "select", Options: enum[liaison.WarrantKind]()},
-			{Name: "request.judicial_probable_cause_determination", Label: "A judge found probable cause", Kind: "check"},
-			{Name: "request.info_requested", Label: "Information asked for", Hint: "Hold Ctrl or Shift to choose several", Kind: "multi", Options: enum[liaison.InfoItem]()},
-			{Name: "context.purpose", Label: "Stated purpose", Kind: "select", Options: enum[liaison.Purpose]()},
-		}},
-		{"The person", []whatIfField{
-			{Name: "subject.custody.status", Label: "Custody", Kind: "select", Options: enum[liaison.CustodyStatus]()},
-			{Name: "subject.custody.release_reason", Label: "Reason for release", Kind: "select", Options: enum[liaison.ReleaseReason]()},
-			{Name: "convictions", Label: "Convictions", Hint: "Unknown leaves the answer open where it depends on them", Kind: "select",
-				Options: []whatIfOption{{Value: "none", Label: "none"}, {Value: "one", Label: "one, described below"}}},
-		}},
-		{"The conviction", offense("conviction", "of conviction")},
-		{"A pending charge", append(offense("charge", "of arrest"),
-			whatIfField{Name: "charge.probable_cause_finding", Label: "A magistrate found probable cause", Kind: "check"})},
-	}
-	for gi := range groups {
-		for fi := range groups[gi].Fields {
-			f := &groups[gi].Fields[fi]
-			vals := form[f.Name]
-			switch f.Kind {
-			case "check":
-				f.Checked = len(vals) > 0 && vals[0] == "true"
-			case "select", "multi":
-				for oi := range f.Options {
-					f.Options[oi].Selected = slices.Contains(vals, f.Options[oi].Value)
-				}
-			default:
-				if len(vals) > 0 {
-					f.Value = vals[0]
-				}
+		vals := form[name]
+		switch fd.Kind {
+		case "check":
+			fd.Checked = len(vals) > 0 && vals[0] == "true"
+		case "select", "multi":
+			for oi := range fd.Options {
+				fd.Options[oi].Selected = slices.Contains(vals, fd.Options[oi].Value)
+			}
+		default:
+			if len(vals) > 0 {
+				fd.Value = vals[0]
 			}
 		}
+		return fd
+	}
+	var groups []whatIfGroup
+	for _, sec := range whatIfSections() {
+		g := whatIfGroup{Legend: sec.Legend, More: sec.More, ID: "s-" + strings.ToLower(strings.ReplaceAll(sec.Legend, " ", "-"))}
+		if sec.List == "" {
+			for _, f := range sec.Facts {
+				fd := field(f, f.Path)
+				g.Open = g.Open || fd.given()
+				g.Fields = append(g.Fields, fd)
+			}
+		} else {
+			g.Item, g.Count = sec.Item, rowsOf(form, sec.Item)
+			for row := range g.Count {
+				prefix := sec.Item + "." + strconv.Itoa(row)
+				r := whatIfRow{Legend: strings.ToUpper(sec.Item[:1]) + sec.Item[1:] + " " + strconv.Itoa(row+1), ID: "row-" + sec.Item + "-" + strconv.Itoa(row)}
+				for _, f := range sec.Facts {
+					fd := field(f, prefix+"."+f.Path)
+					g.Open = g.Open || fd.given()
+					r.Fields = append(r.Fields, fd)
+				}
+				g.Rows = append(g.Rows, r)
+			}
+			// A row just added opens its group.
+			g.Open = g.Open || form.Get(sec.Item+".rows") != "" && g.Count > 1
+		}
+		groups = append(groups, g)
 	}
 	return groups
 }
@@ -140,82 +153,8 @@ func (s *Site) whatIfDefaults() url.Values {
 	return url.Values{
 		"jurisdiction": {"us/ca"}, "date": {s.cfg.Now().UTC().Format(time.DateOnly)}, "agency.type": {"jail"},
 		"action": {"honor_detainer"}, "request.kind": {"detainer"}, "request.form": {"I-247A"}, "request.issuer": {"ICE"},
-		"request.warrant.kind": {"administrative"}, "subject.custody.status": {"eligible_for_release"}, "convictions": {"none"},
+		"request.warrant.kind": {"administrative"}, "subject.custody.status": {"eligible_for_release"}, "convictions": {"known"},
 	}
-}
-
-// whatIfRequest makes the decision request the form describes, through
-// the decoder the API uses (liaison.DecodeRequestAt), so that it is
-// checked alike. The decision is made at noon of the day chosen, in the
-// jurisdiction's time zone.
-func (s *Site) whatIfRequest(form url.Values) (*liaison.Request, error) {
-	one := func(name string) string { return strings.TrimSpace(form.Get(name)) }
-	j := liaison.Jurisdiction(one("jurisdiction"))
-	day, err := time.Parse(time.DateOnly, one("date"))
-	if err != nil {
-		return nil, liaison.Errorf(liaison.Invalid, "date", "the date %q is not a day written YYYY-MM-DD", one("date"))
-	}
-	loc := time.UTC
-	zone := law.TimeZone(j)
-	if zone != "" {
-		if loc, err = s.cfg.Desk.Law().Location(zone); err != nil {
-			return nil, err
-		}
-	}
-	doc := map[string]any{}
-	set := func(path string, v any) { putPath(doc, path, v) }
-	set("jurisdiction", j)
-	set("as_of", time.Date(day.Year(), day.Month(), day.Day(), 12, 0, 0, 0, loc).Format(time.RFC3339))
-	set("agency.no_local_law", true)
-	if zone != "" {
-		set("agency.time_zone", zone)
-	}
-	for _, name := range []string{"agency.type", "action", "request.kind", "request.form", "request.issuer", "request.warrant.kind",
-		"context.purpose", "subject.custody.status", "subject.custody.release_reason"} {
-		if v := one(name); v != "" {
-			set(name, v)
-		}
-	}
-	if form.Get("request.judicial_probable_cause_determination") == "true" {
-		set("request.judicial_probable_cause_determination", true)
-	}
-	if items := form["request.info_requested"]; len(items) > 0 {
-		set("request.info_requested", items)
-	}
-	offense := func(prefix string) map[string]any {
-		o := map[string]any{"offense": "unspecified"}
-		if v := one(prefix + ".offense"); v != "" {
-			o["offense"] = v
-		}
-		if v := one(prefix + ".level"); v != "" {
-			o["level"] = v
-		}
-		if v := form[prefix+".categories"]; len(v) > 0 {
-			o["categories"] = v
-		}
-		if v := one(prefix + ".date"); v != "" {
-			o["date"] = v
-		}
-		return o
-	}
-	switch one("convictions") {
-	case "none":
-		set("subject.convictions", []any{})
-	case "one":
-		set("subject.convictions", []any{offense("conviction")})
-	}
-	if one("charge.offense") != "" || one("charge.level") != "" || len(form["charge.categories"]) > 0 {
-		c := offense("charge")
-		if form.Get("charge.probable_cause_finding") == "true" {
-			c["probable_cause_finding"] = true
-		}
-		set("subject.pending_charges", []any{c})
-	}
-	raw, err := json.Marshal(doc)
-	if err != nil {
-		return nil, err
-	}
-	return liaison.DecodeRequestAt(raw, s.cfg.Now())
 }
 
 type whatIfData struct {
@@ -227,6 +166,8 @@ type whatIfData struct {
 	// "compare".
 	Answer *law.WhatIf
 	Asked  string
+	// Request is the request the engine decided, as JSON.
+	Request string
 	// Cards are the answer's decisions: the jurisdiction's, then those
 	// of the places compared.
 	Cards []whatIfCard
@@ -239,23 +180,28 @@ type whatIfCard struct {
 }
 
 // whatIfPage shows the form, filled in from the query (a link may
-// prefill it) over the defaults. It answers nothing: answers are POSTs.
+// prefill it: then the query is the whole case, with today's date if it
+// gives none) or else with the defaults. It answers nothing: answers are
+// POSTs.
 func (s *Site) whatIfPage(w http.ResponseWriter, r *http.Request, ss *session) {
-	form := s.whatIfDefaults()
-	for k, v := range r.URL.Query() {
-		form[k] = v
+	form := r.URL.Query()
+	if len(form) == 0 {
+		form = s.whatIfDefaults()
+	} else if form.Get("date") == "" {
+		form.Set("date", s.cfg.Now().UTC().Format(time.DateOnly))
 	}
-	s.renderWhatIf(w, r, ss, http.StatusOK, form, nil, "", "")
+	s.renderWhatIf(w, r, ss, http.StatusOK, form, nil, "")
 }
 
 // whatIf answers the form: the decision, and as asked its timeline or
-// the same facts in another jurisdiction.
+// the same facts in another jurisdiction; or, for a button that adds a
+// row to a list ("add:conviction"), the form again with one more row.
 func (s *Site) whatIf(w http.ResponseWriter, r *http.Request, ss *session) {
 	if s.cfg.WhatIfLimit != nil {
 		if ok, wait := s.cfg.WhatIfLimit(r); !ok {
 			secs := int(math.Ceil(wait.Seconds()))
 			w.Header().Set("Retry-After", strconv.Itoa(secs))
-			s.renderWhatIf(w, r, ss, http.StatusTooManyRequests, s.whatIfDefaults(), nil, "",
+			s.renderWhatIf(w, r, ss, http.StatusTooManyRequests, s.whatIfDefaults(), nil,
 				"Too many questions from your address: try again in "+(time.Duration(secs)*time.Second).String()+".")
 			return
 		}
@@ -271,9 +217,23 @@ func (s *Site) whatIf(w http.ResponseWriter, r *http.Request, ss *session) {
 	}
 	form := r.PostForm
 	asked := form.Get("do")
+	if item, ok := strings.CutPrefix(asked, "add:"); ok {
+		if !slices.ContainsFunc(whatIfSections(), func(sec whatIfSection) bool { return sec.Item == item && item != "" }) {
+			s.renderWhatIf(w, r, ss, http.StatusUnprocessableEntity, form, nil, "There is no list of "+item+" to add to.")
+			return
+		}
+		n := rowsOf(form, item)
+		if n >= maxWhatIfRows {
+			s.renderWhatIf(w, r, ss, http.StatusUnprocessableEntity, form, nil, "At most "+strconv.Itoa(maxWhatIfRows)+" rows of each list.")
+			return
+		}
+		form.Set(item+".rows", strconv.Itoa(n+1))
+		s.renderWhatIf(w, r, ss, http.StatusOK, form, nil, "")
+		return
+	}
 	req, err := s.whatIfRequest(form)
 	if err != nil {
-		s.renderWhatIf(w, r, ss, statusOf(err), form, nil, "", message(err))
+		s.renderWhatIf(w, r, ss, statusOf(err), form, nil, message(err))
 		return
 	}
 	var compare []liaison.Jurisdiction
@@ -286,20 +246,36 @@ func (s *Site) whatIf(w http.ResponseWriter, r *http.Request, ss *session) {
 			s.fail(w, r, ss, err)
 			return
 		}
-		s.renderWhatIf(w, r, ss, statusOf(err), form, nil, "", message(err))
+		s.renderWhatIf(w, r, ss, statusOf(err), form, nil, message(err))
 		return
 	}
-	s.renderWhatIf(w, r, ss, http.StatusOK, form, ans, asked, "")
+	s.renderWhatIf(w, r, ss, http.StatusOK, form, &whatIfAnswer{req, ans, asked}, "")
+}
+
+// whatIfAnswer is what the engine was asked and answered.
+type whatIfAnswer struct {
+	req   *liaison.Request
+	ans   *law.WhatIf
+	asked string
 }
 
 // renderWhatIf writes the page: the form filled in from form, and the
 // answer, or the message of what went wrong.
-func (s *Site) renderWhatIf(w http.ResponseWriter, r *http.Request, ss *session, status int, form url.Values, ans *law.WhatIf, asked, msg string) {
-	data := whatIfData{Groups: s.whatIfForm(form), Compare: form.Get("compare"), Answer: ans, Asked: asked}
-	if ans != nil {
+func (s *Site) renderWhatIf(w http.ResponseWriter, r *http.Request, ss *session, status int, form url.Values, a *whatIfAnswer, msg string) {
+	data := whatIfData{Groups: s.whatIfForm(form), Compare: form.Get("compare")}
+	if a != nil {
+		data.Answer, data.Asked = a.ans, a.asked
+		// The request as the engine read it, to take to `liaison decide`
+		// or POST /v1/decisions.
+		raw, err := json.MarshalIndent(a.req, "", "  ")
+		if err != nil {
+			s.fail(w, r, ss, err)
+			return
+		}
+		data.Request = string(raw)
 		j := liaison.Jurisdiction(form.Get("jurisdiction"))
-		data.Cards = append(data.Cards, whatIfCard{ID: "answer-card", Place: law.PlaceName(j) + " (" + string(j) + ")", Decision: ans.Decision})
-		for i, c := range ans.Compare {
+		data.Cards = append(data.Cards, whatIfCard{ID: "answer-card", Place: law.PlaceName(j) + " (" + string(j) + ")", Decision: a.ans.Decision})
+		for i, c := range a.ans.Compare {
 			data.Cards = append(data.Cards, whatIfCard{ID: "compare-card-" + strconv.Itoa(i), Place: law.PlaceName(c.Jurisdiction) + " (" + string(c.Jurisdiction) + ")", Decision: c.Decision})
 		}
 	}

@@ -31,7 +31,7 @@ func (c *decideCmd) run(ctx context.Context, args []string) error {
 	var pf packsFlags
 	pf.register(fset)
 	asOf := fset.String("as-of", "", "decide as of `DATE` (YYYY-MM-DD, or a time in RFC 3339) instead of the request's as_of")
-	timeline := fset.Bool("timeline", false, "list every period over which the answer stays the same, from the dates the law changes")
+	timeline := fset.Bool("timeline", false, "list every period over which the answer stays the same, from the dates the law changes and the dates the facts reach an age the law counts (a conviction no longer within 15 years)")
 	if err := fset.Parse(args); err != nil {
 		return exitError(2)
 	}
@@ -169,7 +169,7 @@ func localNoon(set *law.Set, req *liaison.Request, day time.Time) time.Time {
 
 // writeTimeline prints the periods of a timeline, one a line.
 func writeTimeline(w io.Writer, req *liaison.Request, spans []law.Span) {
-	fmt.Fprintf(w, "%s in %s, by the dates the law changes:\n\n", req.Action, req.Jurisdiction)
+	fmt.Fprintf(w, "%s in %s, by the dates the law changes and the dates its facts reach an age the law counts:\n\n", req.Action, req.Jurisdiction)
 	for _, sp := range spans {
 		from, to := sp.From, sp.To
 		if from == "" {
