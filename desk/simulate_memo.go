@@ -198,11 +198,7 @@ func (m *memoAgency) replay(row *liaison.ReplayRow, a *liaison.AgencyRecord, res
 			if g.proposal, err = m.proposal.Decide(full, law.Options{}); err != nil {
 				return fmt.Errorf("decide %s under the proposal: %w", row.ID, err)
 			}
-			var b strings.Builder
-			for _, r := range g.proposal.Decisive {
-				b.WriteString(r.Pack + "/" + r.Rule + " ")
-			}
-			g.decisive = b.String()
+			g.decisive = decisiveString(g.proposal.Decisive)
 		}
 		m.groups[string(key)] = g
 	}
@@ -213,7 +209,7 @@ func (m *memoAgency) replay(row *liaison.ReplayRow, a *liaison.AgencyRecord, res
 			res.counts[simKey{row.Action, from, from}]++
 			return nil
 		}
-		fromDecisive = decisiveString(g.now)
+		fromDecisive = decisiveString(g.now.Decisive)
 	}
 	res.decided++
 	res.counts[simKey{row.Action, from, g.proposal.Outcome}]++
@@ -321,9 +317,11 @@ func explainChange(now, proposal *law.Set, j *changeJob, req liaison.Request) (*
 		Action: row.Action, AsOf: asOf, From: *x, To: *y}, nil
 }
 
-func decisiveString(d *liaison.Decision) string {
+// decisiveString writes decisive rules as a replay row does: pack/rule,
+// each followed by a space.
+func decisiveString(rules []liaison.RuleRef) string {
 	var b strings.Builder
-	for _, r := range d.Decisive {
+	for _, r := range rules {
 		b.WriteString(r.Pack + "/" + r.Rule + " ")
 	}
 	return b.String()

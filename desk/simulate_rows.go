@@ -237,12 +237,8 @@ func (d *deriver) row(ctx context.Context, rec *liaison.StoredRecord) (liaison.R
 		d.split.from, d.split.body, d.split.key, d.split.times = from, body, factsKey(body), times
 	}
 	body, times := d.split.body, d.split.times
-	var decisive strings.Builder
-	for _, r := range dr.Decision.Decisive {
-		decisive.WriteString(r.Pack + "/" + r.Rule + " ")
-	}
 	return liaison.ReplayRow{Index: rec.Index, ID: dr.ID, Agency: rec.Agency, Request: dr.Request, Action: dr.Action, AsOf: dr.AsOf.UnixMicro(),
-		Facts: d.split.key, Times: times, Outcome: dr.Decision.Outcome, Decisive: decisive.String(), PackSet: dr.PackSet, Engine: dr.Engine}, body, nil
+		Facts: d.split.key, Times: times, Outcome: dr.Decision.Outcome, Decisive: decisiveString(dr.Decision.Decisive), PackSet: dr.PackSet, Engine: dr.Engine}, body, nil
 }
 
 // replayRequest is the request a stored decision was decided from (as
@@ -312,14 +308,9 @@ func zeroTimes(v reflect.Value, path string, out *strings.Builder) {
 			if !f.IsExported() {
 				continue
 			}
-			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-			if name == "-" {
-				continue
+			if name := jsonName(f); name != "-" {
+				zeroTimes(v.Field(i), path+"."+name, out)
 			}
-			if name == "" {
-				name = f.Name
-			}
-			zeroTimes(v.Field(i), path+"."+name, out)
 		}
 	}
 }
@@ -343,12 +334,7 @@ func setTime(v reflect.Value, path string, t time.Time) error {
 		case reflect.Struct:
 			found := false
 			for i := range v.NumField() {
-				f := v.Type().Field(i)
-				name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-				if name == "" {
-					name = f.Name
-				}
-				if f.IsExported() && name == seg {
+				if f := v.Type().Field(i); f.IsExported() && jsonName(f) == seg {
 					v, found = v.Field(i), true
 					break
 				}
@@ -365,4 +351,13 @@ func setTime(v reflect.Value, path string, t time.Time) error {
 	}
 	v.Set(reflect.ValueOf(t))
 	return nil
+}
+
+// jsonName is the name of a field in JSON ("-" for none).
+func jsonName(f reflect.StructField) string {
+	name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+	if name == "" {
+		name = f.Name
+	}
+	return name
 }
