@@ -27,6 +27,16 @@ type SimulateOptions struct {
 	Agency string
 	// Workers decide in parallel (default GOMAXPROCS).
 	Workers int
+	// ExplainFirst, when set, explains only the first changes, in the
+	// order they are listed: the others carry their outcomes and decisive
+	// rules (pack and rule) only. Explaining is most of a replay's time
+	// when many decisions change; a page that lists the first 500 asks
+	// for those. (The plain replay explains every change.)
+	ExplainFirst int
+	// Plain reads every decision's records and decides each on its own,
+	// as the simulation did before the replay rows (and as the tests'
+	// oracle does), even from a store that keeps them.
+	Plain bool
 	// Progress, when set, is told how far the reading has come, after
 	// each page: the log index reached in the current agency's records,
 	// out of LogSize for each agency to read (a simulation reads each
@@ -51,6 +61,12 @@ type Simulation struct {
 	// two sets (law.Set.LawAt). The others are answered alike by
 	// construction, today's answer standing for both.
 	Decided int `json:"decided"`
+	// Inputs is how many distinct inputs (what the rules of the two sets
+	// can read of a decision) were decided, each once: the other
+	// decisions took their answers. Zero when the decisions were read
+	// from the records (SimulateOptions.Plain, or a store without replay
+	// rows), each decided on its own.
+	Inputs int `json:"inputs"`
 	// Changed is how many of them the proposal answers otherwise: in
 	// outcome, or in the rules that decide it.
 	Changed int `json:"changed"`
@@ -111,6 +127,12 @@ func Simulate(ctx context.Context, store liaison.Store, now, proposal *law.Set, 
 		affected = append(affected, a)
 	}
 	sim.Agencies = len(affected)
+	if idx, ok := store.(replayStore); ok && !opt.Plain {
+		if err := simulateRows(ctx, idx, now, proposal, opt, affected, sim); err != nil {
+			return nil, fmt.Errorf("simulate: %w", err)
+		}
+		return sim, nil
+	}
 	workers := opt.Workers
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
@@ -434,4 +456,41 @@ func (d *Desk) Simulate(ctx context.Context, by liaison.Actor, proposal *law.Set
 		return nil, err
 	}
 	return Simulate(ctx, d.store, d.law, proposal, opt)
+}
+
+// ShowSimulated logs, as reads by by, the changed decisions of a
+// simulation that are about to be shown to by (a case's explanations are
+// a read of it, as on the case page): one read record per request, naming
+// its person, in one append.
+func (d *Desk) ShowSimulated(ctx context.Context, by liaison.Actor, changes []SimChange) error {
+	if err := need(by, simulators...); err != nil {
+		return err
+	}
+	var recs []*liaison.StoredRecord
+	seen := map[string]bool{}
+	for _, c := range changes {
+		if seen[c.Request] {
+			continue
+		}
+		seen[c.Request] = true
+		var rr liaison.RequestRecord
+		if _, err := d.load(ctx, liaison.KindRequest, c.Request, &rr); err != nil {
+			return fmt.Errorf("log the reads of a simulation: %w", err)
+		}
+		if err := inScope(by, rr.Agency, "agency"); err != nil {
+			return err
+		}
+		if rr.Person == "" && rr.Subject == nil {
+			continue // about no one (as logRead)
+		}
+		rec, err := d.readRecord(by, rr.Agency, rr.Person, rr.ID, rr.ID)
+		if err != nil {
+			return err
+		}
+		recs = append(recs, rec)
+	}
+	if len(recs) == 0 {
+		return nil
+	}
+	return d.store.Append(ctx, recs...)
 }

@@ -143,7 +143,7 @@ func (s *Site) simulate(w http.ResponseWriter, r *http.Request, ss *session) {
 
 // runSimulation runs the simulation the form asks for into data.
 func (s *Site) runSimulation(ctx context.Context, a liaison.Actor, data *simulateData) error {
-	opt := desk.SimulateOptions{Agency: data.Agency}
+	opt := desk.SimulateOptions{Agency: data.Agency, ExplainFirst: simulateListed}
 	for _, d := range []struct {
 		name, v string
 		to      *time.Time
@@ -185,5 +185,6 @@ func (s *Site) runSimulation(ctx context.Context, a liaison.Actor, data *simulat
 		data.More = len(data.Changes) - simulateListed
 		data.Changes = data.Changes[:simulateListed]
 	}
-	return nil
+	// The cases listed are shown with their explanations: reads, logged.
+	return s.cfg.Desk.ShowSimulated(ctx, a, data.Changes)
 }

@@ -85,9 +85,23 @@ func TestSimulatePage(t *testing.T) {
 		t.Fatalf("GET /law/simulate = %d, want the form offering %s and no run yet\n%s", form.status, bostonProposal, form.body)
 	}
 
+	reads := func() []liaison.ReadRecord {
+		var out []liaison.ReadRecord
+		if _, err := liaison.Each(context.Background(), e.store, liaison.Filter{Kind: liaison.KindRead, Parent: caseID}, 0, func(r liaison.ReadRecord, _ int64) {
+			out = append(out, r)
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	before := len(reads())
 	p := b.get("/law/simulate?" + url.Values{"proposal": {bostonProposal}}.Encode())
 	if p.status != http.StatusOK {
 		t.Fatalf("simulate = %d\n%s", p.status, p.body)
+	}
+	// The changed case shown is a read of it, logged with who read it.
+	if r := reads(); len(r) != before+1 || r[len(r)-1].Actor.Role != liaison.RoleCounsel || r[len(r)-1].Request != caseID {
+		t.Errorf("reads of case %s after the simulation: %+v, want one more, by counsel", caseID, r)
 	}
 	for _, want := range []string{
 		`href="/cases/` + caseID + `"`, // the changed case, linked

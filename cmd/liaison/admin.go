@@ -173,6 +173,15 @@ func (c *logCmd) run(ctx context.Context, args []string) error {
 		if err != nil {
 			return err
 		}
+		// So are the replay rows of simulations (desk.CheckReplay).
+		if idx, ok := store.(liaison.ReplayIndex); ok {
+			for p, err := range desk.CheckReplay(ctx, store, idx) {
+				if err != nil {
+					return err
+				}
+				rep.Problems = append(rep.Problems, p)
+			}
+		}
 		if *asJSON {
 			enc := json.NewEncoder(c.stdout)
 			enc.SetIndent("", "  ")

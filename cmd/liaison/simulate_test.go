@@ -1,6 +1,7 @@
 package main
 
 import (
+	"database/sql"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -12,7 +13,7 @@ import (
 // (Boston without its 2019 amendment) changes the Boston police's
 // release notification, and nothing of the other two agencies.
 func TestSimulateDemo(t *testing.T) {
-	db, _ := demoDB(t)
+	db, keys := demoDB(t)
 	proposal := "../../examples/proposals/boston-without-2019"
 	out, stderr, err := runCmd(t, "", "simulate", "--db", db, "--packs", proposal, "--format", "json")
 	if err != nil {
@@ -38,5 +39,24 @@ func TestSimulateDemo(t *testing.T) {
 	}
 	if _, _, err := runCmd(t, "", "simulate", "--db", db); exitCode(err) != 2 {
 		t.Errorf("simulate without --packs = %v, want exit status 2", err)
+	}
+
+	// The replay rows the simulations filled are checked by log verify:
+	// as filled, no problem; a row edited around the log, a derived one.
+	if out, _, err := runCmd(t, "", "log", "verify", "--db", db, "--keys", keys); err != nil || !strings.Contains(out, ": 0 problems") {
+		t.Errorf("log verify with replay rows = %v\n%s", err, out)
+	}
+	raw, err := sql.Open("sqlite", strings.TrimPrefix(db, "sqlite:"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	if res, err := raw.Exec(`UPDATE replay_rows SET outcome = 'required' WHERE outcome <> 'required'`); err != nil {
+		t.Fatal(err)
+	} else if n, _ := res.RowsAffected(); n == 0 {
+		t.Fatal("no replay row to edit: the simulations filled none")
+	}
+	if out, _, err := runCmd(t, "", "log", "verify", "--db", db, "--keys", keys); exitCode(err) != 1 || !strings.Contains(out, "derived: replay rows: the row of decision") {
+		t.Errorf("log verify of an edited replay row = %v, want a derived problem, exit status 1\n%s", err, out)
 	}
 }
