@@ -49,19 +49,20 @@ func (s *Store) writeBulk(ctx context.Context, tx *sql.Tx, records, leaves []any
 		body, salt, at = append(body, r[7].([]byte)), append(salt, r[8].([]byte)), append(at, r[9].(time.Time))
 	}
 	var (
-		lIdx               []int64
-		lKind, lID         []string
-		commitment, hashes [][]byte
-		oRequest, oAgency  []string
-		oIndex             []int64
-		closed             = make([]string, 0, len(open.closed))
-		closedHere         = make(map[string]bool, len(open.closed))
+		lIdx                []int64
+		lKind, lID          []string
+		commitment, hashes  [][]byte
+		oRequest, oAgency   []string
+		oIndex              []int64
+		closedAny, reopened = open.split()
+		closed              = make([]string, 0, len(closedAny))
+		closedHere          = make(map[string]bool, len(closedAny))
 	)
 	for l := range slices.Chunk(leaves, len(leavesTable.cols)) {
 		lIdx, lKind, lID = append(lIdx, l[0].(int64)), append(lKind, l[1].(string)), append(lID, l[2].(string))
 		commitment, hashes = append(commitment, l[3].([]byte)), append(hashes, l[4].([]byte))
 	}
-	for _, c := range open.closed {
+	for _, c := range closedAny {
 		closed = append(closed, c.(string))
 		closedHere[c.(string)] = true
 	}
@@ -75,6 +76,11 @@ func (s *Store) writeBulk(ctx context.Context, tx *sql.Tx, records, leaves []any
 		lIdx, lKind, lID, commitment, hashes, nonNil(oRequest), nonNil(oAgency), nonNil(oIndex), closed, size, start)
 	if err != nil {
 		return nil, s.insertFailed(ctx, "records and leaves", err)
+	}
+	// Reopened cases get their rows back after the statement, which sees
+	// the requests it wrote (a reopening never precedes its request).
+	if err := open.reopen(ctx, s, tx, reopened); err != nil {
+		return nil, err
 	}
 	return res, nil
 }

@@ -53,14 +53,7 @@ func (o *openCases) write(ctx context.Context, s *Store, tx *sql.Tx) error {
 	if err := s.insert(ctx, tx, openCasesTable, o.rows); err != nil {
 		return err
 	}
-	var closed, reopened []any
-	for _, req := range o.order {
-		if o.reopens[req] {
-			reopened = append(reopened, req)
-		} else {
-			closed = append(closed, req)
-		}
-	}
+	closed, reopened := o.split()
 	for rest := closed; len(rest) > 0; {
 		n := min(len(rest), maxParams)
 		if _, err := tx.ExecContext(ctx, s.bind(`DELETE FROM open_cases WHERE request IN (`+placeholders(n)+`)`), rest[:n]...); err != nil {
@@ -68,6 +61,11 @@ func (o *openCases) write(ctx context.Context, s *Store, tx *sql.Tx) error {
 		}
 		rest = rest[n:]
 	}
+	return o.reopen(ctx, s, tx, reopened)
+}
+
+// reopen gives the reopened requests their rows back.
+func (o *openCases) reopen(ctx context.Context, s *Store, tx *sql.Tx, reopened []any) error {
 	for rest := reopened; len(rest) > 0; {
 		n := min(len(rest), maxParams)
 		if _, err := tx.ExecContext(ctx, s.bind(`INSERT INTO open_cases (request, agency, leaf_index)
@@ -78,6 +76,18 @@ func (o *openCases) write(ctx context.Context, s *Store, tx *sql.Tx) error {
 		rest = rest[n:]
 	}
 	return nil
+}
+
+// split divides the cases the append closes or reopens by their last word.
+func (o *openCases) split() (closed, reopened []any) {
+	for _, req := range o.order {
+		if o.reopens[req] {
+			reopened = append(reopened, req)
+		} else {
+			closed = append(closed, req)
+		}
+	}
+	return closed, reopened
 }
 
 // openCaseColumns are recordColumns of the request joined to its row.
