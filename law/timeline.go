@@ -43,13 +43,7 @@ func (s *Set) ChangeDates(j liaison.Jurisdiction) []time.Time {
 			}
 		}
 	}
-	slices.Sort(days)
-	days = slices.Compact(days)
-	out := make([]time.Time, len(days))
-	for i, d := range days {
-		out[i] = dayTime(d, time.UTC)
-	}
-	return out
+	return dayTimes(days)
 }
 
 // Timeline decides req on every day its answer can change, keeping req's
@@ -197,4 +191,15 @@ func versionContent(id string, v *Version) uint64 {
 	}
 	sum := sha256.Sum256(data)
 	return binary.BigEndian.Uint64(sum[:8])
+}
+
+// dayTimes sorts days, drops repeats and returns each as midnight UTC.
+func dayTimes(days []int64) []time.Time {
+	slices.Sort(days)
+	days = slices.Compact(days)
+	out := make([]time.Time, len(days))
+	for i, d := range days {
+		out[i] = dayTime(d, time.UTC)
+	}
+	return out
 }

@@ -228,13 +228,7 @@ func (s *Set) clockDates(req *liaison.Request, loc *time.Location) []time.Time {
 	for _, t := range c.instants {
 		add(t.In(loc), true)
 	}
-	slices.Sort(days)
-	days = slices.Compact(days)
-	out := make([]time.Time, len(days))
-	for i, d := range days {
-		out[i] = dayTime(d, time.UTC)
-	}
-	return out
+	return dayTimes(days)
 }
 
 // merge adds what o reads of time to c.
