@@ -43,6 +43,10 @@ type SimulateOptions struct {
 	// affected agency's decisions in log order).
 	Progress func(done, total int64)
 	LogSize  int64
+	// FillProgress, when set, is told how far the replay rows' fill (on
+	// first use, and of the decisions logged since) has come: the leaf
+	// index reached, out of the log's size.
+	FillProgress func(done, total int64)
 }
 
 // A Simulation is what Simulate found: how the stored decisions of a

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"database/sql"
+	"math"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -101,17 +102,39 @@ func TestReplayRowsTampered(t *testing.T) {
 			if p := problems(); len(p) != 0 {
 				t.Fatalf("CheckReplay of rows as filled: %q", p)
 			}
-			var ids []string
-			var indexes []int64
-			if err := s.ReplayRows(ctx, "", 0, 1<<62, func(r *liaison.ReplayRow) error {
-				ids, indexes = append(ids, r.ID), append(indexes, r.Index)
+			var pages []liaison.ReplayPage
+			if err := s.ReplayPages(ctx, "", math.MinInt64, math.MaxInt64, func(p *liaison.ReplayPage) error {
+				pages = append(pages, *p)
 				return nil
 			}); err != nil {
 				t.Fatal(err)
 			}
-			if len(ids) < 3 {
-				t.Fatalf("%d replay rows, want at least 3", len(ids))
+			if len(pages) < 3 {
+				t.Fatalf("%d replay pages, want at least 3", len(pages))
 			}
+			strs, err := s.ReplayStrings(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			first := func(p liaison.ReplayPage) string {
+				t.Helper()
+				var id string
+				if err := s.ReplayPages(ctx, p.Agency, p.From, p.From+1, func(q *liaison.ReplayPage) error {
+					if q.Page == p.Page {
+						// Its first row's decision: the one at leaf First.
+						rec, err := s.List(ctx, liaison.Filter{Kind: liaison.KindDecision, From: q.First, Limit: 1})
+						if err != nil || len(rec) == 0 || rec[0].Index != q.First {
+							t.Fatalf("the decision at leaf %d: %v, %v", q.First, rec, err)
+						}
+						id = rec[0].ID
+					}
+					return nil
+				}); err != nil {
+					t.Fatal(err)
+				}
+				return id
+			}
+			edited, deleted, copied := first(pages[0]), first(pages[1]), first(pages[2])
 			q := func(query string, args ...any) {
 				t.Helper()
 				if kind == "postgres" {
@@ -123,22 +146,34 @@ func TestReplayRowsTampered(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			q(`UPDATE replay_rows SET outcome = outcome || 'x' WHERE leaf_index = ?`, indexes[0])
-			q(`DELETE FROM replay_rows WHERE leaf_index = ?`, indexes[1])
-			q(`INSERT INTO replay_rows (leaf_index, agency, id, request, action, as_of, facts, times, outcome, decisive, pack_set, engine)
-				SELECT 1, agency, 'dec_made_up', request, action, as_of, facts, times, outcome, decisive, pack_set, engine FROM replay_rows WHERE leaf_index = ?`, indexes[2])
+			// The first row's outcome made another string (its action's).
+			body := desk.EditReplayPage(pages[0].Body, len(strs), 0)
+			if body == nil || bytes.Equal(body, pages[0].Body) {
+				t.Fatalf("EditReplayPage did not edit page 0 of %s", pages[0].Agency)
+			}
+			q(`UPDATE replay_pages SET body = ? WHERE agency = ? AND page = ?`, body, pages[0].Agency, pages[0].Page)
+			q(`DELETE FROM replay_pages WHERE agency = ? AND page = ?`, pages[1].Agency, pages[1].Page)
+			q(`INSERT INTO replay_pages (agency, page, first_leaf, last_leaf, from_as_of, to_as_of, n_rows, body)
+				SELECT agency, 99, first_leaf, last_leaf, from_as_of, to_as_of, n_rows, body FROM replay_pages WHERE agency = ? AND page = ?`, pages[2].Agency, pages[2].Page)
 			got := strings.Join(problems(), "\n")
-			for _, want := range []string{"decision " + ids[0] + " (leaf", "decision " + ids[1] + " (leaf", "dec_made_up"} {
+			for _, want := range []string{
+				"decision " + edited + " (leaf", "edited",
+				"decision " + deleted + " (leaf", "deleted",
+				"page 99 of agency " + pages[2].Agency + ": the row of decision " + copied, "added"} {
 				if !strings.Contains(got, want) {
 					t.Errorf("CheckReplay after tampering:\n%s\nnames no %s", got, want)
 				}
 			}
-			q(`UPDATE replay_facts SET body = replace(body, '"us/', '"us/ ')`)
-			if got := strings.Join(problems(), "\n"); !strings.Contains(got, "fact set") {
-				t.Errorf("CheckReplay after editing the fact sets:\n%s\nnames none", got)
+			q(`UPDATE replay_strings SET value = value || 'x' WHERE id = 0`)
+			if got := strings.Join(problems(), "\n"); !strings.Contains(got, "string 0 is not what the records give") {
+				t.Errorf("CheckReplay after editing a string:\n%s\nnames none", got)
+			}
+			q(`UPDATE replay_pages SET body = ?`, []byte{0})
+			if got := strings.Join(problems(), "\n"); !strings.Contains(got, "does not decode") {
+				t.Errorf("CheckReplay after breaking the pages:\n%s\nnames none", got)
 			}
 			if _, err := desk.Simulate(ctx, s, set, proposal(t), desk.SimulateOptions{}); liaison.KindOf(err) != liaison.Conflicting {
-				t.Errorf("Simulate over edited fact sets = %v, want a conflict", err)
+				t.Errorf("Simulate over pages that do not decode = %v, want a conflict", err)
 			}
 		})
 	}
