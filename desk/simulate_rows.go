@@ -79,15 +79,21 @@ func fillReplay(ctx context.Context, idx replayStore, progress func(done, total 
 	}
 	at := from
 	err = d.each(ctx, from, size, func(next int64) error {
+		if progress != nil {
+			progress(next, size)
+		}
+		// A commit every fillBatch rows: each one empties the page
+		// cache of SQLite's readers (the database changed), which the
+		// next read of records fills again.
+		if d.pending < fillBatch && next < size {
+			return nil
+		}
 		first := int64(len(d.strs.list) - len(d.strs.added()))
 		if err := idx.AddReplay(ctx, at, next, first, d.strs.added(), d.dirtyPages()); err != nil {
 			return err
 		}
 		d.strs.commit()
 		at = next
-		if progress != nil {
-			progress(next, size)
-		}
 		return nil
 	})
 	if err != nil {
@@ -277,6 +283,9 @@ func pageProblem(p *liaison.ReplayPage, why string) ledger.Problem {
 		Message: fmt.Sprintf("replay rows: page %d of agency %s (leaves %d to %d): %s", p.Page, p.Agency, p.First, p.Last, why)}
 }
 
+// fillBatch is about how many rows a fill adds in one transaction.
+const fillBatch = 16 * pageRows
+
 // strTable numbers the strings of the replay rows: those the index holds
 // and those added since (added, until commit).
 type strTable struct {
@@ -338,6 +347,7 @@ type deriver struct {
 	agencies map[string]*liaison.AgencyRecord
 	requests map[string]*liaison.RequestRecord
 	pages    map[string]*agencyPages
+	pending  int // rows added since dirtyPages
 	// split keeps the last split of facts: a request's decisions share
 	// their facts (one per action), made one after another.
 	split struct {
@@ -388,6 +398,7 @@ func (d *deriver) add(agency string, r *pageRow) {
 	p.Body = appendRow(p.Body, &a.prev, r)
 	p.Last, p.From, p.To = r.index, min(p.From, r.asOf), max(p.To, r.asOf)
 	p.Rows++
+	d.pending++
 	a.prev.index, a.prev.asOf = r.index, r.asOf
 	a.dirty = true
 }
@@ -402,6 +413,7 @@ func (d *deriver) dirtyPages() []liaison.ReplayPage {
 		}
 		a.done, a.dirty = nil, false
 	}
+	d.pending = 0
 	return out
 }
 

@@ -178,3 +178,84 @@ func TestReplayRowsTampered(t *testing.T) {
 		})
 	}
 }
+
+// sizedStore is a store whose log ends at tree for the fill.
+type sizedStore struct {
+	replayStore
+	tree int64
+}
+
+func (s sizedStore) TreeSize(context.Context) (int64, error) { return s.tree, nil }
+
+// staleSize is an index whose first ReplaySize is stale: a fill ran
+// between it and the reads after.
+type staleSize struct {
+	replayStore
+	calls *int
+	stale int64
+}
+
+func (s staleSize) ReplaySize(ctx context.Context) (int64, error) {
+	if *s.calls++; *s.calls == 1 {
+		return s.stale, nil
+	}
+	return s.replayStore.ReplaySize(ctx)
+}
+
+// TestReplayFillResumes: rows filled in two goes (the second resuming
+// each agency's last page) are those derived in one, as CheckReplay
+// finds; and CheckReplay running while a fill adds rows past the size it
+// read first reports none of them as added.
+func TestReplayFillResumes(t *testing.T) {
+	if testing.Short() {
+		t.Skip("generates a history")
+	}
+	ctx := t.Context()
+	s, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "replay.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	set, err := law.Load(packs.FS())
+	if err != nil {
+		t.Fatal(err)
+	}
+	sealer, err := desk.NewSealer(bytes.Repeat([]byte{9}, 32), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := history.Generate(ctx, history.Config{Store: s, Law: set, Sealer: sealer,
+		Options: history.Options{Seed: 8, Now: time.Date(2026, 3, 4, 12, 0, 0, 0, time.UTC), Cases: 40}}); err != nil {
+		t.Fatal(err)
+	}
+	size, err := s.TreeSize(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	half := size / 2
+	if err := desk.FillReplay(ctx, sizedStore{s, half}); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := s.ReplaySize(ctx); err != nil || n != half {
+		t.Fatalf("ReplaySize after filling half = %d, %v; want %d", n, err, half)
+	}
+	if err := desk.FillReplay(ctx, s); err != nil {
+		t.Fatal(err)
+	}
+	for p, err := range desk.CheckReplay(ctx, s, s) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Errorf("CheckReplay of rows filled in two goes: %s", p.Message)
+	}
+	calls := 0
+	for p, err := range desk.CheckReplay(ctx, s, staleSize{s, &calls, half}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Errorf("CheckReplay while a fill goes on from %d to %d: %s", half, size, p.Message)
+	}
+	if calls < 2 {
+		t.Errorf("CheckReplay read the size %d times, want it read again after the rows", calls)
+	}
+}
