@@ -192,9 +192,11 @@ func Simulate(ctx context.Context, store liaison.Store, now, proposal *law.Set, 
 	return sim, nil
 }
 
-// simDecision is the part of a stored decision a simulation reads.
+// simDecision is the part of a stored decision a simulation reads (and a
+// replay row takes: Request too, which decodeSimDecision skips).
 type simDecision struct {
 	ID       string         `json:"id"`
+	Request  string         `json:"request"`
 	Action   liaison.Action `json:"action"`
 	AsOf     time.Time      `json:"as_of"`
 	PackSet  string         `json:"pack_set"`

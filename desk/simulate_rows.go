@@ -324,21 +324,6 @@ type agencyPages struct {
 	dirty bool
 }
 
-// replayDecision is what a replay row takes of a decision record.
-type replayDecision struct {
-	ID       string         `json:"id"`
-	Request  string         `json:"request"`
-	Action   liaison.Action `json:"action"`
-	AsOf     time.Time      `json:"as_of"`
-	PackSet  string         `json:"pack_set"`
-	Engine   string         `json:"engine"`
-	Facts    string         `json:"facts"`
-	Decision struct {
-		Outcome  liaison.Outcome   `json:"outcome"`
-		Decisive []liaison.RuleRef `json:"decisive"`
-	} `json:"decision"`
-}
-
 // deriver derives replay rows from the records into pages, keeping the
 // agencies and requests it has read.
 type deriver struct {
@@ -432,7 +417,7 @@ func (d *deriver) each(ctx context.Context, from, size int64, fn func(next int64
 			return err
 		}
 		if n := len(recs); n > 0 {
-			for reqs.From <= recs[n-1].Index {
+			for reqs.From <= min(recs[n-1].Index, size-1) {
 				page, err := d.store.List(ctx, reqs)
 				if err != nil {
 					return err
@@ -474,7 +459,7 @@ func (d *deriver) each(ctx context.Context, from, size int64, fn func(next int64
 
 // row derives one decision's row and adds it to its agency's page.
 func (d *deriver) row(ctx context.Context, rec *liaison.StoredRecord) error {
-	var dr replayDecision
+	var dr simDecision
 	if err := decodeRecord(rec.Body, &dr); err != nil {
 		return fmt.Errorf("decode decision %s: %w", rec.ID, err)
 	}

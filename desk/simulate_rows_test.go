@@ -61,18 +61,7 @@ func TestReplayRowsTampered(t *testing.T) {
 				t.Fatal(err)
 			}
 			t.Cleanup(func() { s.Close(); raw.Close() })
-			set, err := law.Load(packs.FS())
-			if err != nil {
-				t.Fatal(err)
-			}
-			sealer, err := desk.NewSealer(bytes.Repeat([]byte{9}, 32), rand.Reader)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := history.Generate(ctx, history.Config{Store: s, Law: set, Sealer: sealer,
-				Options: history.Options{Seed: 7, Now: time.Date(2026, 3, 4, 12, 0, 0, 0, time.UTC), Cases: 40}}); err != nil {
-				t.Fatal(err)
-			}
+			set := smallHistory(t, s, 7)
 			if n, err := s.ReplaySize(ctx); err != nil || n != 0 {
 				t.Fatalf("ReplaySize before the first use = %d, %v; want 0", n, err)
 			}
@@ -179,6 +168,25 @@ func TestReplayRowsTampered(t *testing.T) {
 	}
 }
 
+// smallHistory generates 40 cases of the demo's history into s, and
+// returns the bundled law it decided them by.
+func smallHistory(t *testing.T, s liaison.Store, seed uint64) *law.Set {
+	t.Helper()
+	set, err := law.Load(packs.FS())
+	if err != nil {
+		t.Fatal(err)
+	}
+	sealer, err := desk.NewSealer(bytes.Repeat([]byte{9}, 32), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := history.Generate(t.Context(), history.Config{Store: s, Law: set, Sealer: sealer,
+		Options: history.Options{Seed: seed, Now: time.Date(2026, 3, 4, 12, 0, 0, 0, time.UTC), Cases: 40}}); err != nil {
+		t.Fatal(err)
+	}
+	return set
+}
+
 // sizedStore is a store whose log ends at tree for the fill.
 type sizedStore struct {
 	replayStore
@@ -216,18 +224,7 @@ func TestReplayFillResumes(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	set, err := law.Load(packs.FS())
-	if err != nil {
-		t.Fatal(err)
-	}
-	sealer, err := desk.NewSealer(bytes.Repeat([]byte{9}, 32), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := history.Generate(ctx, history.Config{Store: s, Law: set, Sealer: sealer,
-		Options: history.Options{Seed: 8, Now: time.Date(2026, 3, 4, 12, 0, 0, 0, time.UTC), Cases: 40}}); err != nil {
-		t.Fatal(err)
-	}
+	smallHistory(t, s, 8)
 	size, err := s.TreeSize(ctx)
 	if err != nil {
 		t.Fatal(err)

@@ -60,4 +60,17 @@ func TestSimulateDemo(t *testing.T) {
 	if out, _, err := runCmd(t, "", "log", "verify", "--db", db, "--keys", keys); exitCode(err) != 1 || !strings.Contains(out, "derived: replay rows: string") {
 		t.Errorf("log verify of an edited replay row = %v, want a derived problem, exit status 1\n%s", err, out)
 	}
+	// A request deleted around the log: the replay rows no longer derive,
+	// which is one more problem, not an end to the report.
+	var req string
+	if err := raw.QueryRow(`SELECT id FROM records WHERE kind = 'request' ORDER BY leaf_index LIMIT 1`).Scan(&req); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := raw.Exec(`DELETE FROM records WHERE kind = 'request' AND id = ?`, req); err != nil {
+		t.Fatal(err)
+	}
+	if out, _, err := runCmd(t, "", "log", "verify", "--db", db, "--keys", keys); exitCode(err) != 1 || !strings.Contains(out, "request/"+req) ||
+		!strings.Contains(out, "derived: check replay rows:") {
+		t.Errorf("log verify with a request deleted = %v, want it named, the replay rows' check failing as a derived problem, exit status 1\n%s", err, out)
+	}
 }
