@@ -157,6 +157,11 @@ func TestReplayRowsTampered(t *testing.T) {
 			if got := strings.Join(problems(), "\n"); !strings.Contains(got, "string 0 is not what the records give") {
 				t.Errorf("CheckReplay after editing a string:\n%s\nnames none", got)
 			}
+			// The deleted page back, so that every agency (the one the
+			// proposal affects too) has pages, then every page broken.
+			d := pages[1]
+			q(`INSERT INTO replay_pages (agency, page, first_leaf, last_leaf, from_as_of, to_as_of, n_rows, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+				d.Agency, d.Page, d.First, d.Last, d.From, d.To, d.Rows, d.Body)
 			q(`UPDATE replay_pages SET body = ?`, []byte{0})
 			if got := strings.Join(problems(), "\n"); !strings.Contains(got, "does not decode") {
 				t.Errorf("CheckReplay after breaking the pages:\n%s\nnames none", got)
