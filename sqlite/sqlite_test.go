@@ -287,6 +287,18 @@ func BenchmarkAppend(b *testing.B) {
 	}
 }
 
+// BenchmarkAppendIntake appends what intakes append, from 32 callers, at
+// serve's default synchronous=FULL (see storetest.BenchIntake).
+func BenchmarkAppendIntake(b *testing.B) {
+	storetest.BenchIntake(b, func(b *testing.B) storetest.Store {
+		s, err := Open(b.Context(), filepath.Join(b.TempDir(), "liaison.db"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		return s
+	})
+}
+
 // BenchmarkList reads a page of 1,000 decision records of about 10 KB (the
 // size of a decision with its explanation), as the desk's listings do: each
 // row's columns are checked against its body (liaison.ColumnsOf).
