@@ -240,6 +240,9 @@ type appendTx struct {
 	written []tlog.Hash
 	read    map[int64]tlog.Hash
 	leaves  []any // rows of leaves to write, one after another
+	// upper holds the leaves' upper stored hashes, each leaf's a slice of
+	// it (see WriteLeaf).
+	upper []byte
 }
 
 var _ ledger.AppendTx = (*appendTx)(nil)
@@ -300,11 +303,13 @@ func (at *appendTx) WriteLeaf(ctx context.Context, leaf ledger.Leaf, hashes []tl
 		return fmt.Errorf("leaf %d: its stored hashes do not follow the transaction's", leaf.Index)
 	}
 	at.written = append(at.written, hashes...)
-	upper := make([]byte, 0, (len(hashes)-1)*tlog.HashSize)
+	from := len(at.upper)
 	for _, h := range hashes[1:] {
-		upper = append(upper, h[:]...)
+		at.upper = append(at.upper, h[:]...)
 	}
-	at.leaves = append(at.leaves, leaf.Index, leaf.Kind, leaf.ID, leaf.Commitment[:], upper)
+	// Three-index slice: a later append to at.upper that moves it leaves
+	// this leaf's bytes where they are.
+	at.leaves = append(at.leaves, leaf.Index, leaf.Kind, leaf.ID, leaf.Commitment[:], at.upper[from:len(at.upper):len(at.upper)])
 	at.size++
 	return nil
 }
