@@ -41,8 +41,8 @@ type memoAgency struct {
 	agency        *liaison.AgencyRecord
 	reads         *reads
 	strs          []string
+	shared        *sharedInputs       // with the agency's other readers
 	reduced       map[uint32]int      // fact set → its number once pruned
-	pruned        map[string]int      // pruned fact set → its number
 	uses          map[uint32]*timeUse // by path
 	days          map[dayKey]lawPair
 	last          struct {
@@ -71,6 +71,111 @@ type timeUse struct {
 	raw      bool
 	calendar []string
 	instant  bool
+}
+
+// sharedInputs is what the readers of one agency's pages share: the
+// numbers of the pruned fact sets (so that their keys are alike) and the
+// distinct inputs decided. Each reader looks here only when its own maps
+// lack a fact set or an input.
+type sharedInputs struct {
+	mu     sync.Mutex
+	pruned map[string]int    // pruned fact set → its number
+	groups map[string]*group // by input key
+}
+
+// number returns the number of a pruned fact set.
+func (s *sharedInputs) number(pruned string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n, ok := s.pruned[pruned]
+	if !ok {
+		n = len(s.pruned)
+		s.pruned[pruned] = n
+	}
+	return n
+}
+
+// group returns the input of key, deciding it with decide when no reader
+// has: outside the lock, so that two readers may decide the same input at
+// once (the engine is deterministic; the first kept).
+func (s *sharedInputs) group(key string, decide func() (*group, error)) (*group, error) {
+	s.mu.Lock()
+	g := s.groups[key]
+	s.mu.Unlock()
+	if g != nil {
+		return g, nil
+	}
+	g, err := decide()
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if first := s.groups[key]; first != nil {
+		return first, nil
+	}
+	s.groups[key] = g
+	return g, nil
+}
+
+// readPages reads agency's pages and replays their rows in [from, to)
+// with ms: one reader reads the pages, in order, and each memoAgency of
+// ms replays those it takes, on its own goroutine (the page a unit: a
+// page's rows decode from its start), so that the reading of the store,
+// the decoding and keying of the rows use every core. seen is called
+// with each page read.
+func readPages(ctx context.Context, idx replayStore, agency string, from, to int64, ms []*memoAgency, seen func(*liaison.ReplayPage)) error {
+	if len(ms) == 1 {
+		return idx.ReplayPages(ctx, agency, from, to, func(p *liaison.ReplayPage) error {
+			seen(p)
+			return ms[0].page(p, from, to)
+		})
+	}
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	pages := make(chan liaison.ReplayPage, 2*len(ms))
+	var wg sync.WaitGroup
+	for _, m := range ms {
+		wg.Go(func() {
+			for p := range pages {
+				if err := m.page(&p, from, to); err != nil {
+					cancel(err)
+					return
+				}
+			}
+		})
+	}
+	err := idx.ReplayPages(ctx, agency, from, to, func(p *liaison.ReplayPage) error {
+		seen(p)
+		select {
+		case pages <- *p: // the store scans each page into a body of its own
+			return nil
+		case <-ctx.Done():
+			return context.Cause(ctx)
+		}
+	})
+	close(pages)
+	wg.Wait()
+	if cause := context.Cause(ctx); cause != nil {
+		return cause
+	}
+	return err
+}
+
+// page replays the rows of p in [from, to).
+func (m *memoAgency) page(p *liaison.ReplayPage, from, to int64) error {
+	pr := pageReader{b: p.Body, strs: len(m.strs)}
+	for pr.next() {
+		if row := &pr.row; row.asOf >= from && row.asOf < to {
+			if err := m.replay(row); err != nil {
+				return err
+			}
+		}
+	}
+	if pr.err != nil {
+		return liaison.Errorf(liaison.Conflicting, "", "page %d of agency %s: %v", p.Page, p.Agency, pr.err)
+	}
+	return nil
 }
 
 // group is one distinct input: its answers under both sets.
@@ -110,32 +215,28 @@ func simulateRows(ctx context.Context, idx replayStore, now, proposal *law.Set, 
 	res := &simResult{counts: counts}
 	var jobs []changeJob
 	parsed := map[string]ast.Expr{} // conditions, parsed once for every agency
+	workers := opt.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
 	for k, a := range affected {
 		r, err := readsOf(a.Jurisdiction, parsed, now, proposal)
 		if err != nil {
 			return err
 		}
-		m := &memoAgency{now: now, proposal: proposal, agency: a, reads: r, strs: strs,
-			reduced: map[uint32]int{}, pruned: map[string]int{}, uses: map[uint32]*timeUse{}, days: map[dayKey]lawPair{},
-			locs: map[uint32]*time.Location{}, groups: map[string]*group{}, nowPack: nowPack, engine: engine,
-			counts: map[[3]uint32]int{}, outcomes: map[liaison.Outcome]uint32{}}
-		m.last.to = math.MinInt64
-		err = idx.ReplayPages(ctx, a.ID, from, to, func(p *liaison.ReplayPage) error {
-			pr := pageReader{b: p.Body, strs: len(strs)}
-			for pr.next() {
-				if row := &pr.row; row.asOf >= from && row.asOf < to {
-					if err := m.replay(row); err != nil {
-						return err
-					}
-				}
-			}
-			if pr.err != nil {
-				return liaison.Errorf(liaison.Conflicting, "", "page %d of agency %s: %v", p.Page, p.Agency, pr.err)
-			}
+		sh := &sharedInputs{pruned: map[string]int{}, groups: map[string]*group{}}
+		ms := make([]*memoAgency, workers)
+		for i := range ms {
+			ms[i] = &memoAgency{now: now, proposal: proposal, agency: a, reads: r, strs: strs, shared: sh,
+				reduced: map[uint32]int{}, uses: map[uint32]*timeUse{}, days: map[dayKey]lawPair{},
+				locs: map[uint32]*time.Location{}, groups: map[string]*group{}, nowPack: nowPack, engine: engine,
+				counts: map[[3]uint32]int{}, outcomes: map[liaison.Outcome]uint32{}}
+			ms[i].last.to = math.MinInt64
+		}
+		err = readPages(ctx, idx, a.ID, from, to, ms, func(p *liaison.ReplayPage) {
 			if opt.Progress != nil && opt.LogSize > 0 {
 				opt.Progress(int64(k)*opt.LogSize+p.Last+1, int64(len(affected))*opt.LogSize)
 			}
-			return nil
 		})
 		if err != nil {
 			return fmt.Errorf("agency %s: %w", a.ID, err)
@@ -143,13 +244,15 @@ func simulateRows(ctx context.Context, idx replayStore, now, proposal *law.Set, 
 		if opt.Progress != nil && opt.LogSize > 0 {
 			opt.Progress(int64(k+1)*opt.LogSize, int64(len(affected))*opt.LogSize)
 		}
-		sim.Inputs += len(m.groups)
-		res.decisions += m.decisions
-		res.decided += m.decided
-		for k, n := range m.counts {
-			counts[simKey{liaison.Action(strs[k[0]]), m.outcome(k[1]), m.outcome(k[2])}] += n
+		sim.Inputs += len(sh.groups)
+		for _, m := range ms {
+			res.decisions += m.decisions
+			res.decided += m.decided
+			for k, n := range m.counts {
+				counts[simKey{liaison.Action(strs[k[0]]), m.outcome(k[1]), m.outcome(k[2])}] += n
+			}
+			jobs = append(jobs, m.changes...)
 		}
-		jobs = append(jobs, m.changes...)
 	}
 	// In the order the changes are listed (see tally), the first
 	// ExplainFirst explained.
@@ -159,10 +262,6 @@ func simulateRows(ctx context.Context, idx replayStore, now, proposal *law.Set, 
 		}
 		return strings.Compare(a.id, b.id)
 	})
-	workers := opt.Workers
-	if workers <= 0 {
-		workers = runtime.GOMAXPROCS(0)
-	}
 	n := len(jobs)
 	if opt.ExplainFirst > 0 {
 		n = min(n, opt.ExplainFirst)
@@ -272,21 +371,27 @@ func (m *memoAgency) replay(row *pageRow) error {
 	}
 	g := m.groups[string(key)]
 	if g == nil {
-		full, err := fullRequest(m.strs, row.facts, row.times, time.UnixMicro(row.asOf).UTC(), liaison.Action(m.strs[row.action]))
+		g, err = m.shared.group(string(key), func() (*group, error) {
+			full, err := fullRequest(m.strs, row.facts, row.times, time.UnixMicro(row.asOf).UTC(), liaison.Action(m.strs[row.action]))
+			if err != nil {
+				return nil, fmt.Errorf("decision %s: %w", row.id, err)
+			}
+			g := new(group)
+			if !stored {
+				if g.now, err = m.now.Decide(full, law.Options{}); err != nil {
+					return nil, fmt.Errorf("decide %s: %w", row.id, err)
+				}
+			}
+			if lp.now != lp.then {
+				if g.proposal, err = m.proposal.Decide(full, law.Options{}); err != nil {
+					return nil, fmt.Errorf("decide %s under the proposal: %w", row.id, err)
+				}
+				g.decisive = decisiveString(g.proposal.Decisive)
+			}
+			return g, nil
+		})
 		if err != nil {
-			return fmt.Errorf("decision %s: %w", row.id, err)
-		}
-		g = new(group)
-		if !stored {
-			if g.now, err = m.now.Decide(full, law.Options{}); err != nil {
-				return fmt.Errorf("decide %s: %w", row.id, err)
-			}
-		}
-		if lp.now != lp.then {
-			if g.proposal, err = m.proposal.Decide(full, law.Options{}); err != nil {
-				return fmt.Errorf("decide %s under the proposal: %w", row.id, err)
-			}
-			g.decisive = decisiveString(g.proposal.Decisive)
+			return err
 		}
 		m.groups[string(key)] = g
 	}
@@ -448,10 +553,7 @@ func (m *memoAgency) inputKey(row *pageRow, lp lawPair, stored bool) ([]byte, er
 		if err != nil {
 			return nil, fmt.Errorf("encode fact set %d: %w", row.facts, err)
 		}
-		if n, ok = m.pruned[string(pruned)]; !ok {
-			n = len(m.pruned)
-			m.pruned[string(pruned)] = n
-		}
+		n = m.shared.number(string(pruned))
 		m.reduced[row.facts] = n
 	}
 	k := append(m.key[:0], 'n')
