@@ -149,6 +149,10 @@ func writeAnswer(w http.ResponseWriter, status int, data []byte) {
 	h["Content-Length"] = vals[3:4:4]
 	w.WriteHeader(status)
 	_, _ = w.Write(data)
+	// Sent now rather than when the handler returns, so that the access
+	// log line and the metrics (see observe) are written after the
+	// answer has left, not before.
+	_ = http.NewResponseController(w).Flush()
 }
 
 // decode reads the request's JSON body into the struct v points to, with
