@@ -226,10 +226,10 @@ func measure(ctx context.Context, c config, stderr io.Writer) (_ *report, err er
 // settle waits until the servers of every target have gone idle (under 2%
 // of a CPU between them over a quarter of a second), for at most limit,
 // and says whether they did. A server may go on working after its level:
-// the SQLite node copies what the durable levels wrote to its WAL into the
-// database for many seconds after (0.25–0.5 of a CPU for over 10 s after
-// 13,000 intakes), which would otherwise fall on the next level, of
-// whichever target.
+// each intake opens duties, and a node's duty check (every 30 s) reads
+// the open ones, which after 13,000 intakes took 0.25–0.5 of a CPU for
+// over 10 s; that would otherwise fall on the next level, of whichever
+// target.
 func settle(ctx context.Context, targets []target, limit time.Duration) bool {
 	const every = 250 * time.Millisecond
 	busy := func() time.Duration {
