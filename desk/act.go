@@ -296,7 +296,8 @@ func reasonChars(s string) int {
 // Override records counsel's override of a refusal: the action's last
 // attempt must have been refused (Conflicting otherwise: there is nothing
 // to override). It takes effect when the action is next carried out, and
-// is flagged on it with counsel's name and token.
+// is flagged on it with counsel's name and token; a case the refusal
+// closed opens again until then (unless the person's custody ended).
 func (d *Desk) Override(ctx context.Context, by liaison.Actor, in OverrideInput) (*liaison.OverrideRecord, error) {
 	if err := need(by, liaison.RoleCounsel); err != nil {
 		return nil, err
@@ -346,6 +347,9 @@ func (d *Desk) Override(ctx context.Context, by liaison.Actor, in OverrideInput)
 		return nil, err
 	}
 	d.log.WarnContext(ctx, "override", "request", rr.ID, "action", in.Action, "by", by.ID, "name", by.Name, "override", id)
+	// The refusal no longer settles the action: a case it closed has work
+	// again (see unsettled).
+	d.syncCase(ctx, rr.ID, false)
 	return o, nil
 }
 

@@ -163,7 +163,10 @@ type CaseSummary struct {
 	RecordedAt time.Time           `json:"recorded_at"`
 	Status     CaseState           `json:"status"`
 	ClosedBy   string              `json:"closed_by,omitempty"`
-	Standing   []ActionState       `json:"standing"`
+	// Reopened says why an open case that was closed before has work
+	// again (its latest reopening's reason).
+	Reopened string        `json:"reopened,omitempty"`
+	Standing []ActionState `json:"standing"`
 }
 
 // scanPages bounds the requests one page of Requests examines, in pages:
@@ -271,7 +274,17 @@ func (d *Desk) summary(ctx context.Context, rr *liaison.RequestRecord, index int
 	}) {
 		return nil, nil
 	}
-	return &CaseSummary{ID: rr.ID, Agency: rr.Agency, Person: rr.Person, Kind: rr.Request.Kind, Form: rr.Request.Form,
+	s := &CaseSummary{ID: rr.ID, Agency: rr.Agency, Person: rr.Person, Kind: rr.Request.Kind, Form: rr.Request.Form,
 		Issuer: rr.Request.Issuer, ReceivedAt: received, RecordedAt: rr.RecordedAt, Status: parts.status,
-		ClosedBy: parts.closedBy, Standing: parts.standing}, nil
+		ClosedBy: parts.closedBy, Standing: parts.standing}
+	if s.Status == CaseOpen {
+		ro, err := d.reopening(ctx, rr.ID)
+		if err != nil {
+			return nil, err
+		}
+		if ro != nil {
+			s.Reopened = ro.Why
+		}
+	}
+	return s, nil
 }

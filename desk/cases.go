@@ -24,6 +24,13 @@ type Case struct {
 	Status CaseState `json:"status"`
 	// ClosedBy says why a closed case is closed (see CaseState).
 	ClosedBy string `json:"closed_by,omitempty"`
+	// CustodyEnded is true when the person was released or transferred
+	// after the request (and not booked again since): the case is closed
+	// whatever its actions, and an override does not open it again.
+	CustodyEnded bool `json:"custody_ended,omitempty"`
+	// Reopened is the latest reopening of an open case that was closed
+	// before: when and why it has work again.
+	Reopened *liaison.CaseReopenedRecord `json:"reopened,omitempty"`
 	// Standing is where each action the request asks for stands.
 	Standing  []ActionState  `json:"standing"`
 	Person    *Person        `json:"person,omitempty"`
@@ -63,6 +70,10 @@ type ActionState struct {
 	// Status is that of the latest attempt to carry it out; empty when
 	// none was made.
 	Status liaison.ActionStatus `json:"status,omitempty"`
+	// Override is counsel's override of the refusal that is the latest
+	// attempt, made after it: the action may go ahead, and the case is
+	// open again.
+	Override string `json:"override,omitempty"`
 }
 
 // CaseDecision is a decision of a case.
@@ -134,12 +145,16 @@ func (d *Desk) Case(ctx context.Context, by liaison.Actor, id string, opt CaseOp
 		return nil, err
 	}
 	c.Decisions, c.Status, c.ClosedBy, c.Standing = parts.decisions, parts.status, parts.closedBy, parts.standing
+	c.CustodyEnded = parts.custodyEnded
 	if c.Status == CaseOpen {
 		// An open case out of the queue (its reopening lost to a crash
 		// between two appends, a record the desk did not write) goes back
 		// when its page is read: one read of the index's round-0 close for
 		// a case never closed.
 		d.syncCase(ctx, rr.ID, false)
+		if c.Reopened, err = d.reopening(ctx, rr.ID); err != nil {
+			return nil, err
+		}
 	}
 	if opt.Trace {
 		drs := make([]*liaison.DecisionRecord, len(c.Decisions))
@@ -248,15 +263,19 @@ type caseParts struct {
 	status    CaseState
 	closedBy  string
 	// openedBy says why an open case is open (its first action that is
-	// not settled), when it is not for a custody event.
+	// not settled).
 	openedBy string
+	// custodyEnded: the person was released or transferred after the
+	// request, and not booked again since.
+	custodyEnded bool
 }
 
 // caseParts reads a request's decisions and actions and its person's
-// custody events (three reads, each by an index) and works out where the
-// case stands. index is the request's leaf.
+// custody events (three reads, each by an index; a fourth, of the
+// overrides, when an action's latest attempt was refused) and works out
+// where the case stands (caseStatus). index is the request's leaf.
 func (d *Desk) caseParts(ctx context.Context, rr *liaison.RequestRecord, index int64) (*caseParts, error) {
-	out := &caseParts{decisions: []CaseDecision{}, custody: []liaison.CustodyEventRecord{}}
+	out := &caseParts{decisions: []CaseDecision{}, actions: []liaison.ActionRecord{}, custody: []liaison.CustodyEventRecord{}}
 	_, err := liaison.Each(ctx, d.store, liaison.Filter{Kind: liaison.KindDecision, Parent: rr.ID}, 0, func(dr liaison.DecisionRecord, _ int64) {
 		dr.Decision.Normalize() // stored before decisions were normalized
 		out.decisions = append(out.decisions, CaseDecision{DecisionRecord: dr})
@@ -265,73 +284,61 @@ func (d *Desk) caseParts(ctx context.Context, rr *liaison.RequestRecord, index i
 		return nil, err
 	}
 	markCurrent(out.decisions)
-	if out.actions, err = list[liaison.ActionRecord](ctx, d.store, liaison.Filter{Kind: liaison.KindAction, Parent: rr.ID}); err != nil {
+	leaf := map[string]int64{} // of each action
+	if _, err = liaison.Each(ctx, d.store, liaison.Filter{Kind: liaison.KindAction, Parent: rr.ID}, 0, func(ar liaison.ActionRecord, i int64) {
+		out.actions = append(out.actions, ar)
+		leaf[ar.ID] = i
+	}); err != nil {
 		return nil, err
 	}
 	if err := d.settle(ctx, rr.ID, out.actions); err != nil {
 		return nil, err
 	}
-	var gone *liaison.CustodyEventRecord // released or transferred after the request
+	var cust custodyAfter
 	if rr.Person != "" {
 		_, err := liaison.Each(ctx, d.store, liaison.Filter{Kind: liaison.KindCustodyEvent, Person: rr.Person}, 0, func(e liaison.CustodyEventRecord, i int64) {
 			out.custody = append(out.custody, e)
-			if i > index && gone == nil && (e.Kind == "released" || e.Kind == "transferred") {
-				gone = &e
+			if i > index {
+				cust.add(&e)
 			}
 		})
 		if err != nil {
 			return nil, err
 		}
 	}
-	settled := true
-	for _, a := range rr.Actions {
+	lasts := make([]*liaison.ActionRecord, len(rr.Actions))
+	refused := false
+	for k, a := range rr.Actions {
 		st := ActionState{Action: a}
 		for _, dr := range out.decisions {
 			if dr.Action == a && dr.Current {
 				st.Decision, st.Outcome = dr.ID, dr.Decision.Outcome
 			}
 		}
-		var last *liaison.ActionRecord
 		for i, ar := range out.actions {
 			if ar.Action == a {
-				st.Status, last = ar.Status, &out.actions[i]
+				st.Status, lasts[k] = ar.Status, &out.actions[i]
 			}
 		}
-		if why := unsettled(st, last); why != "" {
-			if settled {
-				out.openedBy = words(a) + ": " + why
-			}
-			settled = false
-		}
+		refused = refused || st.Status == liaison.ActionRefused
 		out.standing = append(out.standing, st)
 	}
-	out.status = CaseOpen
-	switch {
-	case gone != nil:
-		out.status, out.closedBy = CaseClosed, fmt.Sprintf("the person was %s (custody event %s)", gone.Kind, gone.ID)
-	case settled:
-		out.status, out.closedBy = CaseClosed, "every action it asks for is settled"
+	if refused {
+		// Counsel's override of a refusal, made after it, lets the action
+		// go ahead: the refusal no longer settles it.
+		if _, err := liaison.Each(ctx, d.store, liaison.Filter{Kind: liaison.KindOverride, Parent: rr.ID}, 0, func(o liaison.OverrideRecord, i int64) {
+			for k := range out.standing {
+				if st := &out.standing[k]; st.Action == o.Action && st.Status == liaison.ActionRefused && i > leaf[lasts[k].ID] {
+					st.Override = o.ID
+				}
+			}
+		}); err != nil {
+			return nil, err
+		}
 	}
+	out.status, out.closedBy, out.openedBy = caseStatus(out.standing, lasts, cust)
+	out.custodyEnded = cust.gone != nil
 	return out, nil
-}
-
-// unsettled says why an action that stands at st, last attempted as last
-// (nil: never), still needs the desk, or returns "" when it is settled:
-// never attempted; its latest attempt waits (pending, or for facts); or it
-// was refused and a decision made since, on facts added later, lets it go
-// ahead.
-func unsettled(st ActionState, last *liaison.ActionRecord) string {
-	switch {
-	case last == nil:
-		return "not attempted yet"
-	case st.Status == liaison.ActionPending:
-		return "its attempt " + last.ID + " is pending"
-	case st.Status == liaison.ActionNeedsFacts:
-		return "its attempt " + last.ID + " needs facts"
-	case st.Status == liaison.ActionRefused && st.Decision != last.Decision && (st.Outcome == liaison.Permitted || st.Outcome == liaison.Required):
-		return fmt.Sprintf("refused (attempt %s), it is %s since decision %s", last.ID, st.Outcome, st.Decision)
-	}
-	return ""
 }
 
 // markCurrent marks the decision that stands for each action: the last

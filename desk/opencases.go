@@ -14,9 +14,11 @@ import (
 // transfer ends the person's custody, and when an action carried out or
 // refused settles the last of a request's actions; a reopening when a
 // closed case gets work again: an action tried again that waits (pending,
-// or for facts), or facts added later that let a refused action go ahead
-// (see caseParts). Each follows the record that changes the case, in an
-// append of its own, and is keyed by its round (liaison.CaseKey): a case
+// or for facts), facts added later that let a refused action go ahead,
+// counsel's override of a refusal, or the person booked again after the
+// release or transfer that closed it (see caseStatus). Each follows the
+// record that changes the case, in an append of its own, and is keyed by
+// its round (liaison.CaseKey): a case
 // closed or reopened meanwhile by another caller makes it a conflict,
 // which is ignored. A case the records say is closed but no case_closed
 // record closes yet (a crash between the two appends) is closed when
@@ -69,6 +71,16 @@ func (d *Desk) caseRound(ctx context.Context, request string) (round int, closed
 	round = len(reopened)
 	closed, err = closedIn(round)
 	return round, closed, err
+}
+
+// reopening returns the latest reopening of the request id's case, nil
+// when it was never reopened (one read, by the request's index).
+func (d *Desk) reopening(ctx context.Context, id string) (*liaison.CaseReopenedRecord, error) {
+	ros, err := list[liaison.CaseReopenedRecord](ctx, d.store, liaison.Filter{Kind: liaison.KindCaseReopened, Parent: id})
+	if err != nil || len(ros) == 0 {
+		return nil, err
+	}
+	return &ros[len(ros)-1], nil
 }
 
 // closeCases appends recs, each a case_closed record; those whose case is
@@ -173,6 +185,25 @@ func (d *Desk) closeAllOf(ctx context.Context, e *liaison.CustodyEventRecord) {
 		return
 	}
 	d.closeCases(ctx, recs)
+}
+
+// reopenAllOf opens again the cases of person p that a release or
+// transfer closed when e books the person again, and that still ask for
+// something not settled (see caseStatus): the request is looked at again
+// on the new custody. A case every action of which is settled stays
+// closed.
+func (d *Desk) reopenAllOf(ctx context.Context, e *liaison.CustodyEventRecord) {
+	if e.Kind != "booked" {
+		return
+	}
+	reqs, err := list[liaison.RequestRecord](ctx, d.store, liaison.Filter{Kind: liaison.KindRequest, Person: e.Person})
+	if err != nil {
+		d.log.WarnContext(ctx, "reopen cases: a case may be left out of the queue until its page is read", "person", e.Person, "err", err)
+		return
+	}
+	for i := range reqs {
+		d.syncCase(ctx, reqs[i].ID, false) // a case never closed costs one read
+	}
 }
 
 // OpenCases returns the open cases f selects (its Status, Person and

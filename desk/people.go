@@ -256,5 +256,6 @@ func (d *Desk) RecordCustody(ctx context.Context, by liaison.Actor, in CustodyIn
 		return nil, err
 	}
 	d.closeAllOf(ctx, e)
+	d.reopenAllOf(ctx, e)
 	return e, nil
 }

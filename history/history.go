@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -188,7 +189,12 @@ func (r *runner) one(ctx context.Context, c *Case) error {
 	if c.Open {
 		// Today's case: the release is scheduled; the rest waits for the clerk.
 		r.c.set(c.Requests[len(c.Requests)-1].Received.Add(20 * time.Minute))
-		_, err := r.d.RecordCustody(ctx, clerk, desk.CustodyInput{Person: p.ID, Kind: "release_scheduled", At: r.c.now(), ScheduledRelease: c.Release})
+		if _, err := r.d.RecordCustody(ctx, clerk, desk.CustodyInput{Person: p.ID, Kind: "release_scheduled", At: r.c.now(), ScheduledRelease: c.Release}); err != nil {
+			return err
+		}
+		return r.foundLater(ctx, clerk, c, reqs[0].id, reqs[0].outcome, reqs[0].duties)
+	}
+	if err := r.foundLater(ctx, clerk, c, reqs[0].id, reqs[0].outcome, reqs[0].duties); err != nil {
 		return err
 	}
 	// The interview, if the law lets it go ahead and the person agreed.
@@ -272,6 +278,44 @@ func (r *runner) one(ctx context.Context, c *Case) error {
 		}); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// foundLater refuses every action of the request req, when the law
+// forbids them all (outcome), which closes its case, and then adds the
+// conviction c.FoundLater, found by a records check: the actions are
+// decided again, outcome with them (and duties with the duties they
+// bring), and one the conviction lets go ahead opens the case again (a
+// case_reopened record). Nothing for a case with no such conviction, or
+// one with an action not forbidden.
+func (r *runner) foundLater(ctx context.Context, clerk liaison.Actor, c *Case, req string, outcome map[liaison.Action]liaison.Outcome, duties map[string]liaison.DutyRecord) error {
+	if c.FoundLater == nil {
+		return nil
+	}
+	for _, o := range outcome {
+		if o != liaison.Forbidden {
+			return nil
+		}
+	}
+	for _, a := range sortedKeys(outcome) {
+		r.c.add(10 * time.Minute)
+		if _, err := r.actResult(ctx, clerk, req, a, ""); err != nil {
+			return err
+		}
+	}
+	r.c.add(20 * time.Minute)
+	res, err := r.d.Facts(ctx, clerk, req, desk.FactsInput{IdempotencyKey: "records-check",
+		Reason:  "a records check found a conviction the booking did not show",
+		Subject: &liaison.Subject{Convictions: append(slices.Clone(c.Prior), *c.FoundLater)}})
+	if err != nil {
+		return fmt.Errorf("facts: %w", err)
+	}
+	for _, dr := range res.Decisions {
+		outcome[dr.Action] = dr.Decision.Outcome
+	}
+	for _, du := range res.Duties {
+		duties[du.ID] = du
 	}
 	return nil
 }

@@ -58,6 +58,15 @@ type Case struct {
 	Consents bool
 	// TryRefused: staff try a forbidden action anyway (the refusal is recorded).
 	TryRefused bool
+	// FoundLater is a conviction a records check finds after the clerk
+	// refused what the law forbade: where every action of the detainer
+	// was forbidden, the refusals close the case, and the conviction
+	// lets the release notification go ahead, which opens it again. Every
+	// open case in Los Angeles County (where the Values Act forbids both
+	// without such a conviction), and one of the history's in 20; drawn
+	// without the plan's random numbers, so that the rest of the plan is
+	// as before.
+	FoundLater *liaison.Offense
 }
 
 // A Request is one federal request of a case.
@@ -209,6 +218,12 @@ func drawCase(r *rand.Rand, shape *Shape, i int, booked, now time.Time, open boo
 			c.Consents = r.Float64() < 0.4
 		}
 	}
+	if open && pl.Prefix == "LA" || !open && i%20 == 7 {
+		found := offences["robbery"]
+		found.Level, found.Jurisdiction = "felony", pl.Jurisdiction[:5]
+		found.Date = time.Date(booked.Year()-8, booked.Month(), 1, 0, 0, 0, 0, time.UTC)
+		c.FoundLater = &found
+	}
 	return c
 }
 
@@ -306,8 +321,8 @@ func sharesOf(s []Share) []float64 {
 	return out
 }
 
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
+func sortedKeys[K ~string, V any](m map[K]V) []K {
+	keys := make([]K, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)
 	}

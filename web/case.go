@@ -132,7 +132,9 @@ func cardOf(c *desk.Case, a liaison.Action, role liaison.Role, key string) card 
 	default:
 		k.Carry = true
 	}
-	k.Override = role == liaison.RoleCounsel && k.Status == liaison.ActionRefused && !k.Overridden && c.Status != desk.CaseClosed
+	// A refusal that closed the case may be overridden (the case opens
+	// again); a case the person's release or transfer closed may not.
+	k.Override = role == liaison.RoleCounsel && k.Status == liaison.ActionRefused && !k.Overridden && !c.CustodyEnded
 	return k
 }
 

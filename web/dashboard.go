@@ -117,7 +117,7 @@ func (s *Site) dashboard(w http.ResponseWriter, r *http.Request, ss *session) {
 	}
 	slices.SortStableFunc(d.Agencies, func(a, b agencyLink) int { return strings.Compare(a.Name, b.Name) })
 	for _, t := range f.Tables {
-		shown := displayed(t)
+		shown := oversight.Displayed(t)
 		d.Figures = append(d.Figures, figureView{T: shown, Chart: oversight.Chart(shown), CSV: d.Base + "/" + t.ID + ".csv" + d.Query})
 	}
 	s.render(w, r, http.StatusOK, "dashboard", view{Title: "Figures: " + d.Title, Actor: actorOf(ss), Nav: "dashboard", Data: d})

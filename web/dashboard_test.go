@@ -144,22 +144,3 @@ func TestDashboardLabels(t *testing.T) {
 		t.Errorf("GET %s: want the codes, not the page's words:\n%s", p.url, p.body)
 	}
 }
-
-func TestDashboardLabelWords(t *testing.T) {
-	for code, want := range map[string]string{
-		"honor_detainer":             "Hold past release (detainer)",
-		"notification_request":       "Notification request",
-		"charged: domestic_violence": "Charged: domestic violence",
-		"charged: dui":               "Charged: DUI",
-		"dui":                        "DUI",
-		"none recorded":              "None recorded",
-		"needs_facts":                "Needs facts",
-		"2024-03":                    "2024-03",
-		"I-247A":                     "I-247A",
-		"Cal. Gov. Code 7283.1(b)":   "Cal. Gov. Code 7283.1(b)",
-	} {
-		if got := web.DashboardLabel(code); got != want {
-			t.Errorf("DashboardLabel(%q) = %q, want %q", code, got, want)
-		}
-	}
-}

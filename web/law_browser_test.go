@@ -91,6 +91,24 @@ func TestBrowserLaw(t *testing.T) {
 	tb.screenshot("whatif", "")
 	tb.noErrors("what-if compare")
 
+	// Every jurisdiction's name fits its list, the longest a county of
+	// the map with no law of its own, prefilled by the map's link.
+	tb.open("/law/whatif?jurisdiction=us/or/washington-county")
+	cut := get(tb, chromedp.Evaluate[[]string](`(() => {
+		const ctx = document.createElement('canvas').getContext('2d'), out = [];
+		for (const sel of document.querySelectorAll('#f-jurisdiction, #compare')) {
+			const st = getComputedStyle(sel);
+			ctx.font = st.font;
+			// The text's room: the box less its padding and the arrow's.
+			const room = sel.clientWidth - parseFloat(st.paddingLeft) - parseFloat(st.paddingRight) - 20;
+			for (const o of sel.options) if (ctx.measureText(o.text).width > room) out.push(sel.id + ': ' + o.text);
+		}
+		return out;
+	})()`))
+	if len(cut) > 0 {
+		t.Errorf("what-if: jurisdictions cut off in their lists: %q", cut)
+	}
+
 	// Keyboard only: the skip link, a pack from the tree, and the what-if
 	// form sent with Enter on its button.
 	tb.open("/law")

@@ -138,12 +138,24 @@ func (s *Site) whatIfForm(form url.Values) []whatIfGroup {
 func (s *Site) places(given string) []whatIfOption {
 	var out []whatIfOption
 	for _, j := range s.cfg.Desk.Law().Jurisdictions() {
-		out = append(out, whatIfOption{Value: string(j), Label: law.PlaceName(j) + " (" + string(j) + ")"})
+		out = append(out, whatIfOption{Value: string(j), Label: placeLabel(j)})
 	}
 	if given != "" && !slices.ContainsFunc(out, func(o whatIfOption) bool { return o.Value == given }) {
-		out = append(out, whatIfOption{Value: given, Label: law.PlaceName(liaison.Jurisdiction(given)) + " (" + given + ")"})
+		out = append(out, whatIfOption{Value: given, Label: placeLabel(liaison.Jurisdiction(given))})
 	}
 	return out
+}
+
+// placeLabel names j in the lists of jurisdictions: federal law and a
+// state with its path ("California (us/ca)"), a county or city with its
+// state, as the map's key does ("Washington County, OR"): the path of
+// one ("us/or/washington-county") made its name too long for the list.
+func placeLabel(j liaison.Jurisdiction) string {
+	parts := strings.Split(string(j), "/")
+	if len(parts) < 3 {
+		return law.PlaceName(j) + " (" + string(j) + ")"
+	}
+	return law.PlaceName(j) + ", " + strings.ToUpper(parts[1])
 }
 
 // whatIfDefaults is the case the empty page starts from: a detainer on an

@@ -169,7 +169,8 @@ func (c *logCmd) run(ctx context.Context, args []string) error {
 		if err != nil {
 			return err
 		}
-		rep, err := ledger.Verify(ctx, store, verifier, summary)
+		// And the cases' closes and reopenings, which the queue follows.
+		rep, err := ledger.Verify(ctx, store, verifier, summary, desk.NewCaseCheck())
 		if err != nil {
 			return err
 		}

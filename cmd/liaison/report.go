@@ -232,7 +232,10 @@ func writeReportCSV(w io.Writer, r reportOut) error {
 	return cw.Error()
 }
 
-var reportHTML = template.Must(template.New("report").Funcs(template.FuncMap{"chart": oversight.Chart}).Parse(`<!doctype html>
+// reportHTML shows the tables and charts with their codes in words
+// (oversight.Displayed), as the dashboard's page does; the CSV and JSON
+// keep the codes.
+var reportHTML = template.Must(template.New("report").Funcs(template.FuncMap{"chart": oversight.Chart, "shown": oversight.Displayed}).Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Figures{{if .Agency}}: {{.Agency.Name}}{{end}}</title>
 <style>body{font-family:sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem}table{border-collapse:collapse;margin:1rem 0}th,td{border:1px solid #999;padding:.2rem .5rem}td{text-align:right}caption{text-align:left;font-weight:bold}</style>
 </head><body>
@@ -243,12 +246,12 @@ var reportHTML = template.Must(template.New("report").Funcs(template.FuncMap{"ch
 <thead><tr><th scope="col">{{.RowLabel}}</th>{{range .Cols}}<th scope="col">{{.}}</th>{{end}}<th scope="col">total</th></tr></thead>
 <tbody>{{$t := .}}{{range $i, $r := .Rows}}<tr><th scope="row">{{$r}}</th>{{range $j, $c := $t.Cols}}<td>{{$t.Cell $i $j}}</td>{{end}}<td>{{$t.RowTotal $i}}</td></tr>{{end}}</tbody>
 <tfoot><tr><th scope="row">total</th>{{range $j, $c := .Cols}}<td>{{$t.ColTotal $j}}</td>{{end}}<td>{{.GrandTotal}}</td></tr></tfoot></table>{{if .Note}}<p>{{.Note}}</p>{{end}}{{end}}
-{{range .Tables}}{{if .Rows}}<figure>{{chart .}}</figure>{{end}}{{template "table" .}}{{end}}
+{{range .Tables}}{{with shown .}}{{if .Rows}}<figure>{{chart .}}</figure>{{end}}{{template "table" .}}{{end}}{{end}}
 <h2>Reports the law asks for</h2>
 {{range .Sections}}<section><h3>{{.Title}} — {{.AgencyName}}</h3>
 <p><strong>{{.Citation}}</strong> asks for {{.Asks}}. Filed by {{.Filer}}; {{.When}}.</p>
 {{if .Gaps}}<p>Not in these figures: {{.Gaps}}</p>{{end}}
-{{template "table" .Table}}</section>
+{{template "table" (shown .Table)}}</section>
 {{else}}<p>The law of these agencies names no statistical report.</p>{{end}}
 </body></html>
 `))

@@ -76,6 +76,27 @@ func TestReport(t *testing.T) {
 	if !strings.Contains(out, "not for publication") || strings.Contains(out, "&lt;10") || !strings.Contains(out, "7283.1(d)") || !strings.Contains(out, `<svg`) {
 		t.Errorf("report --format html --audience oversight: want the notice, no hidden count, the TRUTH Act, charts\n%.2000s", out)
 	}
+	// Its charts and tables say the codes in words, as the dashboard's page.
+	var svgs []string
+	for rest := out; strings.Contains(rest, "<svg"); {
+		from := strings.Index(rest, "<svg")
+		to := strings.Index(rest[from:], "</svg>")
+		svgs, rest = append(svgs, rest[from:from+to]), rest[from+to:]
+	}
+	charts := strings.Join(svgs, "\n")
+	for _, want := range []string{"Forbidden", "Detainer"} {
+		if !strings.Contains(charts, want) {
+			t.Errorf("report --format html: no chart says %q:\n%.3000s", want, charts)
+		}
+	}
+	for _, code := range []string{"forbidden", "required", "detainer"} {
+		if strings.Contains(charts, ">"+code+"<") || strings.Contains(charts, ": "+code+":") {
+			t.Errorf("report --format html: a chart shows the code %q", code)
+		}
+	}
+	if strings.Contains(out, "<th scope=\"row\">honor_detainer</th>") || !strings.Contains(out, "<th scope=\"row\">Hold past release (detainer)</th>") {
+		t.Errorf("report --format html: the decisions' table does not name the action in words")
+	}
 	if _, err := report(nil, "--from", "2024-13"); liaison.KindOf(err) != liaison.Invalid {
 		t.Errorf("report --from 2024-13 = %v, want Invalid", err)
 	}

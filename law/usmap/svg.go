@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"html"
 	"io"
+	"math"
 	"slices"
 	"strings"
 
@@ -100,7 +101,9 @@ func Write(w io.Writer, m *law.LawMap, action liaison.Action, href func(liaison.
 			open, st.Code, c.Outcome, st.Path, colours[c.Outcome][0], esc(st.Name+": "+string(c.Outcome)), esc(cellTitle(st.Name, c)), end)
 	}
 	// The counties and cities, as points: a circle for a county, a
-	// square for a city, filled by the outcome.
+	// square for a city, filled by the outcome; one that would cover
+	// another is moved clear of it, with a line to where it is.
+	at := spread(points)
 	for _, j := range points {
 		p, ok := places[j]
 		if !ok {
@@ -108,9 +111,14 @@ func Write(w io.Writer, m *law.LawMap, action liaison.Action, href func(liaison.
 		}
 		c := byJur[j]
 		x, y := Project(p.Lon, p.Lat)
+		mx, my := at[j][0], at[j][1]
+		leader := ""
+		if math.Hypot(mx-x, my-y) > 0.5 {
+			leader = fmt.Sprintf(`<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="#000000" stroke-width="1"/><circle cx="%.1f" cy="%.1f" r="1.5" fill="#000000"/>`, x, y, mx, my, x, y)
+		}
 		open, end := link(j)
-		fmt.Fprintf(&b, `%s<g id="place-%s" data-outcome="%s" aria-label="%s"><title>%s</title>%s</g>%s`+"\n",
-			open, pointID(j), c.Outcome, esc(p.Name+": "+string(c.Outcome)), esc(cellTitle(p.Name+" ("+string(j)+")", c)), marker(j, x, y, colours[c.Outcome][0]), end)
+		fmt.Fprintf(&b, `%s<g id="place-%s" data-outcome="%s" aria-label="%s"><title>%s</title>%s%s</g>%s`+"\n",
+			open, pointID(j), c.Outcome, esc(p.Name+": "+string(c.Outcome)), esc(cellTitle(p.Name+" ("+string(j)+")", c)), leader, marker(j, mx, my, colours[c.Outcome][0]), end)
 	}
 	// The labels, above the points, with a halo of the state's colour.
 	small := 0
@@ -170,12 +178,81 @@ func Write(w io.Writer, m *law.LawMap, action liaison.Action, href func(liaison.
 // smallStates are labelled beside the map, with a line to them.
 var smallStates = map[string]bool{"ma": true, "ri": true, "ct": true, "nj": true, "de": true, "md": true, "dc": true, "vt": true, "nh": true}
 
-// marker is a county's circle or a city's square at x, y.
+// marker is a county's circle or a city's square at x, y: filled by its
+// outcome, outlined in black inside a white halo, so that it stands out
+// from its state whatever either's colour (the black against the light
+// fills, the white against the dark: each at least 3:1, WCAG's contrast
+// for graphical objects, where a point's colour is its state's, as
+// Oregon's counties on an Oregon that answers the same).
 func marker(j liaison.Jurisdiction, x, y float64, fill string) string {
+	const halo = `fill="none" stroke="#ffffff" stroke-width="5"`
+	const line = `stroke="#000000" stroke-width="1.5"`
 	if strings.HasSuffix(string(j), "-county") {
-		return fmt.Sprintf(`<circle cx="%.1f" cy="%.1f" r="4.5" fill="%s" stroke="#000000" stroke-width="1"/>`, x, y, fill)
+		return fmt.Sprintf(`<circle cx="%.1f" cy="%.1f" r="5.5" %s/><circle cx="%.1f" cy="%.1f" r="5.5" fill="%s" %s/>`, x, y, halo, x, y, fill, line)
 	}
-	return fmt.Sprintf(`<rect x="%.1f" y="%.1f" width="8" height="8" fill="%s" stroke="#000000" stroke-width="1"/>`, x-4, y-4, fill)
+	return fmt.Sprintf(`<rect x="%.1f" y="%.1f" width="10" height="10" %s/><rect x="%.1f" y="%.1f" width="10" height="10" fill="%s" %s/>`, x-5, y-5, halo, x-5, y-5, fill, line)
+}
+
+// markerClear is how far apart two markers' centres must be not to
+// cover each other: a marker with its halo is 15 px across.
+const markerClear = 16
+
+// spread returns where to draw each point that has a place: at its place,
+// unless that would cover a marker placed before it (the cities', then
+// the counties', each in points' order);
+// then at the nearest spot clear of them all, on rings of growing radius
+// around the place (Portland, Multnomah and Washington counties lie within
+// a few pixels of each other).
+func spread(points []liaison.Jurisdiction) map[liaison.Jurisdiction][2]float64 {
+	out := map[liaison.Jurisdiction][2]float64{}
+	var placed [][2]float64
+	// Cities first: a city is a point, a county's place only its middle.
+	points = slices.Clone(points)
+	slices.SortStableFunc(points, func(a, b liaison.Jurisdiction) int {
+		return cmpBool(strings.HasSuffix(string(a), "-county"), strings.HasSuffix(string(b), "-county"))
+	})
+	clear := func(x, y float64) bool {
+		for _, q := range placed {
+			if math.Hypot(x-q[0], y-q[1]) < markerClear {
+				return false
+			}
+		}
+		return true
+	}
+	for _, j := range points {
+		p, ok := places[j]
+		if !ok {
+			continue
+		}
+		x0, y0 := Project(p.Lon, p.Lat)
+		x, y := x0, y0
+	search:
+		for r := 2.0; !clear(x, y) && r < 200; r += 2 {
+			for k := range 16 {
+				// Down first, then alternately either side of it, up last:
+				// the crowded places lie on northern borders (Portland,
+				// the north of Chicago), and up would cross them.
+				a := math.Pi/2 + float64((k+1)/2)*math.Pi/8*float64(1-2*(k%2))
+				if cx, cy := x0+r*math.Cos(a), y0+r*math.Sin(a); clear(cx, cy) {
+					x, y = cx, cy
+					break search
+				}
+			}
+		}
+		out[j] = [2]float64{x, y}
+		placed = append(placed, out[j])
+	}
+	return out
+}
+
+func cmpBool(a, b bool) int {
+	switch {
+	case a == b:
+		return 0
+	case a:
+		return 1
+	}
+	return -1
 }
 
 // pointID is j as an id: "us/ca/los-angeles-county" → "ca-los-angeles-county".

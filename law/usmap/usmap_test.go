@@ -5,6 +5,8 @@ import (
 	"encoding/xml"
 	"fmt"
 	"math"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -213,4 +215,130 @@ func TestWriteBundled(t *testing.T) {
 	if len(outcomes) < 2 {
 		t.Errorf("the map of %s on 2020-06-01 has outcomes %v, want more than one (a test that could not tell them apart)", p.Name, outcomes)
 	}
+}
+
+// TestPointsStandOut: every county and city drawn on the bundled map
+// (on a day when Oregon's counties answer as Oregon does) is ringed, at
+// least 1.5 px wide, by a colour that contrasts at least 3:1 (WCAG 2.1,
+// 1.4.11, graphical objects) with the fill of the state it sits on.
+func TestPointsStandOut(t *testing.T) {
+	svg := bundledMap(t, "detainer-admin-warrant-bail-eligible", "honor_detainer", time.Date(2019, 12, 19, 0, 0, 0, 0, time.UTC))
+	fills := map[string]string{}
+	for _, m := range regexp.MustCompile(`id="state-([a-z]+)"[^>]* fill="(#[0-9a-f]{6})"`).FindAllStringSubmatch(svg, -1) {
+		fills[m[1]] = m[2]
+	}
+	stroke := regexp.MustCompile(`<(?:circle|rect) [^>]*?(?:fill="([^"]+)" )?stroke="(#[0-9a-f]{6})" stroke-width="([0-9.]+)"`)
+	drawn := 0
+	for _, g := range regexp.MustCompile(`<g id="place-([a-z]+)-([a-z-]+)"[^>]*>(.*?)</g>`).FindAllStringSubmatch(svg, -1) {
+		state, bg := g[1], fills[g[1]]
+		if bg == "" {
+			continue // on a state with no law of its own
+		}
+		drawn++
+		// Each shape's stroke, outermost first: a halo (no fill) shows
+		// the part of its width beyond the stroke drawn over it.
+		shapes := stroke.FindAllStringSubmatch(g[3], -1)
+		ok := false
+		for i, s := range shapes {
+			w, _ := strconv.ParseFloat(s[3], 64)
+			if s[1] == "none" && i+1 < len(shapes) {
+				inner, _ := strconv.ParseFloat(shapes[i+1][3], 64)
+				w = (w - inner) / 2
+			}
+			if w >= 1.5 && contrast(s[2], bg) >= 3 {
+				ok = true
+			}
+		}
+		if !ok {
+			t.Errorf("place %s-%s on %s (%s): no ring 1.5 px wide that contrasts 3:1 with the state: %s", state, g[2], state, bg, g[3])
+		}
+	}
+	if drawn < 20 {
+		t.Errorf("%d places drawn on states with law of their own, want the bundled ones (20 or more)", drawn)
+	}
+}
+
+// contrast is the WCAG contrast ratio of two colours #rrggbb.
+func contrast(a, b string) float64 {
+	lum := func(c string) float64 {
+		v, _ := strconv.ParseUint(c[1:], 16, 32)
+		var l float64
+		for i, k := range []float64{0.2126, 0.7152, 0.0722} {
+			x := float64(v>>(16-8*i)&0xff) / 255
+			if x <= 0.03928 {
+				x /= 12.92
+			} else {
+				x = math.Pow((x+0.055)/1.055, 2.4)
+			}
+			l += k * x
+		}
+		return l
+	}
+	la, lb := lum(a), lum(b)
+	return (max(la, lb) + 0.05) / (min(la, lb) + 0.05)
+}
+
+// TestPointsDoNotCover: on the bundled map no county's or city's marker
+// covers another's (Portland, Multnomah and Washington counties are a few
+// pixels apart); one moved clear has a line to its place.
+func TestPointsDoNotCover(t *testing.T) {
+	svg := bundledMap(t, "detainer-admin-warrant-bail-eligible", "honor_detainer", time.Date(2019, 12, 19, 0, 0, 0, 0, time.UTC))
+	type point struct {
+		id   string
+		x, y float64
+	}
+	var pts []point
+	num := func(s string) float64 { f, _ := strconv.ParseFloat(s, 64); return f }
+	for _, g := range regexp.MustCompile(`<g id="place-([a-z-]+)"[^>]*>(.*?)</g>`).FindAllStringSubmatch(svg, -1) {
+		if m := regexp.MustCompile(`<circle cx="([0-9.]+)" cy="([0-9.]+)" r="5.5"`).FindStringSubmatch(g[2]); m != nil {
+			pts = append(pts, point{g[1], num(m[1]), num(m[2])})
+		} else if m := regexp.MustCompile(`<rect x="([0-9.]+)" y="([0-9.]+)" width="10"`).FindStringSubmatch(g[2]); m != nil {
+			pts = append(pts, point{g[1], num(m[1]) + 5, num(m[2]) + 5})
+		} else {
+			t.Fatalf("place %s: no marker in %s", g[1], g[2])
+		}
+	}
+	if len(pts) < 20 {
+		t.Fatalf("%d places drawn, want the bundled ones", len(pts))
+	}
+	for i, p := range pts {
+		for _, q := range pts[i+1:] {
+			if d := math.Hypot(p.x-q.x, p.y-q.y); d < 15 {
+				t.Errorf("%s and %s: markers %.1f px apart, covering each other (want 15 or more)", p.id, q.id, d)
+			}
+		}
+	}
+	if !strings.Contains(svg, `<g id="place-or-portland"`) || !regexp.MustCompile(`<g id="place-or-[a-z-]+"[^>]*><title>[^<]*</title><line `).MatchString(svg) {
+		t.Errorf("no Oregon place moved clear with a line to where it is")
+	}
+}
+
+// bundledMap draws the bundled law's map of preset on day, for action.
+func bundledMap(t *testing.T, preset string, action liaison.Action, day time.Time) string {
+	t.Helper()
+	set, err := law.LoadLayers(law.Layer{Name: "bundled", FS: packs.FS()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps, err := law.LoadPresets(packs.Cases())
+	if err != nil {
+		t.Fatal(err)
+	}
+	places, err := set.MapPlaces()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := law.FindPreset(ps, preset)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := set.Map(p, day, places...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	if err := usmap.Write(&b, m, action, nil); err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
 }

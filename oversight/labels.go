@@ -1,17 +1,16 @@
-package web
+package oversight
 
 import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
-
-	"liaison/oversight"
 )
 
 // The figures keep codes (honor_detainer, serious_felony, needs_facts):
-// the kept summary, `liaison report` and the CSV downloads say them as the
-// records do. The dashboard's page shows readers words instead, at display
-// time only (displayed).
+// the kept summary, `liaison report`'s CSV and JSON and the dashboard's
+// CSV downloads say them as the records do. The dashboard's page and the
+// HTML report show readers words instead, at display time only
+// (Displayed).
 
 // actionLabels are the actions, as a reader of the figures would say them.
 var actionLabels = map[string]string{
@@ -36,12 +35,12 @@ var actionLabels = map[string]string{
 // wordLabels are the words of a code that are not written in lower case.
 var wordLabels = map[string]string{"dui": "DUI"}
 
-// label is how the page shows a code of the figures: an action in words,
+// Label is how a page shows a code of the figures: an action in words,
 // any other code (a kind of request, an outcome, a result, an offence
 // category, "charged: " one) with spaces for underscores and a capital
 // first letter. What is not a code (a month, a form, a citation, a
 // length) is left as it is.
-func label(code string) string {
+func Label(code string) string {
 	if l, ok := actionLabels[code]; ok {
 		return l
 	}
@@ -66,9 +65,9 @@ func label(code string) string {
 	return string(unicode.ToUpper(r)) + out[n:]
 }
 
-// displayed returns t with its rows and columns labelled for the page;
-// t itself, which the CSV writes, keeps the codes.
-func displayed(t *oversight.Published) *oversight.Published {
+// Displayed returns t with its rows and columns labelled for a page (the
+// table and its Chart); t itself, which the CSV writes, keeps the codes.
+func Displayed(t *Published) *Published {
 	shown := *t
 	shown.Rows, shown.Cols = labels(t.Rows), labels(t.Cols)
 	return &shown
@@ -77,7 +76,7 @@ func displayed(t *oversight.Published) *oversight.Published {
 func labels(codes []string) []string {
 	out := make([]string, len(codes))
 	for i, c := range codes {
-		out[i] = label(c)
+		out[i] = Label(c)
 	}
 	return out
 }

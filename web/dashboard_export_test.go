@@ -1,4 +1,0 @@
-package web
-
-// DashboardLabel is label, for TestDashboardLabelWords.
-var DashboardLabel = label
