@@ -145,7 +145,7 @@ func intakeTail(req *liaison.Request) ([]byte, error) {
 
 // start starts the servers of every target and returns the targets, in
 // the order of allTargets. The decide target has a `liaison serve` of its
-// own (on an SQLite database of its own, which it never writes to), apart
+// own (on an SQLite database of its own, which the load does not write to), apart
 // from the sqlite target's: the durable levels leave that node with work
 // of their own (each intake opens duties, and the duty check every 30 s
 // reads the open ones: seconds of CPU after 13,000 intakes), which was
