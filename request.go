@@ -244,17 +244,23 @@ type Offense struct {
 	HeldToAnswer         bool `json:"held_to_answer,omitempty" liaison:"pending"`
 }
 
-// MarshalJSON writes Date as YYYY-MM-DD, as the contract reads it.
-func (o Offense) MarshalJSON() ([]byte, error) {
+// MarshalJSON writes Date as YYYY-MM-DD, as the contract reads it: it
+// marshals JSONValue.
+func (o Offense) MarshalJSON() ([]byte, error) { return json.Marshal(o.JSONValue()) }
+
+// JSONValue is the value MarshalJSON marshals: the offense with Date as
+// YYYY-MM-DD. Package ledger's canonical encoder writes it directly, rather
+// than re-read MarshalJSON's output.
+func (o Offense) JSONValue() any {
 	type plain Offense
 	var date string
 	if !o.Date.IsZero() {
 		date = o.Date.Format(time.DateOnly)
 	}
-	return json.Marshal(struct {
+	return struct {
 		plain
 		Date string `json:"date,omitempty"`
-	}{plain(o), date})
+	}{plain(o), date}
 }
 
 // UnmarshalJSON reads what MarshalJSON writes (and RFC 3339 dates). It is

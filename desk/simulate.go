@@ -43,6 +43,10 @@ type SimulateOptions struct {
 	// affected agency's decisions in log order).
 	Progress func(done, total int64)
 	LogSize  int64
+	// FillProgress, when set, is told how far the replay rows' fill (on
+	// first use, and of the decisions logged since) has come: the leaf
+	// index reached, out of the log's size.
+	FillProgress func(done, total int64)
 }
 
 // A Simulation is what Simulate found: how the stored decisions of a
@@ -188,9 +192,11 @@ func Simulate(ctx context.Context, store liaison.Store, now, proposal *law.Set, 
 	return sim, nil
 }
 
-// simDecision is the part of a stored decision a simulation reads.
+// simDecision is the part of a stored decision a simulation reads (and a
+// replay row takes: Request too, which decodeSimDecision skips).
 type simDecision struct {
 	ID       string         `json:"id"`
+	Request  string         `json:"request"`
 	Action   liaison.Action `json:"action"`
 	AsOf     time.Time      `json:"as_of"`
 	PackSet  string         `json:"pack_set"`

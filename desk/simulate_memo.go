@@ -3,6 +3,7 @@ package desk
 import (
 	"cmp"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,7 +11,6 @@ import (
 	"reflect"
 	"runtime"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -21,34 +21,56 @@ import (
 	"liaison/law"
 )
 
-// The memoized simulation: it reads the replay rows (simulate_rows.go),
-// not the records, and decides each distinct input once under each set,
-// without explanation; only the decisions whose answer changes are
-// explained, each from its own facts. An input is what the rules of the
-// two sets can read (simulate_key.go): the place and action, the law in
-// force on the day under each set (law.Set.LawAt), the fact set pruned to
-// the facts the conditions read, and of the times, those the rules read:
-// a time read raw, the value of years_between (and the like) against
-// as_of, or as_of's instant when compared with it otherwise.
+// The memoized simulation: it reads the replay rows (simulate_rows.go) a
+// page at a time, not the records, and decides each distinct input once
+// under each set, without explanation; only the decisions whose answer
+// changes are explained, each from its own facts. An input is what the
+// rules of the two sets can read (simulate_key.go): the place and action,
+// the law in force on the day under each set (law.Set.LawAt, found once
+// per time zone and day), the fact set pruned to the facts the conditions
+// read (once per fact set and place), and of the times, those the rules
+// read: a time read raw, the value of years_between (and the like)
+// against as_of, or as_of's instant when compared with it otherwise. A
+// row's work is then integer decoding, a day's law looked up, and for the
+// rows whose law differs between the sets, its key built from numbers and
+// one map probe.
 
 // memoAgency is one agency's part of a memoized simulation.
 type memoAgency struct {
 	now, proposal *law.Set
+	agency        *liaison.AgencyRecord
 	reads         *reads
-	sets          map[string]*factSet // by key
-	reduced       map[string]int      // pruned fact set → its number
-	groups        map[string]*group
-	key           []byte
-	nowHash       string
-	changes       []changeJob
+	strs          []string
+	reduced       map[uint32]int      // fact set → its number once pruned
+	pruned        map[string]int      // pruned fact set → its number
+	uses          map[uint32]*timeUse // by path
+	days          map[dayKey]lawPair
+	last          struct {
+		zone     uint32
+		from, to int64 // the day's bounds, µs
+		law      lawPair
+	}
+	locs               map[uint32]*time.Location
+	groups             map[string]*group
+	key                []byte
+	nowPack, engine    uint32 // numbers of today's pack set and engine (none: past the strings)
+	counts             map[[3]uint32]int
+	outcomes           map[liaison.Outcome]uint32 // the proposal's outcomes past the strings
+	changes            []changeJob
+	decisions, decided int
 }
 
-// factSet is a fact set of the replay rows, decoded once.
-type factSet struct {
-	body    []byte
-	tmpl    *liaison.Request
-	loc     *time.Location
-	reduced int // its number once pruned, or -1
+type dayKey struct {
+	zone uint32
+	day  int64 // local midnight, µs
+}
+
+type lawPair struct{ now, then uint64 }
+
+type timeUse struct {
+	raw      bool
+	calendar []string
+	instant  bool
 }
 
 // group is one distinct input: its answers under both sets.
@@ -60,21 +82,12 @@ type group struct {
 // simulateRows runs a simulation of the affected agencies from the replay
 // rows of idx, filled first.
 func simulateRows(ctx context.Context, idx replayStore, now, proposal *law.Set, opt SimulateOptions, affected []*liaison.AgencyRecord, sim *Simulation) error {
-	if err := FillReplay(ctx, idx); err != nil {
+	if err := fillReplayProgress(ctx, idx, opt.FillProgress); err != nil {
 		return err
 	}
-	stored, err := idx.ReplayFactSets(ctx)
+	strs, err := idx.ReplayStrings(ctx)
 	if err != nil {
 		return err
-	}
-	sets := make(map[string]*factSet, len(stored))
-	for _, f := range stored {
-		// The row's key is the body's hash: a fact set edited around the
-		// log is refused here, and named by `log verify`.
-		if factsKey(f.Body) != f.Key {
-			return liaison.Errorf(liaison.Conflicting, "", "the replay fact set %s is not what its key says: it was edited around the log (run `liaison log verify`)", f.Key)
-		}
-		sets[f.Key] = &factSet{body: f.Body, reduced: -1}
 	}
 	from, to := int64(math.MinInt64), int64(math.MaxInt64)
 	if !opt.From.IsZero() {
@@ -82,6 +95,16 @@ func simulateRows(ctx context.Context, idx replayStore, now, proposal *law.Set, 
 	}
 	if !opt.To.IsZero() {
 		to = opt.To.UnixMicro()
+	}
+	none := uint32(len(strs))
+	nowPack, engine := none, none
+	for i, s := range strs {
+		switch s {
+		case now.Hash():
+			nowPack = uint32(i)
+		case law.EngineVersion:
+			engine = uint32(i)
+		}
 	}
 	counts := map[simKey]int{}
 	res := &simResult{counts: counts}
@@ -92,17 +115,27 @@ func simulateRows(ctx context.Context, idx replayStore, now, proposal *law.Set, 
 		if err != nil {
 			return err
 		}
-		m := &memoAgency{now: now, proposal: proposal, reads: r, sets: sets, reduced: map[string]int{}, groups: map[string]*group{}, nowHash: now.Hash()}
-		for _, f := range sets {
-			f.reduced = -1 // pruned again under this place's reads
-		}
-		n := 0
-		err = idx.ReplayRows(ctx, a.ID, from, to, func(row *liaison.ReplayRow) error {
-			n++
-			if opt.Progress != nil && opt.LogSize > 0 && n%10000 == 0 {
-				opt.Progress(int64(k)*opt.LogSize+row.Index+1, int64(len(affected))*opt.LogSize)
+		m := &memoAgency{now: now, proposal: proposal, agency: a, reads: r, strs: strs,
+			reduced: map[uint32]int{}, pruned: map[string]int{}, uses: map[uint32]*timeUse{}, days: map[dayKey]lawPair{},
+			locs: map[uint32]*time.Location{}, groups: map[string]*group{}, nowPack: nowPack, engine: engine,
+			counts: map[[3]uint32]int{}, outcomes: map[liaison.Outcome]uint32{}}
+		m.last.to = math.MinInt64
+		err = idx.ReplayPages(ctx, a.ID, from, to, func(p *liaison.ReplayPage) error {
+			pr := pageReader{b: p.Body, strs: len(strs)}
+			for pr.next() {
+				if row := &pr.row; row.asOf >= from && row.asOf < to {
+					if err := m.replay(row); err != nil {
+						return err
+					}
+				}
 			}
-			return m.replay(row, a, res)
+			if pr.err != nil {
+				return liaison.Errorf(liaison.Conflicting, "", "page %d of agency %s: %v", p.Page, p.Agency, pr.err)
+			}
+			if opt.Progress != nil && opt.LogSize > 0 {
+				opt.Progress(int64(k)*opt.LogSize+p.Last+1, int64(len(affected))*opt.LogSize)
+			}
+			return nil
 		})
 		if err != nil {
 			return fmt.Errorf("agency %s: %w", a.ID, err)
@@ -111,15 +144,20 @@ func simulateRows(ctx context.Context, idx replayStore, now, proposal *law.Set, 
 			opt.Progress(int64(k+1)*opt.LogSize, int64(len(affected))*opt.LogSize)
 		}
 		sim.Inputs += len(m.groups)
+		res.decisions += m.decisions
+		res.decided += m.decided
+		for k, n := range m.counts {
+			counts[simKey{liaison.Action(strs[k[0]]), m.outcome(k[1]), m.outcome(k[2])}] += n
+		}
 		jobs = append(jobs, m.changes...)
 	}
 	// In the order the changes are listed (see tally), the first
 	// ExplainFirst explained.
 	slices.SortFunc(jobs, func(a, b changeJob) int {
-		if c := cmp.Compare(a.row.AsOf, b.row.AsOf); c != 0 {
+		if c := cmp.Compare(a.asOf, b.asOf); c != 0 {
 			return c
 		}
-		return strings.Compare(a.row.ID, b.row.ID)
+		return strings.Compare(a.id, b.id)
 	})
 	workers := opt.Workers
 	if workers <= 0 {
@@ -129,7 +167,7 @@ func simulateRows(ctx context.Context, idx replayStore, now, proposal *law.Set, 
 	if opt.ExplainFirst > 0 {
 		n = min(n, opt.ExplainFirst)
 	}
-	changes, err := explain(ctx, now, proposal, jobs[:n], workers)
+	changes, err := explain(ctx, now, proposal, strs, jobs[:n], workers)
 	if err != nil {
 		return err
 	}
@@ -141,90 +179,146 @@ func simulateRows(ctx context.Context, idx replayStore, now, proposal *law.Set, 
 	return nil
 }
 
+// outcome is the outcome numbered n (a string, or one of the proposal's
+// past them).
+func (m *memoAgency) outcome(n uint32) liaison.Outcome {
+	if int(n) < len(m.strs) {
+		return liaison.Outcome(m.strs[n])
+	}
+	for o, k := range m.outcomes {
+		if k == n {
+			return o
+		}
+	}
+	return ""
+}
+
+// outcomeNumber numbers an outcome as the rows do (one the strings lack
+// past them).
+func (m *memoAgency) outcomeNumber(o liaison.Outcome) uint32 {
+	if n, ok := m.outcomes[o]; ok {
+		return n
+	}
+	n := uint32(len(m.strs) + len(m.outcomes))
+	for i, s := range m.strs {
+		if s == string(o) {
+			n = uint32(i)
+			break
+		}
+	}
+	m.outcomes[o] = n
+	return n
+}
+
+// lawAt returns the law in force under both sets at the agency's place on
+// the day of asOf in zone: once per zone and day.
+func (m *memoAgency) lawAt(zone uint32, asOf int64) (lawPair, error) {
+	if m.last.zone == zone && asOf >= m.last.from && asOf < m.last.to {
+		return m.last.law, nil
+	}
+	loc, err := m.location(zone)
+	if err != nil {
+		return lawPair{}, err
+	}
+	t := time.UnixMicro(asOf).In(loc)
+	y, mo, d := t.Date()
+	start, end := time.Date(y, mo, d, 0, 0, 0, 0, loc).UnixMicro(), time.Date(y, mo, d+1, 0, 0, 0, 0, loc).UnixMicro()
+	k := dayKey{zone, start}
+	lp, ok := m.days[k]
+	if !ok {
+		req := &liaison.Request{AsOf: time.UnixMicro(asOf).UTC(), Jurisdiction: m.agency.Jurisdiction, Agency: &liaison.Agency{TimeZone: m.strs[zone]}}
+		if lp.now, err = m.now.LawAt(req); err != nil {
+			return lawPair{}, err
+		}
+		if lp.then, err = m.proposal.LawAt(req); err != nil {
+			return lawPair{}, err
+		}
+		m.days[k] = lp
+	}
+	m.last.zone, m.last.from, m.last.to, m.last.law = zone, start, end, lp
+	return lp, nil
+}
+
+func (m *memoAgency) location(zone uint32) (*time.Location, error) {
+	if loc, ok := m.locs[zone]; ok {
+		return loc, nil
+	}
+	loc := time.UTC
+	if name := m.strs[zone]; name != "" {
+		var err error
+		if loc, err = m.now.Location(name); err != nil {
+			return nil, err
+		}
+	}
+	m.locs[zone] = loc
+	return loc, nil
+}
+
 // replay counts one row, and keeps it as a change when its answer does.
-func (m *memoAgency) replay(row *liaison.ReplayRow, a *liaison.AgencyRecord, res *simResult) error {
-	res.decisions++
-	f := m.sets[row.Facts]
-	if f == nil {
-		return fmt.Errorf("decision %s: its fact set %s is not kept (run `liaison log verify`)", row.ID, row.Facts)
-	}
-	if f.tmpl == nil {
-		f.tmpl = new(liaison.Request)
-		if err := decodeRecord(f.body, f.tmpl); err != nil {
-			return fmt.Errorf("decode fact set %s: %w", row.Facts, err)
-		}
-		f.loc = time.UTC
-		if f.tmpl.Agency != nil && f.tmpl.Agency.TimeZone != "" {
-			loc, err := m.now.Location(f.tmpl.Agency.TimeZone)
-			if err != nil {
-				return fmt.Errorf("fact set %s: %w", row.Facts, err)
-			}
-			f.loc = loc
-		}
-	}
-	asOf := time.UnixMicro(row.AsOf).UTC()
-	req := *f.tmpl
-	req.AsOf, req.Action = asOf, row.Action
-	lawNow, err := m.now.LawAt(&req)
+func (m *memoAgency) replay(row *pageRow) error {
+	m.decisions++
+	lp, err := m.lawAt(row.zone, row.asOf)
 	if err != nil {
-		return fmt.Errorf("decision %s: %w", row.ID, err)
+		return fmt.Errorf("decision %s: %w", row.id, err)
 	}
-	lawThen, err := m.proposal.LawAt(&req)
-	if err != nil {
-		return fmt.Errorf("decision %s: %w", row.ID, err)
-	}
-	stored := row.PackSet == m.nowHash && row.Engine == law.EngineVersion
-	if lawNow == lawThen && stored {
-		res.counts[simKey{row.Action, row.Outcome, row.Outcome}]++
+	stored := row.packSet == m.nowPack && row.engine == m.engine
+	if lp.now == lp.then && stored {
+		m.counts[[3]uint32{row.action, row.outcome, row.outcome}]++
 		return nil
 	}
-	key, err := m.inputKey(f, row, asOf, lawNow, lawThen, stored)
+	key, err := m.inputKey(row, lp, stored)
 	if err != nil {
 		return err
 	}
 	g := m.groups[string(key)]
 	if g == nil {
-		full, err := fullRequest(f, row, asOf)
+		full, err := fullRequest(m.strs, row.facts, row.times, time.UnixMicro(row.asOf).UTC(), liaison.Action(m.strs[row.action]))
 		if err != nil {
-			return err
+			return fmt.Errorf("decision %s: %w", row.id, err)
 		}
 		g = new(group)
 		if !stored {
 			if g.now, err = m.now.Decide(full, law.Options{}); err != nil {
-				return fmt.Errorf("decide %s: %w", row.ID, err)
+				return fmt.Errorf("decide %s: %w", row.id, err)
 			}
 		}
-		if lawNow != lawThen {
+		if lp.now != lp.then {
 			if g.proposal, err = m.proposal.Decide(full, law.Options{}); err != nil {
-				return fmt.Errorf("decide %s under the proposal: %w", row.ID, err)
+				return fmt.Errorf("decide %s under the proposal: %w", row.id, err)
 			}
 			g.decisive = decisiveString(g.proposal.Decisive)
 		}
 		m.groups[string(key)] = g
 	}
-	from, fromDecisive := row.Outcome, row.Decisive
+	from, fromDecisive := row.outcome, m.strs[row.decisive]
 	if !stored {
-		from = g.now.Outcome
-		if lawNow == lawThen {
-			res.counts[simKey{row.Action, from, from}]++
+		from = m.outcomeNumber(g.now.Outcome)
+		if lp.now == lp.then {
+			m.counts[[3]uint32{row.action, from, from}]++
 			return nil
 		}
 		fromDecisive = decisiveString(g.now.Decisive)
 	}
-	res.decided++
-	res.counts[simKey{row.Action, from, g.proposal.Outcome}]++
-	if from == g.proposal.Outcome && fromDecisive == g.decisive {
+	m.decided++
+	to := m.outcomeNumber(g.proposal.Outcome)
+	m.counts[[3]uint32{row.action, from, to}]++
+	if from == to && fromDecisive == g.decisive {
 		return nil
 	}
 	// A change: explained later, from its own facts, under both sets.
-	m.changes = append(m.changes, changeJob{row: *row, facts: f, agency: a, from: from, fromDecisive: fromDecisive, to: g.proposal})
+	m.changes = append(m.changes, changeJob{id: string(row.id), request: string(row.request), action: liaison.Action(m.strs[row.action]),
+		asOf: row.asOf, facts: row.facts, times: slices.Clone(row.times), agency: m.agency,
+		from: m.outcome(from), fromDecisive: fromDecisive, to: g.proposal})
 	return nil
 }
 
 // changeJob is a changed decision to explain.
 type changeJob struct {
-	row          liaison.ReplayRow
-	facts        *factSet
+	id, request  string
+	action       liaison.Action
+	asOf         int64
+	facts        uint32
+	times        []rowTime
 	agency       *liaison.AgencyRecord
 	from         liaison.Outcome
 	fromDecisive string
@@ -234,8 +328,8 @@ type changeJob struct {
 // unexplained is a change past those explained: its outcomes and
 // decisive rules (pack and rule) only.
 func unexplained(j *changeJob) *SimChange {
-	c := &SimChange{Decision: j.row.ID, Request: j.row.Request, Agency: j.agency.ID, Jurisdiction: j.agency.Jurisdiction,
-		Action: j.row.Action, AsOf: time.UnixMicro(j.row.AsOf).UTC(),
+	c := &SimChange{Decision: j.id, Request: j.request, Agency: j.agency.ID, Jurisdiction: j.agency.Jurisdiction,
+		Action: j.action, AsOf: time.UnixMicro(j.asOf).UTC(),
 		From: liaison.Decision{Outcome: j.from}, To: liaison.Decision{Outcome: j.to.Outcome}}
 	for r := range strings.FieldsSeq(j.fromDecisive) {
 		pack, rule, _ := strings.Cut(r, "/")
@@ -250,7 +344,7 @@ func unexplained(j *changeJob) *SimChange {
 // explain explains each change under both sets, on workers goroutines:
 // what is left of a replay's time once the inputs are decided once is
 // mostly this, a decision and two explanations for each change.
-func explain(ctx context.Context, now, proposal *law.Set, jobs []changeJob, workers int) ([]*SimChange, error) {
+func explain(ctx context.Context, now, proposal *law.Set, strs []string, jobs []changeJob, workers int) ([]*SimChange, error) {
 	out := make([]*SimChange, len(jobs))
 	errs := make([]error, workers)
 	var wg sync.WaitGroup
@@ -260,9 +354,8 @@ func explain(ctx context.Context, now, proposal *law.Set, jobs []changeJob, work
 			// A request's decisions are listed together, and share
 			// their facts: the last request made is kept.
 			var last struct {
-				facts *factSet
-				times string
-				req   *liaison.Request
+				job *changeJob
+				req *liaison.Request
 			}
 			for i := w * chunk; i < min(len(jobs), (w+1)*chunk); i++ {
 				if ctx.Err() != nil {
@@ -270,13 +363,13 @@ func explain(ctx context.Context, now, proposal *law.Set, jobs []changeJob, work
 					return
 				}
 				j := &jobs[i]
-				if last.facts != j.facts || last.times != j.row.Times {
-					req, err := fullRequest(j.facts, &j.row, time.Time{})
+				if last.job == nil || last.job.facts != j.facts || !slices.Equal(last.job.times, j.times) {
+					req, err := fullRequest(strs, j.facts, j.times, time.Time{}, "")
 					if err != nil {
-						errs[w] = err
+						errs[w] = fmt.Errorf("decision %s: %w", j.id, err)
 						return
 					}
-					last.facts, last.times, last.req = j.facts, j.row.Times, req
+					last.job, last.req = j, req
 				}
 				c, err := explainChange(now, proposal, j, *last.req)
 				if err != nil {
@@ -297,24 +390,23 @@ func explain(ctx context.Context, now, proposal *law.Set, jobs []changeJob, work
 // explainChange explains a change, from req, its request with another's
 // as_of and action (the engine does not change a request it decides).
 func explainChange(now, proposal *law.Set, j *changeJob, req liaison.Request) (*SimChange, error) {
-	row := &j.row
-	asOf := time.UnixMicro(row.AsOf).UTC()
-	req.AsOf, req.Action = asOf, row.Action
+	asOf := time.UnixMicro(j.asOf).UTC()
+	req.AsOf, req.Action = asOf, j.action
 	full := &req
 	x, err := now.Decide(full, law.Options{Explain: true})
 	if err != nil {
-		return nil, fmt.Errorf("decide %s: %w", row.ID, err)
+		return nil, fmt.Errorf("decide %s: %w", j.id, err)
 	}
 	y, err := proposal.Decide(full, law.Options{Explain: true})
 	if err != nil {
-		return nil, fmt.Errorf("decide %s under the proposal: %w", row.ID, err)
+		return nil, fmt.Errorf("decide %s under the proposal: %w", j.id, err)
 	}
 	x.Normalize()
 	x.Compact()
 	y.Normalize()
 	y.Compact()
-	return &SimChange{Decision: row.ID, Request: row.Request, Agency: j.agency.ID, Jurisdiction: j.agency.Jurisdiction,
-		Action: row.Action, AsOf: asOf, From: *x, To: *y}, nil
+	return &SimChange{Decision: j.id, Request: j.request, Agency: j.agency.ID, Jurisdiction: j.agency.Jurisdiction,
+		Action: j.action, AsOf: asOf, From: *x, To: *y}, nil
 }
 
 // decisiveString writes decisive rules as a replay row does: pack/rule,
@@ -327,90 +419,86 @@ func decisiveString(rules []liaison.RuleRef) string {
 	return b.String()
 }
 
-// fullRequest is a row's decision request, whole: its fact set with its
-// times.
-func fullRequest(f *factSet, row *liaison.ReplayRow, asOf time.Time) (*liaison.Request, error) {
+// fullRequest is a row's decision request, whole: its fact set (string
+// number facts) with its times, as_of and action.
+func fullRequest(strs []string, facts uint32, times []rowTime, asOf time.Time, action liaison.Action) (*liaison.Request, error) {
 	req := new(liaison.Request)
-	if err := decodeRecord(f.body, req); err != nil {
-		return nil, fmt.Errorf("decode fact set %s: %w", row.Facts, err)
+	if err := decodeRecord([]byte(strs[facts]), req); err != nil {
+		return nil, fmt.Errorf("decode fact set %d: %w", facts, err)
 	}
 	v := reflect.ValueOf(req).Elem()
-	for t := range strings.SplitSeq(row.Times, ";") {
-		if t == "" {
-			continue
-		}
-		path, val, _ := strings.Cut(t, "=")
-		at, err := time.Parse(time.RFC3339Nano, val)
-		if err != nil {
-			return nil, fmt.Errorf("decision %s: time %s: %w", row.ID, path, err)
-		}
-		if err := setTime(v, path, at); err != nil {
-			return nil, fmt.Errorf("decision %s: %w", row.ID, err)
+	for _, t := range times {
+		if err := setTime(v, strs[t.path], t.time()); err != nil {
+			return nil, err
 		}
 	}
-	req.AsOf, req.Action = asOf, row.Action
+	req.AsOf, req.Action = asOf, action
 	return req, nil
 }
 
 // inputKey writes the key of a row's input into m.key.
-func (m *memoAgency) inputKey(f *factSet, row *liaison.ReplayRow, asOf time.Time, lawNow, lawThen uint64, stored bool) ([]byte, error) {
-	if f.reduced < 0 {
+func (m *memoAgency) inputKey(row *pageRow, lp lawPair, stored bool) ([]byte, error) {
+	n, ok := m.reduced[row.facts]
+	if !ok {
 		var doc any
-		if err := json.Unmarshal(f.body, &doc); err != nil {
-			return nil, fmt.Errorf("decode fact set %s: %w", row.Facts, err)
+		if err := json.Unmarshal([]byte(m.strs[row.facts]), &doc); err != nil {
+			return nil, fmt.Errorf("decode fact set %d: %w", row.facts, err)
 		}
 		pruned, err := json.Marshal(m.reads.prune(doc, ""))
 		if err != nil {
-			return nil, fmt.Errorf("encode fact set %s: %w", row.Facts, err)
+			return nil, fmt.Errorf("encode fact set %d: %w", row.facts, err)
 		}
-		n, ok := m.reduced[string(pruned)]
-		if !ok {
-			n = len(m.reduced)
-			m.reduced[string(pruned)] = n
+		if n, ok = m.pruned[string(pruned)]; !ok {
+			n = len(m.pruned)
+			m.pruned[string(pruned)] = n
 		}
-		f.reduced = n
+		m.reduced[row.facts] = n
 	}
-	k := m.key[:0]
+	k := append(m.key[:0], 'n')
 	if stored {
-		k = append(k, 's')
+		k[0] = 's'
 	}
-	k = strconv.AppendInt(k, int64(f.reduced), 10)
-	k = append(k, ' ')
-	k = append(k, row.Action...)
-	k = append(k, ' ')
-	k = strconv.AppendUint(k, lawNow, 16)
-	k = append(k, ' ')
-	k = strconv.AppendUint(k, lawThen, 16)
+	k = binary.AppendUvarint(k, uint64(n))
+	k = binary.AppendUvarint(k, uint64(row.action))
+	k = binary.LittleEndian.AppendUint64(k, lp.now)
+	k = binary.LittleEndian.AppendUint64(k, lp.then)
 	instant := m.reads.bare
-	local := asOf.In(f.loc)
-	for t := range strings.SplitSeq(row.Times, ";") {
-		if t == "" {
-			continue
+	var local time.Time
+	for _, t := range row.times {
+		u := m.uses[t.path]
+		if u == nil {
+			u = new(timeUse)
+			u.raw, u.calendar, u.instant = m.reads.timeUse(m.strs[t.path])
+			m.uses[t.path] = u
 		}
-		path, val, _ := strings.Cut(t, "=")
-		raw, calendar, inst := m.reads.timeUse(path)
-		if raw {
-			k = append(k, ' ')
-			k = append(k, t...)
+		if u.raw {
+			k = append(k, 'r')
+			k = binary.AppendUvarint(k, uint64(t.path))
+			k = binary.AppendVarint(k, t.sec)
+			k = binary.AppendUvarint(k, uint64(t.nsec))
+			k = binary.AppendVarint(k, int64(t.offset))
 		}
-		instant = instant || inst
-		if len(calendar) > 0 {
-			at, err := time.Parse(time.RFC3339Nano, val)
-			if err != nil {
-				return nil, fmt.Errorf("decision %s: time %s: %w", row.ID, path, err)
+		instant = instant || u.instant
+		if len(u.calendar) > 0 {
+			if local.IsZero() {
+				loc, err := m.location(row.zone)
+				if err != nil {
+					return nil, err
+				}
+				local = time.UnixMicro(row.asOf).In(loc)
 			}
-			k = append(k, ' ')
-			k = append(k, path...)
-			for _, fn := range calendar {
+			k = append(k, 'c')
+			k = binary.AppendUvarint(k, uint64(t.path))
+			at := t.time()
+			for _, fn := range u.calendar {
 				v, _ := law.Between(fn, at, local)
-				k = append(k, ' ')
-				k = strconv.AppendInt(k, v, 10)
+				k = binary.AppendVarint(k, v)
 			}
 		}
 	}
 	if instant {
-		k = append(k, " @"...)
-		k = strconv.AppendInt(k, row.AsOf, 10)
+		k = append(k, '@')
+		k = binary.AppendVarint(k, row.asOf)
 	}
 	m.key = k
 	return k, nil

@@ -50,11 +50,15 @@ func stateProposal(t testing.TB, file string, edits ...string) *law.Set {
 
 // stateProposals: Texas's detainer duty (SB 4) a permission, not a
 // duty; California's TRUST Act with longer look-back periods for
-// convictions (its rules read the facts' dates against as_of).
+// convictions (its rules read the facts' dates against as_of); and
+// Boston's Trust Act with a felony conviction's look-back of 3 years, not
+// 10, which the generated convictions (one to ten years old) straddle:
+// what it changes depends on each conviction's date and kind.
 func stateProposals(t testing.TB) map[string]*law.Set {
 	return map[string]*law.Set{
-		"tx-sb4-permits": stateProposal(t, "us/tx/detainer-duty.yaml", "effect: require", "effect: permit"),
-		"ca-lookback":    stateProposal(t, "us/ca/trust-act.yaml", "as_of) < 15", "as_of) < 40", "as_of) < 5", "as_of) < 30"),
+		"tx-sb4-permits":  stateProposal(t, "us/tx/detainer-duty.yaml", "effect: require", "effect: permit"),
+		"ca-lookback":     stateProposal(t, "us/ca/trust-act.yaml", "as_of) < 15", "as_of) < 40", "as_of) < 5", "as_of) < 30"),
+		"boston-lookback": stateProposal(t, "us/ma/boston/trust-act.yaml", "years_between(c.date, as_of) < 10", "years_between(c.date, as_of) < 3"),
 	}
 }
 

@@ -56,11 +56,16 @@ func TestSimulate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var done, total int64
+	var done, total, filled, fillTotal int64
 	sim, err := desk.Simulate(ctx, e.store, e.set, proposal(t), desk.SimulateOptions{LogSize: size,
-		Progress: func(d, t int64) { done, total = d, t }})
+		Progress:     func(d, t int64) { done, total = d, t },
+		FillProgress: func(d, t int64) { filled, fillTotal = d, t }})
 	if err != nil {
 		t.Fatal(err)
+	}
+	// The first simulation fills the replay rows, and tells how far.
+	if filled != size || fillTotal != size {
+		t.Errorf("Simulate's last fill progress = %d of %d, want the log's %d of %d", filled, fillTotal, size, size)
 	}
 	if total != size || done <= 0 || done > total {
 		t.Errorf("Simulate's last progress = %d of %d, want some of the log's %d", done, total, size)

@@ -33,7 +33,8 @@ var recordTypes = []any{
 type edgeCases struct {
 	Embedded
 	*EmbeddedPtr
-	Marshals  liaison.Offense            `json:"marshals"`
+	Marshals  liaison.Offense            `json:"marshals"` // written as its JSONValue
+	ByValue   valueMarshaler             `json:"by_value"`
 	ByPointer ptrMarshaler               `json:"by_pointer"`
 	Text      textKey                    `json:"text,omitempty"`
 	TextMap   map[textKey]int            `json:"text_map"`
@@ -74,6 +75,14 @@ type tree struct {
 }
 
 type ptrMarshaler struct{ V string }
+
+// valueMarshaler has a method named JSONValue, but not a jsonValuer's: it
+// must go the plain way.
+type valueMarshaler struct{ V string }
+
+func (v valueMarshaler) MarshalJSON() ([]byte, error) { return json.Marshal("value:" + v.V) }
+
+func (v valueMarshaler) JSONValue() int { return len(v.V) }
 
 func (p *ptrMarshaler) MarshalJSON() ([]byte, error) { return json.Marshal("ptr:" + p.V) }
 

@@ -35,8 +35,8 @@ import (
 // which the writer takes again at once after each commit.
 const (
 	checkpointEvery = 250 * time.Millisecond
-	restartFrames   = 32768 // 128 MB of 4 KB pages
-	restartBacklog  = 256   // 1 MB
+	restartFrames   = 16384 // 128 MB of 8 KB pages (pageSize; 64 MB in a database made with 4 KB pages)
+	restartBacklog  = 128   // 1 MB
 )
 
 // checkpointer runs the WAL checkpoints of one database.

@@ -23,7 +23,7 @@ func (c *checkpointer) takeTicks() {
 // TestWALStartsOver: under appends that never pause, the WAL is copied into
 // the database file and starts over once it passes its bound, instead of
 // growing for as long as the appends go on. The test runs the
-// checkpointer's ticks itself, one after every ten appends, so what it checks
+// checkpointer's ticks itself, one after every five appends, so what it checks
 // does not depend on how fast the machine is.
 func TestWALStartsOver(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "wal.db")
@@ -32,7 +32,7 @@ func TestWALStartsOver(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	const frames = 64 // 256 KB
+	const frames = 256 << 10 / pageSize // 256 KB
 	s.ckpt.restartAt.Store(frames)
 	s.ckpt.takeTicks()
 
@@ -52,8 +52,8 @@ func TestWALStartsOver(t *testing.T) {
 		if fi, err := os.Stat(path + "-wal"); err == nil {
 			maxWAL = max(maxWAL, fi.Size())
 		}
-		if i%10 == 9 {
-			// Ten appends, about 80 frames, past the bound: the tick
+		if i%5 == 4 {
+			// Five appends, about 400 KB of frames, past the bound: the tick
 			// copies them and asks the writer to start the WAL over.
 			s.ckpt.tick()
 		}

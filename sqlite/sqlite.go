@@ -37,6 +37,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"time"
 
@@ -46,6 +47,18 @@ import (
 	"liaison"
 	"liaison/sqlstore"
 )
+
+// pageSize is the page size of a database Open creates (SQLite's default is
+// 4,096 bytes; a database made before keeps its own, which WAL mode does
+// not let change). Each page a commit changes is a WAL frame, written with
+// two pwrite calls and copied into the database file by the checkpointer: an
+// intake changes a page or more of each of about a dozen B-trees. In
+// BenchmarkAppendIntake (sqlite), intake-shaped appends from 32 callers, on a
+// shared 2-CPU machine, 8,192-byte pages took 308–417 µs of CPU per intake
+// against 367–475 µs for 4,096 (five rounds alternating; 32% fewer pwrite
+// calls, counted with strace); 16,384 took fewer calls still but more CPU
+// in fixed groups of eight intakes (386–517 against 355–400 µs).
+const pageSize = 8192
 
 //go:embed migrations/*.sql
 var migrations embed.FS
@@ -142,9 +155,12 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	// The writer keeps statement journals in memory (a multi-row insert
 	// that meets a unique violation is undone from there) and leaves WAL
 	// checkpoints to the checkpointer's connection, so that copying pages
-	// into the database file never holds up a commit.
-	w := url.Values{"_pragma": {busy, "journal_mode(WAL)", "synchronous(" + c.synchronous + ")",
-		"temp_store(MEMORY)", "wal_autocheckpoint(0)", "cache_size(-65536)"}, "_txlock": {"immediate"}}
+	// into the database file never holds up a commit. A new database gets
+	// pages of pageSize bytes; the driver runs _pragma in sorted order and
+	// _journal_mode after them, so page_size comes before the switch to WAL,
+	// which fixes it.
+	w := url.Values{"_pragma": {busy, "page_size(" + strconv.Itoa(pageSize) + ")", "synchronous(" + c.synchronous + ")",
+		"temp_store(MEMORY)", "wal_autocheckpoint(0)", "cache_size(-65536)"}, "_journal_mode": {"WAL"}, "_txlock": {"immediate"}}
 	r := url.Values{"_pragma": {busy}, "_query_only": {"1"}}
 
 	writer, err := sql.Open("sqlite", uri+"?"+w.Encode())

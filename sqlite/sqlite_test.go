@@ -125,6 +125,44 @@ func TestFile(t *testing.T) {
 	if err := db.QueryRow(`PRAGMA journal_mode`).Scan(&mode); err != nil || mode != "wal" {
 		t.Errorf("PRAGMA journal_mode = %q, %v, want wal", mode, err)
 	}
+	var size int
+	if err := db.QueryRow(`PRAGMA page_size`).Scan(&size); err != nil || size != pageSize {
+		t.Errorf("PRAGMA page_size = %d, %v, want %d", size, err, pageSize)
+	}
+}
+
+// TestOldPageSize opens a database made with SQLite's default page size,
+// as those made before pageSize are: it keeps its pages, and works.
+func TestOldPageSize(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "liaison.db")
+	db, err := sql.Open("sqlite", path+"?_pragma=journal_mode(WAL)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`CREATE TABLE made_before (x INTEGER)`); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	s, err := Open(t.Context(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := storetest.NewRecord(t, liaison.KindRead, "read-1")
+	if err := s.Append(t.Context(), r); err != nil {
+		t.Fatalf("Append() = %v", err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	db, err = sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var size int
+	if err := db.QueryRow(`PRAGMA page_size`).Scan(&size); err != nil || size != 4096 {
+		t.Errorf("PRAGMA page_size = %d, %v, want 4096 (a database keeps its page size)", size, err)
+	}
 }
 
 func TestOpenErrors(t *testing.T) {
@@ -285,6 +323,18 @@ func BenchmarkAppend(b *testing.B) {
 			})
 		})
 	}
+}
+
+// BenchmarkAppendIntake appends what intakes append, from 32 callers, at
+// serve's default synchronous=FULL (see storetest.BenchIntake).
+func BenchmarkAppendIntake(b *testing.B) {
+	storetest.BenchIntake(b, func(b *testing.B) storetest.Store {
+		s, err := Open(b.Context(), filepath.Join(b.TempDir(), "liaison.db"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		return s
+	})
 }
 
 // BenchmarkList reads a page of 1,000 decision records of about 10 KB (the

@@ -10,6 +10,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"golang.org/x/mod/sumdb/tlog"
+
 	"liaison"
 	"liaison/ledger"
 )
@@ -361,7 +363,17 @@ func (s *Store) appendOnce(ctx context.Context, b *batch, check bool) ([]outcome
 	}
 	start := at.size
 	out := make([]outcome, len(group))
-	var rows []any
+	// Room for the group's rows, leaves and stored hashes (about two per
+	// leaf), so that the writer does not grow them as it goes: that was
+	// 4% of its time.
+	var n int
+	for _, p := range group {
+		n += len(p.recs)
+	}
+	rows := make([]any, 0, n*len(recordsTable.cols))
+	at.leaves = make([]any, 0, n*len(leavesTable.cols))
+	at.written = make([]tlog.Hash, 0, 2*n+64)
+	at.upper = make([]byte, 0, (n+64)*tlog.HashSize)
 	var open openCases
 	for i, p := range group {
 		if check {

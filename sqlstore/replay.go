@@ -7,14 +7,14 @@ import (
 	"liaison"
 )
 
-// The replay rows (migration 0008, liaison.ReplayIndex) are a table
-// derived from the records by the desk, which fills them up to a log size
-// (replay_head) and checks them (desk.CheckReplay). The store keeps and
-// serves them and knows nothing of what they mean.
+// The replay rows (migrations 0008 and 0009, liaison.ReplayIndex) are
+// pages and strings derived from the records by the desk, which fills
+// them up to a log size (replay_head) and checks them (desk.CheckReplay).
+// The store keeps and serves them and knows nothing of what they mean.
 
 var (
-	replayRowsTable  = table{"replay_rows", []string{"leaf_index", "agency", "id", "request", "action", "as_of", "facts", "times", "outcome", "decisive", "pack_set", "engine"}, ""}
-	replayFactsTable = table{"replay_facts", []string{"key", "body"}, ""}
+	replayStringsTable = table{"replay_strings", []string{"id", "value"}, ""}
+	replayPagesTable   = table{"replay_pages", []string{"agency", "page", "first_leaf", "last_leaf", "from_as_of", "to_as_of", "n_rows", "body"}, ""}
 )
 
 var _ liaison.ReplayIndex = (*Store)(nil)
@@ -28,9 +28,9 @@ func (s *Store) ReplaySize(ctx context.Context) (int64, error) {
 	return n, nil
 }
 
-// AddReplay adds replay rows and fact sets, and moves the replay head from
+// AddReplay adds replay strings and pages, and moves the replay head from
 // from to size, in one transaction (see liaison.ReplayIndex).
-func (s *Store) AddReplay(ctx context.Context, from, size int64, facts []liaison.ReplayFacts, rows []liaison.ReplayRow) error {
+func (s *Store) AddReplay(ctx context.Context, from, size, first int64, strs []string, pages []liaison.ReplayPage) error {
 	if err := s.refuse(); err != nil {
 		return err
 	}
@@ -48,23 +48,25 @@ func (s *Store) AddReplay(ctx context.Context, from, size int64, facts []liaison
 	if n, err := res.RowsAffected(); err != nil || n != 1 {
 		return liaison.Errorf(liaison.Conflicting, "", "%s: %s: the replay rows were added up to another size meanwhile", s.d.Name, op)
 	}
-	for rest := facts; len(rest) > 0; {
-		n := min(len(rest), replayFactsTable.rowsPerInsert())
-		args := make([]any, 0, 2*n)
-		for _, f := range rest[:n] {
-			args = append(args, f.Key, string(f.Body))
+	args := make([]any, 0, 2*len(strs))
+	for i, v := range strs {
+		args = append(args, first+int64(i), v)
+	}
+	if err := s.insert(ctx, tx, replayStringsTable, args); err != nil {
+		return err
+	}
+	for rest := pages; len(rest) > 0; {
+		n := min(len(rest), replayPagesTable.rowsPerInsert())
+		args := make([]any, 0, n*len(replayPagesTable.cols))
+		for _, p := range rest[:n] {
+			args = append(args, p.Agency, p.Page, p.First, p.Last, p.From, p.To, p.Rows, p.Body)
 		}
-		if _, err := tx.ExecContext(ctx, s.bind(replayFactsTable.insertSQL(n)+` ON CONFLICT (key) DO NOTHING`), args...); err != nil {
+		if _, err := tx.ExecContext(ctx, s.bind(replayPagesTable.insertSQL(n)+` ON CONFLICT (agency, page) DO UPDATE SET
+			first_leaf = excluded.first_leaf, last_leaf = excluded.last_leaf, from_as_of = excluded.from_as_of,
+			to_as_of = excluded.to_as_of, n_rows = excluded.n_rows, body = excluded.body`), args...); err != nil {
 			return s.fail(ctx, op, err)
 		}
 		rest = rest[n:]
-	}
-	args := make([]any, 0, len(rows)*len(replayRowsTable.cols))
-	for _, r := range rows {
-		args = append(args, r.Index, r.Agency, r.ID, r.Request, string(r.Action), r.AsOf, r.Facts, r.Times, string(r.Outcome), r.Decisive, r.PackSet, r.Engine)
-	}
-	if err := s.insert(ctx, tx, replayRowsTable, args); err != nil {
-		return err
 	}
 	if err := tx.Commit(); err != nil {
 		return s.fail(ctx, op, err)
@@ -72,27 +74,71 @@ func (s *Store) AddReplay(ctx context.Context, from, size int64, facts []liaison
 	return nil
 }
 
-// ReplayRows calls fn with each replay row of agency (every agency's when
-// agency is empty) with as_of in [from, to), in leaf order: one read of
-// the index on (agency, leaf).
-func (s *Store) ReplayRows(ctx context.Context, agency string, from, to int64, fn func(*liaison.ReplayRow) error) error {
-	const op = "read replay rows"
-	where, args := `agency = ? AND as_of >= ? AND as_of < ?`, []any{agency, from, to}
-	if agency == "" {
-		where, args = `as_of >= ? AND as_of < ?`, args[1:]
+// ReplayStrings returns the replay strings in order of their numbers.
+func (s *Store) ReplayStrings(ctx context.Context) ([]string, error) {
+	const op = "read replay strings"
+	rows, err := s.reader.QueryContext(ctx, `SELECT id, value FROM replay_strings ORDER BY id`)
+	if err != nil {
+		return nil, s.fail(ctx, op, err)
 	}
-	rows, err := s.reader.QueryContext(ctx, s.bind(`SELECT leaf_index, agency, id, request, action, as_of, facts, times, outcome, decisive, pack_set, engine
-		FROM replay_rows WHERE `+where+` ORDER BY leaf_index`), args...)
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var id int64
+		var v string
+		if err := rows.Scan(&id, &v); err != nil {
+			return nil, s.fail(ctx, op, err)
+		}
+		if id != int64(len(out)) {
+			return nil, liaison.Errorf(liaison.Conflicting, "", "%s: %s: string %d is missing (run `liaison log verify`)", s.d.Name, op, len(out))
+		}
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, s.fail(ctx, op, err)
+	}
+	return out, nil
+}
+
+const replayPageCols = `agency, page, first_leaf, last_leaf, from_as_of, to_as_of, n_rows, body`
+
+// ReplayPages calls fn with each replay page of agency (every agency's
+// when agency is empty) holding some as_of in [from, to), in order of
+// agency and page: one read of the table's primary key.
+func (s *Store) ReplayPages(ctx context.Context, agency string, from, to int64, fn func(*liaison.ReplayPage) error) error {
+	where, args := `agency = ? AND to_as_of >= ? AND from_as_of < ?`, []any{agency, from, to}
+	if agency == "" {
+		where, args = `to_as_of >= ? AND from_as_of < ?`, args[1:]
+	}
+	return s.replayPages(ctx, `SELECT `+replayPageCols+` FROM replay_pages WHERE `+where+` ORDER BY agency, page`, args, fn)
+}
+
+// ReplayTails returns each agency's last replay page.
+func (s *Store) ReplayTails(ctx context.Context) ([]liaison.ReplayPage, error) {
+	var out []liaison.ReplayPage
+	err := s.replayPages(ctx, `SELECT `+replayPageCols+` FROM replay_pages p
+		WHERE page = (SELECT max(page) FROM replay_pages q WHERE q.agency = p.agency) ORDER BY agency`, nil, func(p *liaison.ReplayPage) error {
+		c := *p
+		c.Body = append([]byte(nil), p.Body...)
+		out = append(out, c)
+		return nil
+	})
+	return out, err
+}
+
+func (s *Store) replayPages(ctx context.Context, query string, args []any, fn func(*liaison.ReplayPage) error) error {
+	const op = "read replay pages"
+	rows, err := s.reader.QueryContext(ctx, s.bind(query), args...)
 	if err != nil {
 		return s.fail(ctx, op, err)
 	}
 	defer rows.Close()
-	var r liaison.ReplayRow
+	var p liaison.ReplayPage
 	for rows.Next() {
-		if err := rows.Scan(&r.Index, &r.Agency, &r.ID, &r.Request, &r.Action, &r.AsOf, &r.Facts, &r.Times, &r.Outcome, &r.Decisive, &r.PackSet, &r.Engine); err != nil {
+		if err := rows.Scan(&p.Agency, &p.Page, &p.First, &p.Last, &p.From, &p.To, &p.Rows, &p.Body); err != nil {
 			return s.fail(ctx, op, err)
 		}
-		if err := fn(&r); err != nil {
+		if err := fn(&p); err != nil {
 			return err
 		}
 	}
@@ -100,15 +146,4 @@ func (s *Store) ReplayRows(ctx context.Context, agency string, from, to int64, f
 		return s.fail(ctx, op, err)
 	}
 	return nil
-}
-
-// ReplayFactSets returns every fact set of the replay rows.
-func (s *Store) ReplayFactSets(ctx context.Context) ([]liaison.ReplayFacts, error) {
-	return collect(ctx, s, s.reader, "read replay fact sets", func(row scanner) (liaison.ReplayFacts, error) {
-		var f liaison.ReplayFacts
-		var body string
-		err := row.Scan(&f.Key, &body)
-		f.Body = []byte(body)
-		return f, err
-	}, `SELECT key, body FROM replay_facts`)
 }

@@ -178,7 +178,9 @@ func (c *logCmd) run(ctx context.Context, args []string) error {
 		if idx, ok := store.(liaison.ReplayIndex); ok {
 			for p, err := range desk.CheckReplay(ctx, store, idx) {
 				if err != nil {
-					return err
+					// Records that do not derive (a request deleted
+					// around the log) are named above.
+					p = ledger.Problem{Kind: ledger.Derived, Index: -1, Message: err.Error()}
 				}
 				rep.Problems = append(rep.Problems, p)
 			}

@@ -69,13 +69,26 @@ func (c *simulateCmd) run(ctx context.Context, args []string) error {
 	defer store.Close()
 	// Most of what a replay allocates is garbage at once, as in serve.
 	defer debug.SetGCPercent(debug.SetGCPercent(serveGCPercent))
-	bar := newProgress(c.stderr, "replaying")
-	opt.Progress = bar.show
+	// The replay rows are filled first (all of them on first use, then
+	// the decisions logged since), with a bar of their own.
+	fill, bar := newProgress(c.stderr, "filling replay rows"), newProgress(c.stderr, "replaying")
+	opt.FillProgress = fill.show
+	filled := false
+	opt.Progress = func(done, total int64) {
+		if !filled {
+			fill.end()
+			filled = true
+		}
+		bar.show(done, total)
+	}
 	if opt.LogSize, err = store.TreeSize(ctx); err != nil {
 		return err
 	}
 	start := time.Now()
 	sim, err := desk.Simulate(ctx, store, now, proposal, opt)
+	if !filled {
+		fill.end()
+	}
 	bar.end()
 	if err != nil {
 		return err

@@ -42,7 +42,8 @@ func TestSimulateDemo(t *testing.T) {
 	}
 
 	// The replay rows the simulations filled are checked by log verify:
-	// as filled, no problem; a row edited around the log, a derived one.
+	// as filled, no problem; an outcome edited around the log (a string
+	// the rows name), a derived one.
 	if out, _, err := runCmd(t, "", "log", "verify", "--db", db, "--keys", keys); err != nil || !strings.Contains(out, ": 0 problems") {
 		t.Errorf("log verify with replay rows = %v\n%s", err, out)
 	}
@@ -51,12 +52,25 @@ func TestSimulateDemo(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer raw.Close()
-	if res, err := raw.Exec(`UPDATE replay_rows SET outcome = 'required' WHERE outcome <> 'required'`); err != nil {
+	if res, err := raw.Exec(`UPDATE replay_strings SET value = 'required' WHERE value = 'forbidden'`); err != nil {
 		t.Fatal(err)
 	} else if n, _ := res.RowsAffected(); n == 0 {
-		t.Fatal("no replay row to edit: the simulations filled none")
+		t.Fatal("no replay string to edit: the simulations filled none")
 	}
-	if out, _, err := runCmd(t, "", "log", "verify", "--db", db, "--keys", keys); exitCode(err) != 1 || !strings.Contains(out, "derived: replay rows: the row of decision") {
+	if out, _, err := runCmd(t, "", "log", "verify", "--db", db, "--keys", keys); exitCode(err) != 1 || !strings.Contains(out, "derived: replay rows: string") {
 		t.Errorf("log verify of an edited replay row = %v, want a derived problem, exit status 1\n%s", err, out)
+	}
+	// A request deleted around the log: the replay rows no longer derive,
+	// which is one more problem, not an end to the report.
+	var req string
+	if err := raw.QueryRow(`SELECT id FROM records WHERE kind = 'request' ORDER BY leaf_index LIMIT 1`).Scan(&req); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := raw.Exec(`DELETE FROM records WHERE kind = 'request' AND id = ?`, req); err != nil {
+		t.Fatal(err)
+	}
+	if out, _, err := runCmd(t, "", "log", "verify", "--db", db, "--keys", keys); exitCode(err) != 1 || !strings.Contains(out, "request/"+req) ||
+		!strings.Contains(out, "derived: check replay rows:") {
+		t.Errorf("log verify with a request deleted = %v, want it named, the replay rows' check failing as a derived problem, exit status 1\n%s", err, out)
 	}
 }
