@@ -66,7 +66,10 @@ func Decode(data []byte, v any, now time.Time) error {
 	if rv.Kind() != reflect.Pointer || rv.Elem().Kind() != reflect.Struct {
 		panic("liaison.Decode: v must point to a struct")
 	}
-	d := decoder{data: data, now: now}
+	// The path's first segments on the stack: deep enough for every
+	// field of a request without growing (each growth was an allocation).
+	var segs [8]pathSeg
+	d := decoder{data: data, now: now, segs: segs[:0]}
 	err := d.value(planFor(rv.Elem().Type()), &tagInfo{}, rv.Elem())
 	if d.fatal != nil {
 		return d.fatal

@@ -30,8 +30,8 @@ func (s *Server) guard(rt route) http.Handler {
 			s.writeError(w, r, err)
 			return
 		}
-		if info, ok := r.Context().Value(infoKey{}).(*requestInfo); ok {
-			info.actor = a.ID
+		if st := requestState(w); st != nil {
+			st.actor = a.ID
 		}
 		if !slices.Contains(rt.roles, a.Role) {
 			s.writeError(w, r, liaison.Errorf(liaison.Denied, "", "role %q may not call %s (roles allowed: %v)", a.Role, rt.pattern, rt.roles))

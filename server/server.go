@@ -13,7 +13,6 @@
 package server
 
 import (
-	"context"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -86,8 +85,9 @@ type Server struct {
 	tokens   tokenCache
 	// whatIfLimit is the per-address token bucket of POST /v1/whatif.
 	whatIfLimit *limiter
-	// answers are buffers for writeJSON to encode answers into, reused.
-	answers sync.Pool
+	// answers are buffers for writeJSON to encode answers into, and
+	// bodies for decode to read request bodies into, reused.
+	answers, bodies sync.Pool
 }
 
 // New returns a Server. It panics when a required field of cfg is missing,
@@ -185,23 +185,12 @@ func (s *Server) Routes() []Route {
 	return out
 }
 
-// requestInfo carries what the access log needs from inside a handler, and
-// the time the request came in, on the server's clock.
-type requestInfo struct {
-	actor string
-	start time.Time
-}
-
-type infoKey struct{}
-
 // observe logs each request and counts it in the metrics, by the route
 // pattern the mux matched (never the path, which holds ids).
 func (s *Server) observe(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := s.now()
-		info := &requestInfo{start: start}
-		r = r.WithContext(context.WithValue(r.Context(), infoKey{}, info))
-		sw := &statusWriter{ResponseWriter: w}
+		sw := &statusWriter{ResponseWriter: w, start: start, bodies: &s.bodies}
 		next.ServeHTTP(sw, r)
 		if sw.status == 0 {
 			sw.status = http.StatusOK
@@ -216,14 +205,38 @@ func (s *Server) observe(next http.Handler) http.Handler {
 		s.metrics.duration.WithLabelValues(route, code).Observe(d.Seconds())
 		s.logger.LogAttrs(r.Context(), slog.LevelInfo, "http",
 			slog.String("method", r.Method), slog.String("route", route), slog.Int("status", sw.status),
-			slog.Duration("duration", d), slog.String("actor", info.actor))
+			slog.Duration("duration", d), slog.String("actor", sw.actor))
 	})
 }
 
-// statusWriter remembers the status a handler wrote.
+// statusWriter is the writer observe hands on: it remembers the status a
+// handler wrote, and carries what the access log needs from inside a
+// handler and what reading the request needs. It travels with the writer
+// rather than in the request's context, which would cost a copy of the
+// request each time (see bench/README.md, "Over HTTP").
 type statusWriter struct {
 	http.ResponseWriter
 	status int
+	// start is when the request came in, on the server's clock.
+	start time.Time
+	// actor is the caller's token's id, once guard has found it.
+	actor string
+	// bodies are the server's buffers for request bodies (see decode).
+	bodies *sync.Pool
+}
+
+// requestState returns the statusWriter observe wrapped w in, or nil.
+func requestState(w http.ResponseWriter) *statusWriter {
+	for {
+		switch x := w.(type) {
+		case *statusWriter:
+			return x
+		case interface{ Unwrap() http.ResponseWriter }:
+			w = x.Unwrap()
+		default:
+			return nil
+		}
+	}
 }
 
 func (w *statusWriter) WriteHeader(code int) {

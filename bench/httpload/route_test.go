@@ -9,8 +9,10 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime"
 	"runtime/debug"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -36,8 +38,10 @@ import (
 // there to profile where the route's time goes, which the separate
 // processes of httpload hide:
 //
-//	go test -run XXX -bench DecisionsRoute -cpu 2 -cpuprofile cpu.prof ./httpload
+//	go test -run XXX -bench 'DecisionsRoute/clients=128' -cpu 2 -cpuprofile cpu.prof ./httpload
 //	go tool pprof -top -cum httpload.test cpu.prof
+//
+// It runs at httpload's levels, 1, 8, 32 and 128 clients.
 func BenchmarkDecisionsRoute(b *testing.B) {
 	defer debug.SetGCPercent(debug.SetGCPercent(400))
 	rs := newRouteServer(b)
@@ -49,10 +53,14 @@ func BenchmarkDecisionsRoute(b *testing.B) {
 		}
 		bodies = append(bodies, body)
 	}
-	var next atomic.Int64
-	rs.run(b, "/v1/decisions", http.StatusOK, func(buf []byte) []byte {
-		return append(buf, bodies[next.Add(1)%int64(len(bodies))]...)
-	})
+	for _, clients := range []int{1, 8, 32, 128} {
+		b.Run("clients="+strconv.Itoa(clients), func(b *testing.B) {
+			var next atomic.Int64
+			rs.run(b, clients, "/v1/decisions", http.StatusOK, func(buf []byte) []byte {
+				return append(buf, bodies[next.Add(1)%int64(len(bodies))]...)
+			})
+		})
+	}
 }
 
 // BenchmarkIntakeRoute is httpload's sqlite target in process: POST
@@ -63,7 +71,6 @@ func BenchmarkDecisionsRoute(b *testing.B) {
 // commits groups of appends as it does under that load.
 func BenchmarkIntakeRoute(b *testing.B) {
 	defer debug.SetGCPercent(debug.SetGCPercent(400))
-	b.SetParallelism(16)
 	rs := newRouteServer(b)
 	agency, err := createAgency(context.Background(), rs.base, rs.admin)
 	if err != nil {
@@ -80,7 +87,7 @@ func BenchmarkIntakeRoute(b *testing.B) {
 	head := []byte(`{"agency":"` + agency + `","idempotency_key":"route-`)
 	var next atomic.Int64
 	before := rs.store.Stats()
-	rs.run(b, "/v1/requests", http.StatusCreated, func(buf []byte) []byte {
+	rs.run(b, 16*runtime.GOMAXPROCS(0), "/v1/requests", http.StatusCreated, func(buf []byte) []byte {
 		i := next.Add(1)
 		buf = append(buf, head...)
 		buf = strconv.AppendInt(buf, i, 10)
@@ -101,7 +108,7 @@ type routeServer struct {
 	store              *sqlite.Store
 }
 
-func newRouteServer(b *testing.B) *routeServer {
+func newRouteServer(b testing.TB) *routeServer {
 	ctx := context.Background()
 	dir := b.TempDir()
 	st, err := sqlite.Open(ctx, filepath.Join(dir, "liaison.db"))
@@ -164,26 +171,36 @@ func newRouteServer(b *testing.B) *routeServer {
 	return &routeServer{base: "http://" + ln.Addr().String(), admin: admin.Token, clerk: clerk.Token, store: st}
 }
 
-// run times POST path with the clerk's token from parallel keep-alive
-// clients (the load's own, see conn), each body made by body, and fails on
-// any other status than want.
-func (rs *routeServer) run(b *testing.B, path string, want int, body func([]byte) []byte) {
+// run times b.N POSTs to path with the clerk's token from the given
+// number of closed-loop keep-alive clients (the load's own, see conn), each
+// body made by body, and fails on any other status than want.
+func (rs *routeServer) run(b *testing.B, clients int, path string, want int, body func([]byte) []byte) {
 	e, err := newEndpoint(rs.base+path, rs.clerk)
 	if err != nil {
 		b.Fatal(err)
 	}
+	var left atomic.Int64
+	left.Store(int64(b.N))
+	var wg sync.WaitGroup
+	cpu0 := selfCPU()
 	b.ResetTimer()
-	b.RunParallel(func(pb *testing.PB) {
-		c := &conn{e: e}
-		defer c.close()
-		var buf, req []byte
-		for pb.Next() {
-			buf = body(buf[:0])
-			req = e.frame(req[:0], buf)
-			if err := c.do(req, want); err != nil {
-				b.Errorf("POST %s: %v", path, err)
-				return
+	for range clients {
+		wg.Go(func() {
+			c := &conn{e: e}
+			defer c.close()
+			var buf, req []byte
+			for left.Add(-1) >= 0 {
+				buf = body(buf[:0])
+				req = e.frame(req[:0], buf)
+				if err := c.do(req, want); err != nil {
+					b.Errorf("POST %s: %v", path, err)
+					return
+				}
 			}
-		}
-	})
+		})
+	}
+	wg.Wait()
+	// The process's CPU (server and clients) per request: steadier than
+	// the time per request on a shared machine.
+	b.ReportMetric(float64((selfCPU()-cpu0).Microseconds())/float64(b.N), "cpu-µs/op")
 }
