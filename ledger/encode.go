@@ -13,6 +13,8 @@ import (
 	"sync"
 	"time"
 	"unicode/utf8"
+
+	"liaison/internal/jsonstr"
 )
 
 // A one-pass canonical encoder: MarshalCanonical writes a Go value's RFC
@@ -251,52 +253,8 @@ func encodeString(_ *encodeState, b []byte, v reflect.Value) ([]byte, error) {
 }
 
 // appendString writes s as a canonical JSON string: only the escapes JSON
-// requires, each byte of invalid UTF-8 as U+FFFD (as encoding/json writes
-// it).
-func appendString(b []byte, s string) []byte {
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
-				i++
-				continue
-			}
-			b = append(b, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				b = append(b, '\\', c)
-			case '\b':
-				b = append(b, '\\', 'b')
-			case '\f':
-				b = append(b, '\\', 'f')
-			case '\n':
-				b = append(b, '\\', 'n')
-			case '\r':
-				b = append(b, '\\', 'r')
-			case '\t':
-				b = append(b, '\\', 't')
-			default:
-				const hex = "0123456789abcdef"
-				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			b = append(b, s[start:i]...)
-			b = append(b, "\ufffd"...)
-			i++
-			start = i
-			continue
-		}
-		i += size
-	}
-	return append(append(b, s[start:]...), '"')
-}
+// requires, each byte of invalid UTF-8 as U+FFFD (jsonstr.Canonical).
+func appendString(b []byte, s string) []byte { return jsonstr.Append(b, s, jsonstr.Canonical) }
 
 // encodeTime writes a time as time.Time's MarshalJSON does (RFC 3339 with
 // nanoseconds), or leaves one that method refuses to the plain path.
