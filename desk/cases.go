@@ -387,9 +387,20 @@ func (d *Desk) outcomes(ctx context.Context, request string) (map[string]liaison
 }
 
 // caseActions returns the attempts with their deliveries and outcomes.
+// The outcomes are read first: an outcome is appended with or after the
+// deliveries it follows, and a reader sees a prefix of the log, so every
+// outcome read has its deliveries in the reads after it (read the other
+// way round, an action delivered in between would show its outcome
+// without its delivery).
 func (d *Desk) caseActions(ctx context.Context, actions []liaison.ActionRecord) ([]CaseAction, error) {
-	out := make([]CaseAction, len(actions))
 	var outcomes map[string]liaison.ActionOutcomeRecord
+	if i := slices.IndexFunc(actions, func(a liaison.ActionRecord) bool { return a.Message != nil }); i >= 0 {
+		var err error
+		if outcomes, err = d.outcomes(ctx, actions[i].Request); err != nil {
+			return nil, err
+		}
+	}
+	out := make([]CaseAction, len(actions))
 	for i, a := range actions {
 		dls, err := list[liaison.DeliveryRecord](ctx, d.store, liaison.Filter{Kind: liaison.KindDelivery, Parent: a.ID})
 		if err != nil {
@@ -398,11 +409,6 @@ func (d *Desk) caseActions(ctx context.Context, actions []liaison.ActionRecord) 
 		out[i] = CaseAction{ActionRecord: a, Deliveries: dls}
 		if a.Message == nil {
 			continue // never pending
-		}
-		if outcomes == nil {
-			if outcomes, err = d.outcomes(ctx, a.Request); err != nil {
-				return nil, err
-			}
 		}
 		if o, ok := outcomes[a.ID]; ok {
 			out[i].Settled, out[i].Status = &o, o.Status
