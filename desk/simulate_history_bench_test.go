@@ -4,10 +4,14 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"errors"
+	"flag"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"runtime/pprof"
 	"strings"
 	"testing"
 	"time"
@@ -22,6 +26,12 @@ import (
 	"liaison/storetest"
 )
 
+// historyDir, when set, keeps BenchmarkSimulateHistory's SQLite history
+// in that folder and opens it again on the next run instead of generating
+// it (2 minutes or more on 2 cores): its fill-s is then the fill of
+// nothing.
+var historyDir = flag.String("simhistory", "", "keep BenchmarkSimulateHistory's generated SQLite history in this folder, and reuse it")
+
 // BenchmarkSimulateHistory replays a generated history (the demo's
 // generator, 32,000 cases: about 100,000 decisions of three agencies, with
 // their varied facts) on SQLite and PostgreSQL, under the prepared Boston
@@ -31,7 +41,9 @@ import (
 // reported as fill-s, its CPU time as fill-cpu-s), how many were decided under the proposal, the
 // distinct inputs decided, and the changes; explaining every change (as
 // liaison simulate does), the first 500 (as /law/simulate does), and the
-// plain replay, from the records, for comparison.
+// plain replay, from the records, for comparison. Each run's CPU samples
+// carry the label run=<its name> (so do the goroutines it starts:
+// go tool pprof -tagfocus).
 func BenchmarkSimulateHistory(b *testing.B) {
 	cases := 32000
 	for _, kind := range []string{"sqlite", "postgres"} {
@@ -39,9 +51,19 @@ func BenchmarkSimulateHistory(b *testing.B) {
 			ctx := b.Context()
 			var s liaison.Store
 			var err error
+			generate := true
 			switch kind {
 			case "sqlite":
-				s, err = sqlite.Open(ctx, filepath.Join(b.TempDir(), "history.db"))
+				path := filepath.Join(b.TempDir(), "history.db")
+				if *historyDir != "" {
+					path = filepath.Join(*historyDir, fmt.Sprintf("history-%d.db", cases))
+					_, err := os.Stat(path)
+					if err != nil && !errors.Is(err, fs.ErrNotExist) {
+						b.Fatal(err)
+					}
+					generate = err != nil
+				}
+				s, err = sqlite.Open(ctx, path)
 			case "postgres":
 				s, err = postgres.Open(ctx, storetest.PostgresSchema(b))
 			}
@@ -57,12 +79,14 @@ func BenchmarkSimulateHistory(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			t0 := time.Now()
-			if _, err := history.Generate(ctx, history.Config{Store: s, Law: set, Sealer: sealer,
-				Options: history.Options{Seed: 1, Now: time.Date(2026, 3, 4, 12, 0, 0, 0, time.UTC), Cases: cases}}); err != nil {
-				b.Fatal(err)
+			if generate {
+				t0 := time.Now()
+				if _, err := history.Generate(ctx, history.Config{Store: s, Law: set, Sealer: sealer,
+					Options: history.Options{Seed: 1, Now: time.Date(2026, 3, 4, 12, 0, 0, 0, time.UTC), Cases: cases}}); err != nil {
+					b.Fatal(err)
+				}
+				fmt.Fprintf(os.Stderr, "%s: generated %d cases in %s\n", kind, cases, time.Since(t0))
 			}
-			fmt.Fprintf(os.Stderr, "%s: generated %d cases in %s\n", kind, cases, time.Since(t0))
 			t0, cpu0 := time.Now(), cpuTime()
 			if err := desk.FillReplay(ctx, s.(interface {
 				liaison.Store
@@ -91,12 +115,14 @@ func BenchmarkSimulateHistory(b *testing.B) {
 					var sim *desk.Simulation
 					decisions := 0
 					cpu0 := cpuTime()
-					for b.Loop() {
-						if sim, err = desk.Simulate(ctx, s, set, props[name], run.opt); err != nil {
-							b.Fatal(err)
+					pprof.Do(ctx, pprof.Labels("run", kind+"/"+run.name), func(ctx context.Context) {
+						for b.Loop() {
+							if sim, err = desk.Simulate(ctx, s, set, props[name], run.opt); err != nil {
+								b.Fatal(err)
+							}
+							decisions += sim.Decisions
 						}
-						decisions += sim.Decisions
-					}
+					})
 					b.ReportMetric(float64(decisions)/b.Elapsed().Seconds(), "decisions/s")
 					b.ReportMetric(float64(decisions)/(cpuTime()-cpu0).Seconds(), "decisions/cpu-s")
 					b.ReportMetric(float64(sim.Decisions), "replayed")

@@ -1,12 +1,14 @@
 package desk
 
 import (
+	"bytes"
 	"fmt"
 	"slices"
 	"strings"
 
 	"cel.dev/cel-go/cel"
 	"cel.dev/cel-go/common/ast"
+	"github.com/go-json-experiment/json/jsontext"
 
 	"liaison"
 	"liaison/law"
@@ -221,6 +223,83 @@ func (r *reads) prune(v any, path string) any {
 		}
 	}
 	return v
+}
+
+// pruneJSON is prune over a fact set's JSON, streamed: the members kept
+// are written in the order they come (a fact set is canonical JSON, so
+// two fact sets alike once pruned give the same bytes), the others
+// skipped without decoding them.
+func (r *reads) pruneJSON(s string) ([]byte, error) {
+	var out bytes.Buffer
+	dec, enc := jsontext.NewDecoder(strings.NewReader(s)), jsontext.NewEncoder(&out)
+	if err := r.pruneValue(dec, enc, ""); err != nil {
+		return nil, err
+	}
+	return out.Bytes(), nil
+}
+
+func (r *reads) pruneValue(dec *jsontext.Decoder, enc *jsontext.Encoder, path string) error {
+	switch dec.PeekKind() {
+	case '{':
+		if err := copyToken(dec, enc); err != nil {
+			return err
+		}
+		for dec.PeekKind() != '}' {
+			name, err := dec.ReadToken()
+			if err != nil {
+				return err
+			}
+			p := name.String()
+			if path != "" {
+				p = path + "." + p
+			}
+			switch {
+			case r.keepsAll(p):
+				err = enc.WriteToken(name)
+				if err == nil {
+					err = copyValue(dec, enc)
+				}
+			case !r.needs(p):
+				err = dec.SkipValue()
+			default:
+				err = enc.WriteToken(name)
+				if err == nil {
+					err = r.pruneValue(dec, enc, p)
+				}
+			}
+			if err != nil {
+				return err
+			}
+		}
+		return copyToken(dec, enc)
+	case '[':
+		if err := copyToken(dec, enc); err != nil {
+			return err
+		}
+		for dec.PeekKind() != ']' {
+			if err := r.pruneValue(dec, enc, path+".[]"); err != nil {
+				return err
+			}
+		}
+		return copyToken(dec, enc)
+	}
+	return copyValue(dec, enc)
+}
+
+func copyToken(dec *jsontext.Decoder, enc *jsontext.Encoder) error {
+	t, err := dec.ReadToken()
+	if err != nil {
+		return err
+	}
+	return enc.WriteToken(t)
+}
+
+func copyValue(dec *jsontext.Decoder, enc *jsontext.Encoder) error {
+	v, err := dec.ReadValue()
+	if err != nil {
+		return err
+	}
+	return enc.WriteValue(v)
 }
 
 // keepsAll: the value at p is read whole (p or one above it).

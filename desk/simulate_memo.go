@@ -4,11 +4,9 @@ import (
 	"cmp"
 	"context"
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
-	"reflect"
 	"runtime"
 	"slices"
 	"strings"
@@ -41,6 +39,8 @@ type memoAgency struct {
 	agency        *liaison.AgencyRecord
 	reads         *reads
 	strs          []string
+	facts         *factSets           // with every reader and explainer
+	times         *timeSetter         // this reader's
 	shared        *sharedInputs       // with the agency's other readers
 	reduced       map[uint32]int      // fact set → its number once pruned
 	uses          map[uint32]*timeUse // by path
@@ -78,21 +78,34 @@ type timeUse struct {
 // distinct inputs decided. Each reader looks here only when its own maps
 // lack a fact set or an input.
 type sharedInputs struct {
-	mu     sync.Mutex
-	pruned map[string]int    // pruned fact set → its number
-	groups map[string]*group // by input key
+	mu      sync.Mutex
+	pruned  map[string]int    // pruned fact set → its number
+	reduced map[uint32]int    // fact set → its number once pruned
+	groups  map[string]*group // by input key
 }
 
-// number returns the number of a pruned fact set.
-func (s *sharedInputs) number(pruned string) int {
+// reduce returns the number of fact set facts once pruned (by prune,
+// outside the lock, when no reader has pruned it).
+func (s *sharedInputs) reduce(facts uint32, prune func() ([]byte, error)) (int, error) {
+	s.mu.Lock()
+	n, ok := s.reduced[facts]
+	s.mu.Unlock()
+	if ok {
+		return n, nil
+	}
+	pruned, err := prune()
+	if err != nil {
+		return 0, err
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	n, ok := s.pruned[pruned]
+	n, ok = s.pruned[string(pruned)]
 	if !ok {
 		n = len(s.pruned)
-		s.pruned[pruned] = n
+		s.pruned[string(pruned)] = n
 	}
-	return n
+	s.reduced[facts] = n
+	return n, nil
 }
 
 // group returns the input of key, deciding it with decide when no reader
@@ -213,6 +226,7 @@ func simulateRows(ctx context.Context, idx replayStore, now, proposal *law.Set, 
 	}
 	counts := map[simKey]int{}
 	res := &simResult{counts: counts}
+	facts := newFactSets(strs)
 	var jobs []changeJob
 	parsed := map[string]ast.Expr{} // conditions, parsed once for every agency
 	workers := opt.Workers
@@ -224,10 +238,10 @@ func simulateRows(ctx context.Context, idx replayStore, now, proposal *law.Set, 
 		if err != nil {
 			return err
 		}
-		sh := &sharedInputs{pruned: map[string]int{}, groups: map[string]*group{}}
+		sh := &sharedInputs{pruned: map[string]int{}, reduced: map[uint32]int{}, groups: map[string]*group{}}
 		ms := make([]*memoAgency, workers)
 		for i := range ms {
-			ms[i] = &memoAgency{now: now, proposal: proposal, agency: a, reads: r, strs: strs, shared: sh,
+			ms[i] = &memoAgency{now: now, proposal: proposal, agency: a, reads: r, strs: strs, facts: facts, times: newTimeSetter(strs), shared: sh,
 				reduced: map[uint32]int{}, uses: map[uint32]*timeUse{}, days: map[dayKey]lawPair{},
 				locs: map[uint32]*time.Location{}, groups: map[string]*group{}, nowPack: nowPack, engine: engine,
 				counts: map[[3]uint32]int{}, outcomes: map[liaison.Outcome]uint32{}}
@@ -266,7 +280,7 @@ func simulateRows(ctx context.Context, idx replayStore, now, proposal *law.Set, 
 	if opt.ExplainFirst > 0 {
 		n = min(n, opt.ExplainFirst)
 	}
-	changes, err := explain(ctx, now, proposal, strs, jobs[:n], workers)
+	changes, err := explain(ctx, now, proposal, facts, jobs[:n], workers)
 	if err != nil {
 		return err
 	}
@@ -372,7 +386,11 @@ func (m *memoAgency) replay(row *pageRow) error {
 	g := m.groups[string(key)]
 	if g == nil {
 		g, err = m.shared.group(string(key), func() (*group, error) {
-			full, err := fullRequest(m.strs, row.facts, row.times, time.UnixMicro(row.asOf).UTC(), liaison.Action(m.strs[row.action]))
+			tmpl, err := m.facts.get(row.facts)
+			if err != nil {
+				return nil, fmt.Errorf("decision %s: %w", row.id, err)
+			}
+			full, err := m.times.request(tmpl, row.times, time.UnixMicro(row.asOf).UTC(), liaison.Action(m.strs[row.action]))
 			if err != nil {
 				return nil, fmt.Errorf("decision %s: %w", row.id, err)
 			}
@@ -449,34 +467,31 @@ func unexplained(j *changeJob) *SimChange {
 // explain explains each change under both sets, on workers goroutines:
 // what is left of a replay's time once the inputs are decided once is
 // mostly this, a decision and two explanations for each change.
-func explain(ctx context.Context, now, proposal *law.Set, strs []string, jobs []changeJob, workers int) ([]*SimChange, error) {
+func explain(ctx context.Context, now, proposal *law.Set, facts *factSets, jobs []changeJob, workers int) ([]*SimChange, error) {
 	out := make([]*SimChange, len(jobs))
 	errs := make([]error, workers)
 	var wg sync.WaitGroup
 	chunk := (len(jobs) + workers - 1) / workers
 	for w := range workers {
 		wg.Go(func() {
-			// A request's decisions are listed together, and share
-			// their facts: the last request made is kept.
-			var last struct {
-				job *changeJob
-				req *liaison.Request
-			}
+			ts := newTimeSetter(facts.strs)
 			for i := w * chunk; i < min(len(jobs), (w+1)*chunk); i++ {
 				if ctx.Err() != nil {
 					errs[w] = ctx.Err()
 					return
 				}
 				j := &jobs[i]
-				if last.job == nil || last.job.facts != j.facts || !slices.Equal(last.job.times, j.times) {
-					req, err := fullRequest(strs, j.facts, j.times, time.Time{}, "")
-					if err != nil {
-						errs[w] = fmt.Errorf("decision %s: %w", j.id, err)
-						return
-					}
-					last.job, last.req = j, req
+				tmpl, err := facts.get(j.facts)
+				if err != nil {
+					errs[w] = fmt.Errorf("decision %s: %w", j.id, err)
+					return
 				}
-				c, err := explainChange(now, proposal, j, *last.req)
+				req, err := ts.request(tmpl, j.times, time.UnixMicro(j.asOf).UTC(), j.action)
+				if err != nil {
+					errs[w] = fmt.Errorf("decision %s: %w", j.id, err)
+					return
+				}
+				c, err := explainChange(now, proposal, j, req)
 				if err != nil {
 					errs[w] = err
 					return
@@ -492,12 +507,8 @@ func explain(ctx context.Context, now, proposal *law.Set, strs []string, jobs []
 	return out, nil
 }
 
-// explainChange explains a change, from req, its request with another's
-// as_of and action (the engine does not change a request it decides).
-func explainChange(now, proposal *law.Set, j *changeJob, req liaison.Request) (*SimChange, error) {
-	asOf := time.UnixMicro(j.asOf).UTC()
-	req.AsOf, req.Action = asOf, j.action
-	full := &req
+// explainChange explains a change, from its request full.
+func explainChange(now, proposal *law.Set, j *changeJob, full *liaison.Request) (*SimChange, error) {
 	x, err := now.Decide(full, law.Options{Explain: true})
 	if err != nil {
 		return nil, fmt.Errorf("decide %s: %w", j.id, err)
@@ -511,7 +522,7 @@ func explainChange(now, proposal *law.Set, j *changeJob, req liaison.Request) (*
 	y.Normalize()
 	y.Compact()
 	return &SimChange{Decision: j.id, Request: j.request, Agency: j.agency.ID, Jurisdiction: j.agency.Jurisdiction,
-		Action: j.action, AsOf: asOf, From: *x, To: *y}, nil
+		Action: j.action, AsOf: full.AsOf, From: *x, To: *y}, nil
 }
 
 // decisiveString writes decisive rules as a replay row does: pack/rule,
@@ -524,36 +535,14 @@ func decisiveString(rules []liaison.RuleRef) string {
 	return b.String()
 }
 
-// fullRequest is a row's decision request, whole: its fact set (string
-// number facts) with its times, as_of and action.
-func fullRequest(strs []string, facts uint32, times []rowTime, asOf time.Time, action liaison.Action) (*liaison.Request, error) {
-	req := new(liaison.Request)
-	if err := decodeRecord([]byte(strs[facts]), req); err != nil {
-		return nil, fmt.Errorf("decode fact set %d: %w", facts, err)
-	}
-	v := reflect.ValueOf(req).Elem()
-	for _, t := range times {
-		if err := setTime(v, strs[t.path], t.time()); err != nil {
-			return nil, err
-		}
-	}
-	req.AsOf, req.Action = asOf, action
-	return req, nil
-}
-
 // inputKey writes the key of a row's input into m.key.
 func (m *memoAgency) inputKey(row *pageRow, lp lawPair, stored bool) ([]byte, error) {
 	n, ok := m.reduced[row.facts]
 	if !ok {
-		var doc any
-		if err := json.Unmarshal([]byte(m.strs[row.facts]), &doc); err != nil {
-			return nil, fmt.Errorf("decode fact set %d: %w", row.facts, err)
+		var err error
+		if n, err = m.shared.reduce(row.facts, func() ([]byte, error) { return m.reads.pruneJSON(m.strs[row.facts]) }); err != nil {
+			return nil, fmt.Errorf("prune fact set %d: %w", row.facts, err)
 		}
-		pruned, err := json.Marshal(m.reads.prune(doc, ""))
-		if err != nil {
-			return nil, fmt.Errorf("encode fact set %d: %w", row.facts, err)
-		}
-		n = m.shared.number(string(pruned))
 		m.reduced[row.facts] = n
 	}
 	k := append(m.key[:0], 'n')

@@ -582,44 +582,6 @@ func zeroTimes(v reflect.Value, path string, times *[]factTime, at *[]reflect.Va
 	}
 }
 
-// setTime sets the time at path (as zeroTimes writes it) under v.
-func setTime(v reflect.Value, path string, t time.Time) error {
-	for _, seg := range strings.Split(path, ".") {
-		for v.Kind() == reflect.Pointer {
-			if v.IsNil() {
-				return fmt.Errorf("no %s in the fact set", path)
-			}
-			v = v.Elem()
-		}
-		switch v.Kind() {
-		case reflect.Slice:
-			i, err := strconv.Atoi(seg)
-			if err != nil || i < 0 || i >= v.Len() {
-				return fmt.Errorf("no %s in the fact set", path)
-			}
-			v = v.Index(i)
-		case reflect.Struct:
-			found := false
-			for i := range v.NumField() {
-				if f := v.Type().Field(i); f.IsExported() && jsonName(f) == seg {
-					v, found = v.Field(i), true
-					break
-				}
-			}
-			if !found {
-				return fmt.Errorf("no %s in the fact set", path)
-			}
-		default:
-			return fmt.Errorf("no %s in the fact set", path)
-		}
-	}
-	if v.Type() != timeType {
-		return fmt.Errorf("%s is not a time", path)
-	}
-	v.Set(reflect.ValueOf(t))
-	return nil
-}
-
 // jsonName is the name of a field in JSON ("-" for none).
 func jsonName(f reflect.StructField) string {
 	name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
