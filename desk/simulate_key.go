@@ -39,6 +39,8 @@ type reads struct {
 	instant  map[string]bool
 	// bare: as_of is read otherwise than against a fact's time.
 	bare bool
+	// under holds the paths at or above a path read (needs).
+	under map[string]bool
 }
 
 // readsOf returns what the rules of both sets read at jurisdiction j.
@@ -80,6 +82,17 @@ func readsOf(j liaison.Jurisdiction, parsed map[string]ast.Expr, sets ...*law.Se
 					}
 				}
 			}
+		}
+	}
+	r.under = map[string]bool{}
+	for p := range r.paths {
+		for q := p; ; {
+			r.under[q] = true
+			i := strings.LastIndexByte(q, '.')
+			if i < 0 {
+				break
+			}
+			q = q[:i]
 		}
 	}
 	for p := range r.calendar {
@@ -228,78 +241,117 @@ func (r *reads) prune(v any, path string) any {
 // pruneJSON is prune over a fact set's JSON, streamed: the members kept
 // are written in the order they come (a fact set is canonical JSON, so
 // two fact sets alike once pruned give the same bytes), the others
-// skipped without decoding them.
+// skipped without decoding them. TestPruneFactSets compares it with
+// prune.
 func (r *reads) pruneJSON(s string) ([]byte, error) {
-	var out bytes.Buffer
-	dec, enc := jsontext.NewDecoder(strings.NewReader(s)), jsontext.NewEncoder(&out)
-	if err := r.pruneValue(dec, enc, ""); err != nil {
+	p := pruner{r: r, dec: jsontext.NewDecoder(strings.NewReader(s), jsontext.AllowDuplicateNames(true))}
+	if err := p.value(0); err != nil {
 		return nil, err
 	}
-	return out.Bytes(), nil
+	return p.out, nil
 }
 
-func (r *reads) pruneValue(dec *jsontext.Decoder, enc *jsontext.Encoder, path string) error {
-	switch dec.PeekKind() {
+// pruner is one fact set's pruning: path is the path of the value being
+// read (JSON names and "[]", joined by dots), out the pruned JSON.
+type pruner struct {
+	r    *reads
+	dec  *jsontext.Decoder
+	path []byte
+	out  []byte
+}
+
+// value prunes the value at p.path[:n].
+func (p *pruner) value(n int) error {
+	switch p.dec.PeekKind() {
 	case '{':
-		if err := copyToken(dec, enc); err != nil {
+		if _, err := p.dec.ReadToken(); err != nil {
 			return err
 		}
-		for dec.PeekKind() != '}' {
-			name, err := dec.ReadToken()
+		p.out = append(p.out, '{')
+		first := true
+		for p.dec.PeekKind() != '}' {
+			name, err := p.dec.ReadValue()
 			if err != nil {
 				return err
 			}
-			p := name.String()
-			if path != "" {
-				p = path + "." + p
+			p.path = p.path[:n]
+			if n > 0 {
+				p.path = append(p.path, '.')
 			}
-			switch {
-			case r.keepsAll(p):
-				err = enc.WriteToken(name)
-				if err == nil {
-					err = copyValue(dec, enc)
+			if p.path, err = jsontext.AppendUnquote(p.path, name); err != nil {
+				return err
+			}
+			m := len(p.path)
+			keep, whole := p.r.needsBytes(p.path), p.r.keepsAllBytes(p.path)
+			if !keep && !whole {
+				if err := p.dec.SkipValue(); err != nil {
+					return err
 				}
-			case !r.needs(p):
-				err = dec.SkipValue()
-			default:
-				err = enc.WriteToken(name)
-				if err == nil {
-					err = r.pruneValue(dec, enc, p)
-				}
+				continue
+			}
+			if !first {
+				p.out = append(p.out, ',')
+			}
+			first = false
+			p.out = append(append(p.out, name...), ':')
+			if whole {
+				err = p.raw()
+			} else {
+				err = p.value(m)
 			}
 			if err != nil {
 				return err
 			}
 		}
-		return copyToken(dec, enc)
+		_, err := p.dec.ReadToken()
+		p.out = append(p.out, '}')
+		return err
 	case '[':
-		if err := copyToken(dec, enc); err != nil {
+		if _, err := p.dec.ReadToken(); err != nil {
 			return err
 		}
-		for dec.PeekKind() != ']' {
-			if err := r.pruneValue(dec, enc, path+".[]"); err != nil {
+		p.out = append(p.out, '[')
+		p.path = append(p.path[:n], ".[]"...) // as prune writes it
+		m := len(p.path)
+		for i := 0; p.dec.PeekKind() != ']'; i++ {
+			if i > 0 {
+				p.out = append(p.out, ',')
+			}
+			if err := p.value(m); err != nil {
 				return err
 			}
 		}
-		return copyToken(dec, enc)
-	}
-	return copyValue(dec, enc)
-}
-
-func copyToken(dec *jsontext.Decoder, enc *jsontext.Encoder) error {
-	t, err := dec.ReadToken()
-	if err != nil {
+		_, err := p.dec.ReadToken()
+		p.out = append(p.out, ']')
 		return err
 	}
-	return enc.WriteToken(t)
+	return p.raw()
 }
 
-func copyValue(dec *jsontext.Decoder, enc *jsontext.Encoder) error {
-	v, err := dec.ReadValue()
-	if err != nil {
-		return err
+// raw copies the next value as it is.
+func (p *pruner) raw() error {
+	v, err := p.dec.ReadValue()
+	p.out = append(p.out, v...)
+	return err
+}
+
+// keepsAllBytes is keepsAll of a path in bytes.
+func (r *reads) keepsAllBytes(p []byte) bool {
+	for {
+		if r.paths[string(p)] {
+			return true
+		}
+		i := bytes.LastIndexByte(p, '.')
+		if i < 0 {
+			return false
+		}
+		p = p[:i]
 	}
-	return enc.WriteValue(v)
+}
+
+// needsBytes is needs of a path in bytes.
+func (r *reads) needsBytes(p []byte) bool {
+	return r.under[string(p)]
 }
 
 // keepsAll: the value at p is read whole (p or one above it).
