@@ -40,6 +40,14 @@ type ReplayIndex interface {
 	// ReplayStrings returns every string of the index, in order of their
 	// numbers (the first is number 0).
 	ReplayStrings(ctx context.Context) ([]string, error)
+	// ReplayShortStrings returns every string of the index of at most
+	// maxLen characters, by number: strs has one entry per string, the
+	// longer ones "" and their numbers in long (ascending), to be read
+	// with ReplayStringsOf when needed.
+	ReplayShortStrings(ctx context.Context, maxLen int) (strs []string, long []int64, err error)
+	// ReplayStringsOf returns the strings numbered ids, in that order. It
+	// fails with Conflicting when one is missing.
+	ReplayStringsOf(ctx context.Context, ids []int64) ([]string, error)
 	// ReplayPages calls fn with each page of agency (of every agency
 	// when empty) that holds some row whose as_of is in [from, to)
 	// (microseconds), in order of agency and page number. fn must not

@@ -324,12 +324,15 @@ func tally(sim *Simulation, results []simResult) {
 	slices.SortFunc(sim.Counts, func(a, b SimCount) int {
 		return strings.Compare(string(a.Action)+" "+string(a.From)+" "+string(a.To), string(b.Action)+" "+string(b.From)+" "+string(b.To))
 	})
-	slices.SortFunc(sim.Changes, func(a, b SimChange) int {
+	byTime := func(a, b SimChange) int {
 		if c := a.AsOf.Compare(b.AsOf); c != 0 {
 			return c
 		}
 		return strings.Compare(a.Decision, b.Decision)
-	})
+	}
+	if !slices.IsSortedFunc(sim.Changes, byTime) { // the replay rows' are
+		slices.SortFunc(sim.Changes, byTime)
+	}
 	sim.Changed = len(sim.Changes)
 }
 

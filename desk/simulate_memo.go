@@ -39,6 +39,9 @@ type memoAgency struct {
 	agency        *liaison.AgencyRecord
 	reads         *reads
 	strs          []string
+	str           *replayStrings  // strs, and the long ones to read
+	met           map[uint32]bool // long strings this reader has read
+	need          []uint32
 	facts         *factSets           // with every reader and explainer
 	times         *timeSetter         // this reader's
 	shared        *sharedInputs       // with the agency's other readers
@@ -141,7 +144,7 @@ func readPages(ctx context.Context, idx replayStore, agency string, from, to int
 	if len(ms) == 1 {
 		return idx.ReplayPages(ctx, agency, from, to, func(p *liaison.ReplayPage) error {
 			seen(p)
-			return ms[0].page(p, from, to)
+			return ms[0].page(ctx, p, from, to)
 		})
 	}
 	ctx, cancel := context.WithCancelCause(ctx)
@@ -151,7 +154,7 @@ func readPages(ctx context.Context, idx replayStore, agency string, from, to int
 	for _, m := range ms {
 		wg.Go(func() {
 			for p := range pages {
-				if err := m.page(&p, from, to); err != nil {
+				if err := m.page(ctx, &p, from, to); err != nil {
 					cancel(err)
 					return
 				}
@@ -175,8 +178,12 @@ func readPages(ctx context.Context, idx replayStore, agency string, from, to int
 	return err
 }
 
-// page replays the rows of p in [from, to).
-func (m *memoAgency) page(p *liaison.ReplayPage, from, to int64) error {
+// page replays the rows of p in [from, to), once the strings they name
+// are read.
+func (m *memoAgency) page(ctx context.Context, p *liaison.ReplayPage, from, to int64) error {
+	if err := m.loadStrings(ctx, p.Body, from, to); err != nil {
+		return err
+	}
 	pr := pageReader{b: p.Body, strs: len(m.strs)}
 	for pr.next() {
 		if row := &pr.row; row.asOf >= from && row.asOf < to {
@@ -200,13 +207,29 @@ type group struct {
 // simulateRows runs a simulation of the affected agencies from the replay
 // rows of idx, filled first.
 func simulateRows(ctx context.Context, idx replayStore, now, proposal *law.Set, opt SimulateOptions, affected []*liaison.AgencyRecord, sim *Simulation) error {
+	// What each agency's rules read is found (their conditions parsed)
+	// while the rows are filled and the strings read.
+	agencyReads := make([]*reads, len(affected))
+	var readsErr error
+	readsDone := make(chan struct{})
+	go func() {
+		defer close(readsDone)
+		parsed := map[string]ast.Expr{} // conditions, parsed once for every agency
+		for i, a := range affected {
+			if agencyReads[i], readsErr = readsOf(a.Jurisdiction, parsed, now, proposal); readsErr != nil {
+				return
+			}
+		}
+	}()
+	defer func() { <-readsDone }()
 	if err := fillReplayProgress(ctx, idx, opt.FillProgress); err != nil {
 		return err
 	}
-	strs, err := idx.ReplayStrings(ctx)
+	rs, err := readReplayStrings(ctx, idx)
 	if err != nil {
 		return err
 	}
+	strs := rs.list
 	from, to := int64(math.MinInt64), int64(math.MaxInt64)
 	if !opt.From.IsZero() {
 		from = opt.From.UnixMicro()
@@ -228,20 +251,21 @@ func simulateRows(ctx context.Context, idx replayStore, now, proposal *law.Set, 
 	res := &simResult{counts: counts}
 	facts := newFactSets(strs)
 	var jobs []changeJob
-	parsed := map[string]ast.Expr{} // conditions, parsed once for every agency
 	workers := opt.Workers
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
 	for k, a := range affected {
-		r, err := readsOf(a.Jurisdiction, parsed, now, proposal)
-		if err != nil {
-			return err
+		if k == 0 {
+			if <-readsDone; readsErr != nil {
+				return readsErr
+			}
 		}
+		r := agencyReads[k]
 		sh := &sharedInputs{pruned: map[string]int{}, reduced: map[uint32]int{}, groups: map[string]*group{}}
 		ms := make([]*memoAgency, workers)
 		for i := range ms {
-			ms[i] = &memoAgency{now: now, proposal: proposal, agency: a, reads: r, strs: strs, facts: facts, times: newTimeSetter(strs), shared: sh,
+			ms[i] = &memoAgency{now: now, proposal: proposal, agency: a, reads: r, strs: strs, facts: facts, times: newTimeSetter(strs), shared: sh, str: rs, met: map[uint32]bool{},
 				reduced: map[uint32]int{}, uses: map[uint32]*timeUse{}, days: map[dayKey]lawPair{},
 				locs: map[uint32]*time.Location{}, groups: map[string]*group{}, nowPack: nowPack, engine: engine,
 				counts: map[[3]uint32]int{}, outcomes: map[liaison.Outcome]uint32{}}

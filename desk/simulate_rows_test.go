@@ -7,6 +7,7 @@ import (
 	"database/sql"
 	"math"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -104,6 +105,36 @@ func TestReplayRowsTampered(t *testing.T) {
 			strs, err := s.ReplayStrings(ctx)
 			if err != nil {
 				t.Fatal(err)
+			}
+			// The short strings alone, and the long ones by number (as a
+			// simulation reads them), are the same strings.
+			short, long, err := s.ReplayShortStrings(ctx, 200)
+			if err != nil || len(short) != len(strs) || len(long) == 0 || len(long) == len(strs) {
+				t.Fatalf("ReplayShortStrings(200) = %d strings, %d long, %v; want %d, some long, some not", len(short), len(long), err, len(strs))
+			}
+			ids := []int64{0}
+			for i, v := range short {
+				isLong := len(long) > 0 && long[0] == int64(i)
+				if isLong {
+					long = long[1:]
+					ids = append(ids, int64(i))
+				}
+				if isLong != (len(strs[i]) > 200) || (!isLong && v != strs[i]) || (isLong && v != "") {
+					t.Errorf("ReplayShortStrings(200): string %d = %q, long %v; want %q", i, v, isLong, strs[i])
+				}
+			}
+			slices.Reverse(ids)
+			byNumber, err := s.ReplayStringsOf(ctx, ids)
+			if err != nil || len(byNumber) != len(ids) {
+				t.Fatalf("ReplayStringsOf(%d numbers) = %d strings, %v", len(ids), len(byNumber), err)
+			}
+			for i, id := range ids {
+				if byNumber[i] != strs[id] {
+					t.Errorf("ReplayStringsOf: string %d = %q, want %q", id, byNumber[i], strs[id])
+				}
+			}
+			if _, err := s.ReplayStringsOf(ctx, []int64{1, int64(len(strs))}); liaison.KindOf(err) != liaison.Conflicting {
+				t.Errorf("ReplayStringsOf a number past the strings: %v, want a conflict", err)
 			}
 			first := func(p liaison.ReplayPage) string {
 				t.Helper()

@@ -2,7 +2,10 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
+	"strings"
 
 	"liaison"
 )
@@ -96,6 +99,79 @@ func (s *Store) ReplayStrings(ctx context.Context) ([]string, error) {
 	}
 	if err := rows.Err(); err != nil {
 		return nil, s.fail(ctx, op, err)
+	}
+	return out, nil
+}
+
+// ReplayShortStrings returns the replay strings of at most maxLen
+// characters, by number, and the numbers of the others (see
+// liaison.ReplayIndex): a simulation reads the long ones (fact sets) that
+// the pages it reads name, not every one.
+func (s *Store) ReplayShortStrings(ctx context.Context, maxLen int) ([]string, []int64, error) {
+	const op = "read replay strings"
+	rows, err := s.reader.QueryContext(ctx, s.bind(`SELECT id, CASE WHEN length(value) <= ? THEN value END FROM replay_strings ORDER BY id`), maxLen)
+	if err != nil {
+		return nil, nil, s.fail(ctx, op, err)
+	}
+	defer rows.Close()
+	var out []string
+	var long []int64
+	for rows.Next() {
+		var id int64
+		var v sql.NullString
+		if err := rows.Scan(&id, &v); err != nil {
+			return nil, nil, s.fail(ctx, op, err)
+		}
+		if id != int64(len(out)) {
+			return nil, nil, liaison.Errorf(liaison.Conflicting, "", "%s: %s: string %d is missing (run `liaison log verify`)", s.d.Name, op, len(out))
+		}
+		if !v.Valid {
+			long = append(long, id)
+		}
+		out = append(out, v.String)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, nil, s.fail(ctx, op, err)
+	}
+	return out, long, nil
+}
+
+// ReplayStringsOf returns the replay strings numbered ids, in that order,
+// a few hundred a query.
+func (s *Store) ReplayStringsOf(ctx context.Context, ids []int64) ([]string, error) {
+	const op = "read replay strings"
+	byID := make(map[int64]string, len(ids))
+	for rest := ids; len(rest) > 0; {
+		n := min(len(rest), 500)
+		args := make([]any, n)
+		for i, id := range rest[:n] {
+			args[i] = id
+		}
+		rows, err := s.reader.QueryContext(ctx, s.bind(`SELECT id, value FROM replay_strings WHERE id IN (?`+strings.Repeat(", ?", n-1)+`)`), args...)
+		if err != nil {
+			return nil, s.fail(ctx, op, err)
+		}
+		for rows.Next() {
+			var id int64
+			var v string
+			if err := rows.Scan(&id, &v); err != nil {
+				rows.Close()
+				return nil, s.fail(ctx, op, err)
+			}
+			byID[id] = v
+		}
+		if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+			return nil, s.fail(ctx, op, err)
+		}
+		rest = rest[n:]
+	}
+	out := make([]string, len(ids))
+	for i, id := range ids {
+		v, ok := byID[id]
+		if !ok {
+			return nil, liaison.Errorf(liaison.Conflicting, "", "%s: %s: string %d is missing (run `liaison log verify`)", s.d.Name, op, id)
+		}
+		out[i] = v
 	}
 	return out, nil
 }
