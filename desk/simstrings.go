@@ -85,9 +85,18 @@ func (m *memoAgency) loadStrings(ctx context.Context, p []byte, from, to int64) 
 		if r.asOf < from || r.asOf >= to {
 			continue
 		}
-		for _, n := range [...]uint32{r.action, r.outcome, r.decisive, r.packSet, r.engine, r.facts, r.zone} {
+		for _, n := range [...]uint32{r.action, r.outcome, r.packSet, r.engine, r.zone} {
 			add(n)
 		}
+		// A row counted from its stored outcome (see replay) needs no
+		// more; when that cannot be told yet, it is read all the same.
+		if !long[r.zone] && !long[r.packSet] && !long[r.engine] && r.packSet == m.nowPack && r.engine == m.engine {
+			if lp, err := m.lawAt(r.zone, r.asOf); err == nil && lp.now == lp.then {
+				continue
+			}
+		}
+		add(r.decisive)
+		add(r.facts)
 		for _, t := range r.times {
 			add(t.path)
 		}

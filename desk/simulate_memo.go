@@ -337,8 +337,8 @@ func (m *memoAgency) outcomeNumber(o liaison.Outcome) uint32 {
 		return n
 	}
 	n := uint32(len(m.strs) + len(m.outcomes))
-	for i, s := range m.strs {
-		if s == string(o) {
+	for i := range m.strs {
+		if !m.str.long[i] && m.strs[i] == string(o) { // a long one is another reader's to write
 			n = uint32(i)
 			break
 		}
@@ -449,7 +449,9 @@ func (m *memoAgency) replay(row *pageRow) error {
 	m.decided++
 	to := m.outcomeNumber(g.proposal.Outcome)
 	m.counts[[3]uint32{row.action, from, to}]++
-	if from == to && fromDecisive == g.decisive {
+	// (By string: an outcome among the long strings, were one so long,
+	// would have a number of its own past them too.)
+	if (from == to || m.outcome(from) == m.outcome(to)) && fromDecisive == g.decisive {
 		return nil
 	}
 	// A change: explained later, from its own facts, under both sets.

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // the tamperer's connection to PostgreSQL
 
@@ -119,7 +120,7 @@ func TestReplayRowsTampered(t *testing.T) {
 					long = long[1:]
 					ids = append(ids, int64(i))
 				}
-				if isLong != (len(strs[i]) > 200) || (!isLong && v != strs[i]) || (isLong && v != "") {
+				if isLong != (utf8.RuneCountInString(strs[i]) > 200) || (!isLong && v != strs[i]) || (isLong && v != "") {
 					t.Errorf("ReplayShortStrings(200): string %d = %q, long %v; want %q", i, v, isLong, strs[i])
 				}
 			}

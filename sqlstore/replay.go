@@ -2,7 +2,6 @@ package sqlstore
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"strings"
@@ -106,32 +105,39 @@ func (s *Store) ReplayStrings(ctx context.Context) ([]string, error) {
 // ReplayShortStrings returns the replay strings of at most maxLen
 // characters, by number, and the numbers of the others (see
 // liaison.ReplayIndex): a simulation reads the long ones (fact sets) that
-// the pages it reads name, not every one.
+// the pages it reads name, not every one. Only the short ones leave the
+// database: the others are the numbers below the greatest that it does
+// not return (a number missing is found by ReplayStringsOf).
 func (s *Store) ReplayShortStrings(ctx context.Context, maxLen int) ([]string, []int64, error) {
 	const op = "read replay strings"
-	rows, err := s.reader.QueryContext(ctx, s.bind(`SELECT id, CASE WHEN length(value) <= ? THEN value END FROM replay_strings ORDER BY id`), maxLen)
+	var last int64
+	if err := s.reader.QueryRowContext(ctx, `SELECT coalesce(max(id), -1) FROM replay_strings`).Scan(&last); err != nil {
+		return nil, nil, s.fail(ctx, op, err)
+	}
+	rows, err := s.reader.QueryContext(ctx, s.bind(`SELECT id, value FROM replay_strings WHERE id <= ? AND length(value) <= ? ORDER BY id`), last, maxLen)
 	if err != nil {
 		return nil, nil, s.fail(ctx, op, err)
 	}
 	defer rows.Close()
-	var out []string
+	out := make([]string, last+1)
 	var long []int64
+	next := int64(0) // the numbers below it are out or in long
 	for rows.Next() {
 		var id int64
-		var v sql.NullString
+		var v string
 		if err := rows.Scan(&id, &v); err != nil {
 			return nil, nil, s.fail(ctx, op, err)
 		}
-		if id != int64(len(out)) {
-			return nil, nil, liaison.Errorf(liaison.Conflicting, "", "%s: %s: string %d is missing (run `liaison log verify`)", s.d.Name, op, len(out))
+		for ; next < id; next++ {
+			long = append(long, next)
 		}
-		if !v.Valid {
-			long = append(long, id)
-		}
-		out = append(out, v.String)
+		out[id], next = v, id+1
 	}
 	if err := rows.Err(); err != nil {
 		return nil, nil, s.fail(ctx, op, err)
+	}
+	for ; next <= last; next++ {
+		long = append(long, next)
 	}
 	return out, long, nil
 }
