@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"database/sql"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -163,5 +164,82 @@ func TestLostCommits(t *testing.T) {
 	}
 	if err := s.Append(t.Context(), storetest.NewRecord(t, liaison.KindRead, "after")); liaison.KindOf(err) != liaison.Unavailable {
 		t.Errorf("Append(after losing the last commits) = %v, want unavailable", err)
+	}
+}
+
+// TestIntegrityCheckOf: a check limited to some tables finds damage in
+// them, and does not read the rest of the file (damage there goes
+// unfound: that is the whole-file check's); a table not made yet is
+// skipped, and a name that is not a table's is refused.
+func TestIntegrityCheckOf(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "liaison.db")
+	s, err := Open(t.Context(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs := make([]*liaison.StoredRecord, 0, 500)
+	for i := range cap(recs) {
+		r := storetest.NewRecord(t, liaison.KindRead, fmt.Sprint("r", i))
+		r.Body = fmt.Appendf(nil, `{"n":%d,"pad":%q}`, i, strings.Repeat("x", 200))
+		recs = append(recs, r)
+	}
+	if err := s.Append(t.Context(), recs...); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.AddReplay(t.Context(), 0, 1, 0, []string{strings.Repeat("s", 3000)}, []liaison.ReplayPage{{Agency: "agy_1", Rows: 1, Body: make([]byte, 20000)}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	open := func(opts ...Option) *Store {
+		t.Helper()
+		s, err := Open(t.Context(), path, opts...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		return s
+	}
+	replay := WithIntegrityCheckOf("replay_pages", "replay_strings", "no_such_table")
+	if got := open(replay).IntegrityCheck(); !strings.Contains(got, "quick_check of replay_pages, replay_strings, no_such_table ok") {
+		t.Errorf("IntegrityCheck() of the replay tables of a sound file = %q", got)
+	}
+	corruptPage(t, path) // a page of the records, most of the file
+	if got := open(replay).IntegrityCheck(); !strings.Contains(got, "ok") {
+		t.Errorf("IntegrityCheck() of the replay tables, the records damaged = %q, want ok: it reads those tables only", got)
+	}
+	if got := open().IntegrityCheck(); !strings.Contains(got, "found damage") {
+		t.Errorf("IntegrityCheck() of the whole file, the records damaged = %q, want damage found", got)
+	}
+	// Now a page of replay_pages (its body overflows into pages of its own).
+	raw, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var root int64
+	if err := raw.QueryRowContext(t.Context(), `SELECT rootpage FROM sqlite_master WHERE name = 'replay_pages'`).Scan(&root); err != nil {
+		t.Fatal(err)
+	}
+	raw.Close()
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.WriteAt([]byte(strings.Repeat("\xa5", pageSize)), (root-1)*pageSize); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s = open(replay)
+	if got := s.IntegrityCheck(); !strings.Contains(got, "found damage") {
+		t.Errorf("IntegrityCheck() of the replay tables, one damaged = %q, want damage found", got)
+	}
+	if err := s.Append(t.Context(), storetest.NewRecord(t, liaison.KindRead, "after")); liaison.KindOf(err) != liaison.Unavailable {
+		t.Errorf("Append(on a damaged file) = %v, want unavailable", err)
+	}
+	if _, err := Open(t.Context(), path, WithIntegrityCheckOf("replay_pages; DROP TABLE records")); liaison.KindOf(err) != liaison.Invalid {
+		t.Errorf("Open(WithIntegrityCheckOf(not a name)) = %v, want invalid", err)
 	}
 }

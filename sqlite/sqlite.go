@@ -82,6 +82,7 @@ type config struct {
 	busyTimeout time.Duration
 	check       string        // quick, full or off
 	checkBudget time.Duration // 0: no bound
+	checkTables []string      // none: the whole file
 	now         func() time.Time
 }
 

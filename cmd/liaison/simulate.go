@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"liaison/desk"
+	"liaison/law"
+	"liaison/sqlite"
 )
 
 // simulateCmd is `liaison simulate`: every stored decision of a period
@@ -29,6 +31,7 @@ func (c *simulateCmd) run(ctx context.Context, args []string) error {
 	agency := fs.String("agency", "", "replay the decisions of agency `ID` only")
 	workers := fs.Int("workers", 0, "decide on `N` goroutines (default: one per CPU)")
 	format := fs.String("format", "text", "`text` or json")
+	check := fs.String("integrity-check", "replay", "SQLite: check at start the tables a simulation writes, the replay rows (`replay`: PRAGMA quick_check of each), or the whole file (quick, full), or nothing (off)")
 	if err := fs.Parse(args); err != nil {
 		return exitError(2)
 	}
@@ -54,15 +57,29 @@ func (c *simulateCmd) run(ctx context.Context, args []string) error {
 		}
 		*d.to = t
 	}
-	now, err := loadPacks("")
-	if err != nil {
-		return err
-	}
+	// Today's packs and the proposal's are compiled at once, on two cores.
+	var now *law.Set
+	var nowErr error
+	loaded := make(chan struct{})
+	go func() {
+		defer close(loaded)
+		now, nowErr = loadPacks("")
+	}()
 	proposal, err := pf.load()
+	if <-loaded; nowErr != nil {
+		return nowErr
+	}
 	if err != nil {
 		return err
 	}
-	store, err := openStore(ctx, *db)
+	// A simulation writes nothing but the replay rows: checking those
+	// tables, not the whole file, keeps opening a large store quick (an
+	// 800 MB file's quick_check was most of the time to open it).
+	checkOpt := sqlite.WithIntegrityCheckOf("replay_head", "replay_pages", "replay_strings")
+	if *check != "replay" {
+		checkOpt = sqlite.WithIntegrityCheck(*check, 10*time.Second) // as other commands open it
+	}
+	store, err := openStore(ctx, *db, checkOpt)
 	if err != nil {
 		return err
 	}

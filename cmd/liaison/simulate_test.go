@@ -37,6 +37,14 @@ func TestSimulateDemo(t *testing.T) {
 	if err != nil || !strings.Contains(out, "0 decisions of 1 agencies replayed") {
 		t.Errorf("simulate --to 2020-01-01 = %v\n%s", err, out)
 	}
+	// The whole file checked at start, as other commands do, and a check
+	// liaison does not know refused.
+	if out, _, err := runCmd(t, "", "simulate", "--db", db, "--packs", proposal, "--integrity-check", "quick"); err != nil || !strings.Contains(out, "2 decisions of 1 agencies replayed") {
+		t.Errorf("simulate --integrity-check quick = %v\n%s", err, out)
+	}
+	if _, _, err := runCmd(t, "", "simulate", "--db", db, "--packs", proposal, "--integrity-check", "sometimes"); err == nil || !strings.Contains(err.Error(), "sometimes") {
+		t.Errorf("simulate --integrity-check sometimes = %v, want an error naming it", err)
+	}
 	if _, _, err := runCmd(t, "", "simulate", "--db", db); exitCode(err) != 2 {
 		t.Errorf("simulate without --packs = %v, want exit status 2", err)
 	}
