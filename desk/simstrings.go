@@ -32,8 +32,8 @@ type replayStrings struct {
 	read map[uint32]bool // the long ones read since
 }
 
-func readReplayStrings(ctx context.Context, idx replayStore) (*replayStrings, error) {
-	list, long, err := idx.ReplayShortStrings(ctx, shortString)
+func readReplayStrings(ctx context.Context, idx replayStore, short int) (*replayStrings, error) {
+	list, long, err := idx.ReplayShortStrings(ctx, short)
 	if err != nil {
 		return nil, err
 	}
@@ -68,9 +68,9 @@ func (s *replayStrings) load(ctx context.Context, ids []uint32) error {
 	return nil
 }
 
-// loadStrings reads the long strings that the rows of p in [from, to)
-// name and that m has not met yet.
-func (m *memoAgency) loadStrings(ctx context.Context, p []byte, from, to int64) error {
+// loadStrings reads the long strings that rows name and that m has not
+// met yet.
+func (m *memoAgency) loadStrings(ctx context.Context, rows []replayRow) error {
 	long := m.str.long
 	ids := m.need[:0]
 	add := func(n uint32) {
@@ -79,21 +79,15 @@ func (m *memoAgency) loadStrings(ctx context.Context, p []byte, from, to int64) 
 			ids = append(ids, n)
 		}
 	}
-	pr := pageReader{b: p, strs: len(long)}
-	for pr.next() {
-		r := &pr.row
-		if r.asOf < from || r.asOf >= to {
-			continue
-		}
+	for i := range rows {
+		r := &rows[i]
 		for _, n := range [...]uint32{r.action, r.outcome, r.packSet, r.engine, r.zone} {
 			add(n)
 		}
 		// A row counted from its stored outcome (see replay) needs no
-		// more; when that cannot be told yet, it is read all the same.
-		if !long[r.zone] && !long[r.packSet] && !long[r.engine] && r.packSet == m.nowPack && r.engine == m.engine {
-			if lp, err := m.lawAt(r.zone, r.asOf); err == nil && lp.now == lp.then {
-				continue
-			}
+		// more; when that cannot be told, it is read all the same.
+		if !long[r.packSet] && !long[r.engine] && r.packSet == m.nowPack && r.engine == m.engine && r.lawErr == nil && r.lp.now == r.lp.then {
+			continue
 		}
 		add(r.decisive)
 		add(r.facts)
@@ -103,7 +97,7 @@ func (m *memoAgency) loadStrings(ctx context.Context, p []byte, from, to int64) 
 	}
 	m.need = ids
 	if len(ids) == 0 {
-		return nil // a page that does not decode is reported by its replay
+		return nil
 	}
 	return m.str.load(ctx, ids)
 }

@@ -47,6 +47,11 @@ type SimulateOptions struct {
 	// first use, and of the decisions logged since) has come: the leaf
 	// index reached, out of the log's size.
 	FillProgress func(done, total int64)
+
+	// shortString, when set, is the length up to which the replay
+	// strings are read at the start (default shortString): the tests
+	// make every string long.
+	shortString int
 }
 
 // A Simulation is what Simulate found: how the stored decisions of a

@@ -50,3 +50,11 @@ func PruneFactSet(j liaison.Jurisdiction, factSet string, sets ...*law.Set) (str
 	p, err := json.Marshal(r.prune(doc, ""))
 	return string(s), string(p), err
 }
+
+// AllStringsLong returns opt with every replay string but the empty one
+// read when a page names it, none at the start, for the tests of package
+// desk_test.
+func AllStringsLong(opt SimulateOptions) SimulateOptions {
+	opt.shortString = 1
+	return opt
+}

@@ -42,6 +42,8 @@ type memoAgency struct {
 	str           *replayStrings  // strs, and the long ones to read
 	met           map[uint32]bool // long strings this reader has read
 	need          []uint32
+	rows          []replayRow // the page's, reused
+	rowTimes      []rowTime
 	facts         *factSets           // with every reader and explainer
 	times         *timeSetter         // this reader's
 	shared        *sharedInputs       // with the agency's other readers
@@ -181,21 +183,52 @@ func readPages(ctx context.Context, idx replayStore, agency string, from, to int
 // page replays the rows of p in [from, to), once the strings they name
 // are read.
 func (m *memoAgency) page(ctx context.Context, p *liaison.ReplayPage, from, to int64) error {
-	if err := m.loadStrings(ctx, p.Body, from, to); err != nil {
-		return err
-	}
+	// The rows are decoded once, with the law of each one's day: the
+	// strings they need are read, then they are replayed.
+	rows, times := m.rows[:0], m.rowTimes[:0]
 	pr := pageReader{b: p.Body, strs: len(m.strs)}
 	for pr.next() {
-		if row := &pr.row; row.asOf >= from && row.asOf < to {
-			if err := m.replay(row); err != nil {
+		r := &pr.row
+		if r.asOf < from || r.asOf >= to {
+			continue
+		}
+		if m.str.long[r.zone] && !m.met[r.zone] { // a zone's name so long: read before its law
+			if err := m.str.load(ctx, []uint32{r.zone}); err != nil {
 				return err
 			}
+			m.met[r.zone] = true
 		}
+		rr := replayRow{pageRow: *r, nTimes: len(r.times)}
+		rr.lp, rr.lawErr = m.lawAt(r.zone, r.asOf)
+		rows, times = append(rows, rr), append(times, r.times...)
 	}
 	if pr.err != nil {
 		return liaison.Errorf(liaison.Conflicting, "", "page %d of agency %s: %v", p.Page, p.Agency, pr.err)
 	}
+	k := 0
+	for i := range rows {
+		n := rows[i].nTimes
+		rows[i].times, k = times[k:k+n:k+n], k+n
+	}
+	m.rows, m.rowTimes = rows[:0], times[:0] // grown, for the next page
+	if err := m.loadStrings(ctx, rows); err != nil {
+		return err
+	}
+	for i := range rows {
+		if err := m.replay(&rows[i]); err != nil {
+			return err
+		}
+	}
 	return nil
+}
+
+// replayRow is a decoded row of the page being replayed (its times in
+// memoAgency.rowTimes), with the law of its day under both sets.
+type replayRow struct {
+	pageRow
+	nTimes int
+	lp     lawPair
+	lawErr error
 }
 
 // group is one distinct input: its answers under both sets.
@@ -225,7 +258,11 @@ func simulateRows(ctx context.Context, idx replayStore, now, proposal *law.Set, 
 	if err := fillReplayProgress(ctx, idx, opt.FillProgress); err != nil {
 		return err
 	}
-	rs, err := readReplayStrings(ctx, idx)
+	short := shortString
+	if opt.shortString > 0 {
+		short = opt.shortString
+	}
+	rs, err := readReplayStrings(ctx, idx, short)
 	if err != nil {
 		return err
 	}
@@ -392,11 +429,11 @@ func (m *memoAgency) location(zone uint32) (*time.Location, error) {
 }
 
 // replay counts one row, and keeps it as a change when its answer does.
-func (m *memoAgency) replay(row *pageRow) error {
+func (m *memoAgency) replay(rr *replayRow) error {
 	m.decisions++
-	lp, err := m.lawAt(row.zone, row.asOf)
-	if err != nil {
-		return fmt.Errorf("decision %s: %w", row.id, err)
+	row, lp := &rr.pageRow, rr.lp
+	if rr.lawErr != nil {
+		return fmt.Errorf("decision %s: %w", row.id, rr.lawErr)
 	}
 	stored := row.packSet == m.nowPack && row.engine == m.engine
 	if lp.now == lp.then && stored {
