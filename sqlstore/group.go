@@ -139,8 +139,10 @@ func (s *Store) writeLoop() {
 	defer close(s.writerDone)
 	for {
 		var group []*pending
+		idle := time.Now()
 		select {
 		case p := <-s.appends:
+			since(&s.phases.idle, &idle)
 			group = append(group, p)
 			s.taken.Add(1)
 		case <-s.closing:
@@ -320,6 +322,7 @@ func (s *Store) appendGroup(ctx context.Context, b *batch) ([]outcome, error) {
 // multi-row inserts: the round trips to the database do not grow with the
 // number of records.
 func (s *Store) appendOnce(ctx context.Context, b *batch, check bool) ([]outcome, error) {
+	t := time.Now()
 	tx, err := s.writer.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, s.fail(ctx, "append: begin", err)
@@ -362,6 +365,7 @@ func (s *Store) appendOnce(ctx context.Context, b *batch, check bool) ([]outcome
 		}
 	}
 	start := at.size
+	since(&s.phases.begin, &t)
 	out := make([]outcome, len(group))
 	// Room for the group's rows, leaves and stored hashes (about two per
 	// leaf), so that the writer does not grow them as it goes: that was
@@ -402,6 +406,7 @@ func (s *Store) appendOnce(ctx context.Context, b *batch, check bool) ([]outcome
 	if len(rows) == 0 {
 		return out, nil // every caller conflicts: nothing to write
 	}
+	since(&s.phases.leaves, &t)
 	var res sql.Result
 	if s.d.Bulk {
 		if res, err = s.writeBulk(ctx, tx, rows, at.leaves, &open, at.size, start); err != nil {
@@ -429,7 +434,10 @@ func (s *Store) appendOnce(ctx context.Context, b *batch, check bool) ([]outcome
 	if n, err := res.RowsAffected(); err != nil || n != 1 {
 		return nil, fmt.Errorf("%s: append: the log head moved from size %d during the append: %w", s.d.Name, start, errLeafTaken)
 	}
-	if err := tx.Commit(); err != nil {
+	since(&s.phases.insert, &t)
+	err = tx.Commit()
+	since(&s.phases.commit, &t)
+	if err != nil {
 		s.edge = edge{}
 		return nil, s.fail(ctx, "append: commit", err)
 	}

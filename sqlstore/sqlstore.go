@@ -151,6 +151,8 @@ type Store struct {
 	// taken the appends the writer has taken.
 	queued, taken atomic.Int64
 	latency       latencies
+	// phases times the writer's work, see WriterTimes.
+	phases writerPhases
 	// stmts are the prepared inserts, when Dialect.Prepare is set. Only
 	// the writer goroutine uses them. readHash and writeHash read stored
 	// hashes, on the reader and the writer pool, by number of indexes.

@@ -27,6 +27,7 @@ import (
 	"liaison/ledger"
 	"liaison/server"
 	"liaison/sqlite"
+	"liaison/storetest"
 	"liaison/web"
 )
 
@@ -94,11 +95,8 @@ func BenchmarkIntakeRoute(b *testing.B) {
 		return append(buf, tails[i%int64(len(tails))]...)
 	})
 	// How many records the store's writer commits a transaction (group
-	// commit): what one fsync covers.
-	after := rs.store.Stats()
-	if tx := after.Transactions - before.Transactions; tx > 0 {
-		b.ReportMetric(float64(after.Records-before.Records)/float64(tx), "records/commit")
-	}
+	// commit): what one fsync covers; and where the writer's time went.
+	storetest.ReportWriter(b, before, rs.store.Stats(), int(next.Load()))
 }
 
 // A routeServer is the server of the route benchmarks, wired as `liaison
