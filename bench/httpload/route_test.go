@@ -67,9 +67,10 @@ func BenchmarkDecisionsRoute(b *testing.B) {
 // BenchmarkIntakeRoute is httpload's sqlite target in process: POST
 // /v1/requests at a jail in us/ca/bayview, each with a new idempotency
 // key, so each appends its records durably (see BenchmarkDecisionsRoute
-// for the wiring and how to profile it). It runs 16 clients per CPU, as
-// httpload's 32-client level does on two, so that the store's writer
-// commits groups of appends as it does under that load.
+// for the wiring and how to profile it). It runs 16 and 64 clients per
+// CPU, as httpload's 32- and 128-client levels do on two, so that the
+// store's writer commits groups of appends as it does under that load,
+// and reports where the writer's time went (storetest.ReportWriter).
 func BenchmarkIntakeRoute(b *testing.B) {
 	defer debug.SetGCPercent(debug.SetGCPercent(400))
 	rs := newRouteServer(b)
@@ -87,16 +88,19 @@ func BenchmarkIntakeRoute(b *testing.B) {
 	}
 	head := []byte(`{"agency":"` + agency + `","idempotency_key":"route-`)
 	var next atomic.Int64
-	before := rs.store.Stats()
-	rs.run(b, 16*runtime.GOMAXPROCS(0), "/v1/requests", http.StatusCreated, func(buf []byte) []byte {
-		i := next.Add(1)
-		buf = append(buf, head...)
-		buf = strconv.AppendInt(buf, i, 10)
-		return append(buf, tails[i%int64(len(tails))]...)
-	})
-	// How many records the store's writer commits a transaction (group
-	// commit): what one fsync covers; and where the writer's time went.
-	storetest.ReportWriter(b, before, rs.store.Stats(), int(next.Load()))
+	for _, perCPU := range []int{16, 64} {
+		clients := perCPU * runtime.GOMAXPROCS(0)
+		b.Run("clients="+strconv.Itoa(clients), func(b *testing.B) {
+			before, sent := rs.store.Stats(), next.Load()
+			rs.run(b, clients, "/v1/requests", http.StatusCreated, func(buf []byte) []byte {
+				i := next.Add(1)
+				buf = append(buf, head...)
+				buf = strconv.AppendInt(buf, i, 10)
+				return append(buf, tails[i%int64(len(tails))]...)
+			})
+			storetest.ReportWriter(b, before, rs.store.Stats(), int(next.Load()-sent))
+		})
+	}
 }
 
 // A routeServer is the server of the route benchmarks, wired as `liaison
