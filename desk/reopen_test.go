@@ -139,7 +139,11 @@ func TestOverrideReopens(t *testing.T) {
 			if res, err := d.Act(ctx, clerk, desk.ActInput{Request: req, Action: "notify_release", OfflineNote: "by phone to the ERO duty officer"}); err != nil || res.Action.Status != liaison.ActionDoneOffline {
 				t.Fatalf("Act(notify_release) after the override = %+v, %v; want done offline", res, err)
 			}
-			w.check("carried out under the override", desk.CaseClosed)
+			c = w.check("carried out under the override", desk.CaseClosed)
+			if len(c.Closings) != 2 || len(c.Reopenings) != 1 || c.Closings[0].Key != "" || c.Closings[1].Key != req+"/1" ||
+				c.Reopenings[0].Key != req+"/1" || !c.Closings[0].At.Before(c.Reopenings[0].At) || !c.Reopenings[0].At.Before(c.Closings[1].At) {
+				t.Errorf("Case closed again: closings %+v, reopenings %+v; want closed in round 0, reopened and closed in round 1, in that order", c.Closings, c.Reopenings)
+			}
 
 			// Released, then the refusal overridden: the case stays closed.
 			p, err := d.CreatePerson(ctx, clerk, desk.PersonInput{Agency: a.ID, BookingNumbers: []string{"B-9"}, Name: "Person B-9"})
