@@ -91,7 +91,7 @@ func (k logKeys) verified(t *testing.T, s liaison.Store, step string) {
 	if _, err := (&ledger.Publisher{Store: s.(ledger.Store), Signer: signer}).Publish(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	if rep, err := ledger.Verify(t.Context(), src, verifier, desk.NewCaseCheck()); err != nil || !rep.OK() {
+	if rep, err := ledger.Verify(t.Context(), src, verifier, desk.NewCaseCheck(nil)); err != nil || !rep.OK() {
 		t.Errorf("%s: log verify = %+v, %v; want no problem", step, rep, err)
 	}
 }
@@ -272,25 +272,45 @@ func TestVerifyLostReopening(t *testing.T) {
 			if _, err := (&ledger.Publisher{Store: s.(ledger.Store), Signer: keys.signer}).Publish(ctx); err != nil {
 				t.Fatal(err)
 			}
-			rep, err := ledger.Verify(ctx, s.(ledger.AuditSource), keys.verifier, desk.NewCaseCheck())
+			// lost says which requests a verify of src names as reopenings
+			// lost, checking each problem is one.
+			lost := func(what string, src ledger.AuditSource, live liaison.Store) []string {
+				t.Helper()
+				rep, err := ledger.Verify(ctx, src, keys.verifier, desk.NewCaseCheck(live))
+				if err != nil {
+					t.Fatal(err)
+				}
+				var got []string
+				for _, p := range rep.Problems {
+					if p.Kind != ledger.Derived || !strings.Contains(p.Message, "ovr_raw") {
+						t.Errorf("Verify() %s: problem %+v, want a derived one naming the override", what, p)
+					}
+					got = append(got, p.Record)
+				}
+				return got
+			}
+			want := []string{"request/" + req}
+			if got := lost("with a reopening lost", s.(ledger.AuditSource), s); !slices.Equal(got, want) {
+				t.Errorf("Verify() with a reopening lost names %v, want %v", got, want)
+			}
+			// A verify beside a live desk: its snapshot read before the
+			// page's read reopened the case, its check after.
+			snap, done, err := s.(ledger.Snapshotter).Snapshot(ctx)
 			if err != nil {
 				t.Fatal(err)
 			}
-			var got []string
-			for _, p := range rep.Problems {
-				if p.Kind != ledger.Derived || !strings.Contains(p.Message, "ovr_raw") {
-					t.Errorf("Verify() with a reopening lost: problem %+v, want a derived one naming the override", p)
-				}
-				got = append(got, p.Record)
-			}
-			if want := []string{"request/" + req}; !slices.Equal(got, want) {
-				t.Errorf("Verify() with a reopening lost names %v, want %v", got, want)
-			}
+			defer done()
 			if _, err := d.Case(ctx, clerk, req, desk.CaseOptions{}); err != nil {
 				t.Fatal(err)
 			}
 			w.check("its page read", desk.CaseOpen)
 			keys.verified(t, s, "its page read")
+			if got := lost("of a snapshot taken before the reopening, the live store given", snap, s); len(got) != 0 {
+				t.Errorf("Verify() of a snapshot without the reopening the live store has names %v as lost, want none", got)
+			}
+			if got := lost("of a snapshot taken before the reopening, no live store given", snap, nil); !slices.Equal(got, want) {
+				t.Errorf("Verify() of a snapshot without the reopening, no live store, names %v, want %v", got, want)
+			}
 		})
 	}
 }
