@@ -10,7 +10,8 @@ import (
 
 // TestWriterTimes checks that the store times its writer's phases (Stats,
 // liaison_store_writer_seconds_total): each phase of a committed append,
-// and the wait for the second append.
+// and the wait for the second append (not the time after a commit, which
+// is SQLite's rare RESTART checkpoint: see TestWALStartsOver).
 func TestWriterTimes(t *testing.T) {
 	s, err := Open(t.Context(), filepath.Join(t.TempDir(), "liaison.db"))
 	if err != nil {

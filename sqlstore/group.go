@@ -162,7 +162,9 @@ func (s *Store) writeLoop() {
 		}
 		s.commitGroup(group)
 		if s.afterCommit != nil {
+			t := time.Now()
 			s.afterCommit(context.Background(), s.writer)
+			since(&s.phases.after, &t)
 		}
 	}
 }

@@ -39,16 +39,18 @@ type WriterTimes struct {
 	Leaves time.Duration // the tree: each leaf's stored hashes, and the rows to write
 	Insert time.Duration // the INSERTs (records, leaves, open cases) and the log head's update
 	Commit time.Duration // COMMIT: the pages written to the log (WAL) or sent, and the sync
+	After  time.Duration // between groups: Config.AfterCommit (SQLite's RESTART checkpoints)
 }
 
 // writerPhases accumulates WriterTimes, in nanoseconds.
 type writerPhases struct {
-	idle, begin, leaves, insert, commit atomic.Int64
+	idle, begin, leaves, insert, commit, after atomic.Int64
 }
 
 func (w *writerPhases) times() WriterTimes {
 	return WriterTimes{Idle: time.Duration(w.idle.Load()), Begin: time.Duration(w.begin.Load()),
-		Leaves: time.Duration(w.leaves.Load()), Insert: time.Duration(w.insert.Load()), Commit: time.Duration(w.commit.Load())}
+		Leaves: time.Duration(w.leaves.Load()), Insert: time.Duration(w.insert.Load()), Commit: time.Duration(w.commit.Load()),
+		After: time.Duration(w.after.Load())}
 }
 
 // since adds the time since *t to c and moves *t to now.

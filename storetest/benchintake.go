@@ -140,7 +140,7 @@ func ReportWriter(b *testing.B, before, after sqlstore.Stats, intakes int) {
 	phases := []struct {
 		name string
 		d    time.Duration
-	}{{"begin", w1.Begin - w0.Begin}, {"leaves", w1.Leaves - w0.Leaves}, {"insert", w1.Insert - w0.Insert}, {"commit", w1.Commit - w0.Commit}}
+	}{{"begin", w1.Begin - w0.Begin}, {"leaves", w1.Leaves - w0.Leaves}, {"insert", w1.Insert - w0.Insert}, {"commit", w1.Commit - w0.Commit}, {"after", w1.After - w0.After}}
 	var busy time.Duration
 	for _, p := range phases {
 		b.ReportMetric(per(p.d), "w-"+p.name+"-µs/intake")

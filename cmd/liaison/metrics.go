@@ -60,7 +60,7 @@ func (c storeCollector) Collect(ch chan<- prometheus.Metric) {
 	for _, p := range []struct {
 		phase string
 		d     time.Duration
-	}{{"idle", w.Idle}, {"begin", w.Begin}, {"leaves", w.Leaves}, {"insert", w.Insert}, {"commit", w.Commit}} {
+	}{{"idle", w.Idle}, {"begin", w.Begin}, {"leaves", w.Leaves}, {"insert", w.Insert}, {"commit", w.Commit}, {"after_commit", w.After}} {
 		ch <- prometheus.MustNewConstMetric(storeWriter, prometheus.CounterValue, p.d.Seconds(), p.phase)
 	}
 	if c.walRestarts != nil {
