@@ -28,7 +28,7 @@ func TestWriteBest(t *testing.T) {
 		level(targetOPA, 16, 7500, 9*time.Millisecond), // OPA's best
 		level(targetOPA, 32, 7100, 15*time.Millisecond),
 		level(targetDecide, 8, 20000, 4*time.Millisecond),
-		level(targetDecide, 16, 24000, 8*time.Millisecond), // the best within 9 ms
+		level(targetDecide, 16, 24000, 8*time.Millisecond),  // the best within 9 ms
 		level(targetDecide, 32, 30000, 10*time.Millisecond), // faster, but a worse p99
 	}}
 	var out bytes.Buffer
