@@ -153,9 +153,10 @@ func newRouteServer(b testing.TB) *routeServer {
 	if err != nil {
 		b.Fatal(err)
 	}
-	// As serve: the web desk in front of the API, and its timeouts.
+	// As serve: the web desk in front of the API (but for /v1/), and its
+	// timeouts.
 	site := web.New(web.Config{Desk: d, Store: st, Log: st, Verifier: signer.Verifier(), API: srv.Handler(), Logger: logger, WhatIfLimit: srv.AllowWhatIf})
-	hs := &http.Server{Handler: site.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: time.Minute, IdleTimeout: 2 * time.Minute}
+	hs := &http.Server{Handler: server.Front(srv.Handler(), site.Handler()), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: time.Minute, IdleTimeout: 2 * time.Minute}
 	go hs.Serve(ln)
 	b.Cleanup(func() { hs.Close() })
 	tokens := desk.NewTokens(st, time.Now, rand.Reader)
