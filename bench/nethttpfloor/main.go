@@ -13,7 +13,8 @@
 //     Content-Length), in one write.
 //
 // It runs with `liaison serve`'s HTTP timeouts, so that their per-request
-// cost (a read and a write deadline) is in the floor too.
+// cost (a read and a write deadline) is in the floor too; -timeouts=false
+// leaves out the read and write timeouts, to measure that cost.
 package main
 
 import (
@@ -40,6 +41,7 @@ func run(args []string) error {
 	addr := fs.String("addr", "127.0.0.1:0", "address to listen on")
 	mode := fs.String("mode", "fixed", "handler: empty or fixed")
 	size := fs.Int("answer-bytes", 4096, "length of the fixed answer")
+	timeouts := fs.Bool("timeouts", true, "liaison serve's read, write and idle timeouts (false: ReadHeaderTimeout and IdleTimeout only)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -58,8 +60,10 @@ func run(args []string) error {
 	}
 	fmt.Printf("nethttpfloor listening on http://%s (%s)\n", ln.Addr(), *mode)
 	// liaison serve's timeouts (cmd/liaison/serve.go).
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
-		WriteTimeout: 60 * time.Second, IdleTimeout: 2 * time.Minute}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	if *timeouts {
+		srv.ReadTimeout, srv.WriteTimeout = 30*time.Second, 60*time.Second
+	}
 	return srv.Serve(ln)
 }
 
