@@ -41,7 +41,7 @@ import (
 //	go test -run XXX -bench 'DecisionsRoute/clients=128' -cpu 2 -cpuprofile cpu.prof ./httpload
 //	go tool pprof -top -cum httpload.test cpu.prof
 //
-// It runs at httpload's levels, 1, 8, 32 and 128 clients.
+// It runs at httpload's levels, 1, 8, 16, 32 and 128 clients.
 func BenchmarkDecisionsRoute(b *testing.B) {
 	defer debug.SetGCPercent(debug.SetGCPercent(400))
 	rs := newRouteServer(b)
@@ -53,7 +53,7 @@ func BenchmarkDecisionsRoute(b *testing.B) {
 		}
 		bodies = append(bodies, body)
 	}
-	for _, clients := range []int{1, 8, 32, 128} {
+	for _, clients := range []int{1, 8, 16, 32, 128} {
 		b.Run("clients="+strconv.Itoa(clients), func(b *testing.B) {
 			var next atomic.Int64
 			rs.run(b, clients, "/v1/decisions", http.StatusOK, func(buf []byte) []byte {
