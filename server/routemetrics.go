@@ -5,6 +5,8 @@ import (
 	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"liaison"
 )
 
 // routeMetrics are the request counter and the duration histogram of one
@@ -41,4 +43,27 @@ func (c *routeMetricsCache) get(m *metrics, route string, status int) *routeMetr
 		duration: m.duration.WithLabelValues(route, code),
 	})
 	return v.(*routeMetrics)
+}
+
+// decisionKey is a stage and an outcome of liaison_decisions_total.
+type decisionKey struct {
+	stage   string
+	outcome liaison.Outcome
+}
+
+// decisionCounterCache holds the decision counters found so far, by
+// stage and outcome (three stages, five outcomes), as routeMetricsCache
+// does the routes'.
+type decisionCounterCache struct {
+	m sync.Map
+}
+
+// get returns the counter of stage and outcome, from m's vector.
+func (c *decisionCounterCache) get(m *metrics, stage string, o liaison.Outcome) prometheus.Counter {
+	k := decisionKey{stage, o}
+	if v, ok := c.m.Load(k); ok {
+		return v.(prometheus.Counter)
+	}
+	v, _ := c.m.LoadOrStore(k, m.decisions.WithLabelValues(stage, string(o)))
+	return v.(prometheus.Counter)
 }

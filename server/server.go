@@ -78,12 +78,13 @@ type Server struct {
 	registry *prometheus.Registry
 	metrics  *metrics
 	// routeMetrics are metrics' children by route and status, found once.
-	routeMetrics routeMetricsCache
-	logger       *slog.Logger
-	now          func() time.Time
-	handler      http.Handler
-	table        []route
-	tokens       tokenCache
+	routeMetrics     routeMetricsCache
+	decisionCounters decisionCounterCache
+	logger           *slog.Logger
+	now              func() time.Time
+	handler          http.Handler
+	table            []route
+	tokens           tokenCache
 	// whatIfLimit is the per-address token bucket of POST /v1/whatif.
 	whatIfLimit *limiter
 	// answers are buffers for writeJSON to encode answers into, and
@@ -295,7 +296,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 // countDecisions counts the decisions of one stage.
 func (s *Server) countDecisions(stage string, outcomes ...liaison.Outcome) {
 	for _, o := range outcomes {
-		s.metrics.decisions.WithLabelValues(stage, string(o)).Inc()
+		s.decisionCounters.get(s.metrics, stage, o).Inc()
 	}
 }
 
