@@ -608,11 +608,14 @@ func (d *decoder) array(p *plan, tag *tagInfo, dst reflect.Value) error {
 	if !d.enter() {
 		return nil
 	}
-	capacity := 4
 	if d.skipSpace() && d.pos < len(d.data) && d.data[d.pos] == ']' {
-		capacity = 0
+		dst.Set(reflect.MakeSlice(p.typ, 0, 0)) // [], not null
+	} else {
+		// Grown in place from nil: reflect.MakeSlice would also put the
+		// slice's header on the heap, one more allocation per list.
+		dst.SetZero()
+		dst.Grow(4)
 	}
-	dst.Set(reflect.MakeSlice(p.typ, 0, capacity))
 	var problem error
 	n := 0
 	for more := d.firstMember(']'); more; more = d.nextMember(']') {

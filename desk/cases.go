@@ -31,6 +31,10 @@ type Case struct {
 	// Reopened is the latest reopening of an open case that was closed
 	// before: when and why it has work again.
 	Reopened *liaison.CaseReopenedRecord `json:"reopened,omitempty"`
+	// Closings and Reopenings are every close and reopening of the case,
+	// in log order: its rounds (see liaison.CaseKey).
+	Closings   []liaison.CaseClosedRecord   `json:"closings"`
+	Reopenings []liaison.CaseReopenedRecord `json:"reopenings"`
 	// Standing is where each action the request asks for stands.
 	Standing  []ActionState  `json:"standing"`
 	Person    *Person        `json:"person,omitempty"`
@@ -152,9 +156,6 @@ func (d *Desk) Case(ctx context.Context, by liaison.Actor, id string, opt CaseOp
 		// when its page is read: one read of the index's round-0 close for
 		// a case never closed.
 		d.syncCase(ctx, rr.ID, false)
-		if c.Reopened, err = d.reopening(ctx, rr.ID); err != nil {
-			return nil, err
-		}
 	}
 	if opt.Trace {
 		drs := make([]*liaison.DecisionRecord, len(c.Decisions))
@@ -178,6 +179,15 @@ func (d *Desk) Case(ctx context.Context, by liaison.Actor, id string, opt CaseOp
 	}
 	if c.Facts, err = list[liaison.FactsRecord](ctx, d.store, liaison.Filter{Kind: liaison.KindFacts, Parent: id}); err != nil {
 		return nil, err
+	}
+	if c.Closings, err = list[liaison.CaseClosedRecord](ctx, d.store, liaison.Filter{Kind: liaison.KindCaseClosed, Parent: id}); err != nil {
+		return nil, err
+	}
+	if c.Reopenings, err = list[liaison.CaseReopenedRecord](ctx, d.store, liaison.Filter{Kind: liaison.KindCaseReopened, Parent: id}); err != nil {
+		return nil, err
+	}
+	if n := len(c.Reopenings); c.Status == CaseOpen && n > 0 {
+		c.Reopened = &c.Reopenings[n-1]
 	}
 	reads, err := list[liaison.ReadRecord](ctx, d.store, liaison.Filter{Kind: liaison.KindRead, Parent: id})
 	if err != nil {

@@ -91,7 +91,7 @@ func (k logKeys) verified(t *testing.T, s liaison.Store, step string) {
 	if _, err := (&ledger.Publisher{Store: s.(ledger.Store), Signer: signer}).Publish(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	if rep, err := ledger.Verify(t.Context(), src, verifier, desk.NewCaseCheck()); err != nil || !rep.OK() {
+	if rep, err := ledger.Verify(t.Context(), src, verifier, desk.NewCaseCheck(nil)); err != nil || !rep.OK() {
 		t.Errorf("%s: log verify = %+v, %v; want no problem", step, rep, err)
 	}
 }
@@ -139,7 +139,11 @@ func TestOverrideReopens(t *testing.T) {
 			if res, err := d.Act(ctx, clerk, desk.ActInput{Request: req, Action: "notify_release", OfflineNote: "by phone to the ERO duty officer"}); err != nil || res.Action.Status != liaison.ActionDoneOffline {
 				t.Fatalf("Act(notify_release) after the override = %+v, %v; want done offline", res, err)
 			}
-			w.check("carried out under the override", desk.CaseClosed)
+			c = w.check("carried out under the override", desk.CaseClosed)
+			if len(c.Closings) != 2 || len(c.Reopenings) != 1 || c.Closings[0].Key != "" || c.Closings[1].Key != req+"/1" ||
+				c.Reopenings[0].Key != req+"/1" || !c.Closings[0].At.Before(c.Reopenings[0].At) || !c.Reopenings[0].At.Before(c.Closings[1].At) {
+				t.Errorf("Case closed again: closings %+v, reopenings %+v; want closed in round 0, reopened and closed in round 1, in that order", c.Closings, c.Reopenings)
+			}
 
 			// Released, then the refusal overridden: the case stays closed.
 			p, err := d.CreatePerson(ctx, clerk, desk.PersonInput{Agency: a.ID, BookingNumbers: []string{"B-9"}, Name: "Person B-9"})
@@ -268,25 +272,45 @@ func TestVerifyLostReopening(t *testing.T) {
 			if _, err := (&ledger.Publisher{Store: s.(ledger.Store), Signer: keys.signer}).Publish(ctx); err != nil {
 				t.Fatal(err)
 			}
-			rep, err := ledger.Verify(ctx, s.(ledger.AuditSource), keys.verifier, desk.NewCaseCheck())
+			// lost says which requests a verify of src names as reopenings
+			// lost, checking each problem is one.
+			lost := func(what string, src ledger.AuditSource, live liaison.Store) []string {
+				t.Helper()
+				rep, err := ledger.Verify(ctx, src, keys.verifier, desk.NewCaseCheck(live))
+				if err != nil {
+					t.Fatal(err)
+				}
+				var got []string
+				for _, p := range rep.Problems {
+					if p.Kind != ledger.Derived || !strings.Contains(p.Message, "ovr_raw") {
+						t.Errorf("Verify() %s: problem %+v, want a derived one naming the override", what, p)
+					}
+					got = append(got, p.Record)
+				}
+				return got
+			}
+			want := []string{"request/" + req}
+			if got := lost("with a reopening lost", s.(ledger.AuditSource), s); !slices.Equal(got, want) {
+				t.Errorf("Verify() with a reopening lost names %v, want %v", got, want)
+			}
+			// A verify beside a live desk: its snapshot read before the
+			// page's read reopened the case, its check after.
+			snap, done, err := s.(ledger.Snapshotter).Snapshot(ctx)
 			if err != nil {
 				t.Fatal(err)
 			}
-			var got []string
-			for _, p := range rep.Problems {
-				if p.Kind != ledger.Derived || !strings.Contains(p.Message, "ovr_raw") {
-					t.Errorf("Verify() with a reopening lost: problem %+v, want a derived one naming the override", p)
-				}
-				got = append(got, p.Record)
-			}
-			if want := []string{"request/" + req}; !slices.Equal(got, want) {
-				t.Errorf("Verify() with a reopening lost names %v, want %v", got, want)
-			}
+			defer done()
 			if _, err := d.Case(ctx, clerk, req, desk.CaseOptions{}); err != nil {
 				t.Fatal(err)
 			}
 			w.check("its page read", desk.CaseOpen)
 			keys.verified(t, s, "its page read")
+			if got := lost("of a snapshot taken before the reopening, the live store given", snap, s); len(got) != 0 {
+				t.Errorf("Verify() of a snapshot without the reopening the live store has names %v as lost, want none", got)
+			}
+			if got := lost("of a snapshot taken before the reopening, no live store given", snap, nil); !slices.Equal(got, want) {
+				t.Errorf("Verify() of a snapshot without the reopening, no live store, names %v, want %v", got, want)
+			}
 		})
 	}
 }

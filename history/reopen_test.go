@@ -60,7 +60,7 @@ func TestReopenedCases(t *testing.T) {
 		t.Errorf("%d reopenings: %d open today (%d marked reopened on the queue), %d closed again; want some of each, every open one marked",
 			len(reopened), openAgain, marked, closedAgain)
 	}
-	rep, err := ledger.Verify(ctx, store, nil, desk.NewCaseCheck())
+	rep, err := ledger.Verify(ctx, store, nil, desk.NewCaseCheck(store))
 	if err != nil || !rep.OK() {
 		t.Errorf("log verify of the history's cases = %+v, %v; want no problem", rep, err)
 	}

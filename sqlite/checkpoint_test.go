@@ -62,6 +62,10 @@ func TestWALStartsOver(t *testing.T) {
 	if s.ckpt.restarts.Load() < 2 {
 		t.Fatalf("%d records (about %d KB) appended and the WAL started over %d times, want several", n, written>>10, s.ckpt.restarts.Load())
 	}
+	// The restarts ran on the writer, between groups: timed as such.
+	if after := s.Stats().Writer.After; after <= 0 {
+		t.Errorf("the WAL started over %d times and Stats().Writer.After = %v, want > 0", s.ckpt.restarts.Load(), after)
+	}
 	// A WAL that never started over would hold everything written; this
 	// one peaks near its bound plus an append or two.
 	if limit := written / 4; maxWAL > limit {

@@ -150,9 +150,18 @@ func (s *Store) prepare(ctx context.Context) error {
 		return s.fail(ctx, "prepare the update of the log head", err)
 	}
 	s.stmts = make(map[stmtKey]*sql.Stmt)
+	if s.d.NextRowid {
+		if err := s.prepareNext(ctx); err != nil {
+			return err
+		}
+	}
 	for _, t := range []table{recordsTable, leavesTable, openCasesTable} {
 		for n := min(t.rowsPerInsert(), exactRows); n > 0; n-- {
-			stmt, err := s.writer.PrepareContext(ctx, s.bind(t.insertSQL(n)))
+			q := t.insertSQL(n)
+			if s.d.NextRowid && t.name == openCasesTable.name {
+				q = orRollback(q)
+			}
+			stmt, err := s.writer.PrepareContext(ctx, s.bind(q))
 			if err != nil {
 				return s.fail(ctx, "prepare the inserts into "+t.name, err)
 			}

@@ -139,8 +139,10 @@ func (s *Store) writeLoop() {
 	defer close(s.writerDone)
 	for {
 		var group []*pending
+		idle := time.Now()
 		select {
 		case p := <-s.appends:
+			since(&s.phases.idle, &idle)
 			group = append(group, p)
 			s.taken.Add(1)
 		case <-s.closing:
@@ -160,7 +162,9 @@ func (s *Store) writeLoop() {
 		}
 		s.commitGroup(group)
 		if s.afterCommit != nil {
+			t := time.Now()
 			s.afterCommit(context.Background(), s.writer)
+			since(&s.phases.after, &t)
 		}
 	}
 }
@@ -300,13 +304,23 @@ type outcome struct {
 // tried again, looking for conflicts first, so that only the callers with
 // a conflict are left out (a failure then means another writer took the
 // next leaf, see ledger.AppendTx, and the group is tried once more).
+//
+// With Dialect.NextRowid, the rows' leaf indexes are SQLite's next rowids,
+// checked; when they are not (errRowidMoved), the group is tried again
+// with the indexes given.
 func (s *Store) appendGroup(ctx context.Context, b *batch) ([]outcome, error) {
-	check := false
+	check, given := false, !s.d.NextRowid
 	for attempt := 1; ; attempt++ {
-		out, err := s.appendOnce(ctx, b, check)
-		if errors.Is(err, errLeafTaken) && attempt < appendAttempts && ctx.Err() == nil {
-			check = true
-			continue
+		out, err := s.appendOnce(ctx, b, check, given)
+		if attempt < appendAttempts && ctx.Err() == nil {
+			switch {
+			case errors.Is(err, errLeafTaken):
+				check = true
+				continue
+			case errors.Is(err, errRowidMoved):
+				given = true
+				continue
+			}
 		}
 		return out, err
 	}
@@ -318,8 +332,10 @@ func (s *Store) appendGroup(ctx context.Context, b *batch) ([]outcome, error) {
 // a conflict is left out; without it, any conflict fails the transaction
 // with errLeafTaken. Then all the callers' rows are written with a few
 // multi-row inserts: the round trips to the database do not grow with the
-// number of records.
-func (s *Store) appendOnce(ctx context.Context, b *batch, check bool) ([]outcome, error) {
+// number of records. Unless given is set, records and leaves are written
+// without their leaf indexes (see nextrow.go).
+func (s *Store) appendOnce(ctx context.Context, b *batch, check, given bool) ([]outcome, error) {
+	t := time.Now()
 	tx, err := s.writer.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, s.fail(ctx, "append: begin", err)
@@ -362,6 +378,7 @@ func (s *Store) appendOnce(ctx context.Context, b *batch, check bool) ([]outcome
 		}
 	}
 	start := at.size
+	since(&s.phases.begin, &t)
 	out := make([]outcome, len(group))
 	// Room for the group's rows, leaves and stored hashes (about two per
 	// leaf), so that the writer does not grow them as it goes: that was
@@ -402,18 +419,28 @@ func (s *Store) appendOnce(ctx context.Context, b *batch, check bool) ([]outcome
 	if len(rows) == 0 {
 		return out, nil // every caller conflicts: nothing to write
 	}
+	since(&s.phases.leaves, &t)
 	var res sql.Result
 	if s.d.Bulk {
 		if res, err = s.writeBulk(ctx, tx, rows, at.leaves, &open, at.size, start); err != nil {
 			return nil, err
 		}
-	} else {
+	} else if given || start == 0 {
 		if err := s.insert(ctx, tx, recordsTable, rows); err != nil {
 			return nil, err
 		}
 		if err := s.insert(ctx, tx, leavesTable, at.leaves); err != nil {
 			return nil, err
 		}
+	} else {
+		if err := s.insertNext(ctx, tx, recordsNext, rows, at.size-1); err != nil {
+			return nil, err
+		}
+		if err := s.insertNext(ctx, tx, leavesNext, at.leaves, at.size-1); err != nil {
+			return nil, err
+		}
+	}
+	if !s.d.Bulk {
 		if err := open.write(ctx, s, tx); err != nil {
 			return nil, err
 		}
@@ -429,7 +456,10 @@ func (s *Store) appendOnce(ctx context.Context, b *batch, check bool) ([]outcome
 	if n, err := res.RowsAffected(); err != nil || n != 1 {
 		return nil, fmt.Errorf("%s: append: the log head moved from size %d during the append: %w", s.d.Name, start, errLeafTaken)
 	}
-	if err := tx.Commit(); err != nil {
+	since(&s.phases.insert, &t)
+	err = tx.Commit()
+	since(&s.phases.commit, &t)
+	if err != nil {
 		s.edge = edge{}
 		return nil, s.fail(ctx, "append: commit", err)
 	}

@@ -96,6 +96,12 @@ type Dialect struct {
 	// while the log lock is held, where each costs a node the lock's time
 	// and the other nodes their wait.
 	Bulk bool
+	// NextRowid says to write records and leaves with INSERT OR ROLLBACK
+	// and without their leaf index, which SQLite then gives them as
+	// their rowid, and the open cases with INSERT OR ROLLBACK: statements
+	// SQLite runs without a statement journal (see nextrow.go). Only with
+	// Prepare.
+	NextRowid bool
 	// Time converts a record's time to a query argument. Read back, the
 	// column must scan as time.Time or as int64 microseconds since the
 	// Unix epoch.
@@ -151,6 +157,8 @@ type Store struct {
 	// taken the appends the writer has taken.
 	queued, taken atomic.Int64
 	latency       latencies
+	// phases times the writer's work, see WriterTimes.
+	phases writerPhases
 	// stmts are the prepared inserts, when Dialect.Prepare is set. Only
 	// the writer goroutine uses them. readHash and writeHash read stored
 	// hashes, on the reader and the writer pool, by number of indexes.

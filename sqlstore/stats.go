@@ -22,6 +22,42 @@ type Stats struct {
 	// appends the writer has taken from them. Tests wait on these to know
 	// an append is queued, or being written, without sleeping.
 	Queued, Taken int64
+	// Writer is where the writer goroutine's time went, summed over the
+	// transactions it committed.
+	Writer WriterTimes
+}
+
+// WriterTimes divides the writer goroutine's time between the phases of
+// its transactions (see appendOnce), so that what limits the store's
+// throughput can be read off a running server: the writer does its
+// groups one after another, so it can commit at most one intake per the
+// sum of these per intake. Each is wall time: Commit includes the wait for
+// the disk's sync, Idle the wait for an append to arrive.
+type WriterTimes struct {
+	Idle   time.Duration // waiting for a first append
+	Begin  time.Duration // beginning the transaction and reading the log head under its lock
+	Leaves time.Duration // the tree: each leaf's stored hashes, and the rows to write
+	Insert time.Duration // the INSERTs (records, leaves, open cases) and the log head's update
+	Commit time.Duration // COMMIT: the pages written to the log (WAL) or sent, and the sync
+	After  time.Duration // between groups: Config.AfterCommit (SQLite's RESTART checkpoints)
+}
+
+// writerPhases accumulates WriterTimes, in nanoseconds.
+type writerPhases struct {
+	idle, begin, leaves, insert, commit, after atomic.Int64
+}
+
+func (w *writerPhases) times() WriterTimes {
+	return WriterTimes{Idle: time.Duration(w.idle.Load()), Begin: time.Duration(w.begin.Load()),
+		Leaves: time.Duration(w.leaves.Load()), Insert: time.Duration(w.insert.Load()), Commit: time.Duration(w.commit.Load()),
+		After: time.Duration(w.after.Load())}
+}
+
+// since adds the time since *t to c and moves *t to now.
+func since(c *atomic.Int64, t *time.Time) {
+	now := time.Now()
+	c.Add(int64(now.Sub(*t)))
+	*t = now
 }
 
 // Histogram is a distribution of durations: Counts[i] is how many were at
@@ -72,5 +108,5 @@ func (l *latencies) histogram() Histogram {
 func (s *Store) Stats() Stats {
 	lat := s.latency.histogram()
 	return Stats{Transactions: s.groups.Load(), Records: s.records.Load(), Appends: int64(lat.Count), Latency: lat,
-		Queued: s.queued.Load(), Taken: s.taken.Load()}
+		Queued: s.queued.Load(), Taken: s.taken.Load(), Writer: s.phases.times()}
 }

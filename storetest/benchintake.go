@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"liaison"
+	"liaison/sqlstore"
 )
 
 // BenchIntake appends what a desk intake appends, from 32 callers at once
@@ -26,6 +27,7 @@ func BenchIntake(b *testing.B, open func(b *testing.B) Store) {
 		intakes := intakeRecords(b, b.N)
 		var next atomic.Int64
 		b.SetParallelism((32 + runtime.GOMAXPROCS(0) - 1) / runtime.GOMAXPROCS(0))
+		st0, _ := statsOf(s)
 		cpu := cpuTime()
 		b.ResetTimer()
 		b.RunParallel(func(pb *testing.PB) {
@@ -38,6 +40,9 @@ func BenchIntake(b *testing.B, open func(b *testing.B) Store) {
 		})
 		b.StopTimer()
 		reportIntake(b, intakes, cpu)
+		if st1, ok := statsOf(s); ok {
+			ReportWriter(b, st0, st1, len(intakes))
+		}
 	})
 	// One caller appending eight intakes at a time: the same transactions
 	// every run (a group of eight intakes, as at 32 clients), so that
@@ -48,6 +53,7 @@ func BenchIntake(b *testing.B, open func(b *testing.B) Store) {
 		defer closeBench(b, s)
 		const group = 8
 		intakes := intakeRecords(b, b.N*group)
+		st0, _ := statsOf(s)
 		cpu := cpuTime()
 		b.ResetTimer()
 		for i := range b.N {
@@ -61,6 +67,9 @@ func BenchIntake(b *testing.B, open func(b *testing.B) Store) {
 		}
 		b.StopTimer()
 		reportIntake(b, intakes, cpu)
+		if st1, ok := statsOf(s); ok {
+			ReportWriter(b, st0, st1, len(intakes))
+		}
 	})
 }
 
@@ -115,4 +124,39 @@ func cpuTime() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// ReportWriter reports where the store's writer goroutine spent its time
+// between two Stats, per intake (of intakes), as µs of wall time per
+// phase (see sqlstore.WriterTimes): their sum, busy-µs/intake, bounds the
+// intakes a second the store can commit (10⁶ ÷ busy-µs). It also reports
+// the records a transaction held.
+func ReportWriter(b *testing.B, before, after sqlstore.Stats, intakes int) {
+	if intakes <= 0 {
+		return
+	}
+	per := func(d time.Duration) float64 { return float64(d.Microseconds()) / float64(intakes) }
+	w0, w1 := before.Writer, after.Writer
+	phases := []struct {
+		name string
+		d    time.Duration
+	}{{"begin", w1.Begin - w0.Begin}, {"leaves", w1.Leaves - w0.Leaves}, {"insert", w1.Insert - w0.Insert}, {"commit", w1.Commit - w0.Commit}, {"after", w1.After - w0.After}}
+	var busy time.Duration
+	for _, p := range phases {
+		b.ReportMetric(per(p.d), "w-"+p.name+"-µs/intake")
+		busy += p.d
+	}
+	b.ReportMetric(per(busy), "w-busy-µs/intake")
+	if tx := after.Transactions - before.Transactions; tx > 0 {
+		b.ReportMetric(float64(after.Records-before.Records)/float64(tx), "records/commit")
+	}
+}
+
+// statsOf returns s's Stats when it keeps them.
+func statsOf(s Store) (sqlstore.Stats, bool) {
+	st, ok := s.(interface{ Stats() sqlstore.Stats })
+	if !ok {
+		return sqlstore.Stats{}, false
+	}
+	return st.Stats(), true
 }

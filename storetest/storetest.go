@@ -78,6 +78,7 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"EditedColumnsGrantNothing", testEditedColumnsGrantNothing},
 		{"OpenCases", testOpenCases},
 		{"TamperOpenCases", testTamperOpenCases},
+		{"LeafIndexes", testLeafIndexes},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -185,6 +185,12 @@ func history(c *desk.Case) []event {
 				Kind: liaison.KindDutyChange, ID: ch.ID})
 		}
 	}
+	for _, cl := range c.Closings {
+		out = append(out, event{At: cl.At, What: "Case closed", Detail: cl.Why, Kind: liaison.KindCaseClosed, ID: cl.ID})
+	}
+	for _, ro := range c.Reopenings {
+		out = append(out, event{At: ro.At, What: "Case reopened", Detail: ro.Why, Kind: liaison.KindCaseReopened, ID: ro.ID})
+	}
 	for _, ce := range c.Custody {
 		out = append(out, event{At: ce.At, What: "Custody: " + words(ce.Kind), Detail: ce.Note, Kind: liaison.KindCustodyEvent, ID: ce.ID})
 	}

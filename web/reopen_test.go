@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -48,6 +49,10 @@ func TestOverrideReopensCase(t *testing.T) {
 	p = b.get(casePath)
 	if !strings.Contains(p.body, `<span class="status">open</span>`) || !strings.Contains(p.body, "counsel overrode the refusal") || !strings.Contains(p.body, `class="reopened"`) {
 		t.Errorf("GET case after the override: not shown open again, reopened by the override\n%s", p.body)
+	}
+	if h := p.body[strings.Index(p.body, `id="history"`):]; !strings.Contains(h, "<td>Case closed</td><td>every action it asks for is settled</td>") ||
+		!regexp.MustCompile(`<td>Case reopened</td><td>honor detainer: refused \(attempt act_[0-9a-f]+\), counsel overrode the refusal`).MatchString(h) {
+		t.Errorf("GET case after the override: the history does not list the close and the reopening\n%s", h)
 	}
 	if strings.Contains(p.body, `aria-describedby="why-honor_detainer"`) {
 		t.Errorf("GET case after the override: carrying out honor_detainer is still disabled")

@@ -31,6 +31,7 @@ type fixture struct {
 	stderr     io.Writer
 	liaisonBin string
 	opaBin     string
+	floorBin   string // bench/nethttpfloor, for the floor targets
 
 	reqs   []*liaison.Request
 	decide [][]byte // POST /v1/decisions bodies
@@ -50,6 +51,17 @@ type target struct {
 	key   string
 	procs []*proc
 	wl    workload
+}
+
+// switches are the context switches of the target's servers so far.
+func (t target) switches() switches {
+	var s switches
+	for _, p := range t.procs {
+		ps := p.switches()
+		s.voluntary += ps.voluntary
+		s.involuntary += ps.involuntary
+	}
+	return s
 }
 
 // cpu is the CPU time the target's servers have used so far.
@@ -78,6 +90,12 @@ func newFixture(ctx context.Context, c config, dir string, stderr io.Writer) (*f
 		fx.opaBin = filepath.Join(dir, "opa")
 		fmt.Fprintln(stderr, "httpload: building opa from the OPA module (./opaserver)")
 		if err := build(ctx, c.benchDir, fx.opaBin, "./opaserver"); err != nil {
+			return nil, err
+		}
+	}
+	if slices.Contains(c.targets, targetEmpty) || slices.Contains(c.targets, targetFixed) {
+		fx.floorBin = filepath.Join(dir, "nethttpfloor")
+		if err := build(ctx, c.benchDir, fx.floorBin, "./nethttpfloor"); err != nil {
 			return nil, err
 		}
 	}
@@ -198,9 +216,44 @@ func (fx *fixture) start(ctx context.Context) ([]target, error) {
 				return nil, err
 			}
 			out = append(out, target{key: key, procs: procsOf(nodes), wl: fx.intakeLoad(nodes, clerk, agency)})
+		case targetEmpty, targetFixed:
+			p, err := fx.startFloor(ctx, key)
+			if err != nil {
+				return nil, err
+			}
+			// The decide target's requests, token and all, so that the
+			// floor reads what liaison reads.
+			out = append(out, target{key: key, procs: []*proc{p}, wl: workload{
+				urls: []string{"http://" + p.addr + "/v1/decisions"}, token: fx.decideToken, body: fx.cycle(fx.decide), want: http.StatusOK,
+			}})
 		}
 	}
 	return out, nil
+}
+
+// startFloor starts bench/nethttpfloor with the handler mode. The fixed
+// answer is as long as liaison's answers to the first 100 requests on
+// average, when the decide target runs (it starts first), else 4 KB.
+func (fx *fixture) startFloor(ctx context.Context, mode string) (*proc, error) {
+	size := 4096
+	if fx.decideURL != "" {
+		total, n := 0, min(100, len(fx.decide))
+		for i := range n {
+			var raw json.RawMessage
+			if err := postJSON(ctx, fx.decideURL, fx.decideToken, fx.decide[i], &raw); err != nil {
+				return nil, fmt.Errorf("size of liaison's answers: %w", err)
+			}
+			total += len(raw) + 1 // and its newline
+		}
+		size = total / n
+	}
+	p, err := startProc(ctx, "nethttpfloor ("+mode+")", filepath.Join(fx.dir, "floor-"+mode+".log"), fx.c.environment,
+		"nethttpfloor listening on", listening, fx.floorBin, "-mode", mode, "-answer-bytes", strconv.Itoa(size))
+	if err != nil {
+		return nil, err
+	}
+	fx.procs = append(fx.procs, p)
+	return p, nil
 }
 
 // cycle returns a workload body that sends bodies in turn, each client

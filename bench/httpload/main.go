@@ -12,14 +12,18 @@
 //   - sqlite: the same server's durable intake, POST /v1/requests, each
 //     request a new record with its decision in the log;
 //   - pg1, pg3: durable intake on PostgreSQL with one node, and with three
-//     nodes on one database, the clients spreading requests round-robin.
+//     nodes on one database, the clients spreading requests round-robin;
+//   - empty, fixed (only when named): net/http's floor, an empty handler
+//     and one that reads the body and answers fixed bytes as long as
+//     liaison's decisions on average (bench/nethttpfloor), sent the decide
+//     target's requests.
 //
 // Before the load, a sample of requests is decided by both liaison and OPA
 // over HTTP and the answers compared (outcome and decisive rules); any
 // difference stops the run. It prints a table per target and level and
 // the ratios the issue asks for.
 //
-//	cd bench && go run ./httpload                # every target, 1/8/32/128 clients, 10 s each
+//	cd bench && go run ./httpload                # every target but the floors, 1/8/16/32/128 clients, 10 s each
 //	go run ./httpload -targets opa,decide -c 32 -d 5s
 //
 // PostgreSQL runs when -pg (or LIAISON_BENCH_POSTGRES_DSN, or else
@@ -60,9 +64,17 @@ const (
 	targetSQLite = "sqlite"
 	targetPG1    = "pg1"
 	targetPG3    = "pg3"
+	// The floors: net/http with an empty handler, and with one that
+	// reads the body and answers fixed bytes (bench/nethttpfloor), sent
+	// the decide target's requests. Not in the default run.
+	targetEmpty = "empty"
+	targetFixed = "fixed"
 )
 
-var allTargets = []string{targetOPA, targetDecide, targetSQLite, targetPG1, targetPG3}
+var allTargets = []string{targetOPA, targetDecide, targetSQLite, targetPG1, targetPG3, targetEmpty, targetFixed}
+
+// defaultTargets are those run when -targets is not given.
+var defaultTargets = []string{targetOPA, targetDecide, targetSQLite, targetPG1, targetPG3}
 
 // config is the command line.
 type config struct {
@@ -90,8 +102,8 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (config,
 	fs.SetOutput(stderr)
 	var (
 		c       config
-		targets = fs.String("targets", strings.Join(allTargets, ","), "targets, comma-separated: "+strings.Join(allTargets, ", "))
-		levels  = fs.String("c", "1,8,32,128", "concurrency levels: clients sending at once")
+		targets = fs.String("targets", strings.Join(defaultTargets, ","), "targets, comma-separated: "+strings.Join(allTargets, ", "))
+		levels  = fs.String("c", "1,8,16,32,128", "concurrency levels: clients sending at once")
 	)
 	fs.DurationVar(&c.bound.duration, "d", 10*time.Second, "how long each level of each target is measured")
 	fs.DurationVar(&c.bound.warmup, "warmup", time.Second, "load before each measurement, not counted")
@@ -205,13 +217,15 @@ func measure(ctx context.Context, c config, stderr io.Writer) (_ *report, err er
 				fmt.Fprintf(stderr, "httpload: the servers were still busy after 30 s; measuring %s at %d clients anyway\n", t.key, n)
 			}
 			client0, servers0, machine0, start := selfCPU(), t.cpu(), machineCPU(), time.Now()
+			serverSw0, clientSw0 := t.switches(), procSwitches("self")
 			s, err := load(t.wl, n, c.bound)
 			if err != nil {
 				return nil, err
 			}
 			client, servers, machine := selfCPU()-client0, t.cpu()-servers0, machineCPU()-machine0
 			r := row{target: t.key, clients: n, sample: s, serverCPU: servers, clientCPU: client,
-				othersCPU: float64(max(0, machine-servers-client)) / float64(time.Since(start))}
+				othersCPU:      float64(max(0, machine-servers-client)) / float64(time.Since(start)),
+				serverSwitches: t.switches().minus(serverSw0), clientSwitches: procSwitches("self").minus(clientSw0)}
 			rep.rows = append(rep.rows, r)
 			fmt.Fprintf(stderr, "httpload: %-6s %3d clients: %8.0f requests/s, p50 %s, p99 %s, %d errors\n", t.key, n, s.perSecond(), ms(s.pct(0.5)), ms(s.pct(0.99)), s.errors)
 			if s.firstErr != "" {

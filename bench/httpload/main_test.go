@@ -76,7 +76,7 @@ func tiny(t *testing.T, targets string, extra ...string) (config, *bytes.Buffer)
 // every request it counted, within the count, and that the report has
 // each target's rows and the ratios.
 func TestHTTPLoad(t *testing.T) {
-	targets := "opa,decide,sqlite"
+	targets := "opa,decide,sqlite,empty,fixed"
 	if os.Getenv("LIAISON_TEST_POSTGRES_DSN") != "" || os.Getenv("LIAISON_BENCH_POSTGRES_DSN") != "" {
 		targets += ",pg1,pg3"
 	} else if os.Getenv("LIAISON_REQUIRE_ALL") == "1" {
@@ -111,11 +111,18 @@ func TestHTTPLoad(t *testing.T) {
 			if r.serverCPU <= 0 && r.requests >= 30 && target != targetOPA {
 				t.Logf("%s at %d clients: no server CPU time read from /proc", target, n)
 			}
+			// Each client's connection blocks in the kernel at least
+			// once while its server answers.
+			if r.clientSwitches.voluntary <= 0 {
+				t.Errorf("%s at %d clients: no context switches of the load generator's threads read from /proc", target, n)
+			}
 		}
 	}
 	var out bytes.Buffer
 	rep.write(&out)
-	for _, want := range []string{"| liaison serve, POST /v1/decisions (stateless) | 3 |", "| OPA server", "stateless: liaison ÷ OPA", "durable SQLite ÷ OPA"} {
+	for _, want := range []string{"| liaison serve, POST /v1/decisions (stateless) | 3 |", "| OPA server", "stateless: liaison ÷ OPA", "durable SQLite ÷ OPA",
+		"| net/http, an empty handler (the floor) | 3 |", "| net/http, reads the body, answers fixed bytes (the floor) | 1 |",
+		"server switches per request", "OPA's best level: "} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("report lacks %q:\n%s", want, out.String())
 		}

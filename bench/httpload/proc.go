@@ -268,3 +268,52 @@ func machineCPU() time.Duration {
 	}
 	return time.Duration(ticks) * 10 * time.Millisecond
 }
+
+// switches are context switches of a process's threads: voluntary (a
+// thread blocked: waiting for the network, a futex, a sleep) and
+// involuntary (the kernel took the CPU from a thread that could run on:
+// time-slicing, when more threads want to run than there are CPUs).
+type switches struct{ voluntary, involuntary int64 }
+
+func (s switches) minus(o switches) switches {
+	return switches{s.voluntary - o.voluntary, s.involuntary - o.involuntary}
+}
+
+// procSwitches sums the context switches of every thread of pid (pid
+// "self": this process) from /proc/PID/task/*/status. A thread that ended
+// meanwhile takes its count with it; Go's threads live as long as the
+// process.
+func procSwitches(pid string) switches {
+	var s switches
+	dir := "/proc/" + pid + "/task"
+	tasks, err := os.ReadDir(dir)
+	if err != nil {
+		return s
+	}
+	for _, t := range tasks {
+		b, err := os.ReadFile(filepath.Join(dir, t.Name(), "status"))
+		if err != nil {
+			continue
+		}
+		for line := range strings.Lines(string(b)) {
+			name, v, ok := strings.Cut(line, ":")
+			if !ok {
+				continue
+			}
+			n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+			switch {
+			case err != nil:
+			case name == "voluntary_ctxt_switches":
+				s.voluntary += n
+			case name == "nonvoluntary_ctxt_switches":
+				s.involuntary += n
+			}
+		}
+	}
+	return s
+}
+
+// switches returns the context switches of the process's threads so far.
+func (p *proc) switches() switches {
+	return procSwitches(strconv.Itoa(p.cmd.Process.Pid))
+}

@@ -27,6 +27,7 @@ import (
 	"liaison/ledger"
 	"liaison/server"
 	"liaison/sqlite"
+	"liaison/storetest"
 	"liaison/web"
 )
 
@@ -41,7 +42,7 @@ import (
 //	go test -run XXX -bench 'DecisionsRoute/clients=128' -cpu 2 -cpuprofile cpu.prof ./httpload
 //	go tool pprof -top -cum httpload.test cpu.prof
 //
-// It runs at httpload's levels, 1, 8, 32 and 128 clients.
+// It runs at httpload's levels, 1, 8, 16, 32 and 128 clients.
 func BenchmarkDecisionsRoute(b *testing.B) {
 	defer debug.SetGCPercent(debug.SetGCPercent(400))
 	rs := newRouteServer(b)
@@ -53,7 +54,7 @@ func BenchmarkDecisionsRoute(b *testing.B) {
 		}
 		bodies = append(bodies, body)
 	}
-	for _, clients := range []int{1, 8, 32, 128} {
+	for _, clients := range []int{1, 8, 16, 32, 128} {
 		b.Run("clients="+strconv.Itoa(clients), func(b *testing.B) {
 			var next atomic.Int64
 			rs.run(b, clients, "/v1/decisions", http.StatusOK, func(buf []byte) []byte {
@@ -66,9 +67,10 @@ func BenchmarkDecisionsRoute(b *testing.B) {
 // BenchmarkIntakeRoute is httpload's sqlite target in process: POST
 // /v1/requests at a jail in us/ca/bayview, each with a new idempotency
 // key, so each appends its records durably (see BenchmarkDecisionsRoute
-// for the wiring and how to profile it). It runs 16 clients per CPU, as
-// httpload's 32-client level does on two, so that the store's writer
-// commits groups of appends as it does under that load.
+// for the wiring and how to profile it). It runs 16 and 64 clients per
+// CPU, as httpload's 32- and 128-client levels do on two, so that the
+// store's writer commits groups of appends as it does under that load,
+// and reports where the writer's time went (storetest.ReportWriter).
 func BenchmarkIntakeRoute(b *testing.B) {
 	defer debug.SetGCPercent(debug.SetGCPercent(400))
 	rs := newRouteServer(b)
@@ -86,18 +88,18 @@ func BenchmarkIntakeRoute(b *testing.B) {
 	}
 	head := []byte(`{"agency":"` + agency + `","idempotency_key":"route-`)
 	var next atomic.Int64
-	before := rs.store.Stats()
-	rs.run(b, 16*runtime.GOMAXPROCS(0), "/v1/requests", http.StatusCreated, func(buf []byte) []byte {
-		i := next.Add(1)
-		buf = append(buf, head...)
-		buf = strconv.AppendInt(buf, i, 10)
-		return append(buf, tails[i%int64(len(tails))]...)
-	})
-	// How many records the store's writer commits a transaction (group
-	// commit): what one fsync covers.
-	after := rs.store.Stats()
-	if tx := after.Transactions - before.Transactions; tx > 0 {
-		b.ReportMetric(float64(after.Records-before.Records)/float64(tx), "records/commit")
+	for _, perCPU := range []int{16, 64} {
+		clients := perCPU * runtime.GOMAXPROCS(0)
+		b.Run("clients="+strconv.Itoa(clients), func(b *testing.B) {
+			before, sent := rs.store.Stats(), next.Load()
+			rs.run(b, clients, "/v1/requests", http.StatusCreated, func(buf []byte) []byte {
+				i := next.Add(1)
+				buf = append(buf, head...)
+				buf = strconv.AppendInt(buf, i, 10)
+				return append(buf, tails[i%int64(len(tails))]...)
+			})
+			storetest.ReportWriter(b, before, rs.store.Stats(), int(next.Load()-sent))
+		})
 	}
 }
 
@@ -153,9 +155,10 @@ func newRouteServer(b testing.TB) *routeServer {
 	if err != nil {
 		b.Fatal(err)
 	}
-	// As serve: the web desk in front of the API, and its timeouts.
+	// As serve: the web desk in front of the API (but for /v1/), and its
+	// timeouts.
 	site := web.New(web.Config{Desk: d, Store: st, Log: st, Verifier: signer.Verifier(), API: srv.Handler(), Logger: logger, WhatIfLimit: srv.AllowWhatIf})
-	hs := &http.Server{Handler: site.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: time.Minute, IdleTimeout: 2 * time.Minute}
+	hs := &http.Server{Handler: server.Front(srv.Handler(), site.Handler()), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: time.Minute, IdleTimeout: 2 * time.Minute}
 	go hs.Serve(ln)
 	b.Cleanup(func() { hs.Close() })
 	tokens := desk.NewTokens(st, time.Now, rand.Reader)

@@ -170,7 +170,7 @@ func (c *logCmd) run(ctx context.Context, args []string) error {
 			return err
 		}
 		// And the cases' closes and reopenings, which the queue follows.
-		rep, err := ledger.Verify(ctx, store, verifier, summary, desk.NewCaseCheck())
+		rep, err := ledger.Verify(ctx, store, verifier, summary, desk.NewCaseCheck(store))
 		if err != nil {
 			return err
 		}

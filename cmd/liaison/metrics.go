@@ -1,6 +1,8 @@
 package main
 
 import (
+	"time"
+
 	"github.com/prometheus/client_golang/prometheus"
 
 	"liaison/sqlstore"
@@ -25,6 +27,8 @@ var (
 		"Appends waiting, now, for the writer, busy with a group.", nil, nil)
 	storeTaken = prometheus.NewDesc("liaison_store_append_taken_total",
 		"Appends the writer has taken into a group.", nil, nil)
+	storeWriter = prometheus.NewDesc("liaison_store_writer_seconds_total",
+		"The store's writer goroutine's time, by phase of its append transactions (idle: waiting for an append).", []string{"phase"}, nil)
 	storeWALRestarts = prometheus.NewDesc("liaison_sqlite_wal_restarts_total",
 		"Times the SQLite WAL was copied into the database and started over.", nil, nil)
 )
@@ -35,6 +39,7 @@ func (c storeCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- storeLatency
 	ch <- storeQueued
 	ch <- storeTaken
+	ch <- storeWriter
 	if c.walRestarts != nil {
 		ch <- storeWALRestarts
 	}
@@ -51,6 +56,13 @@ func (c storeCollector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstHistogram(storeLatency, st.Latency.Count, st.Latency.Sum, buckets)
 	ch <- prometheus.MustNewConstMetric(storeQueued, prometheus.GaugeValue, float64(st.Queued))
 	ch <- prometheus.MustNewConstMetric(storeTaken, prometheus.CounterValue, float64(st.Taken))
+	w := st.Writer
+	for _, p := range []struct {
+		phase string
+		d     time.Duration
+	}{{"idle", w.Idle}, {"begin", w.Begin}, {"leaves", w.Leaves}, {"insert", w.Insert}, {"commit", w.Commit}, {"after_commit", w.After}} {
+		ch <- prometheus.MustNewConstMetric(storeWriter, prometheus.CounterValue, p.d.Seconds(), p.phase)
+	}
 	if c.walRestarts != nil {
 		ch <- prometheus.MustNewConstMetric(storeWALRestarts, prometheus.CounterValue, float64(c.walRestarts()))
 	}

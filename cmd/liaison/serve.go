@@ -162,7 +162,7 @@ func (c *serveCmd) serve(ctx context.Context, f serveFlags, seed func(context.Co
 	}
 	site := web.New(web.Config{Desk: n.desk, Store: n.store, Log: n.store, Verifier: n.keys.signer.Verifier(), API: n.server.Handler(), SecureCookies: f.secureCookies, Logger: logger, WhatIfLimit: n.server.AllowWhatIf, Proposals: props,
 		Figures: oversight.NewSummarizer(n.store), K: k})
-	srv := &http.Server{Handler: site.Handler(),
+	srv := &http.Server{Handler: server.Front(n.server.Handler(), site.Handler()),
 		ReadHeaderTimeout: readHeaderTimeout, ReadTimeout: readTimeout, WriteTimeout: writeTimeout, IdleTimeout: idleTimeout,
 		ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
 
