@@ -26,15 +26,7 @@ func TestCorruptPage(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			recs := make([]*liaison.StoredRecord, 0, 500)
-			for i := range cap(recs) {
-				r := storetest.NewRecord(t, liaison.KindRead, fmt.Sprint("r", i))
-				r.Body = fmt.Appendf(nil, `{"n":%d,"pad":%q}`, i, strings.Repeat("x", 200))
-				recs = append(recs, r)
-			}
-			if err := s.Append(t.Context(), recs...); err != nil {
-				t.Fatal(err)
-			}
+			appendReads(t, s)
 			if err := s.Health(t.Context()); err != nil {
 				t.Fatalf("Health(before the damage) = %v", err)
 			}
@@ -59,6 +51,20 @@ func TestCorruptPage(t *testing.T) {
 				t.Errorf("Append(on a corrupt file) = %v, want unavailable", err)
 			}
 		})
+	}
+}
+
+// appendReads appends 500 records of some 250 bytes to s: many pages.
+func appendReads(t *testing.T, s *Store) {
+	t.Helper()
+	recs := make([]*liaison.StoredRecord, 0, 500)
+	for i := range cap(recs) {
+		r := storetest.NewRecord(t, liaison.KindRead, fmt.Sprint("r", i))
+		r.Body = fmt.Appendf(nil, `{"n":%d,"pad":%q}`, i, strings.Repeat("x", 200))
+		recs = append(recs, r)
+	}
+	if err := s.Append(t.Context(), recs...); err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -177,15 +183,7 @@ func TestIntegrityCheckOf(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	recs := make([]*liaison.StoredRecord, 0, 500)
-	for i := range cap(recs) {
-		r := storetest.NewRecord(t, liaison.KindRead, fmt.Sprint("r", i))
-		r.Body = fmt.Appendf(nil, `{"n":%d,"pad":%q}`, i, strings.Repeat("x", 200))
-		recs = append(recs, r)
-	}
-	if err := s.Append(t.Context(), recs...); err != nil {
-		t.Fatal(err)
-	}
+	appendReads(t, s)
 	if err := s.AddReplay(t.Context(), 0, 1, 0, []string{strings.Repeat("s", 3000)}, []liaison.ReplayPage{{Agency: "agy_1", Rows: 1, Body: make([]byte, 20000)}}); err != nil {
 		t.Fatal(err)
 	}
