@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"database/sql"
+	"encoding/binary"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -72,20 +73,29 @@ func appendReads(t *testing.T, s *Store) {
 // path with garbage.
 func corruptPage(t *testing.T, path string) {
 	t.Helper()
-	const pageSize = 4096 // SQLite's default, which liaison keeps
 	fi, err := os.Stat(path)
 	if err != nil {
 		t.Fatal(err)
-	}
-	pages := fi.Size() / pageSize
-	if pages < 10 {
-		t.Fatalf("the database has %d pages, too few to damage one in the middle", pages)
 	}
 	f, err := os.OpenFile(path, os.O_RDWR, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	garbage := []byte(strings.Repeat("\xde\xad\xbe\xef", pageSize/4))
+	// The page size is in the file's header, big-endian at offset 16 (1
+	// stands for 65536).
+	var h [2]byte
+	if _, err := f.ReadAt(h[:], 16); err != nil {
+		t.Fatal(err)
+	}
+	pageSize := int64(binary.BigEndian.Uint16(h[:]))
+	if pageSize == 1 {
+		pageSize = 65536
+	}
+	pages := fi.Size() / pageSize
+	if pages < 10 {
+		t.Fatalf("the database has %d pages of %d bytes, too few to damage one in the middle", pages, pageSize)
+	}
+	garbage := []byte(strings.Repeat("\xde\xad\xbe\xef", int(pageSize/4)))
 	if _, err := f.WriteAt(garbage, pages/2*pageSize); err != nil {
 		t.Fatal(err)
 	}
