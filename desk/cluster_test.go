@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -207,6 +208,107 @@ func TestHoldEndsOnce(t *testing.T) {
 			}
 			if _, err := d.RecordCustody(ctx, clerk, release); err != nil {
 				t.Errorf("release retried = %v, want it recorded", err)
+			}
+		})
+	}
+}
+
+// appendCounter counts the Append calls through it and the records they
+// carry.
+type appendCounter struct {
+	liaison.Store
+	mu             sync.Mutex
+	calls, records int
+}
+
+func (s *appendCounter) Append(ctx context.Context, recs ...*liaison.StoredRecord) error {
+	s.mu.Lock()
+	s.calls++
+	s.records += len(recs)
+	s.mu.Unlock()
+	return s.Store.Append(ctx, recs...)
+}
+
+// someDuties is a store on which a server sees only the duties whose ids
+// are in see: one that has read the others' intakes only in part.
+type someDuties struct {
+	liaison.Store
+	see map[string]bool
+}
+
+func (s someDuties) List(ctx context.Context, f liaison.Filter) ([]*liaison.StoredRecord, error) {
+	recs, err := s.Store.List(ctx, f)
+	if f.Kind != liaison.KindDuty {
+		return recs, err
+	}
+	return slices.DeleteFunc(recs, func(r *liaison.StoredRecord) bool { return !s.see[r.ID] }), err
+}
+
+// TestTickAppendsInGroups: a Tick that finds many duties overdue appends
+// their changes a group at a time, not one by one; and when another server
+// has made some of a group's changes first, it makes the rest, each once.
+func TestTickAppendsInGroups(t *testing.T) {
+	for _, st := range sharedStores {
+		t.Run(st.name, func(t *testing.T) {
+			e := newEnv(t)
+			s := st.open(t)
+			const agy, n = "agy_test", 300
+			past := e.clock.Now().Add(-2 * time.Hour)
+			var recs []*liaison.StoredRecord
+			see := map[string]bool{}
+			for i := range n {
+				id := fmt.Sprintf("duty_%03d", i)
+				recs = append(recs, dutyRecord(t, agy, id, &past, past))
+				if i%29 == 3 { // 11 of them, in the first and the later groups
+					see[id] = true
+				}
+			}
+			appendRecords(t, s, recs...)
+
+			// B sees 11 of the duties and marks them overdue first.
+			b := e.deskOn(t, someDuties{s, see})
+			bChanges, err := b.Tick(t.Context())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(bChanges) != len(see) {
+				t.Fatalf("B's Tick made %d changes, want %d", len(bChanges), len(see))
+			}
+			// A sees them all: the 289 others are its to make.
+			counted := &appendCounter{Store: s}
+			a := e.deskOn(t, counted)
+			aChanges, err := a.Tick(t.Context())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := n - len(see); len(aChanges) != want {
+				t.Errorf("A's Tick made %d changes, want %d", len(aChanges), want)
+			}
+			for _, c := range aChanges {
+				if see[c.Duty] {
+					t.Errorf("A's Tick reports a change of %s, which B made", c.Duty)
+				}
+			}
+			got := changesByDuty(t, s)
+			for i := range n {
+				id := fmt.Sprintf("duty_%03d", i)
+				if c := got[id]; len(c) != 1 || c[liaison.DutyOverdue] != 1 {
+					t.Errorf("duty %s has changes %v, want overdue once", id, c)
+				}
+			}
+
+			// Escalated: nobody got there first; 300 changes in 3 appends.
+			e.clock.Add(2 * time.Hour)
+			counted.calls, counted.records = 0, 0
+			aChanges, err = a.Tick(t.Context())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(aChanges) != n {
+				t.Errorf("A's Tick escalated %d duties, want %d", len(aChanges), n)
+			}
+			if counted.calls > 3 || counted.records != n {
+				t.Errorf("A's Tick appended %d records in %d calls, want %d in at most 3", counted.records, counted.calls, n)
 			}
 		})
 	}
