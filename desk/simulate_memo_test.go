@@ -1,9 +1,7 @@
 package desk_test
 
 import (
-	"bytes"
 	"context"
-	"crypto/rand"
 	"fmt"
 	"io/fs"
 	"os"
@@ -14,7 +12,6 @@ import (
 	"time"
 
 	"liaison/desk"
-	"liaison/history"
 	"liaison/law"
 	"liaison/packs"
 )
@@ -84,14 +81,7 @@ func TestSimulateMemoExact(t *testing.T) {
 	for _, seed := range []uint64{5, 77} {
 		t.Run(fmt.Sprint("seed=", seed), func(t *testing.T) {
 			e := newEnv(t)
-			sealer, err := desk.NewSealer(bytes.Repeat([]byte{9}, 32), rand.Reader)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := history.Generate(ctx, history.Config{Store: e.store, Law: e.set, Sealer: sealer,
-				Options: history.Options{Seed: seed, Now: time.Date(2026, 3, 4, 12, 0, 0, 0, time.UTC), Cases: 400}}); err != nil {
-				t.Fatal(err)
-			}
+			generateHistory(t, e.store, e.set, seed, 400)
 			for name, prop := range proposals {
 				for _, today := range []*law.Set{e.set, other} {
 					for _, opt := range []desk.SimulateOptions{{}, {From: time.Date(2016, 1, 1, 0, 0, 0, 0, time.UTC), To: time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)}} {

@@ -1,18 +1,14 @@
 package desk_test
 
 import (
-	"bytes"
 	"context"
-	"crypto/rand"
 	"fmt"
 	"os"
 	"slices"
 	"testing"
-	"time"
 
 	"liaison"
 	"liaison/desk"
-	"liaison/history"
 	"liaison/law"
 	"liaison/packs"
 )
@@ -34,15 +30,7 @@ func TestSimulateAsDecidingEach(t *testing.T) {
 	for _, seed := range []uint64{3, 41} {
 		t.Run(fmt.Sprint("seed=", seed), func(t *testing.T) {
 			e := newEnv(t)
-			sealer, err := desk.NewSealer(bytes.Repeat([]byte{9}, 32), rand.Reader)
-			if err != nil {
-				t.Fatal(err)
-			}
-			res, err := history.Generate(ctx, history.Config{Store: e.store, Law: e.set, Sealer: sealer,
-				Options: history.Options{Seed: seed, Now: time.Date(2026, 3, 4, 12, 0, 0, 0, time.UTC), Cases: 300}})
-			if err != nil {
-				t.Fatal(err)
-			}
+			res := generateHistory(t, e.store, e.set, seed, 300)
 			var boston string
 			for _, a := range res.Agencies {
 				if a.Jurisdiction == "us/ma/boston" {

@@ -1,17 +1,13 @@
 package desk_test
 
 import (
-	"bytes"
 	"context"
-	"crypto/rand"
 	"encoding/json"
 	"reflect"
 	"strings"
 	"testing"
-	"time"
 
 	"liaison/desk"
-	"liaison/history"
 )
 
 // TestPruneFactSets: the streamed pruning of a fact set (what a
@@ -26,15 +22,7 @@ func TestPruneFactSets(t *testing.T) {
 	}
 	ctx := context.Background()
 	e := newEnv(t)
-	sealer, err := desk.NewSealer(bytes.Repeat([]byte{9}, 32), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := history.Generate(ctx, history.Config{Store: e.store, Law: e.set, Sealer: sealer,
-		Options: history.Options{Seed: 7, Now: time.Date(2026, 3, 4, 12, 0, 0, 0, time.UTC), Cases: 300}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	res := generateHistory(t, e.store, e.set, 7, 300)
 	if err := desk.FillReplay(ctx, e.store); err != nil {
 		t.Fatal(err)
 	}

@@ -1,17 +1,13 @@
 package desk_test
 
 import (
-	"bytes"
 	"context"
-	"crypto/rand"
 	"math"
 	"reflect"
 	"testing"
-	"time"
 
 	"liaison"
 	"liaison/desk"
-	"liaison/history"
 )
 
 // TestSimulateMemoReaders: with an agency's pages read by several
@@ -26,14 +22,7 @@ func TestSimulateMemoReaders(t *testing.T) {
 	}
 	ctx := context.Background()
 	e := newEnv(t)
-	sealer, err := desk.NewSealer(bytes.Repeat([]byte{9}, 32), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := history.Generate(ctx, history.Config{Store: e.store, Law: e.set, Sealer: sealer,
-		Options: history.Options{Seed: 3, Now: time.Date(2026, 3, 4, 12, 0, 0, 0, time.UTC), Cases: 2500}}); err != nil {
-		t.Fatal(err)
-	}
+	generateHistory(t, e.store, e.set, 3, 2500)
 	if err := desk.FillReplay(ctx, e.store); err != nil {
 		t.Fatal(err)
 	}

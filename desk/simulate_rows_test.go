@@ -213,15 +213,24 @@ func smallHistory(t *testing.T, s liaison.Store, seed uint64) *law.Set {
 	if err != nil {
 		t.Fatal(err)
 	}
+	generateHistory(t, s, set, seed, 40)
+	return set
+}
+
+// generateHistory fills s with the demo generator's history of the given
+// cases (seed, and the same day each time), decided under set.
+func generateHistory(t testing.TB, s liaison.Store, set *law.Set, seed uint64, cases int) *history.Result {
+	t.Helper()
 	sealer, err := desk.NewSealer(bytes.Repeat([]byte{9}, 32), rand.Reader)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := history.Generate(t.Context(), history.Config{Store: s, Law: set, Sealer: sealer,
-		Options: history.Options{Seed: seed, Now: time.Date(2026, 3, 4, 12, 0, 0, 0, time.UTC), Cases: 40}}); err != nil {
+	res, err := history.Generate(t.Context(), history.Config{Store: s, Law: set, Sealer: sealer,
+		Options: history.Options{Seed: seed, Now: time.Date(2026, 3, 4, 12, 0, 0, 0, time.UTC), Cases: cases}})
+	if err != nil {
 		t.Fatal(err)
 	}
-	return set
+	return res
 }
 
 // sizedStore is a store whose log ends at tree for the fill.
