@@ -42,6 +42,22 @@ var sharedStores = []struct {
 	}},
 }
 
+// overdueDuties appends n duties of one agency, each due two hours ago by
+// e's clock, and returns their ids: duty_000, duty_001…
+func overdueDuties(t *testing.T, e *env, s liaison.Store, n int) []string {
+	t.Helper()
+	past := e.clock.Now().Add(-2 * time.Hour)
+	var recs []*liaison.StoredRecord
+	var ids []string
+	for i := range n {
+		id := fmt.Sprintf("duty_%03d", i)
+		recs = append(recs, dutyRecord(t, "agy_test", id, &past, past))
+		ids = append(ids, id)
+	}
+	appendRecords(t, s, recs...)
+	return ids
+}
+
 // beforeAppend runs hook once, before the first Append through it: a
 // second server's write landing between this one's read and its write.
 type beforeAppend struct {
@@ -78,13 +94,8 @@ func TestTwoDesksChangeEachDutyOnce(t *testing.T) {
 		t.Run(st.name, func(t *testing.T) {
 			e := newEnv(t)
 			s := st.open(t)
-			const agy, n = "agy_test", 20
-			past := e.clock.Now().Add(-2 * time.Hour)
-			var recs []*liaison.StoredRecord
-			for i := range n {
-				recs = append(recs, dutyRecord(t, agy, fmt.Sprintf("duty_%02d", i), &past, past))
-			}
-			appendRecords(t, s, recs...)
+			const n = 20
+			overdueDuties(t, e, s, n)
 
 			// Overdue: B has read the duties and is about to write when A
 			// writes every change.
@@ -122,7 +133,7 @@ func TestTwoDesksChangeEachDutyOnce(t *testing.T) {
 			}
 			got := changesByDuty(t, s)
 			for i := range n {
-				id := fmt.Sprintf("duty_%02d", i)
+				id := fmt.Sprintf("duty_%03d", i)
 				if c := got[id]; len(c) != 2 || c[liaison.DutyOverdue] != 1 || c[liaison.DutyEscalated] != 1 {
 					t.Errorf("duty %s has changes %v, want overdue once and escalated once", id, c)
 				}
@@ -252,18 +263,13 @@ func TestTickAppendsInGroups(t *testing.T) {
 		t.Run(st.name, func(t *testing.T) {
 			e := newEnv(t)
 			s := st.open(t)
-			const agy, n = "agy_test", 300
-			past := e.clock.Now().Add(-2 * time.Hour)
-			var recs []*liaison.StoredRecord
+			const n = 300
 			see := map[string]bool{}
-			for i := range n {
-				id := fmt.Sprintf("duty_%03d", i)
-				recs = append(recs, dutyRecord(t, agy, id, &past, past))
+			for i, id := range overdueDuties(t, e, s, n) {
 				if i%29 == 3 { // 11 of them, in the first and the later groups
 					see[id] = true
 				}
 			}
-			appendRecords(t, s, recs...)
 
 			// B sees 11 of the duties and marks them overdue first.
 			b := e.deskOn(t, someDuties{s, see})
