@@ -85,6 +85,23 @@ type Simulation struct {
 	Changes []SimChange `json:"changes"`
 }
 
+// OutcomeChanges is how many of the changes are in outcome; the others
+// (Changed less these) keep their outcome and change only the rules that
+// decide it.
+func (s *Simulation) OutcomeChanges() int {
+	n := 0
+	for _, c := range s.Counts {
+		if c.From != c.To {
+			n += c.N
+		}
+	}
+	return n
+}
+
+// RuleOnlyChanges is how many of the changes keep their outcome and change
+// only the rules that decide it.
+func (s *Simulation) RuleOnlyChanges() int { return s.Changed - s.OutcomeChanges() }
+
 // A SimCount is how many decisions of an action went from one outcome to
 // another.
 type SimCount struct {

@@ -255,3 +255,34 @@ func cpuTime() time.Duration {
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
+
+// TestSimulateOutcomeChanges: over a generated history under the Boston
+// proposal, the changes split into those in outcome and those only in the
+// rules that decide them, as the listed changes themselves say; the
+// prepared proposal has both kinds.
+func TestSimulateOutcomeChanges(t *testing.T) {
+	if testing.Short() {
+		t.Skip("generates a history")
+	}
+	e := newEnv(t)
+	generateHistory(t, e.store, e.set, 1, 400)
+	sim, err := desk.Simulate(t.Context(), e.store, e.set, proposal(t), desk.SimulateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	outcome, rules := 0, 0
+	for _, c := range sim.Changes {
+		if c.From.Outcome != c.To.Outcome {
+			outcome++
+		} else {
+			rules++
+		}
+	}
+	if sim.OutcomeChanges() != outcome || sim.RuleOnlyChanges() != rules {
+		t.Errorf("OutcomeChanges %d, RuleOnlyChanges %d; the changes listed: %d in outcome, %d in rules only",
+			sim.OutcomeChanges(), sim.RuleOnlyChanges(), outcome, rules)
+	}
+	if outcome == 0 || rules == 0 {
+		t.Errorf("%d changes in outcome and %d in rules only, want some of each", outcome, rules)
+	}
+}

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -43,6 +45,24 @@ func TestSimulateBrowser(t *testing.T) {
 	if got := tb.text("#sim-summary"); !strings.Contains(got, "would change") || strings.Contains(got, " 0 would change") {
 		t.Fatalf("simulation summary %q, want some decisions changed", got)
 	}
+	// The summary's count reconciles with the table: the rows marked
+	// changed add up to the changes in outcome, the rest being changes in
+	// the deciding rules only, which the summary names.
+	m := regexp.MustCompile(`(\d+) would change(?: \((\d+) in outcome, (\d+) only in the rules that decide (?:it|them)\))?`).FindStringSubmatch(tb.text("#sim-summary"))
+	if m == nil {
+		t.Fatalf("simulation summary %q: no count of changes", tb.text("#sim-summary"))
+	}
+	inOutcome := m[1]
+	if m[2] != "" {
+		inOutcome = m[2]
+		if a, b, n := atoi(t, m[2]), atoi(t, m[3]), atoi(t, m[1]); a+b != n {
+			t.Errorf("summary %q: %d in outcome and %d in rules only, not %d", m[0], a, b, n)
+		}
+	}
+	rows := get(tb, chromedp.Evaluate[int](`[...document.querySelectorAll('#sim-counts tr.urgent td:last-child')].reduce((n, td) => n + Number(td.textContent), 0)`))
+	if strconv.Itoa(rows) != inOutcome {
+		t.Errorf("the rows marked changed count %d decisions; the summary %q says %s in outcome", rows, m[0], inOutcome)
+	}
 	changed := get(tb, chromedp.Evaluate[int](`document.querySelectorAll('#sim-changes > li').length`))
 	if changed == 0 {
 		t.Fatal("no changed case listed")
@@ -67,4 +87,13 @@ func TestSimulateBrowser(t *testing.T) {
 		t.Errorf("the case page's heading is %q", h)
 	}
 	tb.noErrors("case")
+}
+
+func atoi(t *testing.T, s string) int {
+	t.Helper()
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
 }

@@ -123,7 +123,11 @@ func (c *simulateCmd) run(ctx context.Context, args []string) error {
 func writeSimulation(w io.Writer, sim *desk.Simulation, took time.Duration) {
 	fmt.Fprintf(w, "%d decisions of %d agencies replayed under today's law and the proposal (%d agencies' law is the same under both)\n",
 		sim.Decisions, sim.Agencies, sim.Unaffected)
-	fmt.Fprintf(w, "%d had other law in force on their day under the proposal and were decided under it; %d would change.\n", sim.Decided, sim.Changed)
+	fmt.Fprintf(w, "%d had other law in force on their day under the proposal and were decided under it; %d would change", sim.Decided, sim.Changed)
+	if r := sim.RuleOnlyChanges(); r > 0 {
+		fmt.Fprintf(w, " (%d in outcome, %d only in the rules that decide them)", sim.OutcomeChanges(), r)
+	}
+	fmt.Fprintln(w, ".")
 	if sim.Inputs > 0 {
 		fmt.Fprintf(w, "(%d distinct inputs decided, each once, from the store's replay rows.)\n", sim.Inputs)
 	}

@@ -29,7 +29,7 @@ func TestSimulateDemo(t *testing.T) {
 	}
 	out, _, err = runCmd(t, "", "simulate", "--db", db, "--packs", proposal)
 	if err != nil || !strings.Contains(out, "notify_release               forbidden      permitted             1  ←") ||
-		!strings.Contains(out, "proposal: Permitted") {
+		!strings.Contains(out, "proposal: Permitted") || !strings.Contains(out, "1 would change.\n") {
 		t.Errorf("simulate (text) = %v\n%s", err, out)
 	}
 	// A period before the demo's decisions replays none.
