@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"io"
 	"runtime/debug"
+	"strings"
 	"time"
 
+	"liaison"
 	"liaison/desk"
 	"liaison/law"
 	"liaison/sqlite"
@@ -30,6 +32,7 @@ func (c *simulateCmd) run(ctx context.Context, args []string) error {
 	to := fs.String("to", "", "replay decisions made before `DATE` (YYYY-MM-DD, UTC)")
 	agency := fs.String("agency", "", "replay the decisions of agency `ID` only")
 	workers := fs.Int("workers", 0, "decide on `N` goroutines (default: one per CPU)")
+	explainN := fs.Int("explain", 0, "explain only the first `N` changes, in the order listed (the others with their outcomes and deciding rules only, which is faster when many change); 0 explains them all")
 	format := fs.String("format", "text", "`text` or json")
 	check := fs.String("integrity-check", "replay", "SQLite: check at start the tables a simulation writes, the replay rows (`replay`: PRAGMA quick_check of each), or the whole file (quick, full), or nothing (off)")
 	if err := fs.Parse(args); err != nil {
@@ -39,11 +42,15 @@ func (c *simulateCmd) run(ctx context.Context, args []string) error {
 		fmt.Fprintln(c.stderr, "simulate: give the proposed packs with --packs DIR (laid over the bundled ones) or --packs-only DIR")
 		return exitError(2)
 	}
+	if *explainN < 0 {
+		fmt.Fprintln(c.stderr, "simulate: --explain is a number of changes, 0 for all")
+		return exitError(2)
+	}
 	if *format != "text" && *format != "json" {
 		fmt.Fprintln(c.stderr, "simulate: --format is text or json")
 		return exitError(2)
 	}
-	opt := desk.SimulateOptions{Agency: *agency, Workers: *workers}
+	opt := desk.SimulateOptions{Agency: *agency, Workers: *workers, ExplainFirst: *explainN}
 	for _, d := range []struct {
 		flag string
 		to   *time.Time
@@ -146,9 +153,26 @@ func writeSimulation(w io.Writer, sim *desk.Simulation, took time.Duration) {
 	for _, ch := range sim.Changes {
 		fmt.Fprintf(w, "decision %s (request %s, %s at %s, %s): %s → %s\n", ch.Decision, ch.Request, ch.Action, ch.Jurisdiction,
 			ch.AsOf.Format(time.RFC3339), ch.From.Outcome, ch.To.Outcome)
+		if ch.From.Explanation == "" && ch.To.Explanation == "" { // past --explain's first N
+			fmt.Fprintf(w, "  today:    %s\n  proposal: %s\n", rules(ch.From.Decisive), rules(ch.To.Decisive))
+			continue
+		}
 		fmt.Fprintf(w, "  today:    %s\n  proposal: %s\n", oneLine(ch.From.Explanation), oneLine(ch.To.Explanation))
 	}
 	if sim.Decisions > 0 && took > 0 {
 		fmt.Fprintf(w, "(%.0f decisions a second)\n", float64(sim.Decisions)/took.Seconds())
 	}
+}
+
+// rules names a decision's deciding rules, pack/rule, for a change listed
+// without its explanation.
+func rules(refs []liaison.RuleRef) string {
+	if len(refs) == 0 {
+		return "(no rule decides it)"
+	}
+	names := make([]string, len(refs))
+	for i, r := range refs {
+		names[i] = r.Pack + "/" + r.Rule
+	}
+	return "decided by " + strings.Join(names, ", ")
 }

@@ -1,12 +1,21 @@
 package main
 
 import (
+	"bytes"
+	"crypto/rand"
 	"database/sql"
 	"encoding/json"
+	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"liaison/desk"
+	"liaison/history"
+	"liaison/law"
+	"liaison/packs"
+	"liaison/sqlite"
 )
 
 // TestSimulateDemo: over the demo's database, the prepared proposal
@@ -80,5 +89,71 @@ func TestSimulateDemo(t *testing.T) {
 	if out, _, err := runCmd(t, "", "log", "verify", "--db", db, "--keys", keys); exitCode(err) != 1 || !strings.Contains(out, "request/"+req) ||
 		!strings.Contains(out, "derived: check replay rows:") {
 		t.Errorf("log verify with a request deleted = %v, want it named, the replay rows' check failing as a derived problem, exit status 1\n%s", err, out)
+	}
+}
+
+// TestSimulateExplainFirst: with --explain N over a generated history, the
+// first N changes listed carry both explanations and the others their
+// outcomes and deciding rules only, in JSON and in text; the counts are
+// those of a simulation that explains them all.
+func TestSimulateExplainFirst(t *testing.T) {
+	if testing.Short() {
+		t.Skip("generates a history")
+	}
+	path := filepath.Join(t.TempDir(), "history.db")
+	store, err := sqlite.Open(t.Context(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	set, err := law.Load(packs.FS())
+	if err != nil {
+		t.Fatal(err)
+	}
+	sealer, err := desk.NewSealer(bytes.Repeat([]byte{9}, 32), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := history.Generate(t.Context(), history.Config{Store: store, Law: set, Sealer: sealer,
+		Options: history.Options{Seed: 1, Now: time.Date(2026, 3, 4, 12, 0, 0, 0, time.UTC), Cases: 300}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := store.Close(); err != nil {
+		t.Fatal(err)
+	}
+	db, proposal := "sqlite:"+path, "../../examples/proposals/boston-without-2019"
+	simulate := func(args ...string) desk.Simulation {
+		t.Helper()
+		out, stderr, err := runCmd(t, "", append([]string{"simulate", "--db", db, "--packs", proposal, "--format", "json"}, args...)...)
+		if err != nil {
+			t.Fatalf("simulate %v: %v\n%s", args, err, stderr)
+		}
+		var sim desk.Simulation
+		if err := json.Unmarshal([]byte(out), &sim); err != nil {
+			t.Fatal(err)
+		}
+		return sim
+	}
+	all, few := simulate(), simulate("--explain", "2")
+	if all.Changed <= 2 {
+		t.Fatalf("the proposal changes %d decisions of the history, want more than 2", all.Changed)
+	}
+	if few.Changed != all.Changed || !reflect.DeepEqual(few.Counts, all.Counts) {
+		t.Errorf("--explain 2 changed %d with counts %v; without it, %d with %v", few.Changed, few.Counts, all.Changed, all.Counts)
+	}
+	for i, c := range few.Changes {
+		explained := c.From.Explanation != "" && c.To.Explanation != ""
+		if explained != (i < 2) {
+			t.Errorf("change %d (%s) explained: %v, want only the first 2", i, c.Decision, explained)
+		}
+		if c.Decision != all.Changes[i].Decision || c.To.Outcome != all.Changes[i].To.Outcome || len(c.To.Decisive) == 0 {
+			t.Errorf("change %d = %s to %s (rules %v), want %s to %s with its rules", i, c.Decision, c.To.Outcome, c.To.Decisive, all.Changes[i].Decision, all.Changes[i].To.Outcome)
+		}
+	}
+	out, _, err := runCmd(t, "", "simulate", "--db", db, "--packs", proposal, "--explain", "2")
+	if err != nil || strings.Count(out, "  proposal: decided by ") != all.Changed-2 {
+		t.Errorf("simulate --explain 2 (text) = %v: want %d changes listed by their rules\n%s", err, all.Changed-2, out)
+	}
+	if _, _, err := runCmd(t, "", "simulate", "--db", db, "--packs", proposal, "--explain", "-1"); exitCode(err) != 2 {
+		t.Errorf("simulate --explain -1 = %v, want exit status 2", err)
 	}
 }
