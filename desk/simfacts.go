@@ -9,9 +9,6 @@ import (
 	"sync"
 	"time"
 
-	jsonv2 "github.com/go-json-experiment/json"
-	"github.com/go-json-experiment/json/jsontext"
-
 	"liaison"
 )
 
@@ -51,7 +48,7 @@ func (f *factSets) get(n uint32) (*liaison.Request, error) {
 		return r, nil
 	}
 	r = new(liaison.Request)
-	if err := decodeFactSet(f.strs[n], r); err != nil {
+	if err := decodeRecord([]byte(f.strs[n]), r); err != nil {
 		return nil, fmt.Errorf("decode fact set %d: %w", n, err)
 	}
 	f.mu.Lock()
@@ -61,34 +58,6 @@ func (f *factSets) get(n uint32) (*liaison.Request, error) {
 	}
 	f.reqs[n] = r
 	return r, nil
-}
-
-// factSetOptions decode an offence with encoding/json/v2 as
-// Offense.UnmarshalJSON does with encoding/json (which it falls back on
-// for each offence otherwise: a third of a fact set's decoding).
-var factSetOptions = jsonv2.WithUnmarshalers(jsonv2.UnmarshalFromFunc(func(dec *jsontext.Decoder, o *liaison.Offense) error {
-	type plain liaison.Offense
-	var v struct {
-		plain
-		Date string `json:"date,omitempty"`
-	}
-	if err := jsonv2.UnmarshalDecode(dec, &v); err != nil {
-		return err
-	}
-	*o = liaison.Offense(v.plain)
-	if v.Date != "" {
-		t, err := liaison.ParseInstant(v.Date)
-		if err != nil {
-			return fmt.Errorf("offense date: %w", err)
-		}
-		o.Date = t
-	}
-	return nil
-}))
-
-// decodeFactSet decodes a fact set (canonical JSON the fill wrote).
-func decodeFactSet(s string, r *liaison.Request) error {
-	return jsonv2.Unmarshal([]byte(s), r, factSetOptions)
 }
 
 // timeSetter makes rows' requests from their decoded fact sets, for one

@@ -85,9 +85,9 @@ func TestFactSetRequests(t *testing.T) {
 	// Offense.UnmarshalJSON reads it.
 	for _, s := range []string{`{"subject":{"convictions":[{"date":"2019-03-04","level":"felony"},{"date":"2019-03-04T10:00:00-05:00"}]}}`, `{"subject":{"convictions":[{"date":"2019-02-30"}]}}`} {
 		var got, want liaison.Request
-		gotErr, wantErr := decodeFactSet(s, &got), json.Unmarshal([]byte(s), &want)
+		gotErr, wantErr := decodeRecord([]byte(s), &got), json.Unmarshal([]byte(s), &want)
 		if (gotErr != nil) != (wantErr != nil) || !reflect.DeepEqual(got, want) {
-			t.Errorf("decodeFactSet(%s) = %+v, %v\nencoding/json: %+v, %v", s, got.Subject, gotErr, want.Subject, wantErr)
+			t.Errorf("decodeRecord(%s) = %+v, %v\nencoding/json: %+v, %v", s, got.Subject, gotErr, want.Subject, wantErr)
 		}
 	}
 	ts := newTimeSetter(strs.list)

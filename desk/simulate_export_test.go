@@ -2,6 +2,7 @@ package desk
 
 import (
 	"encoding/json"
+	"strings"
 
 	"cel.dev/cel-go/common/ast"
 
@@ -57,4 +58,45 @@ func PruneFactSet(j liaison.Jurisdiction, factSet string, sets ...*law.Set) (str
 func AllStringsLong(opt SimulateOptions) SimulateOptions {
 	opt.shortString = 1
 	return opt
+}
+
+// prune keeps, of a fact set decoded as JSON (maps, lists, values), what
+// the rules read, in place: pruneJSON's oracle, the plain way.
+func (r *reads) prune(v any, path string) any {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, c := range x {
+			p := k
+			if path != "" {
+				p = path + "." + k
+			}
+			if keepsAll(r, p) {
+				continue
+			}
+			if !r.needs(p) {
+				delete(x, k)
+				continue
+			}
+			x[k] = r.prune(c, p)
+		}
+	case []any:
+		for i, c := range x {
+			x[i] = r.prune(c, path+".[]")
+		}
+	}
+	return v
+}
+
+// needs: something at or below p is read, found from the paths read
+// themselves (pruneJSON looks it up in under).
+func (r *reads) needs(p string) bool {
+	if _, ok := r.paths[p]; ok {
+		return true
+	}
+	for q := range r.paths {
+		if strings.HasPrefix(q, p+".") {
+			return true
+		}
+	}
+	return false
 }

@@ -1,7 +1,6 @@
 package desk
 
 import (
-	"bytes"
 	"fmt"
 	"slices"
 	"strings"
@@ -39,7 +38,8 @@ type reads struct {
 	instant  map[string]bool
 	// bare: as_of is read otherwise than against a fact's time.
 	bare bool
-	// under holds the paths at or above a path read (needs).
+	// under holds the paths at or above a path read: something at or
+	// below each is read.
 	under map[string]bool
 }
 
@@ -211,33 +211,6 @@ func (r *reads) walk(e ast.Expr, scope map[string]string) string {
 	return ""
 }
 
-// prune keeps, of a fact set decoded as JSON (maps, lists, values), what
-// the rules read, in place.
-func (r *reads) prune(v any, path string) any {
-	switch x := v.(type) {
-	case map[string]any:
-		for k, c := range x {
-			p := k
-			if path != "" {
-				p = path + "." + k
-			}
-			if r.keepsAll(p) {
-				continue
-			}
-			if !r.needs(p) {
-				delete(x, k)
-				continue
-			}
-			x[k] = r.prune(c, p)
-		}
-	case []any:
-		for i, c := range x {
-			x[i] = r.prune(c, path+".[]")
-		}
-	}
-	return v
-}
-
 // pruneJSON is prune over a fact set's JSON, streamed: the members kept
 // are written in the order they come (a fact set is canonical JSON, so
 // two fact sets alike once pruned give the same bytes), the others
@@ -282,7 +255,7 @@ func (p *pruner) value(n int) error {
 				return err
 			}
 			m := len(p.path)
-			keep, whole := p.r.needsBytes(p.path), p.r.keepsAllBytes(p.path)
+			keep, whole := p.r.under[string(p.path)], keepsAll(p.r, p.path)
 			if !keep && !whole {
 				if err := p.dec.SkipValue(); err != nil {
 					return err
@@ -335,50 +308,22 @@ func (p *pruner) raw() error {
 	return err
 }
 
-// keepsAllBytes is keepsAll of a path in bytes.
-func (r *reads) keepsAllBytes(p []byte) bool {
+// keepsAll: the value at p is read whole (p or one above it). A path in
+// bytes is the streamed pruner's (pruneJSON).
+func keepsAll[P string | []byte](r *reads, p P) bool {
 	for {
 		if r.paths[string(p)] {
 			return true
 		}
-		i := bytes.LastIndexByte(p, '.')
+		i := len(p) - 1
+		for i >= 0 && p[i] != '.' {
+			i--
+		}
 		if i < 0 {
 			return false
 		}
 		p = p[:i]
 	}
-}
-
-// needsBytes is needs of a path in bytes.
-func (r *reads) needsBytes(p []byte) bool {
-	return r.under[string(p)]
-}
-
-// keepsAll: the value at p is read whole (p or one above it).
-func (r *reads) keepsAll(p string) bool {
-	for {
-		if r.paths[p] {
-			return true
-		}
-		i := strings.LastIndexByte(p, '.')
-		if i < 0 {
-			return false
-		}
-		p = p[:i]
-	}
-}
-
-// needs: something at or below p is read.
-func (r *reads) needs(p string) bool {
-	if _, ok := r.paths[p]; ok {
-		return true
-	}
-	for q := range r.paths {
-		if strings.HasPrefix(q, p+".") {
-			return true
-		}
-	}
-	return false
 }
 
 // timeUse says how the rules read a time at a path as zeroTimes writes it
@@ -386,7 +331,7 @@ func (r *reads) needs(p string) bool {
 // functions against as_of, against as_of's instant, or not at all.
 func (r *reads) timeUse(path string) (raw bool, calendar []string, instant bool) {
 	g := genericPath(path)
-	return r.keepsAll(g), r.calendar[g], r.instant[g]
+	return keepsAll(r, g), r.calendar[g], r.instant[g]
 }
 
 // genericPath writes a path's list indexes as "[]".
