@@ -190,7 +190,15 @@ func (s *Store) prepare(ctx context.Context) error {
 // rows' values one row after another. With prepared statements it writes
 // exactRows rows at a time while it can, then the rest with one INSERT.
 func (s *Store) insert(ctx context.Context, tx *sql.Tx, t table, args []any) error {
+	_, err := s.insertAs(ctx, tx, t, t.name, args)
+	return err
+}
+
+// insertAs is insert with the statements prepared under name (see
+// stmtKey), and returns the last statement's result (nil for no rows).
+func (s *Store) insertAs(ctx context.Context, tx *sql.Tx, t table, name string, args []any) (sql.Result, error) {
 	width := len(t.cols)
+	var res sql.Result
 	for len(args) > 0 {
 		rows := len(args) / width
 		n := min(rows, t.rowsPerInsert())
@@ -198,17 +206,17 @@ func (s *Store) insert(ctx context.Context, tx *sql.Tx, t table, args []any) err
 			n = min(rows, t.rowsPerInsert(), exactRows)
 		}
 		var err error
-		if stmt := s.stmts[stmtKey{t.name, n}]; stmt != nil {
-			_, err = tx.StmtContext(ctx, stmt).ExecContext(ctx, args[:n*width]...)
+		if stmt := s.stmts[stmtKey{name, n}]; stmt != nil {
+			res, err = tx.StmtContext(ctx, stmt).ExecContext(ctx, args[:n*width]...)
 		} else {
-			_, err = tx.ExecContext(ctx, s.bind(t.insertSQL(n)), args[:n*width]...)
+			res, err = tx.ExecContext(ctx, s.bind(t.insertSQL(n)), args[:n*width]...)
 		}
 		if err != nil {
-			return s.insertFailed(ctx, t.name, err)
+			return nil, s.insertFailed(ctx, t.name, err)
 		}
 		args = args[n*width:]
 	}
-	return nil
+	return res, nil
 }
 
 // insertFailed maps a failed insert. A unique violation means a record that

@@ -91,14 +91,9 @@ func (s *Store) insertNext(ctx context.Context, tx *sql.Tx, t table, rows []any,
 	for r := range slices.Chunk(rows, full) {
 		args = append(args, r[1:]...)
 	}
-	var res sql.Result
-	for len(args) > 0 {
-		n := min(len(args)/width, exactRows)
-		var err error
-		if res, err = tx.StmtContext(ctx, s.stmts[stmtKey{t.name + nextSuffix, n}]).ExecContext(ctx, args[:n*width]...); err != nil {
-			return s.insertFailed(ctx, t.name, err)
-		}
-		args = args[n*width:]
+	res, err := s.insertAs(ctx, tx, t, t.name+nextSuffix, args)
+	if err != nil {
+		return err
 	}
 	if res == nil {
 		return nil
