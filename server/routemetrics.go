@@ -10,7 +10,7 @@ import (
 )
 
 // routeMetrics are the request counter and the duration histogram of one
-// route pattern and status, found once. WithLabelValues hashes and checks
+// route pattern and status, found once (Server.routeMetricsOf). WithLabelValues hashes and checks
 // its label values on every call, two calls a request, with the status
 // formatted anew each time; a route and a status are few (the patterns of
 // routes.go, "unmatched", and the statuses the server answers), so they
@@ -26,23 +26,15 @@ type routeKey struct {
 	status int
 }
 
-// routeMetricsCache holds the routeMetrics found so far, by routeKey.
-type routeMetricsCache struct {
-	m sync.Map
-}
-
-// get returns the metrics of route at status, from m's vectors.
-func (c *routeMetricsCache) get(m *metrics, route string, status int) *routeMetrics {
-	k := routeKey{route, status}
-	if v, ok := c.m.Load(k); ok {
-		return v.(*routeMetrics)
-	}
-	code := strconv.Itoa(status)
-	v, _ := c.m.LoadOrStore(k, &routeMetrics{
-		requests: m.requests.WithLabelValues(route, code),
-		duration: m.duration.WithLabelValues(route, code),
+// routeMetricsOf returns the metrics of route at status, from s's vectors.
+func (s *Server) routeMetricsOf(route string, status int) *routeMetrics {
+	return s.routeMetrics.get(routeKey{route, status}, func() *routeMetrics {
+		code := strconv.Itoa(status)
+		return &routeMetrics{
+			requests: s.metrics.requests.WithLabelValues(route, code),
+			duration: s.metrics.duration.WithLabelValues(route, code),
+		}
 	})
-	return v.(*routeMetrics)
 }
 
 // decisionKey is a stage and an outcome of liaison_decisions_total.
@@ -51,19 +43,25 @@ type decisionKey struct {
 	outcome liaison.Outcome
 }
 
-// decisionCounterCache holds the decision counters found so far, by
-// stage and outcome (three stages, five outcomes), as routeMetricsCache
-// does the routes'.
-type decisionCounterCache struct {
+// decisionCounter returns the counter of stage and outcome (three stages,
+// five outcomes), from s's vector.
+func (s *Server) decisionCounter(stage string, o liaison.Outcome) prometheus.Counter {
+	return s.decisionCounters.get(decisionKey{stage, o}, func() prometheus.Counter {
+		return s.metrics.decisions.WithLabelValues(stage, string(o))
+	})
+}
+
+// childCache holds the children of a metric vector found so far, by
+// their label values (K): each found once.
+type childCache[K comparable, V any] struct {
 	m sync.Map
 }
 
-// get returns the counter of stage and outcome, from m's vector.
-func (c *decisionCounterCache) get(m *metrics, stage string, o liaison.Outcome) prometheus.Counter {
-	k := decisionKey{stage, o}
+// get returns the child of k, made by newChild the first time.
+func (c *childCache[K, V]) get(k K, newChild func() V) V {
 	if v, ok := c.m.Load(k); ok {
-		return v.(prometheus.Counter)
+		return v.(V)
 	}
-	v, _ := c.m.LoadOrStore(k, m.decisions.WithLabelValues(stage, string(o)))
-	return v.(prometheus.Counter)
+	v, _ := c.m.LoadOrStore(k, newChild())
+	return v.(V)
 }

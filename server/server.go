@@ -78,8 +78,8 @@ type Server struct {
 	registry *prometheus.Registry
 	metrics  *metrics
 	// routeMetrics are metrics' children by route and status, found once.
-	routeMetrics     routeMetricsCache
-	decisionCounters decisionCounterCache
+	routeMetrics     childCache[routeKey, *routeMetrics]
+	decisionCounters childCache[decisionKey, prometheus.Counter]
 	logger           *slog.Logger
 	now              func() time.Time
 	handler          http.Handler
@@ -202,7 +202,7 @@ func (s *Server) observe(next http.Handler) http.Handler {
 		if route == "" || route == "/" {
 			route = "unmatched"
 		}
-		rm := s.routeMetrics.get(s.metrics, route, sw.status)
+		rm := s.routeMetricsOf(route, sw.status)
 		rm.requests.Inc()
 		rm.duration.Observe(d.Seconds())
 		// The access line goes to the logger's handler directly:
@@ -296,7 +296,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 // countDecisions counts the decisions of one stage.
 func (s *Server) countDecisions(stage string, outcomes ...liaison.Outcome) {
 	for _, o := range outcomes {
-		s.decisionCounters.get(s.metrics, stage, o).Inc()
+		s.decisionCounter(stage, o).Inc()
 	}
 }
 
