@@ -595,7 +595,12 @@ func (d *decoder) object(p *plan, tag *tagInfo, dst reflect.Value) error {
 	for i, f := range p.fields { // p.index[f.name] == i
 		if f.tag.required && seen[i/64]&(1<<(i%64)) == 0 {
 			d.push(f.name)
-			err := d.errorf("required field is missing")
+			var err error
+			if f.plan != nil && len(f.plan.enum) > 0 {
+				err = d.errorf("required field is missing (one of %s)", strings.Join(f.plan.enum, ", "))
+			} else {
+				err = d.errorf("required field is missing")
+			}
 			d.pop()
 			return err
 		}

@@ -227,6 +227,10 @@ func oldDecodeStruct(path string, m map[string]any, dst reflect.Value, tag strin
 		f := t.Field(i)
 		if oldHasTagOpt(f.Tag.Get("liaison"), "required") {
 			if _, ok := m[jsonName(f)]; !ok {
+				if f.Type.Kind() == reflect.String && f.Type.Implements(enumType) {
+					values := reflect.Zero(f.Type).Interface().(enum).Enum()
+					return Errorf(Invalid, join(path, jsonName(f)), "required field is missing (one of %s)", strings.Join(values, ", "))
+				}
 				return Errorf(Invalid, join(path, jsonName(f)), "required field is missing")
 			}
 		}

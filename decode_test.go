@@ -34,7 +34,7 @@ func TestDecodeRequestErrors(t *testing.T) {
 	}{
 		{`{"as_of": "2018-06-01", "jurisdiction": "us/ca", "action": "honor_detainer", "subjct": {}}`, "subjct", "unknown field"},
 		{`{"as_of": "2018-06-01", "jurisdiction": "us/ca", "action": "hold"}`, "action", `unknown value "hold"`},
-		{`{"as_of": "2018-06-01", "jurisdiction": "us/ca"}`, "action", "required"},
+		{`{"as_of": "2018-06-01", "jurisdiction": "us/ca"}`, "action", "required field is missing (one of honor_detainer, notify_release,"},
 		{`{"as_of": "June 1", "jurisdiction": "us/ca", "action": "honor_detainer"}`, "as_of", "not a date"},
 		{`{"as_of": "2018-06-01", "jurisdiction": "US/CA", "action": "honor_detainer"}`, "jurisdiction", "lowercase"},
 		{`{"as_of": "2018-06-01", "jurisdiction": "us/ca", "action": "honor_detainer", "subject": {"age": "30"}}`, "subject.age", "want an integer"},
