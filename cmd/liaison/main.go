@@ -73,6 +73,8 @@ Usage:
   liaison token create --db DSN --role ROLE [--name NAME] [--agency ID]
   liaison token list --db DSN [--agency ID]
   liaison token revoke --db DSN ID
+  liaison admin agency create --db DSN [--keys DIR] --name NAME --jurisdiction J --type TYPE [--no-local-law] [--time-zone Z]
+                                                   a new agency (admin agency list: every agency)
   liaison admin channel set --db DSN [--keys DIR] --agency ID (--webhook URL | --smtp HOST:PORT --from A --to A,...)
                                                    an agency's own channel (secret: LIAISON_CHANNEL_SECRET)
   liaison admin channel show --db DSN [--keys DIR] --agency ID
