@@ -25,6 +25,7 @@
 //
 //	cd bench && go run ./httpload                # every target but the floors, 1/8/16/32/128 clients, 10 s each
 //	go run ./httpload -targets opa,decide -c 32 -d 5s
+//	go run ./httpload -targets opa,decide,sqlite -d 5s -rounds 3   # the goals read in each round, and their medians
 //
 // PostgreSQL runs when -pg (or LIAISON_BENCH_POSTGRES_DSN, or else
 // LIAISON_TEST_POSTGRES_DSN) names a server, in schemas of its own that are
@@ -91,6 +92,7 @@ type config struct {
 	opaLogLevel string
 	pgDSN       string
 	nodes       int // of the PostgreSQL cluster target
+	rounds      int // times every level of every target is measured
 	dir         string
 	keep        bool
 	benchDir    string // the bench module's folder
@@ -118,6 +120,7 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (config,
 	fs.StringVar(&c.opaLogLevel, "opa-log-level", "error", "OPA's --log-level: error (no line per request), or info (OPA's default: two lines per request; liaison writes one)")
 	fs.StringVar(&c.pgDSN, "pg", "", "PostgreSQL DSN (default: LIAISON_BENCH_POSTGRES_DSN, else LIAISON_TEST_POSTGRES_DSN)")
 	fs.IntVar(&c.nodes, "nodes", 3, "liaison nodes of the pg3 target")
+	fs.IntVar(&c.rounds, "rounds", 1, "measure every level of every target this many times, one round after another on the same servers, and give each round's reading of the goals and their medians")
 	fs.StringVar(&c.dir, "dir", os.TempDir(), "`DIR` for the binaries, databases, keys and server logs (a temporary folder in it)")
 	fs.BoolVar(&c.keep, "keep", false, "keep the temporary folder (the servers' logs) at the end")
 	if err := fs.Parse(args); err != nil {
@@ -136,8 +139,8 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (config,
 		}
 		c.levels = append(c.levels, n)
 	}
-	if c.requests < 1 || c.check < 0 || c.nodes < 1 {
-		return c, errors.New("-requests and -nodes must be positive, -check not negative")
+	if c.requests < 1 || c.check < 0 || c.nodes < 1 || c.rounds < 1 {
+		return c, errors.New("-requests, -nodes and -rounds must be positive, -check not negative")
 	}
 	if c.pgDSN == "" {
 		c.pgDSN = getenv("LIAISON_BENCH_POSTGRES_DSN")
@@ -154,18 +157,29 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
-	rep, err := measure(ctx, c, stderr)
+	reps, err := measure(ctx, c, stderr)
 	if err != nil {
 		return err
 	}
-	rep.write(stdout)
+	for i, rep := range reps {
+		if len(reps) > 1 {
+			fmt.Fprintf(stdout, "## Round %d of %d\n\n", i+1, len(reps))
+		}
+		rep.write(stdout)
+		fmt.Fprintln(stdout)
+	}
+	if len(reps) > 1 {
+		fmt.Fprintf(stdout, "## The %d rounds\n", len(reps))
+		writeRounds(stdout, reps)
+	}
 	return nil
 }
 
 // measure starts every target, checks that liaison and OPA agree, and runs
 // each level against each target in turn (level by level, so that a change
-// in the machine's load over the run falls on every target alike).
-func measure(ctx context.Context, c config, stderr io.Writer) (_ *report, err error) {
+// in the machine's load over the run falls on every target alike), c.rounds
+// times over: a report per round.
+func measure(ctx context.Context, c config, stderr io.Writer) (_ []*report, err error) {
 	if c.benchDir == "" {
 		if c.benchDir, err = goList(ctx, ".", "-m", "-f", "{{.Dir}}"); err != nil {
 			return nil, fmt.Errorf("find the bench module (run httpload inside it): %w", err)
@@ -207,7 +221,24 @@ func measure(ctx context.Context, c config, stderr io.Writer) (_ *report, err er
 		}
 		fmt.Fprintf(stderr, "httpload: liaison and OPA gave the same outcome and decisive rules for %d requests over HTTP\n", min(c.check, len(fx.reqs)))
 	}
-	rep := &report{config: c, checked: min(c.check, len(fx.reqs)), started: time.Now()}
+	var reps []*report
+	for round := range c.rounds {
+		rep, err := measureRound(ctx, c, targets, min(c.check, len(fx.reqs)), round, stderr)
+		if err != nil {
+			return nil, err
+		}
+		reps = append(reps, rep)
+	}
+	return reps, nil
+}
+
+// measureRound runs every level against every target once.
+func measureRound(ctx context.Context, c config, targets []target, checked, round int, stderr io.Writer) (*report, error) {
+	prefix := ""
+	if c.rounds > 1 {
+		prefix = fmt.Sprintf("round %d: ", round+1)
+	}
+	rep := &report{config: c, checked: checked, started: time.Now()}
 	for _, n := range c.levels {
 		for _, t := range targets {
 			if err := ctx.Err(); err != nil {
@@ -227,7 +258,7 @@ func measure(ctx context.Context, c config, stderr io.Writer) (_ *report, err er
 				othersCPU:      float64(max(0, machine-servers-client)) / float64(time.Since(start)),
 				serverSwitches: t.switches().minus(serverSw0), clientSwitches: procSwitches("self").minus(clientSw0)}
 			rep.rows = append(rep.rows, r)
-			fmt.Fprintf(stderr, "httpload: %-6s %3d clients: %8.0f requests/s, p50 %s, p99 %s, %d errors\n", t.key, n, s.perSecond(), ms(s.pct(0.5)), ms(s.pct(0.99)), s.errors)
+			fmt.Fprintf(stderr, "httpload: %s%-6s %3d clients: %8.0f requests/s, p50 %s, p99 %s, %d errors\n", prefix, t.key, n, s.perSecond(), ms(s.pct(0.5)), ms(s.pct(0.99)), s.errors)
 			if s.firstErr != "" {
 				fmt.Fprintf(stderr, "httpload: %s, %d clients: first error: %s\n", t.key, n, s.firstErr)
 			}

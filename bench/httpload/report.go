@@ -4,11 +4,12 @@ import (
 	"fmt"
 	"io"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 )
 
-// A report is a run's measurements.
+// A report is a run's measurements (one round's, with -rounds).
 type report struct {
 	config            config
 	checked           int // requests liaison and OPA agreed on
@@ -167,22 +168,95 @@ func (rep *report) best(target string, p99 time.Duration) (row, bool) {
 	return out, found
 }
 
-// writeBest prints, for OPA's best level (its most requests a second),
-// liaison's best throughput at a p99 no worse than OPA's there: the
-// stateless goal read as "≥ 3× at equal or better p99".
+// goals are a round's readings of the issue's two goals against OPA's
+// best level (its most requests a second): stateless, liaison's best
+// throughput at a p99 no worse than OPA's there ("≥ 3× at equal or better
+// p99"); durable, the SQLite target's best throughput at any p99 (peak
+// against peak, "≥ 1× OPA's stateless throughput").
+type goals struct {
+	opa                row
+	stateless, durable row
+	hasOPA             bool
+	hasStateless       bool
+	hasDurable         bool
+}
+
+func (rep *report) goals() goals {
+	var g goals
+	if g.opa, g.hasOPA = rep.best(targetOPA, 0); !g.hasOPA {
+		return g
+	}
+	g.stateless, g.hasStateless = rep.best(targetDecide, g.opa.pct(0.99))
+	g.durable, g.hasDurable = rep.best(targetSQLite, 0)
+	return g
+}
+
+// ratio is r's throughput over OPA's best.
+func (g goals) ratio(r row) float64 { return r.perSecond() / g.opa.perSecond() }
+
+// writeBest prints the goals' readings (see goals).
 func (rep *report) writeBest(w io.Writer) {
-	opa, ok := rep.best(targetOPA, 0)
-	if !ok {
+	g := rep.goals()
+	if !g.hasOPA {
 		return
 	}
-	ours, ok := rep.best(targetDecide, opa.pct(0.99))
+	opa := g.opa
 	fmt.Fprintf(w, "\nOPA's best level: %d clients, %s requests/s at a p99 of %s. ", opa.clients, thousands(opa.perSecond()), ms(opa.pct(0.99)))
-	if !ok {
+	if _, ran := rep.find(targetDecide, rep.config.levels[0]); ran && !g.hasStateless {
 		fmt.Fprintln(w, "liaison reached no p99 as good at any level.")
-		return
+	} else if ran {
+		ours := g.stateless
+		fmt.Fprintf(w, "liaison's best at a p99 no worse: %d clients, %s requests/s at a p99 of %s: **%.2f×** (goal ≥ 3×).\n",
+			ours.clients, thousands(ours.perSecond()), ms(ours.pct(0.99)), g.ratio(ours))
+	} else {
+		fmt.Fprintln(w)
 	}
-	fmt.Fprintf(w, "liaison's best at a p99 no worse: %d clients, %s requests/s at a p99 of %s: **%.2f×** (goal ≥ 3×).\n",
-		ours.clients, thousands(ours.perSecond()), ms(ours.pct(0.99)), ours.perSecond()/opa.perSecond())
+	if g.hasDurable {
+		d := g.durable
+		fmt.Fprintf(w, "Durable SQLite's best level: %d clients, %s requests/s at a p99 of %s: **%.2f×** OPA's best, peak against peak (goal ≥ 1×).\n",
+			d.clients, thousands(d.perSecond()), ms(d.pct(0.99)), g.ratio(d))
+	}
+}
+
+// writeRounds prints, after the rounds' own tables, each round's reading
+// of the goals and their medians: one round's ratio moves with what else
+// the machine did in its minutes.
+func writeRounds(w io.Writer, reps []*report) {
+	fmt.Fprintf(w, "\n| round | time (UTC) | OPA's best, requests/s (clients) | stateless, liaison's best at a p99 no worse ÷ OPA's best | durable SQLite's best ÷ OPA's best |\n|---:|---|---:|---:|---:|\n")
+	var stateless, durable []float64
+	cell := func(ok bool, r row, g goals, all *[]float64) string {
+		if !ok {
+			return "–"
+		}
+		*all = append(*all, g.ratio(r))
+		return fmt.Sprintf("%.2f× (%s at %d)", g.ratio(r), thousands(r.perSecond()), r.clients)
+	}
+	for i, rep := range reps {
+		g := rep.goals()
+		if !g.hasOPA {
+			continue
+		}
+		fmt.Fprintf(w, "| %d | %s–%s | %s (%d) | %s | %s |\n", i+1, rep.started.UTC().Format("15:04:05"), rep.finished.UTC().Format("15:04:05"),
+			thousands(g.opa.perSecond()), g.opa.clients, cell(g.hasStateless, g.stateless, g, &stateless), cell(g.hasDurable, g.durable, g, &durable))
+	}
+	if len(stateless) > 0 {
+		fmt.Fprintf(w, "\nStateless over %d rounds: median **%.2f×**, from %.2f× to %.2f× (goal ≥ 3×).", len(stateless), median(stateless), slices.Min(stateless), slices.Max(stateless))
+	}
+	if len(durable) > 0 {
+		fmt.Fprintf(w, "\nDurable SQLite over %d rounds: median **%.2f×**, from %.2f× to %.2f× (goal ≥ 1×).", len(durable), median(durable), slices.Min(durable), slices.Max(durable))
+	}
+	fmt.Fprintln(w)
+}
+
+// median returns the median of xs (the mean of the middle two when they
+// are even in number).
+func median(xs []float64) float64 {
+	s := slices.Sorted(slices.Values(xs))
+	n := len(s)
+	if n%2 == 1 {
+		return s[n/2]
+	}
+	return (s[n/2-1] + s[n/2]) / 2
 }
 
 // ratio returns a function giving a's throughput over b's at a level, or
