@@ -40,16 +40,11 @@ func (c *adminCmd) agency(ctx context.Context, sub string, args []string) error 
 	}
 	// The jurisdiction is checked against the law the servers run with:
 	// give the same --packs.
-	set, err := pf.load()
-	if err != nil {
-		return err
-	}
-	d, closeStore, err := openDesk(ctx, c.getenv, *db, *keyDir, set, time.Now)
+	d, cli, closeStore, err := c.openDesk(ctx, *db, *keyDir, pf, *agency)
 	if err != nil {
 		return err
 	}
 	defer closeStore()
-	cli := liaison.Actor{ID: "cli", Name: "command line", Role: liaison.RoleAdmin, Agency: *agency}
 	if sub == "list" {
 		p := desk.Page{Limit: desk.MaxLimit}
 		for {

@@ -82,18 +82,11 @@ func (c *adminCmd) run(ctx context.Context, args []string) error {
 			return fmt.Errorf("admin channel set: give --webhook URL or --smtp HOST:PORT (one of them)")
 		}
 	}
-	set, err := loadPacks("")
-	if err != nil {
-		return err
-	}
-	d, closeStore, err := openDesk(ctx, c.getenv, *db, *keyDir, set, time.Now)
+	d, cli, closeStore, err := c.openDesk(ctx, *db, *keyDir, packsFlags{}, *agency)
 	if err != nil {
 		return err
 	}
 	defer closeStore()
-	// The command line is an administrator of the agency; the desk checks
-	// it as it checks the API's callers.
-	cli := liaison.Actor{ID: "cli", Name: "command line", Role: liaison.RoleAdmin, Agency: *agency}
 	var v *desk.ChannelView
 	if sub == "set" {
 		v, err = d.SetChannel(ctx, cli, *agency, in)
@@ -106,4 +99,20 @@ func (c *adminCmd) run(ctx context.Context, args []string) error {
 	enc := json.NewEncoder(c.stdout)
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
+}
+
+// openDesk opens the desk over db with the law pf chooses, and returns it
+// with the command line's actor: an administrator of every agency, or of
+// the one agency names, whom the desk checks as it checks the API's
+// callers.
+func (c *adminCmd) openDesk(ctx context.Context, db, keyDir string, pf packsFlags, agency string) (*desk.Desk, liaison.Actor, func() error, error) {
+	set, err := pf.load()
+	if err != nil {
+		return nil, liaison.Actor{}, nil, err
+	}
+	d, closeStore, err := openDesk(ctx, c.getenv, db, keyDir, set, time.Now)
+	if err != nil {
+		return nil, liaison.Actor{}, nil, err
+	}
+	return d, liaison.Actor{ID: "cli", Name: "command line", Role: liaison.RoleAdmin, Agency: agency}, closeStore, nil
 }
