@@ -252,37 +252,52 @@ func (o Offense) MarshalJSON() ([]byte, error) { return json.Marshal(o.JSONValue
 // YYYY-MM-DD. Package ledger's canonical encoder writes it directly, rather
 // than re-read MarshalJSON's output.
 func (o Offense) JSONValue() any {
-	type plain Offense
 	var date string
 	if !o.Date.IsZero() {
 		date = o.Date.Format(time.DateOnly)
 	}
-	return struct {
-		plain
-		Date string `json:"date,omitempty"`
-	}{plain(o), date}
+	return StoredOffense{offenseFields(o), date}
+}
+
+// offenseFields are an Offense's fields without its methods.
+type offenseFields Offense
+
+// StoredOffense is an offense as its JSON has it: the fields, with the date
+// as written (YYYY-MM-DD as MarshalJSON writes it, or RFC 3339). A JSON
+// decoder fills it, and Offense makes the offense of it: UnmarshalJSON
+// does so with encoding/json, and the desk's reading of stored records
+// with encoding/json/v2.
+type StoredOffense struct {
+	offenseFields
+	Date string `json:"date,omitempty"`
+}
+
+// Offense returns the offense, its date parsed.
+func (s StoredOffense) Offense() (Offense, error) {
+	o := Offense(s.offenseFields)
+	if s.Date != "" {
+		t, err := ParseInstant(s.Date)
+		if err != nil {
+			return Offense{}, fmt.Errorf("offense date: %w", err)
+		}
+		o.Date = t
+	}
+	return o, nil
 }
 
 // UnmarshalJSON reads what MarshalJSON writes (and RFC 3339 dates). It is
 // for records the system stored; requests from outside go through Decode,
 // which checks every field.
 func (o *Offense) UnmarshalJSON(data []byte) error {
-	type plain Offense
-	var v struct {
-		plain
-		Date string `json:"date,omitempty"`
-	}
+	var v StoredOffense
 	if err := json.Unmarshal(data, &v); err != nil {
 		return err
 	}
-	*o = Offense(v.plain)
-	if v.Date != "" {
-		t, err := ParseInstant(v.Date)
-		if err != nil {
-			return fmt.Errorf("offense date: %w", err)
-		}
-		o.Date = t
+	off, err := v.Offense()
+	if err != nil {
+		return err
 	}
+	*o = off
 	return nil
 }
 

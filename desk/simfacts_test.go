@@ -89,6 +89,14 @@ func TestFactSetRequests(t *testing.T) {
 		if (gotErr != nil) != (wantErr != nil) || !reflect.DeepEqual(got, want) {
 			t.Errorf("decodeRecord(%s) = %+v, %v\nencoding/json: %+v, %v", s, got.Subject, gotErr, want.Subject, wantErr)
 		}
+		// Both read through liaison.StoredOffense: what they agree on
+		// must be the offence itself, not nothing.
+		if gotErr == nil {
+			c := got.Subject.Convictions[0]
+			if c.Level != "felony" || !c.Date.Equal(time.Date(2019, 3, 4, 0, 0, 0, 0, time.UTC)) {
+				t.Errorf("decodeRecord(%s): first conviction %+v, want a felony of 2019-03-04", s, c)
+			}
+		}
 	}
 	ts := newTimeSetter(strs.list)
 	made := make([]*liaison.Request, len(rows))

@@ -475,22 +475,15 @@ func decodeRecord(body []byte, v any) error {
 // Offense.UnmarshalJSON does with encoding/json (which it falls back on
 // for each offence otherwise: a third of a fact set's decoding).
 var recordOptions = jsonv2.WithUnmarshalers(jsonv2.UnmarshalFromFunc(func(dec *jsontext.Decoder, o *liaison.Offense) error {
-	type plain liaison.Offense
-	var v struct {
-		plain
-		Date string `json:"date,omitempty"`
-	}
+	var v liaison.StoredOffense
 	if err := jsonv2.UnmarshalDecode(dec, &v); err != nil {
 		return err
 	}
-	*o = liaison.Offense(v.plain)
-	if v.Date != "" {
-		t, err := liaison.ParseInstant(v.Date)
-		if err != nil {
-			return fmt.Errorf("offense date: %w", err)
-		}
-		o.Date = t
+	off, err := v.Offense()
+	if err != nil {
+		return err
 	}
+	*o = off
 	return nil
 }))
 
