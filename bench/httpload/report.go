@@ -202,14 +202,15 @@ func (rep *report) writeBest(w io.Writer) {
 	}
 	opa := g.opa
 	fmt.Fprintf(w, "\nOPA's best level: %d clients, %s requests/s at a p99 of %s. ", opa.clients, thousands(opa.perSecond()), ms(opa.pct(0.99)))
-	if _, ran := rep.find(targetDecide, rep.config.levels[0]); ran && !g.hasStateless {
+	switch _, ran := rep.find(targetDecide, rep.config.levels[0]); {
+	case !ran:
+		fmt.Fprintln(w)
+	case !g.hasStateless:
 		fmt.Fprintln(w, "liaison reached no p99 as good at any level.")
-	} else if ran {
+	default:
 		ours := g.stateless
 		fmt.Fprintf(w, "liaison's best at a p99 no worse: %d clients, %s requests/s at a p99 of %s: **%.2f×** (goal ≥ 3×).\n",
 			ours.clients, thousands(ours.perSecond()), ms(ours.pct(0.99)), g.ratio(ours))
-	} else {
-		fmt.Fprintln(w)
 	}
 	if g.hasDurable {
 		d := g.durable
